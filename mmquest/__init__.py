@@ -1,0 +1,3 @@
+"""mmquest: replay real Linux memory-management incidents on a simulated machine."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,209 @@
+"""The ``mmquest`` command: play (TUI), run (headless), list, validate.
+
+The headless paths (run, list, validate) never import Textual; the UI is imported
+only when a screen is about to be shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .incident import Incident, IncidentError, discover, resolve
+
+EXIT_OK, EXIT_UNRESOLVED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mmquest",
+        description="Replay real Linux memory-management incidents on a simulated machine.",
+        epilog="Without a command, mmquest opens the incident selection screen.",
+    )
+    p.add_argument("--version", action="version", version=f"mmquest {__version__}")
+    p.add_argument("--incidents", action="append", metavar="DIR", default=[],
+                   help="also load incidents from DIR (repeatable; also $MMQUEST_INCIDENTS)")
+    sub = p.add_subparsers(dest="cmd", metavar="COMMAND")
+
+    sp = sub.add_parser("play", help="open an incident's play screen directly")
+    sp.add_argument("incident", help="incident id (see `mmquest list`) or path to a .toml file")
+    sp.add_argument("--seed", type=int, default=0)
+
+    rp = sub.add_parser("run", help="run an incident headless from a script")
+    rp.add_argument("incident", help="incident id (see `mmquest list`) or path to a .toml file")
+    rp.add_argument("--seed", type=int, default=0)
+    rp.add_argument("--script", metavar="FILE|-", help="shell lines to run ('-' reads stdin)")
+    rp.add_argument("--json", action="store_true", help="print one JSON verdict instead of a transcript")
+
+    sub.add_parser("list", help="list the incidents")
+
+    vp = sub.add_parser("validate", help="check incident files (schema, model, solution script)")
+    vp.add_argument("paths", nargs="*", help=".toml files or directories (default: the bundled incidents)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.cmd == "run":
+            return cmd_run(args)
+        if args.cmd == "list":
+            return cmd_list(args)
+        if args.cmd == "validate":
+            return cmd_validate(args)
+        if args.cmd == "play":
+            inc = resolve(args.incident, args.incidents)
+            _check_model(inc)
+            return _tui(incident=inc, seed=args.seed, extra=args.incidents)
+        return _tui(incident=None, seed=0, extra=args.incidents)
+    except IncidentError as e:
+        print(f"mmquest: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _tui(incident: Incident | None, seed: int, extra: list[str]) -> int:
+    from .ui.app import make_app  # Textual is imported only here
+
+    app = make_app(incident=incident, seed=seed, extra_dirs=extra)
+    app.run()
+    return 0
+
+
+def _check_model(inc: Incident):
+    """Build the world once so a bad workload parameter is reported as a file error."""
+    from .world import ConfigError, World
+
+    try:
+        return World(inc, 0)
+    except ConfigError as e:
+        raise IncidentError(inc.path, e.field, e.message) from None
+
+
+def read_script(source: str | None) -> list[str]:
+    if source is None:
+        return []
+    if source == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise IncidentError(source, "", f"cannot read script: {getattr(e, 'strerror', None) or e}") from None
+    lines = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        lines.append(line)
+    return lines
+
+
+def run_headless(inc: Incident, seed: int, lines: list[str]):
+    from .game import Session
+    from .world import ConfigError
+
+    try:
+        session = Session(inc, seed)
+    except ConfigError as e:
+        raise IncidentError(inc.path, e.field, e.message) from None
+    for line in lines:
+        session.command(line)
+    return session
+
+
+def cmd_run(args) -> int:
+    inc = resolve(args.incident, args.incidents)
+    lines = read_script(args.script)
+    session = run_headless(inc, args.seed, lines)
+    verdict = session.verdict()
+    if args.json:
+        sys.stdout.write(json.dumps(verdict, indent=None, sort_keys=False) + "\n")
+    else:
+        out = sys.stdout
+        for st in verdict["steps"]:
+            out.write(f"[t={st['t']:6.1f}s] $ {st['command']}\n")
+            if st["output"]:
+                out.write(st["output"] + "\n")
+        ra = verdict["resolved_at"]
+        out.write(f"-- {inc.id} seed {args.seed}: "
+                  + (f"resolved (recovered at t={ra:.1f}s)" if verdict["resolved"] else "not resolved")
+                  + f", score {verdict['score']}, SLO minutes burned {verdict['slo_minutes_burned']}, "
+                  + f"sim time {verdict['sim_time']:.1f}s\n")
+    return EXIT_OK if verdict["resolved"] else EXIT_UNRESOLVED
+
+
+def cmd_list(args) -> int:
+    incidents, errors = discover(args.incidents)
+    rows = [("ID", "TITLE", "ERA", "DIFFICULTY")] + [(i.id, i.title, i.era, i.difficulty) for i in incidents]
+    w = [max(len(r[k]) for r in rows) for k in range(4)]
+    for r in rows:
+        print("  ".join(f"{c:<{w[k]}}" for k, c in enumerate(r)).rstrip())
+    for e in errors:
+        print(f"mmquest: skipped {e}", file=sys.stderr)
+    return EXIT_OK
+
+
+def validate_incident(inc: Incident) -> list[str]:
+    """Problems of one loaded incident: model build, remedies, solution script."""
+    from .world import ConfigError
+
+    problems: list[str] = []
+    try:
+        _check_model(inc)
+    except IncidentError as e:
+        return [str(e)]
+    except ConfigError as e:  # pragma: no cover - _check_model converts it
+        return [f"{inc.path}: {e}"]
+    if inc.solution is None:
+        problems.append(f"{inc.path}: solution: every incident needs a solution script that resolves it")
+    else:
+        lines = read_script(inc.solution)
+        session = run_headless(inc, 0, lines)
+        for st in session.engine.steps:
+            if st.status == 127:
+                problems.append(f"{inc.solution}: line '{st.command}': command not found")
+        if not session.judge.resolved:
+            problems.append(f"{inc.path}: solution: the script {Path(inc.solution).name} does not resolve the "
+                            f"incident (sim time {session.world.t:.0f}s)")
+    return problems
+
+
+def cmd_validate(args) -> int:
+    paths: list[Path] = []
+    for p in args.paths or []:
+        pp = Path(p)
+        paths += sorted(pp.glob("*.toml")) if pp.is_dir() else [pp]
+    if not args.paths:
+        from .incident import PACKAGE_INCIDENTS
+        paths = sorted(PACKAGE_INCIDENTS.glob("*.toml"))
+    from .incident import load_incident
+
+    bad = 0
+    seen: dict[str, str] = {}
+    for p in paths:
+        try:
+            inc = load_incident(p)
+        except IncidentError as e:
+            print(f"FAIL {e}")
+            bad += 1
+            continue
+        problems = validate_incident(inc)
+        if inc.id in seen:
+            problems.append(f"{p}: id: duplicate id {inc.id!r} (also in {seen[inc.id]})")
+        seen[inc.id] = str(p)
+        if problems:
+            bad += 1
+            for msg in problems:
+                print(f"FAIL {msg}")
+        else:
+            print(f"ok   {p} ({inc.id})")
+    return EXIT_USAGE if bad else EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""The engine: ticks the world on a simulated clock and runs shell commands at sim time.
+
+Synchronous methods serve headless runs; :meth:`Engine.run` is the asyncio loop the
+TUI uses.  World steps run in a worker thread (``asyncio.to_thread``) so a heavy
+step never stalls the UI; a lock keeps commands and ticks from interleaving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .shell import Shell
+from .world import DT, Snapshot, World
+
+SPEEDS = (1.0, 4.0, 16.0)
+
+
+@dataclass(frozen=True)
+class Step:
+    t: float
+    command: str
+    output: str
+    status: int
+    events: tuple[str, ...] = field(default_factory=tuple)
+
+
+class Engine:
+    def __init__(self, world: World):
+        self.world = world
+        self.incident = world.incident
+        self.shell = Shell(self)
+        self.steps: list[Step] = []
+        self.speed = 1.0
+        self.paused = False
+        self._lock = threading.RLock()
+        self._subscribers: list[Callable[[Snapshot], None]] = []
+        self._tick_hooks: list[Callable[[World], None]] = []
+
+    # ---------------------------------------------------------------- shell host
+    def snapshot(self) -> Snapshot:
+        return self.world.snapshot()
+
+    def apply(self, action) -> str:
+        with self._lock:
+            return self.world.apply(action)
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` of simulated time pass now (sleep, vmstat N, headless)."""
+        with self._lock:
+            remaining = seconds
+            while remaining > 1e-9:
+                chunk = min(remaining, 10.0)
+                self.world.step(chunk)
+                for hook in self._tick_hooks:
+                    hook(self.world)
+                remaining -= chunk
+        self._publish()
+
+    @property
+    def workloads(self):
+        return self.world.workloads
+
+    def loaded_patches(self) -> set[str]:
+        return self.world.loaded_patches()
+
+    # ---------------------------------------------------------------- commands
+    def execute(self, line: str) -> Step:
+        with self._lock:
+            t = self.world.t
+            res = self.shell.execute(line)
+            step = Step(round(t, 3), line, res.output, res.status, tuple(res.events))
+            self.steps.append(step)
+        self._publish()
+        return step
+
+    # ---------------------------------------------------------------- subscribers
+    def subscribe(self, fn: Callable[[Snapshot], None]) -> None:
+        self._subscribers.append(fn)
+
+    def on_tick(self, fn: Callable[[World], None]) -> None:
+        self._tick_hooks.append(fn)
+
+    def _publish(self) -> None:
+        snap = self.world.snapshot()
+        for fn in list(self._subscribers):
+            fn(snap)
+
+    # ---------------------------------------------------------------- live clock
+    async def run(self, frame_s: float = 0.25) -> None:
+        """Advance the world in real time x speed until cancelled."""
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        owed = 0.0
+        while True:
+            await asyncio.sleep(frame_s)
+            now = loop.time()
+            if not self.paused:
+                owed += (now - last) * self.speed
+            last = now
+            if owed >= DT:
+                n = int(owed / DT)
+                owed -= n * DT
+                await asyncio.to_thread(self.advance, n * DT)

@@ -1,0 +1,47 @@
+"""Score, judged from the simulated machine: SLO minutes burned, collateral, hints.
+
+"Looking is free, acting costs time": reading files and running tools never costs
+points; every minute the service is out of SLO does, and so do remedies with
+collateral damage (outages, dropped caches) and hints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+BASE = 1000
+PER_SLO_MINUTE = 12
+OUTAGE = 120  # a restart or reboot: the service is down
+DROP_CACHES = 60
+HINT_COST = {1: 30, 2: 80, 3: 200}
+UNRESOLVED_CAP = 250
+
+
+@dataclass(frozen=True)
+class Score:
+    total: int
+    slo_minutes: float
+    collateral: int
+    hints: int
+    parts: tuple[tuple[str, int], ...]
+
+
+def collateral_of(event: str) -> int:
+    if event.startswith("restart") or event == "kexec reboot":
+        return OUTAGE
+    if event.startswith("drop_caches") or event.startswith("sysctl vm.drop_caches"):
+        return DROP_CACHES
+    return 0
+
+
+def score(slo_burn_s: float, events: list[str], hint_tiers: list[int], resolved: bool) -> Score:
+    slo_min = slo_burn_s / 60.0
+    coll = sum(collateral_of(e) for e in events)
+    hints = sum(HINT_COST.get(t, 0) for t in hint_tiers)
+    parts = [("base", BASE), ("SLO minutes burned", -int(round(slo_min * PER_SLO_MINUTE))),
+             ("collateral damage", -coll), ("hints", -hints)]
+    total = sum(v for _, v in parts)
+    if not resolved:
+        total = min(total, UNRESOLVED_CAP)
+        parts.append(("not resolved (capped)", 0))
+    return Score(max(total, 0), round(slo_min, 2), coll, hints, tuple(parts))

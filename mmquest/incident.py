@@ -1,0 +1,425 @@
+"""Incident specs: parse and validate ``incidents/*.toml`` into frozen dataclasses.
+
+Only the standard library is used here.  Every problem is reported as an
+:class:`IncidentError` that names the file and the field, so a trainer who
+writes a variant by hand sees exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+_HERE = Path(__file__).resolve().parent
+# In a wheel the incidents ship inside the package; in a checkout they sit beside it.
+PACKAGE_INCIDENTS = _HERE / "incidents" if (_HERE / "incidents").is_dir() else _HERE.parent / "incidents"
+ENV_INCIDENTS = "MMQUEST_INCIDENTS"
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
+_KERNEL_RE = re.compile(r"^\d+\.\d+(\.\d+)?(-rc\d+)?$")
+DIFFICULTIES = ("easy", "medium", "hard")
+
+
+class IncidentError(Exception):
+    """A malformed incident file: names the file, the field and the problem."""
+
+    def __init__(self, path: str | os.PathLike[str], fld: str, message: str):
+        self.path = str(path)
+        self.field = fld
+        self.message = message
+        where = f"{self.path}: {fld}: " if fld else f"{self.path}: "
+        super().__init__(where + message)
+
+
+@dataclass(frozen=True)
+class Briefing:
+    pager: str
+    text: str
+
+
+@dataclass(frozen=True)
+class MachineSpec:
+    hostname: str
+    kernel: str
+    boot_kernels: tuple[str, ...]
+    nodes: int
+    cpus_per_node: int
+    mem_per_node_mb: int
+    distances: tuple[tuple[int, ...], ...]
+    disk_read_mbps: float
+    disk_latency_us: float
+    uptime_s: float
+    cold_cache_gb: tuple[float, ...]
+    slab_gb: float
+    preroll_s: float
+    boot_s: float
+
+
+@dataclass(frozen=True)
+class WorkloadSpec:
+    kind: str
+    name: str
+    service: str
+    params: Mapping[str, Any]
+    field_path: str  # e.g. "workload[0]", for error messages
+
+
+@dataclass(frozen=True)
+class SLO:
+    service: str
+    unit: str
+    throughput_min: float
+    p99_ms_max: float
+
+
+@dataclass(frozen=True)
+class Hint:
+    tier: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Commit:
+    id: str
+    title: str
+    release: str
+
+
+@dataclass(frozen=True)
+class Patch:
+    id: str
+    title: str
+    effect: str  # a kernel model effect name, or "none" for a decoy
+
+
+@dataclass(frozen=True)
+class Debrief:
+    root_cause: str
+    fix: str
+    lesson: str
+    commits: tuple[Commit, ...]
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: str
+    title: str
+    era: str
+    difficulty: str
+    order: int
+    summary: str
+    briefing: Briefing
+    machine: MachineSpec
+    sysctl: Mapping[str, int]
+    workloads: tuple[WorkloadSpec, ...]
+    slo: SLO
+    sustain_s: float
+    hints: tuple[Hint, ...]
+    debrief: Debrief
+    path: str
+    solution: str | None = None
+    wrong_remedies: tuple[str, ...] = field(default_factory=tuple)
+    patches: tuple[Patch, ...] = field(default_factory=tuple)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class _Reader:
+    """Typed access to a TOML table that reports the dotted field on error."""
+
+    def __init__(self, path: str, table: Mapping[str, Any], prefix: str = ""):
+        self.path, self.table, self.prefix = path, table, prefix
+
+    def name(self, key: str) -> str:
+        return f"{self.prefix}.{key}" if self.prefix else key
+
+    def fail(self, key: str, message: str) -> IncidentError:
+        return IncidentError(self.path, self.name(key), message)
+
+    def _get(self, key: str, default: Any) -> Any:
+        if key not in self.table:
+            if default is _REQUIRED:
+                raise self.fail(key, "missing required field")
+            return default
+        return self.table[key]
+
+    def str(self, key: str, default: Any = None) -> str:
+        default = _REQUIRED if default is None else default
+        v = self._get(key, default)
+        if not isinstance(v, str) or not v.strip():
+            raise self.fail(key, f"expected a non-empty string, got {_show(v)}")
+        return v
+
+    def int(self, key: str, default: Any = None, lo: int | None = None, hi: int | None = None) -> int:
+        default = _REQUIRED if default is None else default
+        v = self._get(key, default)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise self.fail(key, f"expected an integer, got {_show(v)}")
+        _range(self, key, v, lo, hi)
+        return v
+
+    def num(self, key: str, default: Any = None, lo: float | None = None, hi: float | None = None) -> float:
+        default = _REQUIRED if default is None else default
+        v = self._get(key, default)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise self.fail(key, f"expected a number, got {_show(v)}")
+        _range(self, key, v, lo, hi)
+        return float(v)
+
+    def table_(self, key: str, required: bool = True) -> "_Reader":
+        v = self._get(key, _REQUIRED if required else {})
+        if not isinstance(v, dict):
+            raise self.fail(key, f"expected a table, got {_show(v)}")
+        return _Reader(self.path, v, self.name(key))
+
+    def list_(self, key: str, required: bool = True) -> list[Any]:
+        v = self._get(key, _REQUIRED if required else [])
+        if not isinstance(v, list):
+            raise self.fail(key, f"expected a list, got {_show(v)}")
+        return v
+
+
+_REQUIRED = object()
+
+
+def _show(v: Any) -> str:
+    if v is _REQUIRED:
+        return "nothing"
+    return f"{type(v).__name__} {v!r}"[:60]
+
+
+def _range(r: _Reader, key: str, v: float, lo: float | None, hi: float | None) -> None:
+    if lo is not None and v < lo:
+        raise r.fail(key, f"must be >= {lo}, got {v}")
+    if hi is not None and v > hi:
+        raise r.fail(key, f"must be <= {hi}, got {v}")
+
+
+def _kernel(r: _Reader, key: str, v: Any) -> str:
+    if not isinstance(v, str) or not _KERNEL_RE.match(v):
+        raise r.fail(key, f"not a kernel version like '3.10.0' or '3.11.0-rc5': {_show(v)}")
+    return v
+
+
+# --------------------------------------------------------------------------- parse
+
+
+def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
+    r = _Reader(path, data)
+    iid = r.str("id")
+    if not _ID_RE.match(iid):
+        raise r.fail("id", f"must be lower-case letters, digits and '-', got {iid!r}")
+    difficulty = r.str("difficulty")
+    if difficulty not in DIFFICULTIES:
+        raise r.fail("difficulty", f"must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}")
+
+    b = r.table_("briefing")
+    briefing = Briefing(pager=b.str("pager"), text=b.str("text"))
+
+    machine = _parse_machine(r.table_("machine"))
+
+    sysctl: dict[str, int] = {}
+    st = r.table_("sysctl", required=False)
+    for k, v in st.table.items():
+        if not k.startswith("vm.") and not k.startswith("kernel."):
+            raise st.fail(k, "sysctl names start with 'vm.' or 'kernel.'")
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise st.fail(k, f"expected an integer value, got {_show(v)}")
+        sysctl[k] = v
+
+    wl_list = r.list_("workload")
+    if not wl_list:
+        raise r.fail("workload", "at least one [[workload]] is required")
+    workloads = []
+    for i, w in enumerate(wl_list):
+        if not isinstance(w, dict):
+            raise IncidentError(path, f"workload[{i}]", f"expected a table, got {_show(w)}")
+        wr = _Reader(path, w, f"workload[{i}]")
+        params = {k: v for k, v in w.items() if k not in ("kind", "name", "service")}
+        workloads.append(
+            WorkloadSpec(
+                kind=wr.str("kind"),
+                name=wr.str("name"),
+                service=wr.str("service"),
+                params=MappingProxyType(params),
+                field_path=f"workload[{i}]",
+            )
+        )
+
+    s = r.table_("slo")
+    slo = SLO(
+        service=s.str("service"),
+        unit=s.str("unit", "ops/s"),
+        throughput_min=s.num("throughput_min", lo=0),
+        p99_ms_max=s.num("p99_ms_max", lo=0),
+    )
+    if slo.service not in {w.service for w in workloads}:
+        raise s.fail("service", f"no workload has service = {slo.service!r}")
+
+    res = r.table_("resolution")
+    sustain_s = res.num("sustain_s", lo=10, hi=3600)
+
+    hints = []
+    for i, h in enumerate(r.list_("hint", required=False)):
+        if not isinstance(h, dict):
+            raise IncidentError(path, f"hint[{i}]", f"expected a table, got {_show(h)}")
+        hr = _Reader(path, h, f"hint[{i}]")
+        hints.append(Hint(tier=hr.int("tier", lo=1, hi=3), text=hr.str("text")))
+
+    d = r.table_("debrief")
+    commits = []
+    for i, c in enumerate(d.list_("commit")):
+        if not isinstance(c, dict):
+            raise IncidentError(path, f"debrief.commit[{i}]", "expected a table")
+        cr = _Reader(path, c, f"debrief.commit[{i}]")
+        cid = cr.str("id")
+        if not re.fullmatch(r"[0-9a-f]{12,40}", cid):
+            raise cr.fail("id", f"expected a 12-40 digit hex commit id, got {cid!r}")
+        commits.append(Commit(id=cid, title=cr.str("title"), release=cr.str("release", "")
+                              if "release" in c else ""))
+    debrief = Debrief(root_cause=d.str("root_cause"), fix=d.str("fix"), lesson=d.str("lesson"),
+                      commits=tuple(commits))
+
+    solution = None
+    if "solution" in data:
+        solution = r.str("solution")
+        sol_path = Path(path).parent / solution
+        if not sol_path.is_file():
+            raise r.fail("solution", f"no such file: {sol_path}")
+        solution = str(sol_path)
+
+    wrong = tuple(r.list_("wrong_remedies", required=False))
+    for i, w in enumerate(wrong):
+        if not isinstance(w, str):
+            raise IncidentError(path, f"wrong_remedies[{i}]", "expected a string (a shell line)")
+
+    patches = []
+    for i, pt in enumerate(r.list_("patch", required=False)):
+        if not isinstance(pt, dict):
+            raise IncidentError(path, f"patch[{i}]", f"expected a table, got {_show(pt)}")
+        pr = _Reader(path, pt, f"patch[{i}]")
+        pid = pr.str("id")
+        if not re.fullmatch(r"[0-9a-f]{12}", pid):
+            raise pr.fail("id", f"expected a 12-digit hex commit id, got {pid!r}")
+        patches.append(Patch(id=pid, title=pr.str("title"), effect=pr.str("effect")))
+
+    return Incident(
+        id=iid,
+        title=r.str("title"),
+        era=r.str("era"),
+        difficulty=difficulty,
+        order=r.int("order", lo=0),
+        summary=r.str("summary"),
+        briefing=briefing,
+        machine=machine,
+        sysctl=MappingProxyType(sysctl),
+        workloads=tuple(workloads),
+        slo=slo,
+        sustain_s=sustain_s,
+        hints=tuple(hints),
+        debrief=debrief,
+        path=str(path),
+        solution=solution,
+        wrong_remedies=wrong,
+        patches=tuple(patches),
+    )
+
+
+def _parse_machine(m: _Reader) -> MachineSpec:
+    nodes = m.int("nodes", lo=1, hi=8)
+    dist_raw = m.list_("distances")
+    if len(dist_raw) != nodes or any(not isinstance(row, list) or len(row) != nodes for row in dist_raw):
+        raise m.fail("distances", f"expected a {nodes}x{nodes} matrix (one row per node)")
+    for i, row in enumerate(dist_raw):
+        for j, v in enumerate(row):
+            if isinstance(v, bool) or not isinstance(v, int) or not 10 <= v <= 254:
+                raise m.fail("distances", f"row {i} column {j}: expected an integer 10..254, got {_show(v)}")
+            if (i == j) != (v == 10):
+                raise m.fail("distances", f"row {i} column {j}: the local distance is 10 and only the local one")
+            if dist_raw[j][i] != v:
+                raise m.fail("distances", f"not symmetric at [{i}][{j}]")
+    kernel = _kernel(m, "kernel", m.str("kernel"))
+    boot = m.list_("boot_kernels")
+    boot_k = tuple(_kernel(m, f"boot_kernels[{i}]", v) for i, v in enumerate(boot))
+    if kernel not in boot_k:
+        raise m.fail("boot_kernels", f"must include the running kernel {kernel!r}")
+    cold = m.list_("cold_cache_gb", required=False) or [0.0] * nodes
+    if len(cold) != nodes or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in cold):
+        raise m.fail("cold_cache_gb", f"expected {nodes} non-negative numbers (one per node)")
+    return MachineSpec(
+        hostname=m.str("hostname"),
+        kernel=kernel,
+        boot_kernels=boot_k,
+        nodes=nodes,
+        cpus_per_node=m.int("cpus_per_node", lo=1, hi=512),
+        mem_per_node_mb=m.int("mem_per_node_mb", lo=512),
+        distances=tuple(tuple(row) for row in dist_raw),
+        disk_read_mbps=m.num("disk_read_mbps", 500.0, lo=1),
+        disk_latency_us=m.num("disk_latency_us", 200.0, lo=1),
+        uptime_s=m.num("uptime_s", 86400.0, lo=0),
+        cold_cache_gb=tuple(float(v) for v in cold),
+        slab_gb=m.num("slab_gb", 1.0, lo=0),
+        preroll_s=m.num("preroll_s", 240.0, lo=0, hi=3600),
+        boot_s=m.num("boot_s", 75.0, lo=1, hi=900),
+    )
+
+
+def load_incident(path: str | os.PathLike[str]) -> Incident:
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        raise IncidentError(p, "", f"cannot read file: {e.strerror or e}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise IncidentError(p, "", "not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as e:
+        raise IncidentError(p, "", f"TOML syntax error: {e}") from None
+    return parse_incident(data, str(p))
+
+
+def incident_dirs(extra: list[str] | None = None) -> list[Path]:
+    dirs = [PACKAGE_INCIDENTS]
+    env = os.environ.get(ENV_INCIDENTS)
+    if env:
+        dirs += [Path(d) for d in env.split(os.pathsep) if d]
+    dirs += [Path(d) for d in (extra or [])]
+    return dirs
+
+
+def discover(extra: list[str] | None = None) -> tuple[list[Incident], list[IncidentError]]:
+    """All incidents in the known directories, sorted by (order, id), plus load errors."""
+    found: dict[str, Incident] = {}
+    errors: list[IncidentError] = []
+    for d in incident_dirs(extra):
+        if not d.is_dir():
+            continue
+        for f in sorted(d.glob("*.toml")):
+            try:
+                inc = load_incident(f)
+            except IncidentError as e:
+                errors.append(e)
+                continue
+            if inc.id in found:
+                errors.append(IncidentError(f, "id", f"duplicate id {inc.id!r} (also in {found[inc.id].path})"))
+                continue
+            found[inc.id] = inc
+    return sorted(found.values(), key=lambda i: (i.order, i.id)), errors
+
+
+def resolve(ref: str, extra: list[str] | None = None) -> Incident:
+    """An incident by id or by path to a .toml file."""
+    if ref.endswith(".toml") or os.sep in ref:
+        return load_incident(ref)
+    incidents, _ = discover(extra)
+    for inc in incidents:
+        if inc.id == ref:
+            return inc
+    known = ", ".join(i.id for i in incidents) or "none"
+    raise IncidentError(ref, "", f"no incident with this id (known: {known})")

@@ -1,0 +1,577 @@
+"""The simulated NUMA machine: nodes, the page allocator, node reclaim, kswapd.
+
+Names follow mm/page_alloc.c and mm/vmscan.c: ``get_page_from_freelist`` walks the
+zonelist, ``node_reclaim`` runs inline in the allocation path when
+``vm.zone_reclaim_mode`` is set, ``shrink_node`` evicts from the LRU, ``kswapd``
+balances nodes after the slow path woke it.  Quantities are page counts (4 KiB)
+held as floats: the model is a fluid approximation, stepped in ticks of ``dt``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .pagecache import FileSet
+from .perf import PerfProfile
+from .sysctl import RECLAIM_DISTANCE, SYSCTLS, available, default_zone_reclaim_mode
+from .version import KernelVersion
+
+PAGE_SIZE = 4096
+PAGES_PER_MB = 256
+SWAP_CLUSTER_MAX = 32
+NODE_RECLAIM_PRIORITY = 4
+RECLAIM_ZONE, RECLAIM_WRITE, RECLAIM_UNMAP = 1, 2, 4
+
+# Physical costs (seconds of CPU per event).  Calibrated once so that a node reclaim
+# pass on a 2014 Xeon costs what the 4f9b16a64753 discussion describes: tens of
+# microseconds per call, a few hundred nanoseconds per page scanned.
+NODE_RECLAIM_CALL_S = 6.0e-5  # a zone_reclaim() pass: scan_control, shrink_zone over the LRU lists, slab
+SCAN_S_PER_PAGE = 5e-7
+RECLAIM_S_PER_PAGE = 8e-7  # __remove_mapping under the mapping's tree_lock, freeing
+LRU_LOCK_HOLD_S = 3e-7  # zone->lru_lock held per page isolated and put back
+FAULT_S_PER_PAGE = 1.2e-5  # CPU to read one page in: syscall, block layer, IRQ, copy, LRU insertion
+ANON_FAULT_S_PER_PAGE = 9e-7  # zero-fill fault
+# Pages a node_reclaim() call examines at the LRU tail before it gives up with
+# nothing reclaimed (a coarse stand-in for one isolation batch of shrink_inactive_list).
+NODE_RECLAIM_SCAN_BATCH = 12
+KSWAPD_PAGES_PER_S = 600_000
+MAX_INACTIVE_AGE_S = 3600.0
+# Effects a live patch can have on the model ("none": a decoy that changes nothing).
+PATCH_EFFECTS = {"none", "pagehuge_fastpath", "oom_rss_sum"}
+
+
+@dataclass
+class AllocResult:
+    per_node: np.ndarray
+    cost_s: float = 0.0  # CPU time the allocating task spent in reclaim
+    reclaim_calls: float = 0.0
+    failed: float = 0.0
+
+
+@dataclass
+class Disk:
+    """A block device: bandwidth in pages/s and a service latency that grows with load."""
+
+    pages_per_s: float
+    base_latency_s: float
+    util: float = 0.0
+    _tick_pages: float = 0.0
+    read_pages_total: float = 0.0
+
+    def read(self, pages: float) -> None:
+        self._tick_pages += pages
+        self.read_pages_total += pages
+
+    def latency(self, util: float | None = None) -> float:
+        u = min(self.util if util is None else util, 0.97)
+        return self.base_latency_s / (1.0 - u)
+
+    def tick(self, dt: float) -> None:
+        self.util = min(self._tick_pages / (self.pages_per_s * dt), 1.0) if dt > 0 else 0.0
+        self._tick_pages = 0.0
+
+
+@dataclass
+class Task:
+    pid: int
+    comm: str
+    threads: int
+    user: str
+    cmdline: str
+    cpu_nodes: tuple[float, ...]
+    anon: np.ndarray  # resident anon pages per node
+    file: np.ndarray  # resident file-backed (mapped) pages per node
+    shmem: np.ndarray
+    heap_frac: float = 0.3
+    vm_extra_pages: float = 50_000.0
+    start: float = 0.0  # uptime at start
+    state: str = "S"
+    cpu_s: float = 0.0
+    oom_score_adj: int = 0
+    alive: bool = True
+    owner: str = ""  # workload that owns it
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def rss_pages(self) -> float:
+        return float(self.anon.sum() + self.file.sum() + self.shmem.sum())
+
+
+class Machine:
+    """One booted kernel on one box.  A reboot builds a new Machine."""
+
+    def __init__(self, spec, kernel: str, sysctl_overrides: dict[str, int], rng: np.random.Generator,
+                 uptime_s: float = 0.0):
+        self.spec = spec
+        self.rng = rng
+        self.version = KernelVersion(kernel)
+        self.hostname = spec.hostname
+        self.nnodes = spec.nodes
+        self.cpus_per_node = spec.cpus_per_node
+        self.ncpus = self.nnodes * self.cpus_per_node
+        self.distance = np.array(spec.distances, dtype=np.int64)
+        self.node_pages = float(spec.mem_per_node_mb * PAGES_PER_MB)
+        self.uptime0 = uptime_s
+        self.clock = 0.0  # seconds since this kernel booted (relative to uptime0)
+        n = self.nnodes
+        # Zonelist: nodes by distance, ties by node id (numa_zonelist_order=Node).
+        self.zonelist = [sorted(range(n), key=lambda z, a=a: (self.distance[a, z], z)) for a in range(n)]
+
+        # Watermarks: min_free_kbytes = sqrt(lowmem_kb * 16), capped at 64 MB (3.x), split by size.
+        total_kb = self.node_pages * n * 4
+        min_free_kb = min(int(math.sqrt(total_kb * 16)), 65536)
+        self.wm_min = np.full(n, min_free_kb / 4 / n)
+        self.wm_low = self.wm_min * 5 / 4
+        self.wm_high = self.wm_min * 3 / 2
+
+        # Node memory, pages.
+        self.kernel_pages = np.full(n, 0.006 * self.node_pages)  # struct pages, kernel text, stacks
+        self.slab_rec = np.full(n, spec.slab_gb * 1024 * PAGES_PER_MB * 0.7 / n)
+        self.slab_unrec = np.full(n, spec.slab_gb * 1024 * PAGES_PER_MB * 0.3 / n)
+        self.cold = np.array(spec.cold_cache_gb, dtype=np.float64) * 1024 * PAGES_PER_MB
+        self.dirty = np.zeros(n)
+        self.shmem = np.zeros(n)
+        self.hugetlb = np.zeros(n)
+        self.filesets: list[FileSet] = []
+        self.tasks: dict[int, Task] = {}
+        self.next_pid = 1
+        self.reclaim_ewma = np.full(n, 1.0)  # pages reclaimed per second, per node
+        self._reclaimed_tick = np.zeros(n)
+        self._kswapd_woken = np.zeros(n, dtype=bool)
+
+        self.numa = {k: np.zeros(n) for k in
+                     ("numa_hit", "numa_miss", "numa_foreign", "interleave_hit", "local_node", "other_node")}
+        self.ev: dict[str, float] = defaultdict(float)
+        self.perf = PerfProfile()
+        self.dmesg: list[tuple[float, str]] = []
+        self.patches: dict[str, str] = {}  # loaded live patch id -> effect
+
+        self.sysctl: dict[str, int | str] = {d.name: d.default for d in available(self.version)}
+        self.sysctl["vm.zone_reclaim_mode"] = default_zone_reclaim_mode(self.version, spec.distances)
+        for k, v in sysctl_overrides.items():
+            if k not in SYSCTLS:
+                raise KeyError(k)
+            self.sysctl[k] = v
+        self.disk = Disk(pages_per_s=spec.disk_read_mbps * PAGES_PER_MB,
+                         base_latency_s=spec.disk_latency_us * 1e-6)
+        self._boot_log()
+        self._spawn_system()
+
+    # ------------------------------------------------------------------ bookkeeping
+    @property
+    def uptime(self) -> float:
+        return self.uptime0 + self.clock
+
+    @property
+    def zone_reclaim_mode(self) -> int:
+        return int(self.sysctl.get("vm.zone_reclaim_mode", 0))
+
+    def file_pages(self) -> np.ndarray:
+        fs = sum((f.resident() for f in self.filesets), np.zeros(self.nnodes))
+        return self.cold + fs + self.dirty + self.mapped_pages() + self.shmem
+
+    def mapped_pages(self) -> np.ndarray:
+        tot = np.zeros(self.nnodes)
+        for t in self.tasks.values():
+            if t.alive:
+                tot += t.file
+        return tot
+
+    def anon_pages(self) -> np.ndarray:
+        tot = np.zeros(self.nnodes)
+        for t in self.tasks.values():
+            if t.alive:
+                tot += t.anon
+        return tot
+
+    def used_pages(self) -> np.ndarray:
+        return (self.kernel_pages + self.slab_rec + self.slab_unrec + self.anon_pages()
+                + self.file_pages() + self.hugetlb)
+
+    @property
+    def free(self) -> np.ndarray:
+        return np.maximum(self.node_pages - self.used_pages(), 0.0)
+
+    def log(self, text: str, at: float | None = None) -> None:
+        self.dmesg.append((self.clock + self.uptime0 if at is None else at, text))
+
+    def spawn(self, comm: str, threads: int, cpu_nodes, user: str = "root", cmdline: str = "",
+              owner: str = "", anon=None) -> Task:
+        pid = self.next_pid
+        self.next_pid += 1
+        z = np.zeros(self.nnodes)
+        t = Task(pid=pid, comm=comm, threads=threads, user=user, cmdline=cmdline or comm,
+                 cpu_nodes=tuple(cpu_nodes), anon=z.copy() if anon is None else anon,
+                 file=z.copy(), shmem=z.copy(), start=self.uptime, owner=owner)
+        self.tasks[pid] = t
+        return t
+
+    def reserve_pids(self, upto: int) -> None:
+        self.next_pid = max(self.next_pid, upto)
+
+    SHELL_PID = 4242
+
+    def _spawn_system(self) -> None:
+        """The processes every box has: init, kernel threads, a few daemons, the operator's bash."""
+        def kthread(name: str) -> None:
+            t = self.spawn(name, 1, [1.0 / self.nnodes] * self.nnodes, cmdline=f"[{name}]")
+            t.vm_extra_pages = 0.0
+            t.extra["kthread"] = True
+
+        init = self.spawn("systemd", 1, [1.0 / self.nnodes] * self.nnodes,
+                          cmdline="/usr/lib/systemd/systemd --switched-root --system --deserialize 21")
+        init.anon[0], init.file[0] = 900, 650
+        kthread("kthreadd")
+        for c in range(min(self.ncpus, 4)):
+            kthread(f"ksoftirqd/{c}")
+        self.reserve_pids(80)
+        for z in range(self.nnodes):
+            kthread(f"kswapd{z}")
+        if not self.version < "2.6.38":
+            kthread("khugepaged")
+        self.reserve_pids(1100)
+        for comm, cmd in (("rsyslogd", "/usr/sbin/rsyslogd -n"), ("crond", "/usr/sbin/crond -n"),
+                          ("sshd", "/usr/sbin/sshd -D"), ("tuned", "/usr/bin/python -Es /usr/sbin/tuned -l -P")):
+            t = self.spawn(comm, 1 if comm != "tuned" else 5, [1.0] + [0.0] * (self.nnodes - 1), cmdline=cmd)
+            t.anon[0], t.file[0] = 700 + 150 * len(comm), 800
+        self.reserve_pids(2100)
+        saved = self.next_pid
+        self.next_pid = self.SHELL_PID
+        sh = self.spawn("bash", 1, [1.0] + [0.0] * (self.nnodes - 1), cmdline="-bash")
+        sh.anon[0], sh.file[0] = 520, 380
+        self.next_pid = saved
+
+    # ------------------------------------------------------------------ allocator
+    def _count(self, z: int, preferred: int, cpu_node: int, nr: float, interleave: bool = False) -> None:
+        if self.sysctl.get("vm.numa_stat", 1) == 0:
+            return
+        if z == preferred:
+            self.numa["numa_hit"][z] += nr
+            if interleave:
+                self.numa["interleave_hit"][z] += nr
+        else:
+            self.numa["numa_miss"][z] += nr
+            self.numa["numa_foreign"][preferred] += nr
+        if z == cpu_node:
+            self.numa["local_node"][z] += nr
+        else:
+            self.numa["other_node"][z] += nr
+        self.ev["pgalloc_normal"] += nr
+
+    def get_page_from_freelist(self, cpu_node: int, nr: float, kind: str = "file",
+                               preferred: int | None = None) -> AllocResult:
+        """Allocate ``nr`` order-0 pages for a task running on ``cpu_node``.
+
+        The fast path walks the zonelist against the low watermark and calls
+        node_reclaim() where zone_reclaim_mode allows; what is left goes to the slow
+        path (wake kswapd, min watermark, direct reclaim).
+        """
+        pref = cpu_node if preferred is None else preferred
+        res = AllocResult(per_node=np.zeros(self.nnodes))
+        remaining = float(nr)
+        if remaining <= 0:
+            return res
+        free = self.free
+        mode = self.zone_reclaim_mode
+        for z in self.zonelist[pref]:
+            take = min(remaining, max(free[z] - self.wm_low[z], 0.0))
+            if take > 0:
+                res.per_node[z] += take
+                free[z] -= take
+                self._count(z, pref, cpu_node, take, interleave=preferred is not None)
+                remaining -= take
+            if remaining <= 0:
+                break
+            if mode == 0 or self.distance[pref, z] > RECLAIM_DISTANCE:
+                continue
+            if z != cpu_node:  # NODE_RECLAIM_NOSCAN: a node with CPUs that is not ours
+                continue
+            got = self.node_reclaim(z, remaining, res)
+            take = min(remaining, got)
+            if take > 0:
+                res.per_node[z] += take
+                free[z] -= take
+                self._count(z, pref, cpu_node, take, interleave=preferred is not None)
+                remaining -= take
+            if remaining <= 0:
+                break
+        if remaining > 0:
+            remaining = self._slowpath(cpu_node, pref, remaining, res, free, kind)
+        return res
+
+    def _slowpath(self, cpu_node: int, pref: int, remaining: float, res: AllocResult, free: np.ndarray,
+                  kind: str) -> float:
+        self._kswapd_woken[self.zonelist[pref]] = True
+        for z in self.zonelist[pref]:
+            take = min(remaining, max(free[z] - self.wm_min[z], 0.0))
+            if take > 0:
+                res.per_node[z] += take
+                free[z] -= take
+                self._count(z, pref, cpu_node, take)
+                remaining -= take
+        if remaining <= 0:
+            return 0.0
+        # Direct reclaim (try_to_free_pages) on the preferred node: allocstall.
+        calls = math.ceil(remaining / SWAP_CLUSTER_MAX)
+        self.ev["allocstall"] += calls
+        reclaimed, scanned = self.shrink_node(pref, remaining, may_unmap=True, may_write=True)
+        self.ev["pgscan_direct_normal"] += scanned
+        self.ev["pgsteal_direct_normal"] += reclaimed
+        cost = calls * NODE_RECLAIM_CALL_S + scanned * SCAN_S_PER_PAGE + reclaimed * RECLAIM_S_PER_PAGE
+        res.cost_s += cost
+        self._charge_reclaim(calls, scanned, reclaimed, "try_to_free_pages")
+        take = min(remaining, reclaimed)
+        res.per_node[pref] += take
+        self._count(pref, pref, cpu_node, take)
+        return remaining - take
+
+    # ------------------------------------------------------------------ reclaim
+    def node_pagecache_reclaimable(self, z: int, mode: int) -> float:
+        file_lru = self.cold[z] + self.dirty[z] + sum(f.res[:, z].sum() for f in self.filesets)
+        mapped = self.mapped_pages()[z] + sum(f.res[:, z].sum() for f in self.filesets if f.mapped)
+        pc = file_lru + mapped if mode & RECLAIM_UNMAP else max(file_lru - sum(
+            f.res[:, z].sum() for f in self.filesets if f.mapped), 0.0)
+        if not mode & RECLAIM_WRITE:
+            pc = max(pc - self.dirty[z], 0.0)
+        return pc
+
+    def _inactive_age(self, z: int) -> float:
+        """Seconds a page spends on node z's inactive file list before reaching the tail."""
+        lru = self.cold[z] + sum(f.res[:, z].sum() for f in self.filesets)
+        return min((lru / 2.0) / max(self.reclaim_ewma[z], 1.0), MAX_INACTIVE_AGE_S)
+
+    def _eviction_order(self, z: int, may_unmap: bool):
+        """(pages, p_referenced, fileset index, chunk index) for node z, coldest first."""
+        age = self._inactive_age(z)
+        pages, pref, fidx, cidx = [], [], [], []
+        for i, f in enumerate(self.filesets):
+            if f.mapped and not may_unmap:
+                continue
+            r = f.res[:, z]
+            m = r > 1e-9
+            if not m.any():
+                continue
+            ci = np.nonzero(m)[0]
+            pages.append(r[ci])
+            pref.append(np.minimum(1.0 - np.exp(-f.rate[ci] * age), 0.98))
+            fidx.append(np.full(ci.size, i))
+            cidx.append(ci)
+        if not pages:
+            e = np.zeros(0)
+            return e, e, e.astype(int), e.astype(int)
+        pages_a, pref_a = np.concatenate(pages), np.concatenate(pref)
+        fidx_a, cidx_a = np.concatenate(fidx), np.concatenate(cidx)
+        order = np.lexsort((cidx_a, fidx_a, pref_a))
+        return pages_a[order], pref_a[order], fidx_a[order], cidx_a[order]
+
+    def _tail_referenced(self, z: int, nr: float, may_unmap: bool) -> float:
+        """Share of the first ``nr`` pages at node z's LRU tail that reclaim would skip."""
+        if self.cold[z] >= nr:
+            return 0.0
+        pages, pref, _, _ = self._eviction_order(z, may_unmap)
+        want = nr - self.cold[z]
+        if pages.size == 0:
+            return 1.0 if self.cold[z] <= 0 else 0.0
+        cum = np.cumsum(pages)
+        k = int(np.searchsorted(cum, want)) + 1
+        take = pages[:k].copy()
+        take[-1] -= max(cum[min(k, cum.size) - 1] - want, 0.0)
+        skipped = float((take * pref[:k]).sum())
+        return skipped / max(float(take.sum()) + self.cold[z], 1e-9)
+
+    def shrink_node(self, z: int, nr: float, may_unmap: bool, may_write: bool) -> tuple[float, float]:
+        """Evict up to ``nr`` pages from node z's file LRU.  Returns (reclaimed, scanned)."""
+        nr = max(float(nr), 0.0)
+        reclaimed = scanned = 0.0
+        c = min(self.cold[z], nr)
+        self.cold[z] -= c
+        reclaimed += c
+        scanned += c
+        left = nr - c
+        if left > 0:
+            pages, pref, fidx, cidx = self._eviction_order(z, may_unmap)
+            if pages.size:
+                cum = np.cumsum(pages)
+                k = min(int(np.searchsorted(cum, left)) + 1, pages.size)
+                evict = pages[:k].copy()
+                evict[-1] -= max(cum[k - 1] - left, 0.0)
+                evict = np.maximum(evict, 0.0)
+                for f_i in np.unique(fidx[:k]):
+                    sel = fidx[:k] == f_i
+                    self.filesets[int(f_i)].res[cidx[:k][sel], z] -= evict[sel]
+                    np.maximum(self.filesets[int(f_i)].res[:, z], 0.0, out=self.filesets[int(f_i)].res[:, z])
+                got = float(evict.sum())
+                sc = float((evict / (1.0 - pref[:k])).sum())
+                self.ev["pgactivate"] += sc - got
+                self.ev["workingset_shadow"] += got
+                reclaimed += got
+                scanned += sc
+        if may_write and self.dirty[z] > 0 and reclaimed < nr:
+            d = min(self.dirty[z], nr - reclaimed)
+            self.dirty[z] -= d
+            reclaimed += d
+            scanned += d
+            self.ev["nr_vmscan_write"] += d
+        self._reclaimed_tick[z] += reclaimed
+        return reclaimed, scanned
+
+    def node_reclaim(self, z: int, nr: float, res: AllocResult) -> float:
+        """zone_reclaim()/node_reclaim(): reclaim on the local node inline in the allocation.
+
+        Returns the pages made free for this allocation.  Calls that reclaimed nothing
+        count in ``zone_reclaim_failed`` and their allocations fall back to the next zone.
+        """
+        mode = self.zone_reclaim_mode
+        min_unmapped = self.node_pages * int(self.sysctl.get("vm.min_unmapped_ratio", 1)) / 100.0
+        min_slab = self.node_pages * int(self.sysctl.get("vm.min_slab_ratio", 5)) / 100.0
+        reclaimable = self.node_pagecache_reclaimable(z, mode)
+        if reclaimable <= min_unmapped and self.slab_rec[z] <= min_slab:
+            return 0.0  # NODE_RECLAIM_FULL
+        may_unmap, may_write = bool(mode & RECLAIM_UNMAP), bool(mode & RECLAIM_WRITE)
+        calls = math.ceil(nr / SWAP_CLUSTER_MAX)
+        rho = self._tail_referenced(z, nr, may_unmap)
+        p_fail = rho ** NODE_RECLAIM_SCAN_BATCH
+        failed = float(self.rng.binomial(calls, min(max(p_fail, 0.0), 1.0))) if calls > 0 else 0.0
+        ok = calls - failed
+        target = min(ok * SWAP_CLUSTER_MAX, max(reclaimable - min_unmapped, 0.0))
+        reclaimed, scanned = self.shrink_node(z, target, may_unmap, may_write)
+        scanned += failed * NODE_RECLAIM_SCAN_BATCH
+        if reclaimable > min_unmapped and self.slab_rec[z] > min_slab:
+            self.ev["slabs_scanned"] += calls * 128
+        self.ev["pgscan_direct_normal"] += scanned
+        self.ev["pgsteal_direct_normal"] += reclaimed
+        self.ev["zone_reclaim_failed"] += failed
+        self.ev["zone_reclaim_success"] += ok
+        spin = self._lru_lock_spin(z, scanned)
+        cost = calls * NODE_RECLAIM_CALL_S + scanned * SCAN_S_PER_PAGE + reclaimed * RECLAIM_S_PER_PAGE + spin
+        res.cost_s += cost
+        res.reclaim_calls += calls
+        res.failed += failed
+        self._charge_reclaim(calls, scanned, reclaimed, "zone_reclaim" if self.version < "4.8" else "node_reclaim")
+        self.perf.charge("[kernel]", "_raw_spin_lock_irq", spin)
+        return reclaimed
+
+    def _lru_lock_spin(self, z: int, scanned: float) -> float:
+        """CPU spent spinning on node z's lru_lock: an M/M/1 wait for every acquisition.
+
+        The lock is held LRU_LOCK_HOLD_S per page moved; its utilisation over the last
+        ticks comes from the node's reclaim rate.  Many tasks reclaiming the same node
+        at once (inline node reclaim in every allocating task) make it the hot spot.
+        """
+        util = min(self.reclaim_ewma[z] * 2.0 * LRU_LOCK_HOLD_S, 0.95)
+        return scanned * LRU_LOCK_HOLD_S * util / (1.0 - util)
+
+    def _charge_reclaim(self, calls: float, scanned: float, reclaimed: float, entry: str) -> None:
+        p = self.perf.charge
+        p("[kernel]", entry, calls * NODE_RECLAIM_CALL_S * 0.3)
+        p("[kernel]", "shrink_page_list", scanned * SCAN_S_PER_PAGE * 0.45)
+        p("[kernel]", "page_referenced", scanned * SCAN_S_PER_PAGE * 0.25)
+        p("[kernel]", "isolate_lru_pages.isra.47", scanned * SCAN_S_PER_PAGE * 0.12)
+        p("[kernel]", "_raw_spin_lock_irq", scanned * SCAN_S_PER_PAGE * 0.18 + calls * NODE_RECLAIM_CALL_S * 0.4)
+        p("[kernel]", "shrink_inactive_list", calls * NODE_RECLAIM_CALL_S * 0.3)
+        p("[kernel]", "__remove_mapping", reclaimed * RECLAIM_S_PER_PAGE * 0.5)
+        p("[kernel]", "free_hot_cold_page", reclaimed * RECLAIM_S_PER_PAGE * 0.5)
+
+    def kswapd(self, dt: float) -> None:
+        """balance_pgdat() for every node woken by the slow path: reclaim up to the high watermark."""
+        free = self.free
+        for z in np.nonzero(self._kswapd_woken)[0]:
+            want = self.wm_high[z] - free[z]
+            if want <= 0:
+                self._kswapd_woken[z] = False
+                self.ev["kswapd_low_wmark_hit_quickly"] += 1
+                continue
+            want = min(want, KSWAPD_PAGES_PER_S * dt)
+            got, scanned = self.shrink_node(int(z), want, may_unmap=True, may_write=True)
+            self.ev["pgscan_kswapd_normal"] += scanned
+            self.ev["pgsteal_kswapd_normal"] += got
+            self.ev["pageoutrun"] += 1
+            self._charge_reclaim(want / SWAP_CLUSTER_MAX, scanned, got, "balance_pgdat")
+            if got <= 0:
+                self._kswapd_woken[z] = False
+
+    def drop_caches(self, value: int) -> float:
+        """echo N > /proc/sys/vm/drop_caches: 1 page cache, 2 slab, 3 both."""
+        dropped = 0.0
+        if value & 1:
+            dropped += float(self.cold.sum())
+            self.cold[:] = 0.0
+            for f in self.filesets:
+                if not f.mapped:
+                    dropped += f.drop()
+            if self.version >= "4.0":
+                self.ev["drop_pagecache"] += 1
+        if value & 2:
+            freed = self.slab_rec * 0.85
+            self.slab_rec -= freed
+            dropped += float(freed.sum())
+            if self.version >= "4.0":
+                self.ev["drop_slab"] += 1
+        self.log(f"bash ({self.next_pid + 300}): drop_caches: {value}")
+        return dropped
+
+    def add_file_pages(self, cpu_node: int, pages: float, kind: str = "cold") -> AllocResult:
+        """Page-cache pages that nobody will read again soon (logs, backups, checkpoints)."""
+        res = self.get_page_from_freelist(cpu_node, pages, "file")
+        self.cold += res.per_node
+        self.ev["pgpgout" if kind == "write" else "pgpgin"] += res.per_node.sum() * 4
+        return res
+
+    def tick(self, dt: float) -> None:
+        """End-of-tick housekeeping: kswapd, LRU ageing, disk utilisation, perf decay."""
+        self.kswapd(dt)
+        a = 1.0 - math.exp(-dt / 20.0)
+        self.reclaim_ewma += a * (self._reclaimed_tick / max(dt, 1e-9) - self.reclaim_ewma)
+        self._reclaimed_tick[:] = 0.0
+        self.disk.tick(dt)
+        self.perf.tick(dt)
+        self.clock += dt
+
+    # ------------------------------------------------------------------ live patches
+    def load_patch(self, pid: str, effect: str) -> None:
+        self.patches[pid] = effect
+        self.log(f"kpatch_{pid}: loading out-of-tree module taints kernel.")
+        self.log(f"kpatch_{pid}: tainting kernel with TAINT_LIVEPATCH")
+        self.log(f"kpatch: loaded patch module 'kpatch_{pid}'")
+
+    def unload_patch(self, pid: str) -> None:
+        self.patches.pop(pid, None)
+        self.log(f"kpatch: unloaded patch module 'kpatch_{pid}'")
+
+    def has_effect(self, effect: str) -> bool:
+        return effect in self.patches.values()
+
+    # ------------------------------------------------------------------ boot
+    def _boot_log(self) -> None:
+        v = self.version
+        ts = iter(i * 0.0137 + (0.9 if i > 12 else 0.0) for i in range(100))
+
+        def L(text: str) -> None:
+            self.log(text, at=next(ts))
+        L(f"Linux version {v} (mockbuild@build.mmquest) (gcc version 4.8.2) #1 SMP")
+        L("Command line: BOOT_IMAGE=/vmlinuz-%s root=/dev/mapper/vg0-root ro quiet" % v)
+        for nid in range(self.nnodes):
+            L(f"SRAT: PXM {nid} -> APIC {nid * self.cpus_per_node:#04x} -> Node {nid}")
+        for nid in range(self.nnodes):
+            lo = nid * self.spec.mem_per_node_mb * 1024 * 1024
+            hi = lo + self.spec.mem_per_node_mb * 1024 * 1024 - 1
+            L(f"NUMA: Node {nid} [mem {lo:#018x}-{hi:#018x}]")
+        L(f"SLIT: node distances {' '.join(str(d) for d in self.distance[0])}")
+        L("Zone ranges:")
+        L("  DMA      [mem 0x00001000-0x00ffffff]")
+        L("  DMA32    [mem 0x01000000-0xffffffff]")
+        L("  Normal   [mem 0x100000000-0x%x]" % (self.spec.mem_per_node_mb * self.nnodes * 1024 * 1024 - 1))
+        for nid in range(self.nnodes):
+            L(f"On node {nid} totalpages: {int(self.node_pages)}")
+        L(f"Built {self.nnodes} zonelists in Node order, mobility grouping on.  Total pages: "
+          f"{int(self.node_pages * self.nnodes * 0.985)}")
+        L(f"smpboot: Total of {self.ncpus} processors activated")
+        L("Freeing unused kernel memory: 1584K")
+        L("EXT4-fs (dm-0): mounted filesystem with ordered data mode. Opts: (null)")
+        L("XFS (dm-2): Mounting Filesystem")
+        L("XFS (dm-2): Ending clean mount")
+        L("ixgbe 0000:03:00.0 eth0: NIC Link is Up 10 Gbps, Flow Control: RX/TX")

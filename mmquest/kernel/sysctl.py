@@ -1,0 +1,74 @@
+"""The simulated sysctl table (/proc/sys) with the defaults of the modelled kernels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .version import KernelVersion
+
+RECLAIM_DISTANCE = 30  # include/linux/topology.h (generic)
+
+
+@dataclass(frozen=True)
+class SysctlDef:
+    name: str
+    default: int | str
+    lo: int = 0
+    hi: int = 2**31 - 1
+    writable: bool = True
+    since: str | None = None  # first kernel that has it
+    until: str | None = None  # first kernel that no longer has it
+    text: bool = False  # string-valued
+
+    @property
+    def path(self) -> str:
+        return "/proc/sys/" + self.name.replace(".", "/")
+
+
+SYSCTLS: dict[str, SysctlDef] = {
+    d.name: d
+    for d in [
+        SysctlDef("vm.zone_reclaim_mode", 0, 0, 7),
+        SysctlDef("vm.min_unmapped_ratio", 1, 0, 100),
+        SysctlDef("vm.min_slab_ratio", 5, 0, 100),
+        SysctlDef("vm.numa_stat", 1, 0, 1, since="4.15"),
+        SysctlDef("vm.numa_zonelist_order", "Node", text=True),
+        SysctlDef("vm.drop_caches", 0, 1, 7),
+        SysctlDef("vm.swappiness", 60, 0, 100),
+        SysctlDef("vm.min_free_kbytes", 67584, 0),
+        SysctlDef("vm.overcommit_memory", 0, 0, 2),
+        SysctlDef("vm.oom_dump_tasks", 1, 0, 1),
+        SysctlDef("vm.oom_kill_allocating_task", 0, 0, 1),
+        SysctlDef("vm.panic_on_oom", 0, 0, 2),
+        SysctlDef("vm.dirty_ratio", 20, 0, 100),
+        SysctlDef("vm.dirty_background_ratio", 10, 0, 100),
+        SysctlDef("vm.vfs_cache_pressure", 100, 0),
+        SysctlDef("vm.nr_hugepages", 0, 0),
+        SysctlDef("kernel.numa_balancing", 0, 0, 1, since="3.8"),
+        SysctlDef("kernel.pid_max", 32768, 301, 4194304),
+        SysctlDef("kernel.panic", 0, 0),
+    ]
+}
+
+
+def available(version: KernelVersion) -> list[SysctlDef]:
+    out = []
+    for d in SYSCTLS.values():
+        if d.since and version < d.since:
+            continue
+        if d.until and not version < d.until:
+            continue
+        out.append(d)
+    return out
+
+
+def default_zone_reclaim_mode(version: KernelVersion, distances: "list[list[int]] | tuple") -> int:
+    """Boot-time default of vm.zone_reclaim_mode.
+
+    Before v3.16, init_zone_allows_reclaim() set zone_reclaim_mode = 1 as soon as any
+    node was farther than RECLAIM_DISTANCE from another; 4f9b16a64753 removed that.
+    """
+    if not version < "3.16":
+        return 0
+    far = any(d > RECLAIM_DISTANCE for row in distances for d in row)
+    return 1 if far else 0

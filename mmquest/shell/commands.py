@@ -1,0 +1,792 @@
+"""The commands of the in-game shell.  Each answers like the real tool would."""
+
+from __future__ import annotations
+
+import re
+
+from ..world import KexecExec, KexecLoad, KpatchLoad, KpatchUnload, RestartService
+from . import render as R
+from .core import COMMANDS, Result, Shell, UsageError, command
+from .vfs import VfsError, norm
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines()
+
+
+def _join(lines: list[str]) -> str:
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _inputs(sh: Shell, files: list[str], stdin: str, tool: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """(name, text) for each file (or stdin), and error lines."""
+    if not files or files == ["-"]:
+        return [("(standard input)", stdin)], []
+    out, errs = [], []
+    for f in files:
+        try:
+            out.append((f, sh.read(f)))
+        except VfsError as e:
+            errs.append(f"{tool}: {f}: {e.reason}")
+    return out, errs
+
+
+# ---------------------------------------------------------------------- text tools
+@command("cat", "print files (/proc, /sys, /boot ...)")
+def cmd_cat(sh: Shell, args: list[str], stdin: str) -> Result:
+    files = [a for a in args if not (a.startswith("-") and a != "-")]
+    ins, errs = _inputs(sh, files, stdin, "cat")
+    return Result("".join(t for _, t in ins), "\n".join(errs), 1 if errs else 0)
+
+
+def _bre_to_ere(p: str) -> str:
+    out, i = [], 0
+    while i < len(p):
+        c = p[i]
+        if c == "\\" and i + 1 < len(p) and p[i + 1] in "(){}|+?":
+            out.append(p[i + 1])
+            i += 2
+            continue
+        if c in "(){}|+?":
+            out.append("\\" + c)
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+@command("grep", "search lines: -i -v -E -c -n -w -A N -B N -C N", "egrep")
+def cmd_grep(sh: Shell, args: list[str], stdin: str) -> Result:
+    opts = {"i": False, "v": False, "E": False, "c": False, "n": False, "w": False, "F": False, "h": False,
+            "H": False, "o": False, "q": False, "l": False}
+    after = before = 0
+    patterns: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            rest += args[i + 1:]
+            break
+        if a.startswith("--"):
+            long = {"--ignore-case": "i", "--invert-match": "v", "--extended-regexp": "E", "--count": "c",
+                    "--line-number": "n", "--word-regexp": "w", "--fixed-strings": "F"}
+            if a in long:
+                opts[long[a]] = True
+            elif a.startswith("--color"):
+                pass
+            else:
+                return Result(err=f"grep: unrecognized option '{a}'\nUsage: grep [OPTION]... PATTERNS [FILE]...",
+                              status=2)
+        elif a.startswith("-") and len(a) > 1:
+            j = 1
+            while j < len(a):
+                ch = a[j]
+                if ch in "ABCe":
+                    val = a[j + 1:] or (args[i + 1] if i + 1 < len(args) else None)
+                    if val is None:
+                        return Result(err=f"grep: option requires an argument -- '{ch}'", status=2)
+                    if not a[j + 1:]:
+                        i += 1
+                    if ch == "e":
+                        patterns.append(val)
+                    else:
+                        if not val.isdigit():
+                            return Result(err=f"grep: {val}: invalid context length argument", status=2)
+                        if ch in "AC":
+                            after = int(val)
+                        if ch in "BC":
+                            before = int(val)
+                    break
+                if ch in opts:
+                    opts[ch] = True
+                elif ch == "P":
+                    opts["E"] = True
+                elif ch == "r" or ch == "s":
+                    pass
+                else:
+                    return Result(err=f"grep: invalid option -- '{ch}'\nUsage: grep [OPTION]... PATTERNS [FILE]...",
+                                  status=2)
+                j += 1
+        else:
+            rest.append(a)
+        i += 1
+    if not patterns:
+        if not rest:
+            return Result(err="Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.",
+                          status=2)
+        patterns = [rest.pop(0)]
+    flags = re.IGNORECASE if opts["i"] else 0
+    try:
+        regs = []
+        for p in patterns:
+            src = re.escape(p) if opts["F"] else (p if opts["E"] else _bre_to_ere(p))
+            if opts["w"]:
+                src = rf"\b(?:{src})\b"
+            regs.append(re.compile(src, flags))
+    except re.error as e:
+        return Result(err=f"grep: {e}", status=2)
+    ins, errs = _inputs(sh, rest, stdin, "grep")
+    multi = (len(rest) > 1 or opts["H"]) and not opts["h"]
+    out: list[str] = []
+    found = False
+    for name, text in ins:
+        lines = _lines(text)
+        hit = [any(r.search(ln) for r in regs) != opts["v"] for ln in lines]
+        n = sum(hit)
+        found |= n > 0
+        if opts["q"]:
+            continue
+        if opts["l"]:
+            if n:
+                out.append(name)
+            continue
+        if opts["c"]:
+            out.append(f"{name}:{n}" if multi else str(n))
+            continue
+        shown = -1
+        ctx = after or before
+        for idx, ok in enumerate(hit):
+            if not ok:
+                continue
+            lo = max(idx - before, shown + 1)
+            if ctx and shown >= 0 and lo > shown + 1:
+                out.append("--")
+            for k in range(lo, min(idx + after, len(lines) - 1) + 1):
+                if k <= shown:
+                    continue
+                sep = ":" if hit[k] else "-"
+                pre = (f"{name}{sep}" if multi else "") + (f"{k + 1}{sep}" if opts["n"] else "")
+                if opts["o"] and hit[k] and not opts["v"]:
+                    for r in regs:
+                        out += [pre + m.group(0) for m in r.finditer(lines[k])]
+                else:
+                    out.append(pre + lines[k])
+                shown = k
+    status = 2 if errs and not found else (0 if found else 1)
+    return Result(_join(out), "\n".join(errs), status)
+
+
+def _count_arg(args: list[str], default: int = 10) -> tuple[int, list[str]]:
+    n, rest, i = default, [], 0
+    while i < len(args):
+        a = args[i]
+        if a == "-n" and i + 1 < len(args):
+            n = _int_arg(args[i + 1].lstrip("+-"))
+            i += 1
+        elif a.startswith("-n"):
+            n = _int_arg(a[2:].lstrip("+-"))
+        elif re.fullmatch(r"-\d+", a):
+            n = int(a[1:])
+        elif a.startswith("-") and a != "-":
+            raise UsageError(f"invalid option -- '{a[1:]}'")
+        else:
+            rest.append(a)
+        i += 1
+    return n, rest
+
+
+def _int_arg(v: str) -> int:
+    if not v.isdigit():
+        raise UsageError(f"invalid number of lines: '{v}'")
+    return int(v)
+
+
+@command("head", "first lines: head -n N")
+def cmd_head(sh: Shell, args: list[str], stdin: str) -> Result:
+    try:
+        n, files = _count_arg(args)
+    except UsageError as e:
+        return Result(err=f"head: {e}", status=1)
+    ins, errs = _inputs(sh, files, stdin, "head")
+    out = []
+    for name, text in ins:
+        if len(ins) > 1:
+            out.append(f"==> {name} <==")
+        out += _lines(text)[:n]
+    return Result(_join(out), "\n".join(errs), 1 if errs else 0)
+
+
+@command("tail", "last lines: tail -n N")
+def cmd_tail(sh: Shell, args: list[str], stdin: str) -> Result:
+    try:
+        n, files = _count_arg([a for a in args if a != "-f"])
+    except UsageError as e:
+        return Result(err=f"tail: {e}", status=1)
+    ins, errs = _inputs(sh, files, stdin, "tail")
+    out = []
+    for name, text in ins:
+        if len(ins) > 1:
+            out.append(f"==> {name} <==")
+        ls = _lines(text)
+        out += ls[-n:] if n else []
+    return Result(_join(out), "\n".join(errs), 1 if errs else 0)
+
+
+@command("wc", "count lines/words/bytes: wc -l")
+def cmd_wc(sh: Shell, args: list[str], stdin: str) -> Result:
+    flags = "".join(a[1:] for a in args if a.startswith("-") and a != "-") or "lwc"
+    bad = set(flags) - set("lwcm")
+    if bad:
+        return Result(err=f"wc: invalid option -- '{sorted(bad)[0]}'", status=1)
+    files = [a for a in args if not a.startswith("-") or a == "-"]
+    ins, errs = _inputs(sh, files, stdin, "wc")
+    out = []
+    for name, text in ins:
+        vals = []
+        if "l" in flags:
+            vals.append(text.count("\n"))
+        if "w" in flags:
+            vals.append(len(text.split()))
+        if "c" in flags or "m" in flags:
+            vals.append(len(text.encode()))
+        cols = " ".join(f"{v:>7}" if len(vals) > 1 else str(v) for v in vals)
+        out.append(cols + ("" if name == "(standard input)" else f" {name}"))
+    return Result(_join(out), "\n".join(errs), 1 if errs else 0)
+
+
+@command("echo", "print arguments (use with > to write /proc/sys files)")
+def cmd_echo(sh: Shell, args: list[str], stdin: str) -> Result:
+    newline = True
+    while args and args[0] in ("-n", "-e", "-E", "-ne", "-en"):
+        if "n" in args[0]:
+            newline = False
+        args = args[1:]
+    return Result(" ".join(args) + ("\n" if newline else ""))
+
+
+@command("ls", "list a directory")
+def cmd_ls(sh: Shell, args: list[str], stdin: str) -> Result:
+    long = any(a.startswith("-") and "l" in a for a in args)
+    paths = [a for a in args if not a.startswith("-")] or ["."]
+    out, errs = [], []
+    for p in paths:
+        full = sh.path(p)
+        s = sh.snap
+        if sh.vfs.is_dir(s, full):
+            names = sh.vfs.listdir(s, full)
+            if len(paths) > 1:
+                out.append(f"{p}:")
+            if long:
+                out.append(f"total {len(names) * 4}")
+                for n in names:
+                    d = sh.vfs.is_dir(s, norm(full + "/" + n))
+                    out.append(("dr-xr-xr-x  2" if d else "-rw-r--r--  1") + f" root root {0 if full.startswith(('/proc', '/sys')) else 4096:>7} Nov 26 02:47 {n}")
+            else:
+                out.append("  ".join(names) if names else "")
+        elif sh.vfs.exists(s, full):
+            out.append(("-rw-r--r-- 1 root root 0 Nov 26 02:47 " if long else "") + p)
+        else:
+            errs.append(f"ls: cannot access '{p}': No such file or directory")
+    out = [o for o in out if o != ""] if not long else out
+    return Result(_join(out), "\n".join(errs), 2 if errs else 0)
+
+
+@command("cd", "change directory")
+def cmd_cd(sh: Shell, args: list[str], stdin: str) -> Result:
+    target = sh.path(args[0] if args else "/root")
+    if not sh.vfs.is_dir(sh.snap, target):
+        return Result(err=f"bash: cd: {args[0]}: No such file or directory", status=1)
+    sh.cwd = target
+    return Result()
+
+
+@command("pwd", "print working directory")
+def cmd_pwd(sh: Shell, args: list[str], stdin: str) -> Result:
+    return Result(sh.cwd + "\n")
+
+
+# ---------------------------------------------------------------------- system info
+@command("uname", "kernel release: uname -r, uname -a")
+def cmd_uname(sh: Shell, args: list[str], stdin: str) -> Result:
+    s = sh.snap
+    flags = "".join(a.lstrip("-") for a in args) or "s"
+    if flags in ("all",) or "a" in flags:
+        return Result(f"Linux {s.hostname} {s.kernel} #1 SMP x86_64 x86_64 x86_64 GNU/Linux\n")
+    parts = []
+    for f in flags:
+        val = {"s": "Linux", "n": s.hostname, "r": s.kernel, "v": "#1 SMP", "m": "x86_64", "o": "GNU/Linux",
+               "p": "x86_64", "i": "x86_64"}.get(f)
+        if val is None:
+            return Result(err=f"uname: invalid option -- '{f}'\nTry 'uname --help' for more information.", status=1)
+        parts.append(val)
+    return Result(" ".join(parts) + "\n")
+
+
+@command("hostname", "host name")
+def cmd_hostname(sh: Shell, args: list[str], stdin: str) -> Result:
+    return Result(sh.snap.hostname + "\n")
+
+
+@command("whoami", "current user")
+def cmd_whoami(sh: Shell, args: list[str], stdin: str) -> Result:
+    return Result("root\n")
+
+
+@command("nproc", "number of CPUs")
+def cmd_nproc(sh: Shell, args: list[str], stdin: str) -> Result:
+    s = sh.snap
+    return Result(f"{s.nnodes * s.cpus_per_node}\n")
+
+
+@command("uptime", "time since boot and load average")
+def cmd_uptime(sh: Shell, args: list[str], stdin: str) -> Result:
+    return Result(R.uptime_line(sh.snap) + "\n")
+
+
+@command("date", "the time on the box")
+def cmd_date(sh: Shell, args: list[str], stdin: str) -> Result:
+    return Result(f"Thu Nov 26 {R.clock(sh.snap)} UTC 2026\n")
+
+
+@command("free", "memory usage: free -m")
+def cmd_free(sh: Shell, args: list[str], stdin: str) -> Result:
+    unit = "k"
+    for a in args:
+        if a in ("-m", "--mega"):
+            unit = "m"
+        elif a in ("-g", "--giga"):
+            unit = "g"
+        elif a in ("-k", "--kilo"):
+            unit = "k"
+        elif a in ("-b", "--bytes"):
+            unit = "b"
+        elif a in ("-h", "--human"):
+            unit = "m"
+        else:
+            return Result(err=f"free: invalid option -- '{a.lstrip('-')}'", status=1)
+    return Result(R.free_m(sh.snap, unit) + "\n")
+
+
+@command("vmstat", "virtual memory statistics: vmstat [delay [count]]")
+def cmd_vmstat(sh: Shell, args: list[str], stdin: str) -> Result:
+    nums = [a for a in args if not a.startswith("-")]
+    if any(not n.isdigit() for n in nums):
+        return Result(err=f"vmstat: Invalid argument '{nums[0]}'", status=1)
+    s = sh.snap
+    if not nums:
+        return Result(_join(R.vmstat_cmd(s)))
+    delay = max(int(nums[0]), 1)
+    count = int(nums[1]) if len(nums) > 1 else 5
+    count = min(count, 60)
+    lines = R.vmstat_cmd(s)
+    for _ in range(count - 1):
+        prev = sh.snap
+        sh.host.advance(delay)
+        lines.append(R.vmstat_row(sh.snap, prev, delay))
+    return Result(_join(lines))
+
+
+@command("ps", "processes: ps aux, ps -eo pid,comm,rss --sort=-rss")
+def cmd_ps(sh: Shell, args: list[str], stdin: str) -> Result:
+    s = sh.snap
+    rows = R.ps_rows(s)
+    fields: list[str] | None = None
+    sort: str | None = None
+    pids: list[int] | None = None
+    name: str | None = None
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in ("aux", "-aux", "auxww", "-ef", "-e", "-A", "ax", "-aef", "-elf"):
+            pass
+        elif a in ("-o", "-eo", "o"):
+            if i + 1 >= len(args):
+                return Result(err="error: option -o requires an argument", status=1)
+            fields = [f for f in args[i + 1].split(",") if f]
+            i += 1
+        elif a.startswith("--sort="):
+            sort = a.split("=", 1)[1]
+        elif a == "--sort" and i + 1 < len(args):
+            sort = args[i + 1]
+            i += 1
+        elif a == "-p" and i + 1 < len(args):
+            try:
+                pids = [int(x) for x in args[i + 1].split(",")]
+            except ValueError:
+                return Result(err="error: process ID list syntax error", status=1)
+            i += 1
+        elif a == "-C" and i + 1 < len(args):
+            name = args[i + 1]
+            i += 1
+        else:
+            return Result(err=f"error: unsupported option (BSD syntax)\n\nUsage:\n ps [options]\n", status=1)
+        i += 1
+    if pids is not None:
+        rows = [r for r in rows if r["pid"] in pids]
+    if name is not None:
+        rows = [r for r in rows if r["comm"] == name]
+    if sort:
+        key = sort.lstrip("+-")
+        getter = {"rss": "rss", "rsz": "rss", "vsz": "vsz", "%mem": "mem", "pmem": "mem", "%cpu": "cpu",
+                  "pcpu": "cpu", "pid": "pid", "comm": "comm"}.get(key)
+        if getter is None:
+            return Result(err="error: unknown sort specifier", status=1)
+        rows = sorted(rows, key=lambda r: r[getter], reverse=sort.startswith("-"))
+    if fields is None:
+        if any(a in ("-ef", "-e", "-A", "-aef", "-elf") for a in args):
+            out = ["UID         PID   PPID  C STIME TTY          TIME CMD"]
+            for r in rows:
+                out.append(f"{r['user'][:8]:<8} {r['pid']:>6} {1:>6} {int(min(r['cpu'], 99)):>2} {r['start']:>5} "
+                           f"{r['tty']:<8} 00:{r['time'].zfill(5)} {r['command']}")
+            return Result(_join(out))
+        return Result(R.ps_aux(s) + "\n") if pids is None and name is None and not sort else Result(
+            _join([R.ps_aux(s).splitlines()[0]] + [ln for ln in R.ps_aux(s).splitlines()[1:]
+                                                    if int(ln.split()[1]) in {r["pid"] for r in rows}]))
+    cols = []
+    for f in fields:
+        key = f.split("=")[0].lower()
+        if key not in R.PS_FIELDS:
+            return Result(err=f"error: unknown user-defined format specifier \"{f}\"", status=1)
+        cols.append(R.PS_FIELDS[key])
+    table = [[c[2](r) for c in cols] for r in rows]
+    widths = [max([len(c[0])] + [len(row[j]) for row in table]) for j, c in enumerate(cols)]
+    def fmt(vals):
+        parts = []
+        for j, (v, c) in enumerate(zip(vals, cols)):
+            last = j == len(cols) - 1
+            parts.append(v if last and c[1] == "<" else (f"{v:>{widths[j]}}" if c[1] == ">" else f"{v:<{widths[j]}}"))
+        return " ".join(parts)
+    out = [fmt([c[0] for c in cols])] + [fmt(row) for row in table]
+    return Result(_join(out), status=0 if rows or pids is None else 1)
+
+
+@command("pidof", "PIDs of a program")
+def cmd_pidof(sh: Shell, args: list[str], stdin: str) -> Result:
+    names = [a for a in args if not a.startswith("-")]
+    pids = [str(t.pid) for t in reversed(sh.snap.tasks) if t.comm in names or t.comm.split(":")[0] in names]
+    if not pids:
+        return Result(status=1)
+    return Result(" ".join(pids) + "\n")
+
+
+@command("pgrep", "PIDs by name: pgrep [-o|-n] [-l] [-f] NAME")
+def cmd_pgrep(sh: Shell, args: list[str], stdin: str) -> Result:
+    flags = "".join(a[1:] for a in args if a.startswith("-"))
+    pats = [a for a in args if not a.startswith("-")]
+    if not pats:
+        return Result(err="pgrep: no matching criteria specified\nTry `pgrep --help' for more information.", status=2)
+    try:
+        rx = re.compile(pats[0])
+    except re.error:
+        return Result(err=f"pgrep: invalid regular expression: {pats[0]}", status=2)
+    hits = [t for t in sh.snap.tasks
+            if (rx.search(t.cmdline) if "f" in flags else (rx.fullmatch(t.comm) if "x" in flags else rx.search(t.comm)))]
+    if "o" in flags:
+        hits = hits[:1]
+    if "n" in flags:
+        hits = hits[-1:]
+    if not hits:
+        return Result(status=1)
+    return Result(_join([f"{t.pid} {t.comm}" if "l" in flags else str(t.pid) for t in hits]))
+
+
+@command("top", "process table: top -b -n1")
+def cmd_top(sh: Shell, args: list[str], stdin: str) -> Result:
+    return Result(R.top_batch(sh.snap) + "\n")
+
+
+@command("dmesg", "kernel log")
+def cmd_dmesg(sh: Shell, args: list[str], stdin: str) -> Result:
+    sh.note_read("dmesg")
+    return Result(R.dmesg(sh.snap) + "\n")
+
+
+# ---------------------------------------------------------------------- NUMA tools
+@command("numastat", "NUMA statistics: numastat [-m] [-n] [-c] [-p PID|NAME]")
+def cmd_numastat(sh: Shell, args: list[str], stdin: str) -> Result:
+    s = sh.snap
+    compact = "-c" in args
+    rest = [a for a in args if a != "-c"]
+    sh.note_read("numastat")
+    if not rest:
+        return Result(R.numastat_plain(s) + "\n")
+    if rest == ["-m"]:
+        sh.note_read("numastat -m")
+        return Result(R.numastat_m(s, compact) + "\n")
+    if rest == ["-n"]:
+        return Result(R.numastat_n(s, compact) + "\n")
+    targets: list[str] = []
+    i = 0
+    while i < len(rest):
+        a = rest[i]
+        if a == "-p":
+            if i + 1 >= len(rest):
+                return Result(err="numastat: option requires an argument -- 'p'", status=1)
+            targets.append(rest[i + 1])
+            i += 2
+            continue
+        if a.startswith("-"):
+            return Result(err=f"numastat: invalid option -- '{a.lstrip('-')[:1]}'", status=1)
+        targets.append(a)
+        i += 1
+    tasks = []
+    for tgt in targets:
+        if tgt.isdigit():
+            tasks += [t for t in s.tasks if t.pid == int(tgt)]
+        else:
+            tasks += [t for t in s.tasks if re.search(re.escape(tgt), t.comm)]
+    if not tasks:
+        return Result("\nPer-node process memory usage (in MBs)\n", "Can't find process: " + " ".join(targets), 1)
+    sh.note_read("numastat -p")
+    # numastat -p NAME collapses to the one process when the pattern matches the main one
+    main = [t for t in tasks if t.comm in targets]
+    return Result(R.numastat_p(s, main[:1] if len(main) == 1 and len(targets) == 1 and not targets[0].isdigit()
+                               else tasks) + "\n")
+
+
+@command("numactl", "NUMA policy: numactl --hardware, numactl --show")
+def cmd_numactl(sh: Shell, args: list[str], stdin: str) -> Result:
+    s = sh.snap
+    if args and args[0] in ("--hardware", "-H"):
+        sh.note_read("numactl --hardware")
+        return Result(R.numactl_hardware(s) + "\n")
+    if args and args[0] in ("--show", "-s"):
+        n = s.nnodes
+        nodes = " ".join(str(z) for z in range(n))
+        cpus = " ".join(str(c) for c in range(n * s.cpus_per_node))
+        return Result(f"policy: default\npreferred node: current\nphyscpubind: {cpus}\ncpubind: {nodes}\n"
+                      f"nodebind: {nodes}\nmembind: {nodes}\n")
+    return Result(err="usage: numactl [--all | -a] [--interleave= | -i <nodes>] [--preferred= | -p <node>]\n"
+                      "               [--physcpubind= | -C <cpus>] [--cpunodebind= | -N <nodes>]\n"
+                      "               [--membind= | -m <nodes>] [--localalloc | -l] command args ...\n"
+                      "       numactl [--show | -s]\n       numactl [--hardware | -H]\n"
+                      "(changing the policy of a running service is not possible here)", status=1)
+
+
+# ---------------------------------------------------------------------- sysctl
+@command("sysctl", "kernel tunables: sysctl NAME, sysctl -w NAME=VALUE, sysctl -a")
+def cmd_sysctl(sh: Shell, args: list[str], stdin: str) -> Result:
+    s = sh.snap
+    values = dict(s.sysctl)
+    names_only = "-N" in args
+    value_only = "-n" in args
+    write = "-w" in args
+    show_all = "-a" in args or "-A" in args or "-X" in args
+    quiet = "-q" in args
+    rest = [a for a in args if not a.startswith("-")]
+    bad = [a for a in args if a.startswith("-") and a not in ("-N", "-n", "-w", "-a", "-A", "-X", "-q", "-e", "-p")]
+    if bad:
+        return Result(err=f"sysctl: invalid option -- '{bad[0].lstrip('-')[:1]}'\nUsage:\n sysctl [options] [variable[=value] ...]",
+                      status=1)
+    if "-p" in args:
+        return Result()  # /etc/sysctl.conf has no settings of its own here
+
+    def fmt(name) -> str:
+        v = values[name] if name != "vm.drop_caches" else 0
+        if names_only:
+            return name
+        return str(v) if value_only else f"{name} = {v}"
+
+    if show_all or (not rest):
+        if not show_all:
+            return Result(err="sysctl: no variables specified\nTry `sysctl --help' for more information.", status=255 if False else 1)
+        sh.note_read("sysctl -a")
+        return Result(_join([fmt(k) for k in sorted(values)]))
+    out, errs, status = [], [], 0
+    for a in rest:
+        if "=" in a:
+            name, val = a.split("=", 1)
+            name = name.strip().replace("/", ".")
+            if name not in values:
+                errs.append(f"sysctl: cannot stat /proc/sys/{name.replace('.', '/')}: No such file or directory")
+                status = 255
+                continue
+            try:
+                sh.set_sysctl(name, val.strip())
+            except Exception as e:  # ActionError
+                errs.append(f"sysctl: setting key \"{name}\": {e}")
+                status = 255
+                continue
+            values = dict(sh.snap.sysctl)
+            if not quiet:
+                out.append(f"{name} = {val.strip()}")
+        elif write:
+            errs.append(f"sysctl: \"{a}\" must be of the form name=value")
+            status = 255
+        else:
+            name = a.replace("/", ".")
+            if name in values:
+                sh.note_read(f"sysctl {name}")
+                out.append(fmt(name))
+            else:
+                sub = [k for k in sorted(values) if k.startswith(name + ".")]
+                if sub:
+                    out += [fmt(k) for k in sub]
+                else:
+                    errs.append(f"sysctl: cannot stat /proc/sys/{name.replace('.', '/')}: No such file or directory")
+                    status = 255
+    return Result(_join(out), "\n".join(errs), status)
+
+
+# ---------------------------------------------------------------------- perf
+@command("perf", "profiler: perf top [-e cycles:k]")
+def cmd_perf(sh: Shell, args: list[str], stdin: str) -> Result:
+    if not args or args[0] in ("-h", "--help", "help"):
+        return Result(err="\n usage: perf [--version] [--help] [OPTIONS] COMMAND [ARGS]\n\n"
+                          " The most commonly used perf commands are:\n   top    System profiling tool.\n", status=1)
+    if args[0] == "--version":
+        return Result(f"perf version {sh.snap.kernel}\n")
+    if args[0] != "top":
+        return Result(err=f"perf: '{args[0]}' is not available on this box (try: perf top)", status=1)
+    kernel_only = False
+    event = "cycles"
+    rows = 30
+    i = 1
+    while i < len(args):
+        a = args[i]
+        if a in ("-e", "--event") and i + 1 < len(args):
+            event = args[i + 1]
+            if event.endswith(":k"):
+                kernel_only = True
+            elif event.split(":")[0] not in ("cycles", "cpu-clock", "task-clock"):
+                return Result(err=f"invalid or unsupported event: '{event}'\nRun 'perf list' for a list of valid events",
+                              status=129)
+            i += 1
+        elif a.startswith("-e") and len(a) > 2:
+            event = a[2:]
+            kernel_only = event.endswith(":k")
+        elif a in ("-K", "--hide_user_symbols"):
+            kernel_only = True
+        elif a in ("--stdio", "-g", "-a"):
+            pass
+        elif a == "-E" and i + 1 < len(args) and args[i + 1].isdigit():
+            rows = int(args[i + 1])
+            i += 1
+        else:
+            return Result(err=f"  Error: unknown option `{a.lstrip('-')}'\n\n usage: perf top [<options>]", status=129)
+        i += 1
+    sh.note_read("perf top")
+    return Result(R.perf_top(sh.snap, kernel_only, rows=rows, event=event) + "\n")
+
+
+# ---------------------------------------------------------------------- service and machine
+@command("slo", "the service's indicators (name value)")
+def cmd_slo(sh: Shell, args: list[str], stdin: str) -> Result:
+    return Result(R.slo_lines(sh.snap, sh.host.incident.slo) + "\n")
+
+
+@command("systemctl", "services: systemctl restart|status UNIT")
+def cmd_systemctl(sh: Shell, args: list[str], stdin: str) -> Result:
+    if len(args) < 2:
+        return Result(err="Too few arguments.", status=1)
+    verb, unit = args[0], args[1].removesuffix(".service")
+    if verb in ("restart", "stop", "start", "reload"):
+        if verb == "reload":
+            return Result()
+        sh.events.append(sh.host.apply(RestartService(unit)))
+        return Result()
+    if verb == "status":
+        for w in getattr(sh.host, "workloads", []):
+            if unit in (w.name, w.service, getattr(w, "unit", "")):
+                st = "active (running)" if w.ind.up else "activating (start)"
+                pid = w.task.pid if w.task else 0
+                return Result(f"● {unit}.service\n   Loaded: loaded (/usr/lib/systemd/system/{unit}.service; enabled)\n"
+                              f"   Active: {st}\n Main PID: {pid} ({w.name})\n")
+        return Result(err=f"Unit {unit}.service could not be found.", status=4)
+    return Result(err=f"Unknown operation '{verb}'.", status=1)
+
+
+@command("service", "services: service UNIT restart")
+def cmd_service(sh: Shell, args: list[str], stdin: str) -> Result:
+    if len(args) < 2:
+        return Result(err="Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]",
+                      status=1)
+    return cmd_systemctl(sh, [args[1], args[0]], stdin)
+
+
+@command("kexec", "boot another kernel: kexec -l /boot/vmlinuz-VER, then kexec -e")
+def cmd_kexec(sh: Shell, args: list[str], stdin: str) -> Result:
+    if not args:
+        return Result(err="Nothing has been loaded!", status=1)
+    if args[0] in ("-l", "--load"):
+        if len(args) < 2:
+            return Result(err="kexec: option requires an argument -- 'l'", status=1)
+        path = sh.path(args[1])
+        m = re.fullmatch(r"/boot/vmlinuz-(.+)", path)
+        if not m or m.group(1) not in sh.snap.boot_kernels:
+            return Result(err=f"Cannot open `{args[1]}': No such file or directory", status=1)
+        sh.events.append(sh.host.apply(KexecLoad(m.group(1))))
+        return Result()
+    if args[0] in ("-e", "--exec"):
+        sh.events.append(sh.host.apply(KexecExec()))
+        return Result(err="Connection to host closed by remote host.", status=255)
+    if args[0] in ("-u", "--unload"):
+        return Result()
+    return Result(err=f"kexec: invalid option -- '{args[0].lstrip('-')[:1]}'", status=1)
+
+
+@command("reboot", "reboot the running kernel")
+def cmd_reboot(sh: Shell, args: list[str], stdin: str) -> Result:
+    sh.host.apply(KexecLoad(sh.snap.kernel))
+    sh.events.append(sh.host.apply(KexecExec()))
+    return Result(err="Connection to host closed by remote host.", status=255)
+
+
+@command("kpatch", "live patches: kpatch list | load ID | unload ID")
+def cmd_kpatch(sh: Shell, args: list[str], stdin: str) -> Result:
+    patches = getattr(sh.host.incident, "patches", ())
+    loaded = set(getattr(sh.host, "loaded_patches", lambda: set())())
+    if not args or args[0] == "list":
+        out = ["Loaded patch modules:"]
+        out += [f"kpatch_{p.id} [enabled]" for p in patches if p.id in loaded]
+        out += ["", "Installed patch modules:"]
+        out += [f"kpatch_{p.id} ({sh.snap.kernel})  {p.title}" for p in patches]
+        return Result(_join(out))
+    if args[0] in ("load", "unload") and len(args) == 2:
+        pid = args[1].removeprefix("kpatch_").removesuffix(".ko")
+        act = KpatchLoad(pid) if args[0] == "load" else KpatchUnload(pid)
+        sh.events.append(sh.host.apply(act))
+        verb = "loading" if args[0] == "load" else "unloading"
+        return Result(f"{verb} patch module: /var/lib/kpatch/{sh.snap.kernel}/kpatch_{pid}.ko\n")
+    return Result(err="usage: kpatch <command> [<args>]\n   list | load <module> | unload <module>", status=1)
+
+
+@command("sleep", "let simulated time pass: sleep 30, sleep 2m")
+def cmd_sleep(sh: Shell, args: list[str], stdin: str) -> Result:
+    if not args:
+        return Result(err="sleep: missing operand\nTry 'sleep --help' for more information.", status=1)
+    total = 0.0
+    for a in args:
+        m = re.fullmatch(r"(\d+(?:\.\d+)?)([smhd]?)", a)
+        if not m:
+            return Result(err=f"sleep: invalid time interval '{a}'\nTry 'sleep --help' for more information.",
+                          status=1)
+        total += float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+    sh.host.advance(min(total, 3600.0))
+    return Result()
+
+
+@command("help", "this list")
+def cmd_help(sh: Shell, args: list[str], stdin: str) -> Result:
+    out = ["Commands on this box (Linux tools, simulated):", ""]
+    for name in sorted(COMMANDS):
+        summary = COMMANDS[name][1]
+        if summary:
+            out.append(f"  {name:<10} {summary}")
+    out += ["", "Files: /proc/vmstat /proc/meminfo /proc/PID/status /proc/PID/numa_maps /proc/sys/vm/*",
+            "       /sys/devices/system/node/nodeN/*  /boot", "",
+            "Shell: pipes |, ; && ||, > and >> into /proc/sys files, quotes, Tab completion, Up/Down history."]
+    return Result(_join(out))
+
+
+@command("history", "commands typed so far")
+def cmd_history(sh: Shell, args: list[str], stdin: str) -> Result:
+    return Result(_join([f"{i + 1:>5}  {c}" for i, c in enumerate(sh.history)]))
+
+
+@command("true", "")
+def cmd_true(sh: Shell, args: list[str], stdin: str) -> Result:
+    return Result()
+
+
+@command("false", "")
+def cmd_false(sh: Shell, args: list[str], stdin: str) -> Result:
+    return Result(status=1)
+
+
+@command("clear", "clear the screen")
+def cmd_clear(sh: Shell, args: list[str], stdin: str) -> Result:
+    sh.events.append("clear")
+    return Result()
+

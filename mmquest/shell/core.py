@@ -1,0 +1,289 @@
+"""The in-game shell: runs a command line against a host (the world + its clock).
+
+Every command reads the current snapshot; the ones that change the machine go
+through ``host.apply(action)``; ``sleep`` and ``vmstat N`` let simulated time pass
+through ``host.advance(seconds)``.  Nothing here touches the real machine.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+from ..world import ActionError, Snapshot
+from . import render as R
+from .parser import Command, ShellSyntaxError, parse
+from .vfs import EACCES, ENOENT, Vfs, VfsError, norm
+
+MAX_OUTPUT = 200_000
+MAX_SLEEP_S = 3600.0
+
+
+class Host(Protocol):
+    incident: object
+
+    def snapshot(self) -> Snapshot: ...
+
+    def apply(self, action) -> str: ...
+
+    def advance(self, seconds: float) -> None: ...
+
+
+@dataclass
+class Result:
+    out: str = ""
+    err: str = ""
+    status: int = 0
+
+
+@dataclass
+class LineResult:
+    output: str
+    status: int
+    events: list[str] = field(default_factory=list)  # what changed on the machine
+
+
+CommandFn = Callable[["Shell", list[str], str], Result]
+COMMANDS: dict[str, tuple[CommandFn, str]] = {}
+
+
+def command(name: str, summary: str, *aliases: str):
+    def deco(fn: CommandFn) -> CommandFn:
+        COMMANDS[name] = (fn, summary)
+        for a in aliases:
+            COMMANDS[a] = (fn, "")
+        return fn
+    return deco
+
+
+class Shell:
+    def __init__(self, host: Host, shell_pid: int = 4242):
+        self.host = host
+        self.vfs = Vfs(shell_pid)
+        self.cwd = "/root"
+        self.history: list[str] = []
+        self.events: list[str] = []
+        self.looked: set[str] = set()  # evidence tags the player has looked at
+
+    @property
+    def snap(self) -> Snapshot:
+        return self.host.snapshot()
+
+    # ------------------------------------------------------------------ entry point
+    def execute(self, line: str) -> LineResult:
+        line = line.replace("\x00", "")
+        self.events = []
+        if line.strip():
+            self.history.append(line)
+        if self.snap.booting:
+            return LineResult(f"ssh: connect to host {self.snap.hostname} port 22: Connection refused", 255)
+        out: list[str] = []
+        try:
+            line = self._substitute(line, out, depth=0)
+            items = parse(line)
+        except ShellSyntaxError as e:
+            return LineResult("".join(out) + f"bash: {e}", 2)
+        status = 0
+        for item in items:
+            if item.op == "&&" and status != 0:
+                continue
+            if item.op == "||" and status == 0:
+                continue
+            status = self._pipeline(item.pipeline.commands, out)
+            if self.snap.booting:
+                break
+        text = "".join(out)
+        if len(text) > MAX_OUTPUT:
+            text = text[:MAX_OUTPUT] + "\n[output truncated]\n"
+        return LineResult(text.rstrip("\n"), status, list(self.events))
+
+    def _substitute(self, line: str, errs: list[str], depth: int) -> str:
+        """Expand $(...) and `...` (outside single quotes) with the command's output."""
+        if "$(" not in line and "`" not in line:
+            return line
+        if depth > 3:
+            raise ShellSyntaxError("command substitution nested too deeply")
+        res, i, n, quote = [], 0, len(line), False
+        while i < n:
+            c = line[i]
+            if c == "'" and not quote:
+                j = line.find("'", i + 1)
+                j = n - 1 if j < 0 else j
+                res.append(line[i:j + 1])
+                i = j + 1
+                continue
+            if c == '"':
+                quote = not quote
+            if line.startswith("$(", i) or c == "`":
+                if c == "`":
+                    j = line.find("`", i + 1)
+                    if j < 0:
+                        raise ShellSyntaxError("unexpected EOF while looking for matching ``'")
+                    inner, i = line[i + 1:j], j + 1
+                else:
+                    level, j = 1, i + 2
+                    while j < n and level:
+                        level += {"(": 1, ")": -1}.get(line[j], 0)
+                        j += 1
+                    if level:
+                        raise ShellSyntaxError("unexpected EOF while looking for matching `)'")
+                    inner, i = line[i + 2:j - 1], j
+                sub: list[str] = []
+                items = parse(self._substitute(inner, errs, depth + 1))
+                for item in items:
+                    self._pipeline(item.pipeline.commands, sub)
+                text = "".join(sub)
+                res.append(" ".join(text.split()) if not quote else text.rstrip("\n"))
+                continue
+            res.append(c)
+            i += 1
+        return "".join(res)
+
+    def _pipeline(self, cmds: list[Command], out: list[str]) -> int:
+        data = ""
+        res = Result()
+        for i, c in enumerate(cmds):
+            res = self._run(c, data)
+            if res.err and not c.stderr_null:
+                if c.stderr_to_stdout:
+                    res.out = res.err + res.out
+                else:
+                    out.append(res.err if res.err.endswith("\n") else res.err + "\n")
+            data = res.out
+            if c.redirect:
+                st = self._redirect(c.redirect[0], data, c.redirect[1], out)
+                data = ""
+                if st != 0:
+                    res.status = st
+            if i == len(cmds) - 1 and data:
+                out.append(data if data.endswith("\n") else data + "\n")
+        return res.status
+
+    def _run(self, c: Command, stdin: str) -> Result:
+        name, args = c.argv[0], c.argv[1:]
+        if "=" in name and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", name):
+            return Result()  # variable assignment: accepted, no effect
+        entry = COMMANDS.get(name)
+        if entry is None and name.startswith(("/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/")):
+            entry = COMMANDS.get(name.rsplit("/", 1)[-1])
+        if entry is None:
+            return Result(err=f"bash: {name}: command not found", status=127)
+        fn = entry[0]
+        try:
+            return fn(self, args, stdin)
+        except ActionError as e:
+            return Result(err=f"{name}: {e}", status=1)
+        except VfsError as e:
+            return Result(err=f"{name}: {e.path}: {e.reason}", status=1)
+        except UsageError as e:
+            return Result(err=str(e), status=e.status)
+
+    # ------------------------------------------------------------------ files
+    def path(self, p: str) -> str:
+        return norm(p, self.cwd)
+
+    def read(self, p: str) -> str:
+        path = self.path(p)
+        self.note_read(path)
+        return self.vfs.read(self.snap, path)
+
+    def note_read(self, path: str) -> None:
+        self.looked.add(path)
+
+    def _redirect(self, target: str, data: str, append: bool, out: list[str]) -> int:
+        path = self.path(target)
+        try:
+            self.write(path, data, append)
+            return 0
+        except VfsError as e:
+            out.append(f"bash: {target}: {e.reason}\n")
+            return 1
+        except ActionError as e:
+            out.append(f"bash: echo: write error: {e}\n")
+            return 1
+
+    def write(self, path: str, data: str, append: bool = False) -> None:
+        s = self.snap
+        if path == "/dev/null":
+            return
+        if path.startswith("/proc/sys/"):
+            name = self.vfs.sysctls(s).get(path)
+            if name is None:
+                raise VfsError(path, ENOENT)
+            value = data.strip().split()[0] if data.strip() else ""
+            self.set_sysctl(name, value)
+            return
+        if path.startswith("/proc/") or path.startswith("/sys/"):
+            for pattern, fn in WRITE_HANDLERS:
+                m = re.fullmatch(pattern, path)
+                if m:
+                    fn(self, m, data)
+                    return
+            if self.vfs.exists(s, path):
+                raise VfsError(path, EACCES)
+            raise VfsError(path, ENOENT)
+        if path.startswith("/tmp/") or path.startswith("/root/"):
+            if len(self.vfs.tmp) > 200 and path not in self.vfs.tmp:
+                raise VfsError(path, "No space left on device")
+            prev = self.vfs.tmp.get(path, "") if append else ""
+            self.vfs.tmp[path] = (prev + data)[-1_000_000:]
+            return
+        raise VfsError(path, EACCES if self.vfs.is_dir(s, path.rsplit("/", 1)[0] or "/") else ENOENT)
+
+    def set_sysctl(self, name: str, value: str) -> None:
+        from ..kernel import SYSCTLS
+        from ..world import SetSysctl
+        d = SYSCTLS[name]
+        if d.text:
+            v: int | str = value
+        else:
+            try:
+                v = int(value, 0)
+            except ValueError:
+                raise ActionError("Invalid argument") from None
+        self.events.append(self.host.apply(SetSysctl(name, v)))
+
+
+WRITE_HANDLERS: list[tuple[str, Callable[[Shell, re.Match, str], None]]] = []
+
+
+class UsageError(Exception):
+    def __init__(self, message: str, status: int = 1):
+        super().__init__(message)
+        self.status = status
+
+
+def write_handler(pattern: str):
+    def deco(fn):
+        WRITE_HANDLERS.append((pattern, fn))
+        return fn
+    return deco
+
+
+def complete(shell: Shell, text: str) -> list[str]:
+    """Tab completion candidates for the last word of ``text``."""
+    words = text.split(" ")
+    last = words[-1]
+    if len(words) == 1 or words[-2] in ("|", ";", "&&", "||"):
+        return sorted(c for c in COMMANDS if c.startswith(last) and COMMANDS[c][1])
+    base = last.rsplit("/", 1)[0] if "/" in last else ""
+    d = shell.path(base or ("/" if last.startswith("/") else "."))
+    if last.startswith("/") and base == "":
+        d = "/"
+    try:
+        names = shell.vfs.listdir(shell.snap, d)
+    except VfsError:
+        return []
+    prefix = last.rsplit("/", 1)[1] if "/" in last else last
+    out = []
+    for n in names:
+        if n.startswith(prefix):
+            full = (base + "/" if "/" in last else "") + n
+            if shell.vfs.is_dir(shell.snap, norm(full, shell.cwd)):
+                full += "/"
+            out.append(full)
+    return sorted(out)
+
+
+__all__ = ["Shell", "Result", "LineResult", "COMMANDS", "command", "UsageError", "complete", "ENOENT"]

@@ -1,0 +1,103 @@
+"""What every workload shares: typed parameters with clear errors, and service indicators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+
+class ParamError(Exception):
+    """A workload parameter is missing or malformed; ``field`` is the parameter name."""
+
+    def __init__(self, fld: str, message: str):
+        self.field = fld
+        self.message = message
+        super().__init__(f"{fld}: {message}")
+
+
+class Params:
+    def __init__(self, raw: Mapping[str, Any]):
+        self.raw = dict(raw)
+        self.used: set[str] = set()
+
+    def num(self, key: str, default: float | None = None, lo: float | None = None, hi: float | None = None) -> float:
+        self.used.add(key)
+        if key not in self.raw:
+            if default is None:
+                raise ParamError(key, "missing required field")
+            return float(default)
+        v = self.raw[key]
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ParamError(key, f"expected a number, got {type(v).__name__} {v!r}")
+        if lo is not None and v < lo:
+            raise ParamError(key, f"must be >= {lo}, got {v}")
+        if hi is not None and v > hi:
+            raise ParamError(key, f"must be <= {hi}, got {v}")
+        return float(v)
+
+    def int(self, key: str, default: int | None = None, lo: int | None = None, hi: int | None = None) -> int:
+        v = self.num(key, default, lo, hi)
+        if self.raw.get(key, v) != int(v):
+            raise ParamError(key, f"expected an integer, got {self.raw[key]!r}")
+        return int(v)
+
+    def str(self, key: str, default: str | None = None, choices: tuple[str, ...] | None = None) -> str:
+        self.used.add(key)
+        v = self.raw.get(key, default)
+        if v is None:
+            raise ParamError(key, "missing required field")
+        if not isinstance(v, str):
+            raise ParamError(key, f"expected a string, got {type(v).__name__} {v!r}")
+        if choices and v not in choices:
+            raise ParamError(key, f"must be one of {', '.join(choices)}, got {v!r}")
+        return v
+
+    def weights(self, key: str, n: int, default: list[float] | None = None) -> tuple[float, ...]:
+        self.used.add(key)
+        v = self.raw.get(key, default)
+        if v is None:
+            raise ParamError(key, "missing required field")
+        if not isinstance(v, list) or len(v) != n or any(
+                isinstance(x, bool) or not isinstance(x, (int, float)) or x < 0 for x in v):
+            raise ParamError(key, f"expected {n} non-negative numbers (one per node), got {v!r}")
+        s = float(sum(v))
+        if s <= 0:
+            raise ParamError(key, "at least one weight must be positive")
+        return tuple(float(x) / s for x in v)
+
+    def profile(self, key: str) -> tuple[tuple[str, float], ...]:
+        self.used.add(key)
+        v = self.raw.get(key, [])
+        out = []
+        if not isinstance(v, list):
+            raise ParamError(key, "expected a list of [symbol, weight] pairs")
+        for i, item in enumerate(v):
+            if (not isinstance(item, list) or len(item) != 2 or not isinstance(item[0], str)
+                    or isinstance(item[1], bool) or not isinstance(item[1], (int, float)) or item[1] <= 0):
+                raise ParamError(f"{key}[{i}]", f"expected [\"symbol\", weight > 0], got {item!r}")
+            out.append((item[0], float(item[1])))
+        s = sum(w for _, w in out) or 1.0
+        return tuple((n, w / s) for n, w in out)
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        self.used.add(key)
+        v = self.raw.get(key, [])
+        if not isinstance(v, list) or any(not isinstance(x, str) for x in v):
+            raise ParamError(key, "expected a list of strings")
+        return tuple(v)
+
+    def check_unknown(self) -> None:
+        extra = sorted(set(self.raw) - self.used)
+        if extra:
+            raise ParamError(extra[0], "unknown field for this workload kind")
+
+
+@dataclass(frozen=True)
+class Indicators:
+    """What a service looks like from outside at one instant."""
+
+    throughput: float  # operations per second
+    p99_ms: float
+    up: bool
+    hit_ratio: float = 1.0
+    extra: tuple[tuple[str, float], ...] = ()
