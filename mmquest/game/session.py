@@ -37,8 +37,9 @@ class Session:
     def events(self) -> list[str]:
         return [e for st in self.engine.steps for e in st.events]
 
-    def score(self) -> Score:
-        return score(self.judge.slo_burn_s, self.events, self.hints_used, self.judge.resolved)
+    def score(self, final: bool = True) -> Score:
+        """The score; ``final=False`` gives the running score during play (no cap for unresolved)."""
+        return score(self.judge.slo_burn_s, self.events, self.hints_used, self.judge.resolved or not final)
 
     def verdict(self) -> dict:
         sc = self.score()

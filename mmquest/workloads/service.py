@@ -76,6 +76,7 @@ class Service:
         self.lat_s = self.cpu_s_per_op
         self.stall_ewma = 0.0
         self.churn_dist = np.ones(n)  # NUMA cost factor of the churn pages, per CPU node
+        self._inflight = np.zeros(n)  # scratch pages held by running operations, per node
         self.ind = Indicators(0.0, 0.0, False)
         self.ops_total = 0.0
         self.machine = machine
@@ -90,6 +91,7 @@ class Service:
         t = m.spawn(self.name, self.threads, self.cpu_nodes, user=self.user, cmdline=self.cmdline,
                     owner=self.name)
         self.task = t
+        self._inflight = np.zeros(m.nnodes)
         t.file += self.mapped_mb * PAGES_PER_MB * self.cpu_nodes
         t.vm_extra_pages = self.anon_pages * 0.1 + 200_000
         if self.anon_pages > 0:
@@ -133,6 +135,35 @@ class Service:
         self._pending_start = True
 
     # ------------------------------------------------------------------ model
+    def _churn(self, m: Machine, ops: float) -> float:
+        """Scratch memory: every worker frees its buffers and allocates new ones.
+
+        The pages in flight (threads x churn) are resident while the operation runs;
+        where the allocator puts them decides the NUMA cost of the next operations.
+        The event counters count every page allocated, ops x churn.
+        """
+        t = self.task
+        t.anon -= self._inflight
+        m.ev["pgfree"] += float(self._inflight.sum())
+        self._inflight = np.zeros(m.nnodes)
+        cost = 0.0
+        for a in np.nonzero(self.cpu_nodes)[0]:
+            want = self.threads * self.cpu_nodes[a] * self.churn
+            r = m.get_page_from_freelist(int(a), want, "anon")
+            cost += r.cost_s
+            got = float(r.per_node.sum())
+            if got <= 0:
+                continue
+            self._inflight += r.per_node
+            self.churn_dist[a] = float((r.per_node * m.distance[a] / 10.0).sum() / got)
+            extra = ops * self.cpu_nodes[a] * self.churn - got
+            for z in np.nonzero(r.per_node)[0]:
+                if extra > 0:
+                    m._count(int(z), int(a), int(a), extra * r.per_node[z] / got)
+            m.ev["pgfault"] += ops * self.cpu_nodes[a] * self.churn
+        t.anon += self._inflight
+        return cost
+
     def _costs(self, m: Machine):
         """Per-op cost terms from the machine's current state."""
         n = m.nnodes
@@ -193,16 +224,8 @@ class Service:
                 m.ev["workingset_shadow"] = max(m.ev["workingset_shadow"] - got, 0.0)
                 m.ev["pgfault"] += got * 0.02
                 m.ev["pgmajfault"] += got * 0.002
-        if self.churn > 0 and ops > 0:
-            for a in np.nonzero(self.cpu_nodes)[0]:
-                want = ops * self.cpu_nodes[a] * self.churn
-                r = m.get_page_from_freelist(int(a), want, "anon")
-                reclaim_cost += r.cost_s
-                got = r.per_node.sum()
-                if got > 0:
-                    self.churn_dist[a] = float((r.per_node * m.distance[a] / 10.0).sum() / got)
-                m.ev["pgfault"] += want
-                m.ev["pgfree"] += got  # freed again at the end of the operation
+        if self.churn > 0 and ops > 0 and self.task is not None:
+            reclaim_cost += self._churn(m, ops)
         if self.stream_pages_s > 0:
             for a in np.nonzero(self.cpu_nodes)[0]:
                 r = m.add_file_pages(int(a), self.stream_pages_s * dt * self.cpu_nodes[a], "write")

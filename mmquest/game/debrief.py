@@ -1,0 +1,120 @@
+"""The debrief: the player's actions over the symptom graph, cause, fix, lesson, commits.
+
+Plain text, so the TUI, the headless runner and an exported report show the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+@dataclass(frozen=True)
+class Marker:
+    t: float
+    label: str
+    command: str
+
+
+@dataclass(frozen=True)
+class DebriefData:
+    title: str
+    resolved: bool
+    resolved_at: float | None
+    score: int
+    score_parts: tuple[tuple[str, int], ...]
+    slo_minutes: float
+    chart: tuple[str, ...]
+    markers: tuple[Marker, ...]
+    root_cause: str
+    fix: str
+    lesson: str
+    commits: tuple[tuple[str, str, str], ...]
+
+
+def chart(history: list[tuple[float, float, float]], markers: list[Marker], slo_min: float,
+          width: int = 64, height: int = 8) -> list[str]:
+    """A block chart of throughput over time with the SLO line and action markers."""
+    if not history:
+        return ["(no data)"]
+    t_end = max(history[-1][0], 1.0)
+    cols = [0.0] * width
+    counts = [0] * width
+    for t, tput, _ in history:
+        c = min(int(t / t_end * (width - 1)), width - 1)
+        cols[c] += tput
+        counts[c] += 1
+    last = 0.0
+    for i in range(width):
+        if counts[i]:
+            cols[i] /= counts[i]
+            last = cols[i]
+        else:
+            cols[i] = last
+    top = max(max(cols), slo_min) * 1.1 or 1.0
+    slo_row = min(int(slo_min / top * height), height - 1)
+    lines = []
+    for row in range(height - 1, -1, -1):
+        chars = []
+        for v in cols:
+            level = v / top * height - row
+            if level >= 1:
+                ch = BLOCKS[-1]
+            elif level > 0:
+                ch = BLOCKS[max(int(level * 8), 1)]
+            else:
+                ch = "┈" if row == slo_row else " "
+            chars.append(ch)
+        label = f"{top * (row + 1) / height:>8.0f} │" if row in (height - 1, slo_row, 0) else " " * 9 + "│"
+        lines.append(label + "".join(chars))
+    axis = [" "] * width
+    for i, m in enumerate(markers):
+        c = min(int(m.t / t_end * (width - 1)), width - 1)
+        axis[c] = m.label
+    lines.append(" " * 9 + "└" + "─" * width)
+    lines.append(" " * 10 + "".join(axis))
+    lines.append(" " * 10 + "0s" + f"{t_end:.0f}s".rjust(width - 2))
+    return lines
+
+
+def build(session) -> DebriefData:
+    inc = session.incident
+    markers = []
+    n = 0
+    for st in session.engine.steps:
+        if st.events:
+            label = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[n % 26]
+            n += 1
+            markers.append(Marker(st.t, label, st.command))
+    sc = session.score()
+    return DebriefData(
+        title=inc.title,
+        resolved=session.judge.resolved,
+        resolved_at=session.judge.resolved_at,
+        score=sc.total,
+        score_parts=sc.parts,
+        slo_minutes=sc.slo_minutes,
+        chart=tuple(chart(session.world.history, markers, inc.slo.throughput_min)),
+        markers=tuple(markers),
+        root_cause=inc.debrief.root_cause.strip(),
+        fix=inc.debrief.fix.strip(),
+        lesson=inc.debrief.lesson.strip(),
+        commits=tuple((c.id, c.title, c.release) for c in inc.debrief.commits),
+    )
+
+
+def as_text(d: DebriefData, unit: str = "ops/s") -> str:
+    out = [f"DEBRIEF: {d.title}", ""]
+    if d.resolved:
+        out.append(f"Resolved: the service recovered at t={d.resolved_at:.0f}s and stayed healthy.")
+    else:
+        out.append("Not resolved: the service never stayed healthy long enough.")
+    out += ["", f"Throughput ({unit}) over time, ┈ = SLO:"] + list(d.chart) + [""]
+    for m in d.markers:
+        out.append(f"  {m.label}  t={m.t:6.1f}s  $ {m.command}")
+    out += ["", "ROOT CAUSE", d.root_cause, "", "THE FIX", d.fix, "", "THE LESSON", d.lesson, "",
+            "COMMITS TO READ"]
+    out += [f"  {cid}  {title}" + (f" ({rel})" if rel else "") for cid, title, rel in d.commits]
+    out += ["", f"SCORE {d.score}"] + [f"  {name:<24} {v:+d}" for name, v in d.score_parts]
+    return "\n".join(out)

@@ -1,0 +1,1 @@
+"""The Textual UI: screens and panes.  Reads snapshots; computes no physics."""

@@ -1,0 +1,195 @@
+"""The live panes of the play screen.  Each renders one snapshot; none computes physics.
+
+A pane repaints only when the text it would show changed.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Static
+
+from ..shell import render as R
+from ..world import Snapshot
+
+
+class Pane(Static):
+    """A bordered pane that updates from snapshots and skips identical repaints."""
+
+    can_focus = True
+
+    def __init__(self, title: str, **kw):
+        super().__init__("", **kw)
+        self.border_title = title
+        self._last_key: object = None
+
+    def show(self, snap: Snapshot, prev: Snapshot | None) -> None:
+        key, renderable = self.render_snapshot(snap, prev)
+        if key != self._last_key:
+            self._last_key = key
+            self.update(renderable)
+
+    def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+class Spark(Widget):
+    """A one-row chart from zero, coloured against an SLO threshold (red where breached)."""
+
+    DEFAULT_CSS = "Spark { height: 1; }"
+
+    def __init__(self, threshold: float, higher_is_better: bool, **kw):
+        super().__init__(**kw)
+        self.threshold = threshold
+        self.higher_is_better = higher_is_better
+        self.data: list[float] = []
+
+    def set_data(self, data: list[float]) -> None:
+        self.data = data
+        self.refresh()
+
+    def render(self) -> Text:
+        width = max(self.size.width, 1)
+        data = self.data[-width:]
+        top = max(max(data, default=0.0), self.threshold) * 1.1 or 1.0
+        out = Text(no_wrap=True)
+        for v in data:
+            ok = (v >= self.threshold) if self.higher_is_better else (0 < v <= self.threshold)
+            idx = min(int(v / top * (len(BLOCKS) - 1) + 0.5), len(BLOCKS) - 1) if v > 0 else 0
+            out.append(BLOCKS[idx] if v > 0 else " ", style="green" if ok else "red")
+        return out
+
+
+class ServicePane(Vertical):
+    """Throughput and p99 sparklines with current values and the SLO."""
+
+    can_focus = True
+
+    def __init__(self, slo, **kw):
+        super().__init__(**kw)
+        self.slo = slo
+        self.border_title = f"service: {slo.service}"
+        self._last: tuple = ()
+
+    def compose(self):
+        yield Static("", id="tput-label")
+        yield Spark(self.slo.throughput_min, True, id="tput-spark")
+        yield Static("", id="p99-label")
+        yield Spark(self.slo.p99_ms_max, False, id="p99-spark")
+
+    def show(self, snap: Snapshot, prev: Snapshot | None) -> None:
+        st = snap.service(self.slo.service)
+        if st is None:
+            return
+        hist = snap.history[-120:]
+        key = (round(st.throughput, -1), round(st.p99_ms, 2), st.up, len(snap.history), snap.booting)
+        if key == self._last:
+            return
+        self._last = key
+        ok_t = st.up and st.throughput >= self.slo.throughput_min
+        ok_p = st.up and st.p99_ms <= self.slo.p99_ms_max
+        unit = self.slo.unit
+        down = " DOWN" if not st.up else ""
+        t = Text.assemble(("throughput ", "bold"), (f"{st.throughput:>8,.0f} {unit}", "bold green" if ok_t else "bold red"),
+                          (f" SLO≥{self.slo.throughput_min:,.0f}{down}", "dim"), no_wrap=True)
+        p = Text.assemble(("p99        ", "bold"), (f"{st.p99_ms:>8.2f} ms", "bold green" if ok_p else "bold red"),
+                          (f" SLO≤{self.slo.p99_ms_max:g}ms", "dim"), no_wrap=True)
+        self.query_one("#tput-label", Static).update(t)
+        self.query_one("#p99-label", Static).update(p)
+        self.query_one("#tput-spark", Spark).set_data([h[1] for h in hist])
+        self.query_one("#p99-spark", Spark).set_data([h[2] for h in hist])
+        self.set_class(not (ok_t and ok_p), "breach")
+
+
+class NumastatPane(Pane):
+    """numastat, live: per node, with the per-second change highlighted."""
+
+    def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
+        dt = (snap.t - prev.t) if prev is not None and snap.t > prev.t else 0.0
+        table = Table(box=None, padding=(0, 0), show_edge=False, expand=True)
+        table.add_column("pages", style="bold", no_wrap=True, overflow="ellipsis")
+        for z in range(snap.nnodes):
+            table.add_column(f"node{z}  +/s", justify="right", no_wrap=True)
+        key = [snap.t if dt else None]
+        for row in R.NUMASTAT_ROWS:
+            vals = snap.numa(row)
+            cells = []
+            for z, v in enumerate(vals):
+                d = (v - prev.numa(row)[z]) / dt if dt else 0.0
+                cell = Text(f"{_short(v):>6}", no_wrap=True)
+                cell.append(f" {('+' + _short(d, whole=True)) if d >= 1 else '':>5}", style="bold yellow")
+                cells.append(cell)
+            key.append(tuple(vals))
+            table.add_row(row, *cells)
+        return tuple(key), table
+
+
+class PerfPane(Pane):
+    """perf top: the hottest symbols from the model's CPU time."""
+
+    rows = 12
+
+    def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
+        data = snap.perf[: self.rows]
+        key = tuple((r.symbol, round(r.overhead, 1)) for r in data)
+        table = Table(box=None, padding=(0, 1), show_edge=False, expand=True,
+                      title=f"Samples: {R.human_k(snap.perf_samples)} of event 'cycles'", title_style="dim",
+                      title_justify="left", header_style="reverse")
+        table.add_column("Overhead", justify="right", no_wrap=True)
+        if self.size.width >= 56:
+            table.add_column("Shared Object", no_wrap=True, overflow="ellipsis", max_width=13)
+        table.add_column("Symbol", no_wrap=True, overflow="ellipsis", ratio=1)
+        for r in data:
+            style = "bold red" if r.overhead >= 10 else ("yellow" if r.overhead >= 3 else "")
+            cells = [Text(f"{r.overhead:.2f}%", style=style)]
+            if self.size.width >= 56:
+                cells.append(Text(r.dso, style="cyan" if r.kernel else "green"))
+            cells.append(Text(f"{'[k]' if r.kernel else '[.]'} {r.symbol}", style=style))
+            table.add_row(*cells)
+        return (key, self.size.width >= 56), table
+
+
+class MemoryPane(Pane):
+    """Per-node memory (free/file/anon) and the main processes' VmRSS."""
+
+    def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
+        table = Table(box=None, padding=(0, 1), show_edge=False, expand=True)
+        table.add_column("MB", style="bold", no_wrap=True)
+        for z in range(snap.nnodes):
+            table.add_column(f"node{z}", justify="right", no_wrap=True)
+        rows = [("free", [n.free for n in snap.nodes]), ("file", [n.file for n in snap.nodes]),
+                ("anon", [n.anon for n in snap.nodes]),
+                ("used%", [100 * (n.total - n.free) / n.total for n in snap.nodes])]
+        key = []
+        for name, vals in rows:
+            cells = []
+            for v, n in zip(vals, snap.nodes):
+                if name == "used%":
+                    cells.append(Text(f"{v:5.1f}%", style="bold red" if v > 99 else ""))
+                else:
+                    mb = R.mb(v)
+                    low = name == "free" and v < n.total * 0.01
+                    cells.append(Text(f"{mb:,.0f}", style="bold red" if low else ""))
+                key.append(round(R.mb(v)) if name != "used%" else round(v, 1))
+            table.add_row(name, *cells)
+        procs = sorted((t for t in snap.tasks if t.rss_pages > 0), key=lambda t: -t.rss_pages)[:3]
+        for t in procs:
+            table.add_row(Text(f"{t.comm[:10]}", style="cyan"), *(
+                [Text(f"{R.mb(t.rss_pages):,.0f} RSS", style="cyan")] + [""] * (snap.nnodes - 1)))
+            key.append((t.pid, round(R.mb(t.rss_pages))))
+        return tuple(key), table
+
+
+def _short(v: float, whole: bool = False) -> str:
+    """At most 5 characters (4 with ``whole``): 999, 12.3K, 456M, 50.4G / 94K."""
+    v = float(v)
+    for unit, div in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3)):
+        if abs(v) >= div:
+            x = v / div
+            return f"{x:.1f}{unit}" if abs(x) < 100 and not whole else f"{x:.0f}{unit}"
+    return f"{v:.0f}"

@@ -1,0 +1,124 @@
+"""The in-game shell's front end: prompt, scrollback, history (Up/Down), Tab completion.
+
+Parsing and the commands live in the headless ``mmquest.shell``; this widget only
+types lines into the engine and shows what comes back.
+"""
+
+from __future__ import annotations
+
+import os
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, RichLog
+
+from ..shell import complete
+
+
+def _common_prefix(words: list[str]) -> str:
+    return os.path.commonprefix(words) if words else ""
+
+
+class ShellInput(Input):
+    BINDINGS = [
+        Binding("up", "history(-1)", "previous command", show=False),
+        Binding("down", "history(1)", "next command", show=False),
+        Binding("tab", "complete", "complete", show=False, priority=True),
+        Binding("ctrl+l", "clear_log", "clear", show=False),
+    ]
+
+    class Completions(Message):
+        def __init__(self, options: list[str]) -> None:
+            super().__init__()
+            self.options = options
+
+    def __init__(self, shell_pane: "ShellPane", **kw):
+        super().__init__(**kw)
+        self.shell_pane = shell_pane
+        self._hist_pos: int | None = None
+        self._draft = ""
+
+    def action_history(self, delta: int) -> None:
+        hist = self.shell_pane.history
+        if not hist:
+            return
+        if self._hist_pos is None:
+            self._draft = self.value
+            self._hist_pos = len(hist)
+        pos = min(max(self._hist_pos + delta, 0), len(hist))
+        self._hist_pos = pos
+        self.value = hist[pos] if pos < len(hist) else self._draft
+        self.cursor_position = len(self.value)
+
+    def reset_history(self) -> None:
+        self._hist_pos = None
+
+    def action_complete(self) -> None:
+        text = self.value[: self.cursor_position]
+        options = complete(self.shell_pane.shell, text)
+        if not options:
+            return
+        last = text.split(" ")[-1]
+        pref = _common_prefix(options)
+        if len(options) == 1:
+            pref = options[0] + ("" if options[0].endswith("/") else " ")
+        if len(pref) > len(last):
+            new = text[: len(text) - len(last)] + pref
+            self.value = new + self.value[self.cursor_position:]
+            self.cursor_position = len(new)
+        elif len(options) > 1:
+            self.post_message(self.Completions(options))
+
+    def action_clear_log(self) -> None:
+        self.shell_pane.log_widget.clear()
+
+
+class ShellPane(Vertical):
+    """Scrollback above, prompt below."""
+
+    class Submitted(Message):
+        def __init__(self, line: str) -> None:
+            super().__init__()
+            self.line = line
+
+    def __init__(self, shell, hostname: str, **kw):
+        super().__init__(**kw)
+        self.shell = shell
+        self.prompt = f"[root@{hostname} ~]# "
+        self.border_title = "shell"
+
+    @property
+    def history(self) -> list[str]:
+        return self.shell.history
+
+    def compose(self):
+        yield RichLog(id="scrollback", wrap=False, markup=False, highlight=False, max_lines=5000, min_width=40)
+        yield ShellInput(self, id="prompt", placeholder="type a command (help, numastat, perf top ...)")
+
+    @property
+    def log_widget(self) -> RichLog:
+        return self.query_one("#scrollback", RichLog)
+
+    @property
+    def input(self) -> ShellInput:
+        return self.query_one("#prompt", ShellInput)
+
+    def write(self, text: str, style: str = "") -> None:
+        self.log_widget.write(Text(text, style=style))
+
+    def echo_command(self, line: str) -> None:
+        self.log_widget.write(Text.assemble((self.prompt, "bold green"), (line, "bold")))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        line = event.value
+        self.input.value = ""
+        self.input.reset_history()
+        self.echo_command(line)
+        self.post_message(self.Submitted(line))
+
+    def on_shell_input_completions(self, event: ShellInput.Completions) -> None:
+        event.stop()
+        self.write("  ".join(event.options[:60]), style="dim")
