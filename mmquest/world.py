@@ -248,7 +248,7 @@ class World:
 
     def service_indicators(self, service: str) -> Indicators:
         ws = [w for w in self.workloads if w.service == service]
-        if not ws:
+        if not ws or self.booting:
             return Indicators(0.0, 0.0, False)
         up = all(w.ind.up for w in ws)
         tput = sum(w.ind.throughput for w in ws)

@@ -133,9 +133,6 @@ class Machine:
         self.slab_rec = np.full(n, spec.slab_gb * 1024 * PAGES_PER_MB * 0.7 / n)
         self.slab_unrec = np.full(n, spec.slab_gb * 1024 * PAGES_PER_MB * 0.3 / n)
         self.cold = np.array(spec.cold_cache_gb, dtype=np.float64) * 1024 * PAGES_PER_MB
-        # Page cache can fill a node down to its low watermark, not further.
-        room = self.node_pages - self.kernel_pages - self.slab_rec - self.slab_unrec - self.wm_low
-        self.cold = np.minimum(self.cold, np.maximum(room, 0.0))
         self.dirty = np.zeros(n)
         self.shmem = np.zeros(n)
         self.hugetlb = np.zeros(n)
@@ -163,6 +160,9 @@ class Machine:
                          base_latency_s=spec.disk_latency_us * 1e-6)
         self._boot_log()
         self._spawn_system()
+        # Page cache can fill a node down to its low watermark, not further.
+        room = self.node_pages - (self.used_pages() - self.cold) - self.wm_low
+        self.cold = np.minimum(self.cold, np.maximum(room, 0.0))
 
     # ------------------------------------------------------------------ bookkeeping
     @property

@@ -529,10 +529,7 @@ def cmd_numastat(sh: Shell, args: list[str], stdin: str) -> Result:
     if not tasks:
         return Result("\nPer-node process memory usage (in MBs)\n", "Can't find process: " + " ".join(targets), 1)
     sh.note_read("numastat -p")
-    # numastat -p NAME collapses to the one process when the pattern matches the main one
-    main = [t for t in tasks if t.comm in targets]
-    return Result(R.numastat_p(s, main[:1] if len(main) == 1 and len(targets) == 1 and not targets[0].isdigit()
-                               else tasks) + "\n")
+    return Result(R.numastat_p(s, tasks, compact) + "\n")
 
 
 @command("numactl", "NUMA policy: numactl --hardware, numactl --show")

@@ -143,34 +143,34 @@ def numa_maps_parts(t: TaskInfo) -> dict[str, list[float]]:
 
 
 def numastat_p(s: Snapshot, tasks: list[TaskInfo], compact: bool = False) -> str:
+    """numastat -p: one process as Huge/Heap/Stack/Private rows, several as one row per PID."""
     header = [f"Node {z}" for z in range(s.nnodes)] + ["Total"]
+    sep = "-" * 16 + "  " + " ".join("-" * 15 for _ in header)
     if len(tasks) == 1:
         t = tasks[0]
         parts = numa_maps_parts(t)
         rows = [(k, v + [sum(v)]) for k, v in parts.items()]
         tot = [sum(parts[k][z] for k in parts) for z in range(s.nnodes)]
-        rows.append(("-", []))
-        rows.append(("Total", tot + [sum(tot)]))
+        title = f"Per-node process memory usage (in MBs) for PID {t.pid} ({t.comm[:15]})"
         if compact:
-            rows = [r for r in rows if r[0] != "-"]
-        return _mb_table(f"Per-node process memory usage (in MBs) for PID {t.pid} ({t.comm[:15]})",
-                         header, rows, compact, label_w=18 if not compact else 16).replace(
-            " " * 18 + "".join(" " + "-" * 15 for _ in header),
-            " " * 18 + "".join(" " + "-" * 15 for _ in header))
+            return _mb_table(title, header, rows + [("Total", tot + [sum(tot)])], True)
+        out = ["", title, " " * 18 + "".join(f"{h:>16}" for h in header)[1:],
+               " " * 18 + " ".join("-" * 15 for _ in header)]
+        out += [f"{lbl:<17}" + "".join(f"{v:>16.2f}" for v in r) for lbl, r in rows]
+        out.append(sep)
+        out.append(f"{'Total':<17}" + "".join(f"{v:>16.2f}" for v in tot + [sum(tot)]))
+        return "\n".join(out)
     rows = []
     for t in tasks:
         parts = numa_maps_parts(t)
         per = [sum(parts[k][z] for k in parts) for z in range(s.nnodes)]
         rows.append((f"{t.pid} ({t.comm[:9]})", per + [sum(per)]))
     tot = [sum(r[1][i] for r in rows) for i in range(s.nnodes + 1)]
-    out = ["", "Per-node process memory usage (in MBs)",
-           "PID" + " " * 15 + "".join(f"{h:>16}" for h in header),
-           "-" * 16 + "  " + " ".join("-" * 15 for _ in header)]
-    for lbl, r in rows:
-        out.append(f"{lbl:<18}" + "".join(f"{v:>16.2f}" for v in r)[2:] if False else
-                   f"{lbl:<16}" + "".join(f"{v:>16.2f}" for v in r))
-    out.append("-" * 16 + "  " + " ".join("-" * 15 for _ in header))
-    out.append(f"{'Total':<16}" + "".join(f"{v:>16.2f}" for v in tot))
+    out = ["", "Per-node process memory usage (in MBs)", "PID" + " " * 15 + "".join(f"{h:>16}" for h in header)[2:],
+           sep]
+    out += [f"{lbl:<17}" + "".join(f"{v:>16.2f}" for v in r) for lbl, r in rows]
+    out.append(sep)
+    out.append(f"{'Total':<17}" + "".join(f"{v:>16.2f}" for v in tot))
     return "\n".join(out)
 
 

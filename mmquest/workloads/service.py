@@ -123,6 +123,7 @@ class Service:
         m.log(f"{self.name}: received fast shutdown request")
         self.down_until = now + self.restart_s
         self._pending_start = True
+        self.ind = Indicators(0.0, 0.0, False)
 
     def on_boot(self, m: Machine, now: float, boot_s: float) -> None:
         """The machine rebooted: the page cache is gone, the service starts after boot."""

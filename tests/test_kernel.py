@@ -1,0 +1,169 @@
+"""The kernel model's mechanics, checked against mm/page_alloc.c and mm/vmscan.c."""
+
+import numpy as np
+import pytest
+
+from mmquest.incident import MachineSpec
+from mmquest.kernel import KernelVersion, Machine, default_zone_reclaim_mode
+from mmquest.kernel.machine import PAGES_PER_MB, SWAP_CLUSTER_MAX
+from mmquest.kernel.pagecache import FileSet
+
+
+def spec(nodes=2, dist=32, mem_mb=4096, cold=None, distances=None):
+    d = distances or [[10 if i == j else dist for j in range(nodes)] for i in range(nodes)]
+    cold = cold or (0.0,) * nodes
+    return MachineSpec(hostname="t", kernel="3.10.0", boot_kernels=("3.10.0",), nodes=nodes, cpus_per_node=4,
+                       mem_per_node_mb=mem_mb, distances=tuple(map(tuple, d)), disk_read_mbps=500,
+                       disk_latency_us=200, uptime_s=0, cold_cache_gb=tuple(cold), slab_gb=0.1, preroll_s=0,
+                       boot_s=10)
+
+
+def machine(kernel="3.10.0", mode=None, **kw):
+    sysctl = {} if mode is None else {"vm.zone_reclaim_mode": mode}
+    return Machine(spec(**kw), kernel, sysctl, np.random.default_rng(0))
+
+
+def fill_node_with_cache(m, z, fs_pages=None):
+    """Put a file set's pages on node z until the node sits at its low watermark."""
+    room = float(m.free[z] - m.wm_low[z])
+    fs = FileSet("data", fs_pages or room, 64, 0.0, m.nnodes)
+    m.filesets.append(fs)
+    fs.res[:, z] = room / fs.nchunks
+    return fs
+
+
+@pytest.mark.parametrize("version, dist, expected", [
+    ("3.10.0", 32, 1), ("3.10.0", 21, 0), ("3.10.0", 30, 0), ("3.15.0", 40, 1),
+    ("3.16.0", 40, 0), ("3.16.0-rc1", 40, 1), ("4.4.0", 32, 0), ("6.8.0", 254, 0)])
+def test_boot_default_of_zone_reclaim_mode(version, dist, expected):
+    d = [[10, dist], [dist, 10]]
+    assert default_zone_reclaim_mode(KernelVersion(version), d) == expected
+
+
+def test_kernel_version_ordering():
+    assert KernelVersion("3.11.0-rc5") < "3.11.0" < "3.12" < "3.16.7" < "4.8" < "6.2.0"
+    assert KernelVersion("2.6.39") < "3.0"
+    assert KernelVersion("3.12") == "3.12.0"
+
+
+def test_machine_boots_with_the_default_and_honours_overrides():
+    assert machine().zone_reclaim_mode == 1
+    assert machine(kernel="3.16.0").zone_reclaim_mode == 0
+    assert machine(dist=21).zone_reclaim_mode == 0
+    assert machine(mode=0).zone_reclaim_mode == 0
+
+
+def test_zonelist_is_ordered_by_distance():
+    d = [[10, 30, 20], [30, 10, 20], [20, 20, 10]]
+    m = Machine(spec(nodes=3, distances=d), "3.10.0", {}, np.random.default_rng(0))
+    assert m.zonelist == [[0, 2, 1], [1, 2, 0], [2, 0, 1]]
+
+
+def test_free_memory_is_taken_locally_and_counted_as_local_hits():
+    m = machine(mode=1)
+    r = m.get_page_from_freelist(0, 1000)
+    assert r.per_node[0] == 1000 and r.per_node[1] == 0
+    assert m.numa["numa_hit"][0] == 1000 and m.numa["local_node"][0] == 1000
+    assert m.ev["pgscan_direct_normal"] == 0
+
+
+def test_mode_1_reclaims_the_local_node_instead_of_spilling():
+    m = machine(mode=1)
+    fs = fill_node_with_cache(m, 0)
+    cached_before = fs.res[:, 0].sum()
+    r = m.get_page_from_freelist(0, 10_000)
+    assert r.per_node[0] > 9_000  # nearly all local
+    assert fs.res[:, 0].sum() < cached_before - 9_000  # ... paid for with node 0's page cache
+    assert m.ev["pgsteal_direct_normal"] >= 9_000
+    assert m.ev["pgscan_direct_normal"] >= m.ev["pgsteal_direct_normal"]
+    assert m.ev["allocstall"] == 0  # node reclaim is not direct reclaim
+    assert r.reclaim_calls == pytest.approx(np.ceil(10_000 / SWAP_CLUSTER_MAX))
+    assert r.cost_s > 0
+
+
+def test_mode_0_spills_to_the_remote_node_and_keeps_the_cache():
+    m = machine(mode=0)
+    fs = fill_node_with_cache(m, 0)
+    cached_before = fs.res[:, 0].sum()
+    r = m.get_page_from_freelist(0, 10_000)
+    assert r.per_node[1] == pytest.approx(10_000)
+    assert fs.res[:, 0].sum() == cached_before
+    assert m.numa["numa_miss"][1] == pytest.approx(10_000)
+    assert m.numa["numa_foreign"][0] == pytest.approx(10_000)
+    assert m.numa["other_node"][1] == pytest.approx(10_000)
+    assert m.ev["pgscan_direct_normal"] == 0
+
+
+def test_numastat_identities_hold_after_mixed_traffic():
+    m = machine(mode=1)
+    fill_node_with_cache(m, 0)
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        m.get_page_from_freelist(int(rng.integers(0, 2)), float(rng.integers(1, 5000)))
+    n = m.numa
+    assert n["numa_miss"].sum() == pytest.approx(n["numa_foreign"].sum())
+    np.testing.assert_allclose(n["numa_hit"] + n["numa_miss"], n["local_node"] + n["other_node"])
+
+
+def test_node_reclaim_only_on_nodes_within_reclaim_distance():
+    # A CPU on node 0 never reclaims node 1 (NODE_RECLAIM_NOSCAN), whatever the mode.
+    m = machine(mode=1)
+    fill_node_with_cache(m, 0)
+    fs1 = fill_node_with_cache(m, 1)
+    before = fs1.res[:, 1].sum()
+    m.get_page_from_freelist(0, 5_000)
+    assert fs1.res[:, 1].sum() == before
+
+
+def test_node_reclaim_returns_full_below_min_unmapped_ratio():
+    m = machine(mode=1)
+    # No reclaimable page cache at all: the node is full of anon memory.
+    t = m.spawn("hog", 1, [1.0, 0.0])
+    t.anon[0] = m.free[0] - m.wm_low[0]
+    r = m.get_page_from_freelist(0, 1_000)
+    assert r.per_node[1] == pytest.approx(1_000)  # fell back
+    assert m.ev["zone_reclaim_failed"] == 0  # FULL is not a failure, it is not even tried
+    assert m.ev["pgscan_direct_normal"] == 0
+
+
+def test_reclaim_unmap_bit_decides_whether_mapped_files_are_reclaimable():
+    for mode, expect_evicted in ((1, False), (1 | 4, True)):
+        m = machine(mode=mode)
+        fs = fill_node_with_cache(m, 0)
+        fs.mapped = True
+        before = fs.res[:, 0].sum()
+        m.get_page_from_freelist(0, 5_000)
+        assert (fs.res[:, 0].sum() < before) == expect_evicted
+
+
+def test_referenced_pages_make_node_reclaim_fail_and_count_it():
+    m = machine(mode=1)
+    fs = fill_node_with_cache(m, 0)
+    fs.rate[:] = 50.0  # every page touched many times a second: all referenced
+    m.reclaim_ewma[:] = 1.0  # a slow LRU: pages sit long on the inactive list
+    r = m.get_page_from_freelist(0, 32_000)
+    assert m.ev["zone_reclaim_failed"] > 0
+    assert r.per_node[1] > 0  # failed calls fell back to the remote node
+
+
+def test_drop_caches_drops_clean_page_cache_only():
+    m = machine(mode=0, cold=(0.5, 0.5))
+    fs = fill_node_with_cache(m, 0)
+    mapped = FileSet("lib", 1000, 4, 0.0, 2, mapped=True)
+    mapped.res[:, 0] = 250
+    m.filesets.append(mapped)
+    free0 = m.free.sum()
+    m.drop_caches(1)
+    assert m.cold.sum() == 0 and fs.res.sum() == 0
+    assert mapped.res.sum() == 1000
+    assert m.free.sum() > free0
+
+
+def test_kswapd_restores_the_high_watermark_after_the_slow_path():
+    m = machine(mode=0, cold=(10, 10))  # both nodes full of clean cache
+    r = m.get_page_from_freelist(0, 2_000)
+    assert r.per_node.sum() == pytest.approx(2_000)
+    assert m._kswapd_woken.any()
+    m.kswapd(0.5)
+    assert m.ev["pgsteal_kswapd_normal"] > 0
+    assert (m.free >= m.wm_high - 1).all()
