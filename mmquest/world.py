@@ -217,7 +217,7 @@ class World:
                 m.numa[k] = numa0[k] + (m.numa[k] - numa0[k]) * f
             for k in list(m.ev):
                 m.ev[k] = ev0.get(k, 0.0) + (m.ev[k] - ev0.get(k, 0.0)) * f
-            m.perf.total_cpu_s *= f
+        m.perf.total_cpu_s = 0.0  # perf top counts samples from when the operator starts it
         self.t = 0.0
         self.history.clear()
 

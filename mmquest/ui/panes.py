@@ -39,7 +39,7 @@ BLOCKS = "▁▂▃▄▅▆▇█"
 
 
 class Spark(Widget):
-    """A one-row chart from zero, coloured against an SLO threshold (red where breached)."""
+    """A chart from zero, as tall as its widget, coloured against an SLO threshold (red where breached)."""
 
     DEFAULT_CSS = "Spark { height: 1; }"
 
@@ -54,14 +54,25 @@ class Spark(Widget):
         self.refresh()
 
     def render(self) -> Text:
-        width = max(self.size.width, 1)
+        width, height = max(self.size.width, 1), max(self.size.height, 1)
         data = self.data[-width:]
         top = max(max(data, default=0.0), self.threshold) * 1.1 or 1.0
-        out = Text(no_wrap=True)
-        for v in data:
-            ok = (v >= self.threshold) if self.higher_is_better else (0 < v <= self.threshold)
-            idx = min(int(v / top * (len(BLOCKS) - 1) + 0.5), len(BLOCKS) - 1) if v > 0 else 0
-            out.append(BLOCKS[idx] if v > 0 else " ", style="green" if ok else "red")
+        slo_row = min(int(self.threshold / top * height), height - 1)
+        out = Text(no_wrap=True, end="")
+        for row in range(height - 1, -1, -1):
+            for v in data:
+                ok = (v >= self.threshold) if self.higher_is_better else (0 < v <= self.threshold)
+                level = v / top * height - row  # how much of this row the bar fills
+                if level >= 1:
+                    ch = "█"
+                elif level * len(BLOCKS) >= 1:
+                    ch = BLOCKS[min(int(level * len(BLOCKS)), len(BLOCKS) - 1)]
+                else:
+                    ch = "┈" if row == slo_row and height > 1 else " "
+                out.append(ch, style=("green" if ok else "red") if ch != "┈" else "dim")
+            out.append("┈" * (width - len(data)) if row == slo_row and height > 1 else "", style="dim")
+            if row:
+                out.append("\n")
         return out
 
 
@@ -130,12 +141,29 @@ class NumastatPane(Pane):
 
 
 class PerfPane(Pane):
-    """perf top: the hottest symbols from the model's CPU time."""
+    """perf top: the hottest symbols from the model's CPU time.  K/U toggle kernel/user symbols."""
 
-    rows = 12
+    BINDINGS = [("k", "toggle('kernel')", "kernel only"), ("u", "toggle('user')", "user only")]
+    rows = 20
+    only: str | None = None
+
+    def action_toggle(self, which: str) -> None:
+        self.only = None if self.only == which else which
+        self.border_subtitle = {"kernel": "cycles:k", "user": "cycles:u"}.get(self.only or "", "")
+        if self._snap is not None:
+            self.show(self._snap, None)
+
+    _snap = None
+
+    def show(self, snap: Snapshot, prev: Snapshot | None) -> None:
+        self._snap = snap
+        super().show(snap, prev)
 
     def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
-        data = snap.perf[: self.rows]
+        rows = [r for r in snap.perf if self.only is None or r.kernel == (self.only == "kernel")]
+        total = sum(r.overhead for r in rows) or 1.0
+        scale = 100.0 / total if self.only else 1.0
+        data = [type(r)(r.overhead * scale, r.dso, r.symbol, r.kernel) for r in rows[: self.rows]]
         key = tuple((r.symbol, round(r.overhead, 1)) for r in data)
         table = Table(box=None, padding=(0, 1), show_edge=False, expand=True,
                       title=f"Samples: {R.human_k(snap.perf_samples)} of event 'cycles'", title_style="dim",
@@ -151,7 +179,7 @@ class PerfPane(Pane):
                 cells.append(Text(r.dso, style="cyan" if r.kernel else "green"))
             cells.append(Text(f"{'[k]' if r.kernel else '[.]'} {r.symbol}", style=style))
             table.add_row(*cells)
-        return (key, self.size.width >= 56), table
+        return (key, self.size.width >= 56, self.only), table
 
 
 class MemoryPane(Pane):

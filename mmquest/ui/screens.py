@@ -30,7 +30,7 @@ LOGO = r"""
 
 
 class TitleScreen(Screen):
-    BINDINGS = [Binding("q", "app.request_quit", "quit")]
+    BINDINGS = [Binding("enter", "select", "play", show=True), Binding("q", "app.request_quit", "quit")]
 
     def __init__(self, incidents, errors=()):
         super().__init__()
@@ -53,11 +53,19 @@ class TitleScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#incidents", OptionList).focus()
+        opts = self.query_one("#incidents", OptionList)
+        if self.incidents:
+            opts.highlighted = 0
+        opts.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         inc = next(i for i in self.incidents if i.id == event.option.id)
         self.app.push_screen(BriefingScreen(inc, self.app.seed))
+
+    def action_select(self) -> None:
+        opts = self.query_one("#incidents", OptionList)
+        if opts.highlighted is not None:
+            opts.action_select()
 
 
 class BriefingScreen(Screen):

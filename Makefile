@@ -1,0 +1,29 @@
+# Two commands set everything up on a fresh machine (see README):
+#   make play   installs mmquest into .venv and starts the game
+#   make test   installs the test tools into .venv and runs every test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: play test install install-test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+
+play: install
+	$(BIN)/mmquest
+
+test: install-test
+	$(BIN)/lint-imports
+	$(BIN)/mmquest validate
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

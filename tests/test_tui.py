@@ -1,0 +1,190 @@
+"""The TUI driven through Textual's pilot, plus SVG snapshots of every screen."""
+
+import pytest
+from rich.console import Console
+
+from mmquest.incident import resolve
+from mmquest.ui.app import make_app
+from mmquest.ui.panes import NumastatPane, PerfPane
+from mmquest.ui.screens import BriefingScreen, DebriefScreen, PlayScreen, QuitScreen, TitleScreen
+from mmquest.ui.shellpane import ShellInput, ShellPane
+
+
+def log_text(app) -> str:
+    log = app.screen.query_one(ShellPane).log_widget
+    return "\n".join(strip.text for strip in log.lines)
+
+
+def pane_text(pane) -> str:
+    console = Console(width=max(pane.size.width, 40), record=True)
+    console.print(pane.content)
+    return console.export_text()
+
+
+async def type_line(pilot, line: str):
+    inp = pilot.app.screen.query_one(ShellInput)
+    inp.value = line
+    inp.cursor_position = len(line)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_title_briefing_play_flow():
+    app = make_app(live=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TitleScreen)
+        await pilot.press("enter")  # the first incident
+        await pilot.pause()
+        assert isinstance(app.screen, BriefingScreen)
+        assert "db-07: query latency up" in str(app.screen.query_one("#pager").content)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PlayScreen)
+        assert app.focused is app.screen.query_one(ShellInput)  # type at once
+
+
+async def test_typing_in_the_shell_shows_output_and_moves_the_panes():
+    app = make_app(incident=resolve("zone-reclaim"), live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for ch in "uname -r":
+            await pilot.press(ch if ch != " " else "space")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "[root@db-07 ~]# uname -r\n3.10.0" in log_text(app)
+        numa = app.screen.query_one(NumastatPane)
+        before = pane_text(numa)
+        await type_line(pilot, "sleep 10")
+        after = pane_text(numa)
+        assert before != after and "+" in after  # per-second deltas appear
+        assert app.screen.session.world.t == pytest.approx(10.0)
+
+
+async def test_fixing_the_machine_reaches_the_debrief():
+    app = make_app(incident=resolve("zone-reclaim"), live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "sysctl -w vm.zone_reclaim_mode=0")
+        assert "vm.zone_reclaim_mode = 0" in log_text(app)
+        await type_line(pilot, "sleep 4m")
+        await pilot.pause(2.0)
+        assert isinstance(app.screen, DebriefScreen)
+        text = app.screen.text()
+        assert "Resolved" in text and "4f9b16a64753" in text
+        assert "A  t=   0.0s  $ sysctl -w vm.zone_reclaim_mode=0" in text
+
+
+async def test_nothing_typed_crashes_the_app():
+    app = make_app(incident=resolve("zone-reclaim"), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for line in ["", "'", 'echo "unterminated', "| |", "cat /proc/../../etc", "ls -z /nowhere",
+                     "\x1b[31mred", "sysctl -w vm.zone_reclaim_mode=99", "x" * 5000, "kexec -e", "$((", "`"]:
+            await type_line(pilot, line)
+        assert isinstance(app.screen, PlayScreen)
+        assert "bash: unexpected EOF" in log_text(app)
+        assert app.screen.session.world.machine.zone_reclaim_mode == 1
+
+
+async def test_history_and_tab_completion():
+    app = make_app(incident=resolve("zone-reclaim"), live=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "uname -r")
+        await type_line(pilot, "uptime")
+        inp = app.screen.query_one(ShellInput)
+        await pilot.press("up")
+        assert inp.value == "uptime"
+        await pilot.press("up")
+        assert inp.value == "uname -r"
+        await pilot.press("down", "down")
+        assert inp.value == ""
+        for ch in "numas":
+            await pilot.press(ch)
+        await pilot.press("tab")
+        assert inp.value == "numastat "
+        inp.value = "cat /proc/sys/vm/zone_r"
+        inp.cursor_position = len(inp.value)
+        await pilot.press("tab")
+        assert inp.value == "cat /proc/sys/vm/zone_reclaim_mode "
+
+
+async def test_keys_pause_speed_hint_focus_and_quit_confirmation():
+    app = make_app(incident=resolve("zone-reclaim"), live=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("f3")
+        assert screen.engine.speed == 4.0 and not screen.engine.paused
+        await pilot.press("f2")
+        assert screen.engine.paused
+        await pilot.press("f4")
+        assert "HINT 1:" in log_text(app) and screen.session.hints_used == [1]
+        await pilot.press("f5")
+        assert app.focused.id == "service"
+        await pilot.press("escape")
+        assert isinstance(app.focused, ShellInput)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, QuitScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, PlayScreen)
+
+
+async def test_perf_pane_shows_the_model_profile():
+    app = make_app(incident=resolve("zone-reclaim"), live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "sleep 5")
+        text = pane_text(app.screen.query_one(PerfPane))
+        top = app.screen.session.world.snapshot().perf[0]
+        assert top.symbol[:12] in text and f"{top.overhead:.2f}%" in text
+
+
+# ---------------------------------------------------------------------- snapshots
+def _no_blink(pilot):
+    for w in pilot.app.screen.query(ShellInput):
+        w.cursor_blink = False
+
+
+def test_snapshot_title(snap_compare):
+    assert snap_compare(make_app(live=False), terminal_size=(80, 24))
+
+
+def test_snapshot_briefing(snap_compare):
+    assert snap_compare(make_app(live=False), press=["enter"], terminal_size=(80, 24))
+
+
+def test_snapshot_play_80x24(snap_compare):
+    async def run_before(pilot):
+        _no_blink(pilot)
+        await type_line(pilot, "sleep 5")
+        await type_line(pilot, "sysctl vm.zone_reclaim_mode")
+
+    assert snap_compare(make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(80, 24),
+                        run_before=run_before)
+
+
+def test_snapshot_play_120x40(snap_compare):
+    async def run_before(pilot):
+        _no_blink(pilot)
+        await type_line(pilot, "sleep 20")
+        await type_line(pilot, "numastat")
+
+    assert snap_compare(make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(120, 40),
+                        run_before=run_before)
+
+
+def test_snapshot_debrief(snap_compare):
+    async def run_before(pilot):
+        _no_blink(pilot)
+        await type_line(pilot, "numastat -m")
+        await type_line(pilot, "sleep 30")
+        await type_line(pilot, "sysctl -w vm.zone_reclaim_mode=0")
+        await type_line(pilot, "sleep 4m")
+        await pilot.pause(2.0)
+
+    assert snap_compare(make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(100, 40),
+                        run_before=run_before)
