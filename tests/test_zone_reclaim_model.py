@@ -149,3 +149,25 @@ def test_same_seed_same_world_different_seed_different_noise(zr):
         w.step(20)
     assert a.history == b.history
     assert a.history != c.history
+
+
+def test_wrong_remedies_have_visible_effects_and_cost_score(zr):
+    from mmquest.game import Session
+
+    base = Session(zr, seed=6)
+    base.advance(30)
+    s = Session(zr, seed=6)
+    before = s.world.service_indicators("db").hit_ratio
+    s.command("echo 3 > /proc/sys/vm/drop_caches")
+    s.advance(2)
+    ind = s.world.service_indicators("db")
+    assert ind.hit_ratio < 0.5 * before  # the cache is gone: everything comes from disk
+    assert ind.throughput < 0.5 * zr.slo.throughput_min
+    s.advance(28)
+    assert s.world.machine.zone_reclaim_mode == 1  # and the loop is still there
+    s.command("systemctl restart postgresql")
+    assert s.world.service_indicators("db").up is False
+    s.advance(60)
+    assert s.world.service_indicators("db").up is True
+    assert s.score(final=False).collateral > 0
+    assert s.score(final=False).total < base.score(final=False).total
