@@ -74,6 +74,7 @@ class SLO:
     unit: str
     throughput_min: float
     p99_ms_max: float
+    min_kernel: str | None = None  # the platform baseline: older kernels do not count as a fix
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class Incident:
     solution: str | None = None
     wrong_remedies: tuple[str, ...] = field(default_factory=tuple)
     patches: tuple[Patch, ...] = field(default_factory=tuple)
+    files: Mapping[str, str] = field(default_factory=dict)  # extra files on the box (path -> text)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -257,6 +259,7 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
         unit=s.str("unit", "ops/s"),
         throughput_min=s.num("throughput_min", lo=0),
         p99_ms_max=s.num("p99_ms_max", lo=0),
+        min_kernel=_kernel(s, "min_kernel", s.str("min_kernel")) if "min_kernel" in s.table else None,
     )
     if slo.service not in {w.service for w in workloads}:
         raise s.fail("service", f"no workload has service = {slo.service!r}")
@@ -308,6 +311,15 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
             raise pr.fail("id", f"expected a 12-digit hex commit id, got {pid!r}")
         patches.append(Patch(id=pid, title=pr.str("title"), effect=pr.str("effect")))
 
+    files: dict[str, str] = {}
+    ft = r.table_("files", required=False)
+    for k, v in ft.table.items():
+        if not k.startswith(("/root/", "/tmp/", "/etc/")):
+            raise ft.fail(k, "files may only be placed under /root, /tmp or /etc")
+        if not isinstance(v, str):
+            raise ft.fail(k, f"expected the file's text, got {_show(v)}")
+        files[k] = v
+
     return Incident(
         id=iid,
         title=r.str("title"),
@@ -327,6 +339,7 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
         solution=solution,
         wrong_remedies=wrong,
         patches=tuple(patches),
+        files=MappingProxyType(files),
     )
 
 

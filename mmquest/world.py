@@ -65,6 +65,17 @@ class KexecExec:
 
 
 @dataclass(frozen=True)
+class SetTHP:
+    mode: str  # always | madvise | never
+
+
+@dataclass(frozen=True)
+class SetScheduler:
+    device: str
+    name: str
+
+
+@dataclass(frozen=True)
 class KpatchLoad:
     id: str
 
@@ -74,7 +85,8 @@ class KpatchUnload:
     id: str
 
 
-Action = SetSysctl | DropCaches | RestartService | KexecLoad | KexecExec | KpatchLoad | KpatchUnload
+Action = (SetSysctl | DropCaches | RestartService | KexecLoad | KexecExec | KpatchLoad | KpatchUnload | SetTHP
+          | SetScheduler)
 
 
 # ---------------------------------------------------------------------- snapshot
@@ -151,6 +163,10 @@ class Snapshot:
     wm_low: tuple[float, ...] = field(default=())
     busy_cpus: float = 0.0
     kernel_share: float = 0.0
+    thp_enabled: str | None = None
+    io_scheduler: tuple[tuple[str, str], ...] = ()
+    hugetlb_pages: tuple[float, ...] = ()
+    patches: tuple[str, ...] = ()
 
     def sysctl_value(self, name: str):
         return dict(self.sysctl).get(name)
@@ -217,7 +233,8 @@ class World:
                 m.numa[k] = numa0[k] + (m.numa[k] - numa0[k]) * f
             for k in list(m.ev):
                 m.ev[k] = ev0.get(k, 0.0) + (m.ev[k] - ev0.get(k, 0.0)) * f
-        m.perf.total_cpu_s = 0.0  # perf top counts samples from when the operator starts it
+        # perf top counts samples from when it starts: keep only what its moving window holds.
+        m.perf.total_cpu_s = sum(m.perf.window.values())
         self.t = 0.0
         self.history.clear()
 
@@ -294,6 +311,18 @@ class World:
             if not self.kexec_loaded:
                 raise ActionError("Nothing has been loaded!")
             self._reboot(self.kexec_loaded)
+        elif isinstance(action, SetTHP):
+            if m.thp_enabled is None:
+                raise ActionError("No such file or directory")
+            if action.mode not in ("always", "madvise", "never"):
+                raise ActionError("Invalid argument")
+            m.thp_enabled = action.mode
+        elif isinstance(action, SetScheduler):
+            if action.device not in m.io_scheduler:
+                raise ActionError("No such file or directory")
+            if action.name not in ("noop", "deadline", "cfq"):
+                raise ActionError("Invalid argument")
+            m.io_scheduler[action.device] = action.name
         elif isinstance(action, KpatchLoad):
             p = self._patch(action.id)
             if p.id in m.patches:
@@ -378,7 +407,9 @@ class World:
             tasks=tasks, perf=m.perf.rows()[:64], perf_samples=m.perf.samples, perf_events=m.perf.event_count,
             services=tuple(services), history=tuple(self.history[-HISTORY_SHOWN:]),
             dmesg=tuple(m.dmesg[-400:]), disk_util=m.disk.util, wm_low=tuple(map(float, m.wm_low)),
-            busy_cpus=m.perf.busy_cpus, kernel_share=m.perf.kernel_share,
+            busy_cpus=m.perf.busy_cpus, kernel_share=m.perf.kernel_share, thp_enabled=m.thp_enabled,
+            io_scheduler=tuple(sorted(m.io_scheduler.items())), hugetlb_pages=tuple(map(float, m.hugetlb)),
+            patches=tuple(sorted(m.patches)),
         )
 
 
@@ -401,4 +432,4 @@ def mb(pages: float) -> float:
 
 
 __all__ = ["World", "Snapshot", "DT", "ConfigError", "ActionError", "SetSysctl", "DropCaches",
-           "RestartService", "KexecLoad", "KexecExec", "KpatchLoad", "KpatchUnload", "KernelVersion", "mb"]
+           "RestartService", "KexecLoad", "KexecExec", "KpatchLoad", "KpatchUnload", "SetTHP", "SetScheduler", "KernelVersion", "mb"]

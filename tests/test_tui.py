@@ -188,3 +188,31 @@ def test_snapshot_debrief(snap_compare):
 
     assert snap_compare(make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(100, 40),
                         run_before=run_before)
+
+
+def test_snapshot_play_thp_perf_top(snap_compare):
+    async def run_before(pilot):
+        _no_blink(pilot)
+        await type_line(pilot, "sleep 10")
+        pilot.app.screen.query_one(PerfPane).focus()
+        await pilot.press("k")  # kernel symbols only, as perf top's K toggle
+        pilot.app.screen.query_one(ShellInput).focus()
+        await type_line(pilot, "perf top -e cycles:k | head -6")
+
+    assert snap_compare(make_app(incident=resolve("thp-compound-lock"), live=False), terminal_size=(110, 36),
+                        run_before=run_before)
+
+
+async def test_perf_pane_kernel_toggle():
+    app = make_app(incident=resolve("thp-compound-lock"), live=False)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "sleep 10")
+        pane = app.screen.query_one(PerfPane)
+        pane.focus()
+        await pilot.press("k")
+        text = pane_text(pane)
+        assert "[.]" not in text and "__get_page_tail" in text
+        assert pane.border_subtitle == "cycles:k"
+        await pilot.press("k")
+        assert pane.border_subtitle == ""

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..kernel import KernelVersion
+
 SMOOTH_S = 5.0
 
 
@@ -19,6 +21,7 @@ class Judge:
     throughput_min: float
     p99_ms_max: float
     sustain_s: float
+    min_kernel: str | None = None
     resolved_at: float | None = None  # sim time the final healthy streak began
     judged_at: float | None = None  # sim time the streak had lasted sustain_s
     healthy_since: float | None = None
@@ -31,13 +34,17 @@ class Judge:
 
     @classmethod
     def for_incident(cls, incident) -> "Judge":
-        return cls(incident.slo.throughput_min, incident.slo.p99_ms_max, incident.sustain_s)
+        return cls(incident.slo.throughput_min, incident.slo.p99_ms_max, incident.sustain_s,
+                   incident.slo.min_kernel)
 
     @property
     def resolved(self) -> bool:
         return self.judged_at is not None
 
-    def update(self, history: list[tuple[float, float, float]]) -> None:
+    def update(self, history: list[tuple[float, float, float]], kernel: str | None = None) -> None:
+        below_baseline = False
+        if self.min_kernel is not None and kernel is not None:
+            below_baseline = KernelVersion(kernel) < self.min_kernel
         for t, tput, p99 in history[self._i:]:
             dt = t - self._last_t if self._i else 0.5
             a = 1.0 - math.exp(-max(dt, 1e-9) / SMOOTH_S)
@@ -46,7 +53,7 @@ class Judge:
             else:
                 self._tput += a * (tput - self._tput)
                 self._p99 += a * (p99 - self._p99)
-            up = tput > 0
+            up = tput > 0 and not below_baseline
             self.healthy = up and self._tput >= self.throughput_min and self._p99 <= self.p99_ms_max
             if not self.healthy:
                 self.slo_burn_s += dt

@@ -16,7 +16,7 @@ class Session:
         self.engine = Engine(self.world)
         self.judge = Judge.for_incident(incident)
         self.hints_used: list[int] = []
-        self.engine.on_tick(lambda w: self.judge.update(w.history))
+        self.engine.on_tick(lambda w: self.judge.update(w.history, str(w.machine.version)))
 
     def command(self, line: str) -> Step:
         return self.engine.execute(line)

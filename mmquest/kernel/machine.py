@@ -149,6 +149,8 @@ class Machine:
         self.perf = PerfProfile()
         self.dmesg: list[tuple[float, str]] = []
         self.patches: dict[str, str] = {}  # loaded live patch id -> effect
+        self.thp_enabled = "always" if not self.version < "2.6.38" else None
+        self.io_scheduler: dict[str, str] = {d: "cfq" for d in ("sda", "sdb", "sdc", "sdd", "sde")}
 
         self.sysctl: dict[str, int | str] = {d.name: d.default for d in available(self.version)}
         self.sysctl["vm.zone_reclaim_mode"] = default_zone_reclaim_mode(self.version, spec.distances)

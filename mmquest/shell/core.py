@@ -13,7 +13,7 @@ from typing import Callable, Protocol
 
 from ..world import ActionError, Snapshot
 from . import render as R
-from .parser import Command, ShellSyntaxError, parse
+from .parser import Command, GlobWord, ShellSyntaxError, parse
 from .vfs import EACCES, ENOENT, Vfs, VfsError, norm
 
 MAX_OUTPUT = 200_000
@@ -65,6 +65,8 @@ class Shell:
         self.history: list[str] = []
         self.events: list[str] = []
         self.looked: set[str] = set()  # evidence tags the player has looked at
+        for path, text in getattr(getattr(host, "incident", None), "files", {}).items():
+            self.vfs.tmp[path] = text if text.endswith("\n") else text + "\n"
 
     @property
     def snap(self) -> Snapshot:
@@ -76,7 +78,8 @@ class Shell:
         self.events = []
         if line.strip():
             self.history.append(line)
-        if self.snap.booting:
+        if self.snap.booting and not _only_sleeps(line):
+            # The box is down: only waiting (sleep, on the operator's own terminal) works.
             return LineResult(f"ssh: connect to host {self.snap.hostname} port 22: Connection refused", 255)
         out: list[str] = []
         try:
@@ -90,9 +93,10 @@ class Shell:
                 continue
             if item.op == "||" and status == 0:
                 continue
+            was_booting = self.snap.booting
             status = self._pipeline(item.pipeline.commands, out)
-            if self.snap.booting:
-                break
+            if self.snap.booting and not was_booting:
+                break  # the box went down (kexec -e, reboot): the session is gone
         text = "".join(out)
         if len(text) > MAX_OUTPUT:
             text = text[:MAX_OUTPUT] + "\n[output truncated]\n"
@@ -160,8 +164,25 @@ class Shell:
                 out.append(data if data.endswith("\n") else data + "\n")
         return res.status
 
+    def _glob(self, word: str) -> list[str]:
+        """Pathname expansion of one word; no match leaves it as typed (bash's default)."""
+        import fnmatch
+        if not isinstance(word, GlobWord):
+            return [word]
+        head, _, pattern = word.rpartition("/")
+        base = self.path(head or ("/" if word.startswith("/") else "."))
+        try:
+            names = self.vfs.listdir(self.snap, base)
+        except VfsError:
+            return [word]
+        hits = sorted(n for n in names if fnmatch.fnmatchcase(n, pattern) and not n.startswith("."))
+        if not hits:
+            return [word]
+        return [(head + "/" if "/" in word else "") + n for n in hits]
+
     def _run(self, c: Command, stdin: str) -> Result:
-        name, args = c.argv[0], c.argv[1:]
+        argv = [w for word in c.argv for w in self._glob(word)]
+        name, args = argv[0], argv[1:]
         if "=" in name and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", name):
             return Result()  # variable assignment: accepted, no effect
         entry = COMMANDS.get(name)
@@ -223,7 +244,7 @@ class Shell:
             if self.vfs.exists(s, path):
                 raise VfsError(path, EACCES)
             raise VfsError(path, ENOENT)
-        if path.startswith("/tmp/") or path.startswith("/root/"):
+        if path.startswith(("/tmp/", "/root/", "/etc/")) and path in self.vfs.tmp or path.startswith(("/tmp/", "/root/")):
             if len(self.vfs.tmp) > 200 and path not in self.vfs.tmp:
                 raise VfsError(path, "No space left on device")
             prev = self.vfs.tmp.get(path, "") if append else ""
@@ -246,6 +267,14 @@ class Shell:
 
 
 WRITE_HANDLERS: list[tuple[str, Callable[[Shell, re.Match, str], None]]] = []
+
+
+def _only_sleeps(line: str) -> bool:
+    try:
+        items = parse(line)
+    except ShellSyntaxError:
+        return False
+    return bool(items) and all(c.argv[0] == "sleep" for it in items for c in it.pipeline.commands)
 
 
 class UsageError(Exception):

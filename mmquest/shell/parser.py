@@ -34,18 +34,24 @@ class Item:
 _OPS = ("&&", "||", ">>", "2>&1", "2>", "|", ";", ">", "&")
 
 
+class GlobWord(str):
+    """A word with an unquoted * ? or [ that the shell may expand against the filesystem."""
+
+
 def tokenize(line: str) -> list[tuple[str, bool]]:
     """Split into (token, is_operator).  Handles '...', "..." and backslash escapes."""
     toks: list[tuple[str, bool]] = []
     buf: list[str] = []
     have = False  # buf holds a word (possibly empty, from "")
+    glob = False
     i, n = 0, len(line)
 
     def flush() -> None:
-        nonlocal buf, have
+        nonlocal buf, have, glob
         if have:
-            toks.append(("".join(buf), False))
-        buf, have = [], False
+            word = "".join(buf)
+            toks.append((GlobWord(word) if glob else word, False))
+        buf, have, glob = [], False, False
 
     while i < n:
         c = line[i]
@@ -91,6 +97,7 @@ def tokenize(line: str) -> list[tuple[str, bool]]:
             else:
                 buf.append(c)
                 have = True
+                glob = glob or c in "*?["
                 i += 1
     flush()
     return toks

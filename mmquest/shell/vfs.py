@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from ..kernel import SYSCTLS, KernelVersion
@@ -85,6 +86,12 @@ class Vfs:
             for k in s.boot_kernels:
                 out += [f"System.map-{k}", f"config-{k}", f"initramfs-{k}.img", f"vmlinuz-{k}"]
             return sorted(out + ["grub2"])
+        if path == "/sys/block":
+            return [d for d, _ in s.io_scheduler]
+        if path.startswith("/sys/block/") and path.count("/") == 3 and path.split("/")[3] in dict(s.io_scheduler):
+            return ["device", "queue", "size", "stat"]
+        if path.startswith("/sys/block/") and path.endswith("/queue") and path.split("/")[3] in dict(s.io_scheduler):
+            return ["max_sectors_kb", "nr_requests", "rotational", "scheduler"]
         if path == "/sys":
             return ["block", "bus", "class", "devices", "firmware", "fs", "kernel", "module", "power"]
         if path == "/sys/devices/system/node":
@@ -183,6 +190,12 @@ class Vfs:
                     rows = R.node_meminfo_rows(s)
                     return "\n".join(f"Node {z} {k + ':':<16}{int(val[z] * 1024):>8} kB" for k, val in rows
                                      if k not in ("MemUsed",))
+        m = re.fullmatch(r"/sys/block/(\w+)/queue/(scheduler|nr_requests|rotational|max_sectors_kb)", path)
+        if m and m.group(1) in dict(s.io_scheduler):
+            cur = dict(s.io_scheduler)[m.group(1)]
+            return {"scheduler": " ".join(f"[{x}]" if x == cur else x for x in ("noop", "deadline", "cfq")),
+                    "nr_requests": "128", "rotational": "0" if m.group(1) != "sda" else "1",
+                    "max_sectors_kb": "512"}[m.group(2)]
         if path == "/sys/kernel/mm/transparent_hugepage/enabled" and not v < "2.6.38":
             return self.thp_enabled(s)
         if path == "/sys/kernel/mm/transparent_hugepage/defrag" and not v < "2.6.38":
@@ -210,8 +223,7 @@ class Vfs:
 
     # Hooks later incidents fill in (kept here so every file is rendered in one place).
     def thp_enabled(self, s: Snapshot) -> str:
-        mode = dict(s.sysctl).get("kernel.mm.transparent_hugepage", "always")
-        return " ".join(f"[{m}]" if m == mode else m for m in ("always", "madvise", "never"))
+        return " ".join(f"[{m}]" if m == s.thp_enabled else m for m in ("always", "madvise", "never"))
 
     def oom_score(self, s: Snapshot, t: TaskInfo) -> int:
         total = sum(n.total for n in s.nodes)

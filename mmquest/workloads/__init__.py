@@ -1,9 +1,10 @@
 """Workloads that run on the simulated machine."""
 
+from .aio import AioReader
 from .base import Indicators, ParamError
 from .service import Service
 
-KINDS = {"service": Service}
+KINDS = {"service": Service, "aio_reader": AioReader}
 
 
 def make_workload(spec, machine):
@@ -14,4 +15,4 @@ def make_workload(spec, machine):
     return cls(spec, machine)
 
 
-__all__ = ["Indicators", "KINDS", "ParamError", "Service", "make_workload"]
+__all__ = ["AioReader", "Indicators", "KINDS", "ParamError", "Service", "make_workload"]
