@@ -206,7 +206,7 @@ class World:
             except ParamError as e:
                 raise ConfigError(f"{w.field_path}.{e.field}", e.message) from None
         for i, p in enumerate(incident.patches):
-            if p.effect not in PATCH_EFFECTS:
+            if not set(p.effect.split("+")) <= PATCH_EFFECTS:
                 raise ConfigError(f"patch[{i}].effect", f"unknown effect {p.effect!r} (known: {', '.join(sorted(PATCH_EFFECTS))})")
         self._preroll(pre)
         self._snap: Snapshot | None = None

@@ -41,7 +41,8 @@ NODE_RECLAIM_SCAN_BATCH = 12
 KSWAPD_PAGES_PER_S = 600_000
 MAX_INACTIVE_AGE_S = 3600.0
 # Effects a live patch can have on the model ("none": a decoy that changes nothing).
-PATCH_EFFECTS = {"none", "pagehuge_fastpath", "oom_rss_sum"}
+# A patch may have several, joined by "+" (a backport that carries its prerequisite).
+PATCH_EFFECTS = {"none", "pagehuge_fastpath", "oom_rss_sum", "procfs_rss_sum"}
 
 
 @dataclass
@@ -99,6 +100,10 @@ class Task:
     @property
     def rss_pages(self) -> float:
         return float(self.anon.sum() + self.file.sum() + self.shmem.sum())
+
+    @property
+    def vm_pages_total(self) -> float:
+        return self.rss_pages + self.vm_extra_pages
 
 
 class Machine:
@@ -536,6 +541,38 @@ class Machine:
         self.perf.tick(dt)
         self.clock += dt
 
+    # ------------------------------------------------------------------ RSS readers
+    def rss_precise(self, user: str) -> bool:
+        """Does this reader ("status" = task_mem/task_statm, "oom" = the OOM paths) sum the counters?"""
+        if self.version < "6.2":
+            return False  # the atomics, lagging by the per-thread caches
+        if user == "status":
+            return self.has_effect("procfs_rss_sum") or not self.version < "6.16"  # 82241a83cd15
+        return self.has_effect("oom_rss_sum")  # 5898aa8f9a0b
+
+    def rss_read(self, t: Task, user: str) -> tuple[int, int, int, int]:
+        """(anon, file, shmem, swapents) pages of task t, as reader ``user`` sees them."""
+        mm = t.extra.get("mm")
+        if mm is None:
+            return int(t.anon.sum()), int(t.file.sum()), int(t.shmem.sum()), 0
+        from .percpu import MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS
+        f = mm.get_mm_counter_sum if self.rss_precise(user) else mm.get_mm_counter
+        return f(MM_ANONPAGES), f(MM_FILEPAGES), f(MM_SHMEMPAGES), f(MM_SWAPENTS)
+
+    def rss_exact_total(self, t: Task) -> float:
+        return t.rss_pages
+
+    def kill_task(self, t: Task) -> float:
+        """The task exits: its memory goes back to the free lists (exit_mmap)."""
+        freed = t.rss_pages
+        t.anon[:] = 0.0
+        t.file[:] = 0.0
+        t.shmem[:] = 0.0
+        t.alive = False
+        t.extra["killed"] = True
+        self.tasks = {pid: x for pid, x in self.tasks.items() if x.alive}
+        return freed
+
     # ------------------------------------------------------------------ live patches
     def load_patch(self, pid: str, effect: str) -> None:
         self.patches[pid] = effect
@@ -548,7 +585,7 @@ class Machine:
         self.log(f"kpatch: unloaded patch module 'kpatch_{pid}'")
 
     def has_effect(self, effect: str) -> bool:
-        return effect in self.patches.values()
+        return any(effect in e.split("+") for e in self.patches.values())
 
     # ------------------------------------------------------------------ boot
     def _boot_log(self) -> None:

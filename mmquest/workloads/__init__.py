@@ -2,9 +2,10 @@
 
 from .aio import AioReader
 from .base import Indicators, ParamError
+from .rss import RssService
 from .service import Service
 
-KINDS = {"service": Service, "aio_reader": AioReader}
+KINDS = {"service": Service, "aio_reader": AioReader, "rss_service": RssService}
 
 
 def make_workload(spec, machine):
@@ -15,4 +16,4 @@ def make_workload(spec, machine):
     return cls(spec, machine)
 
 
-__all__ = ["AioReader", "Indicators", "KINDS", "ParamError", "Service", "make_workload"]
+__all__ = ["AioReader", "Indicators", "KINDS", "ParamError", "RssService", "Service", "make_workload"]

@@ -1,0 +1,119 @@
+"""RSS accounting of an mm: percpu_counter (6.2+, f1a7941243c1) or per-thread caches (<= 6.1).
+
+``percpu_counter_add_batch()`` keeps a private delta per CPU and folds it into the
+global count only when it reaches +/- batch (``percpu_counter_batch = max(32,
+2 * nr_cpus)``).  ``percpu_counter_read_positive()`` returns the global count alone,
+``percpu_counter_sum_positive()`` adds every CPU's delta.  The error of the read is
+bounded by nr_cpus_touched * (batch - 1), about 2 * nr_cpus^2 pages per counter.
+
+Before 6.2 (SPLIT_RSS_COUNTING) a faulting thread buffers its updates in
+``current->rss_stat`` and syncs them into the mm's atomics every
+TASK_RSS_EVENTS_THRESH (64) events; frees through ``add_mm_rss_vec()`` go straight to
+the atomics.  The error is bounded by nr_threads * 64 pages.
+
+Everything is vectorised with numpy over the CPUs: events arrive per tick as runs of
+page faults on the CPUs the threads ran on, then runs of frees.  For a run of ``k``
+unit events the fold arithmetic is exact: a delta ``d`` ends at
+``d + k - batch * floor((d + k) / batch)`` after ``floor((d + k) / batch)`` folds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .version import KernelVersion
+
+MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES = 0, 1, 2, 3
+NR_MM_COUNTERS = 4
+TASK_RSS_EVENTS_THRESH = 64
+COUNTER_NAMES = ("MM_FILEPAGES", "MM_ANONPAGES", "MM_SWAPENTS", "MM_SHMEMPAGES")
+
+
+def percpu_counter_batch(nr_cpus: int) -> int:
+    """compute_batch_value(): max(32, 2 * num_online_cpus())."""
+    return max(32, 2 * nr_cpus)
+
+
+def percpu_counter_add_batch(count: np.ndarray, local: np.ndarray, amounts: np.ndarray, batch: int) -> None:
+    """Apply a run of ``amounts[c]`` unit events (all of one sign per CPU) to each CPU's delta.
+
+    ``count`` is the global count (a 0-d array, changed in place), ``local`` the per-CPU
+    deltas.  Conserves count + sum(local) exactly, as the kernel does.
+    """
+    amounts = amounts.astype(np.int64)
+    pos = amounts > 0
+    neg = amounts < 0
+    if pos.any():
+        tot = local[pos] + amounts[pos]
+        folds = np.where(tot >= batch, tot // batch, 0)
+        count += int((folds * batch).sum())
+        local[pos] = tot - folds * batch
+    if neg.any():
+        tot = local[neg] + amounts[neg]
+        folds = np.where(tot <= -batch, (-tot) // batch, 0)
+        count -= int((folds * batch).sum())
+        local[neg] = tot + folds * batch
+
+
+class MMCounters:
+    """The four RSS counters of one mm_struct, with the accounting of its kernel era."""
+
+    def __init__(self, version: KernelVersion, nr_cpus: int, nr_threads: int):
+        self.percpu = not version < "6.2"
+        self.nr_cpus = nr_cpus
+        self.batch = percpu_counter_batch(nr_cpus)
+        self.count = np.zeros(NR_MM_COUNTERS, dtype=np.int64)  # fbc->count, or the atomics
+        if self.percpu:
+            self.local = np.zeros((NR_MM_COUNTERS, nr_cpus), dtype=np.int64)
+        else:
+            self.local = np.zeros((NR_MM_COUNTERS, max(nr_threads, 1)), dtype=np.int64)  # per-thread caches
+            self.events = np.zeros(max(nr_threads, 1), dtype=np.int64)
+
+    # ------------------------------------------------------------------ updates
+    def fault(self, member: int, per_cpu: np.ndarray, per_thread: np.ndarray) -> None:
+        """Page faults charged to ``member``: ``per_cpu[c]`` on CPU c (6.2+), or by thread."""
+        if self.percpu:
+            c = np.zeros((), dtype=np.int64)
+            percpu_counter_add_batch(c, self.local[member], per_cpu, self.batch)
+            self.count[member] += int(c)
+            return
+        # add_mm_counter_fast() into current->rss_stat, synced by check_sync_rss_stat().
+        self.local[member] += per_thread.astype(np.int64)
+        self.events += np.abs(per_thread).astype(np.int64)
+        sync = self.events > TASK_RSS_EVENTS_THRESH
+        if sync.any():
+            self.count += self.local[:, sync].sum(axis=1)
+            self.local[:, sync] = 0
+            self.events[sync] = 0
+
+    def free(self, member: int, per_cpu: np.ndarray, total: int) -> None:
+        """Pages unmapped (``total``), by the CPU that freed them (6.2+) or straight to the atomics."""
+        if self.percpu:
+            c = np.zeros((), dtype=np.int64)
+            percpu_counter_add_batch(c, self.local[member], -per_cpu, self.batch)
+            self.count[member] += int(c)
+        else:
+            self.count[member] -= int(total)  # add_mm_rss_vec(): atomic
+
+    def set_exact(self, member: int, pages: int) -> None:
+        """Start-up state of a fresh mm (exec): the counter holds this many pages, folded."""
+        self.count[member] = int(pages)
+
+    # ------------------------------------------------------------------ readers
+    def get_mm_counter(self, member: int) -> int:
+        """percpu_counter_read_positive() (6.2+) / atomic_long_read() clamped at 0."""
+        return max(int(self.count[member]), 0)
+
+    def get_mm_counter_sum(self, member: int) -> int:
+        """percpu_counter_sum_positive(): the exact value (for <= 6.1: atomics + thread caches)."""
+        return max(int(self.count[member] + self.local[member].sum()), 0)
+
+    def exact(self, member: int) -> int:
+        return int(self.count[member] + self.local[member].sum())
+
+    def error(self, member: int) -> int:
+        """read - sum: positive when the fast read over-counts."""
+        return self.get_mm_counter(member) - self.get_mm_counter_sum(member)
+
+    def touched_cpus(self) -> int:
+        return int((self.local != 0).any(axis=0).sum())
