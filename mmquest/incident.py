@@ -22,6 +22,7 @@ ENV_INCIDENTS = "MMQUEST_INCIDENTS"
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
 _KERNEL_RE = re.compile(r"^\d+\.\d+(\.\d+)?(-rc\d+)?$")
 DIFFICULTIES = ("easy", "medium", "hard")
+PANES = ("service", "numastat", "perf", "memory", "rss", "oom")
 
 
 class IncidentError(Exception):
@@ -126,6 +127,7 @@ class Incident:
     wrong_remedies: tuple[str, ...] = field(default_factory=tuple)
     patches: tuple[Patch, ...] = field(default_factory=tuple)
     files: Mapping[str, str] = field(default_factory=dict)  # extra files on the box (path -> text)
+    panes: tuple[str, ...] = ("service", "numastat", "perf", "memory")  # the play screen's four panes
 
 
 # --------------------------------------------------------------------------- helpers
@@ -320,6 +322,14 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
             raise ft.fail(k, f"expected the file's text, got {_show(v)}")
         files[k] = v
 
+    ui = r.table_("ui", required=False)
+    panes = ("service", "numastat", "perf", "memory")
+    if "panes" in ui.table:
+        raw = ui.list_("panes")
+        if len(raw) != 4 or any(p not in PANES for p in raw):
+            raise ui.fail("panes", f"expected four of {', '.join(PANES)}, got {raw!r}")
+        panes = tuple(raw)
+
     return Incident(
         id=iid,
         title=r.str("title"),
@@ -340,6 +350,7 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
         wrong_remedies=wrong,
         patches=tuple(patches),
         files=MappingProxyType(files),
+        panes=panes,
     )
 
 

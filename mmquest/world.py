@@ -14,6 +14,7 @@ import numpy as np
 
 from .kernel import SYSCTLS, KernelVersion, Machine
 from .kernel.machine import PAGES_PER_MB, PATCH_EFFECTS
+from .kernel.oom import oom_score
 from .kernel.perf import PerfRow
 from .workloads import Indicators, ParamError, make_workload
 
@@ -76,6 +77,24 @@ class SetScheduler:
 
 
 @dataclass(frozen=True)
+class KillProcess:
+    pid: int
+    signal: int = 15
+
+
+@dataclass(frozen=True)
+class SetOomScoreAdj:
+    pid: int
+    value: int
+
+
+@dataclass(frozen=True)
+class SetWatchdogLimit:
+    unit: str
+    mb: float
+
+
+@dataclass(frozen=True)
 class KpatchLoad:
     id: str
 
@@ -86,7 +105,7 @@ class KpatchUnload:
 
 
 Action = (SetSysctl | DropCaches | RestartService | KexecLoad | KexecExec | KpatchLoad | KpatchUnload | SetTHP
-          | SetScheduler)
+          | SetScheduler | KillProcess | SetOomScoreAdj | SetWatchdogLimit)
 
 
 # ---------------------------------------------------------------------- snapshot
@@ -105,10 +124,19 @@ class TaskInfo:
     cpu_s: float
     start: float
     oom_score_adj: int
+    rss_status: tuple[int, int, int] = (0, 0, 0)  # anon, file, shmem pages as /proc/PID/status reads them
+    rss_oom: tuple[int, int, int] = (0, 0, 0)  # ... as the OOM killer reads them
+    oom_score: int = 0
+    watchdog_mb: float = 0.0
+    kthread: bool = False
 
     @property
     def rss_pages(self) -> float:
         return sum(self.anon) + sum(self.file) + sum(self.shmem)
+
+    @property
+    def status_rss_pages(self) -> int:
+        return sum(self.rss_status)
 
 
 @dataclass(frozen=True)
@@ -196,6 +224,8 @@ class World:
         self.down_until = -1.0
         self.kexec_loaded: str | None = None
         self.history: list[tuple[float, float, float]] = []
+        # (t, reported MB, true MB) of every watched service: the debrief's "VmRSS vs truth" chart
+        self.rss_history: dict[str, list[tuple[float, float, float]]] = {}
         self.actions: list[tuple[float, Action]] = []
         pre = ms.preroll_s
         self.machine = self._boot(ms.kernel, uptime=max(ms.uptime_s - pre, 0.0))
@@ -256,6 +286,11 @@ class World:
         if record:
             ind = self.service_indicators(self.slo_service)
             self.history.append((round(self.t, 3), ind.throughput, ind.p99_ms))
+            for w in self.workloads:
+                if getattr(w, "watchdog_mb", 0) > 0 and getattr(w, "task", None) is not None and w.task.alive:
+                    rep = sum(m.rss_read(w.task, "status")[:3]) / PAGES_PER_MB
+                    self.rss_history.setdefault(w.name, []).append(
+                        (round(self.t, 3), rep, w.task.rss_pages / PAGES_PER_MB))
         self._snap = None
 
     def step(self, seconds: float = DT) -> None:
@@ -301,8 +336,45 @@ class World:
             ws = [w for w in self.workloads if action.unit in (w.name, w.service, getattr(w, "unit", None))]
             if not ws:
                 raise ActionError(f"Failed to restart {action.unit}.service: Unit {action.unit}.service not found.")
+            was_up = any(w.ind.up for w in ws)
             for w in ws:
                 w.restart(self.t)
+            if not was_up:  # starting a unit that was down or failed costs nothing more
+                self.actions.append((self.t, action))
+                self._snap = None
+                return f"start {action.unit}"
+        elif isinstance(action, KillProcess):
+            t = m.tasks.get(action.pid)
+            if t is None or not t.alive:
+                raise ActionError(f"({action.pid}) - No such process")
+            if action.signal == 0:
+                return "signal 0"
+            if t.pid == 1 or t.extra.get("kthread"):
+                return f"kill {t.comm} (ignored)"
+            m.log(f"{t.comm}[{t.pid}]: received signal {action.signal}, exiting")
+            m.kill_task(t)
+            self.actions.append((self.t, action))
+            self._snap = None
+            return f"kill {t.comm}"
+        elif isinstance(action, SetOomScoreAdj):
+            t = m.tasks.get(action.pid)
+            if t is None or not t.alive:
+                raise ActionError("No such process")
+            if not -1000 <= action.value <= 1000:
+                raise ActionError("Invalid argument")
+            t.oom_score_adj = action.value
+            self.actions.append((self.t, action))
+            self._snap = None
+            return f"oom_score_adj {t.comm}={action.value}"
+        elif isinstance(action, SetWatchdogLimit):
+            ws = [w for w in self.workloads if getattr(w, "unit", None) == action.unit and
+                  getattr(w, "watchdog_mb", 0) > 0]
+            if not ws:
+                return "watchdog config (no watched unit)"
+            for w in ws:
+                if w.watchdog_mb == action.mb:
+                    return "watchdog config unchanged"
+                w.watchdog_mb = action.mb
         elif isinstance(action, KexecLoad):
             if action.version not in self.incident.machine.boot_kernels:
                 raise ActionError(f"Cannot open `/boot/vmlinuz-{action.version}': No such file or directory")
@@ -383,12 +455,18 @@ class World:
         numastat = tuple((k, tuple(int(x) for x in v)) for k, v in m.numa.items())
         vm = {k: int(v) for k, v in m.ev.items() if not k.startswith("workingset_shadow")}
         vm["pgmajfault"] = vm.get("pgmajfault", 0)
+        totalpages = int(m.node_pages * m.nnodes)
+        watch = {w.task.pid: w.watchdog_mb for w in self.workloads
+                 if getattr(w, "watchdog_mb", 0) > 0 and getattr(w, "task", None) is not None}
         tasks = tuple(
             TaskInfo(pid=t.pid, comm=t.comm, user=t.user, threads=t.threads, cmdline=t.cmdline,
                      state=t.state, anon=tuple(map(float, t.anon)), file=tuple(map(float, t.file)),
                      shmem=tuple(map(float, t.shmem)),
                      vm_pages=float(t.anon.sum() + t.file.sum() + t.shmem.sum() + t.vm_extra_pages),
-                     cpu_s=t.cpu_s, start=t.start, oom_score_adj=t.oom_score_adj)
+                     cpu_s=t.cpu_s, start=t.start, oom_score_adj=t.oom_score_adj,
+                     rss_status=tuple(m.rss_read(t, "status")[:3]), rss_oom=tuple(m.rss_read(t, "oom")[:3]),
+                     oom_score=oom_score(m, t, totalpages), watchdog_mb=watch.get(t.pid, 0.0),
+                     kthread=bool(t.extra.get("kthread")))
             for t in sorted(m.tasks.values(), key=lambda t: t.pid) if t.alive)
         services = []
         seen = []
@@ -414,6 +492,7 @@ class World:
 
 
 def describe(action: Action) -> str:
+    """A short label for the timeline (and for scoring)."""
     if isinstance(action, SetSysctl):
         return f"sysctl {action.name}={action.value}"
     if isinstance(action, DropCaches):
@@ -424,7 +503,21 @@ def describe(action: Action) -> str:
         return f"kexec load {action.version}"
     if isinstance(action, KexecExec):
         return "kexec reboot"
-    return type(action).__name__
+    if isinstance(action, KpatchLoad):
+        return f"kpatch load {action.id}"
+    if isinstance(action, KpatchUnload):
+        return f"kpatch unload {action.id}"
+    if isinstance(action, SetTHP):
+        return f"thp {action.mode}"
+    if isinstance(action, SetScheduler):
+        return f"scheduler {action.device}={action.name}"
+    if isinstance(action, SetWatchdogLimit):
+        return f"watchdog limit {action.unit}={action.mb:g}MB"
+    if isinstance(action, KillProcess):
+        return f"kill {action.pid}"
+    if isinstance(action, SetOomScoreAdj):
+        return f"oom_score_adj {action.pid}={action.value}"
+    raise TypeError(action)
 
 
 def mb(pages: float) -> float:
@@ -432,4 +525,5 @@ def mb(pages: float) -> float:
 
 
 __all__ = ["World", "Snapshot", "DT", "ConfigError", "ActionError", "SetSysctl", "DropCaches",
-           "RestartService", "KexecLoad", "KexecExec", "KpatchLoad", "KpatchUnload", "SetTHP", "SetScheduler", "KernelVersion", "mb"]
+           "RestartService", "KexecLoad", "KexecExec", "KpatchLoad", "KpatchUnload", "SetTHP", "SetScheduler",
+           "KillProcess", "SetOomScoreAdj", "SetWatchdogLimit", "KernelVersion", "mb"]

@@ -216,3 +216,32 @@ async def test_perf_pane_kernel_toggle():
         assert pane.border_subtitle == "cycles:k"
         await pilot.press("k")
         assert pane.border_subtitle == ""
+
+
+def test_snapshot_play_rss_oom(snap_compare):
+    async def run_before(pilot):
+        _no_blink(pilot)
+        await type_line(pilot, "grep Rss /proc/$(pgrep authsvc)/smaps_rollup")
+        await type_line(pilot, "grep Rss /proc/$(pgrep ingestd)/smaps_rollup")
+        await type_line(pilot, "sleep 10m")
+
+    assert snap_compare(make_app(incident=resolve("rss-percpu-oom"), live=False), terminal_size=(110, 36),
+                        run_before=run_before)
+
+
+async def test_rss_pane_reveals_the_truth_only_after_smaps_rollup():
+    app = make_app(incident=resolve("rss-percpu-oom"), live=False)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await pilot.pause()
+        from mmquest.ui.panes import OomPane, RssPane
+        pane = app.screen.query_one(RssPane)
+        before = pane_text(pane)
+        assert "authsvc" in before and "?" in before
+        pid = app.screen.session.world.snapshot()
+        authsvc = next(t for t in pid.tasks if t.comm == "authsvc")
+        await type_line(pilot, f"grep Rss /proc/{authsvc.pid}/smaps_rollup")
+        await type_line(pilot, "sleep 1")
+        line = next(ln for ln in pane_text(pane).splitlines() if "authsvc" in ln)
+        assert "110 MB" in line  # the page-table truth, next to the inflated VmRSS
+        await type_line(pilot, "sleep 10m")
+        assert "OOM killed authsvc" in pane_text(app.screen.query_one(OomPane))

@@ -13,6 +13,9 @@ BASE = 1000
 PER_SLO_MINUTE = 12
 OUTAGE = 120  # a restart or reboot: the service is down
 DROP_CACHES = 60
+KILL = 120  # a process killed by hand
+MITIGATION = 40  # oom_score_adj: treats the symptom, not the cause
+HIDE_SYMPTOM = 150  # raising a watchdog limit: the alarm goes quiet, the bug stays
 HINT_COST = {1: 30, 2: 80, 3: 200}
 UNRESOLVED_CAP = 250
 
@@ -31,6 +34,12 @@ def collateral_of(event: str) -> int:
         return OUTAGE
     if event.startswith("drop_caches") or event.startswith("sysctl vm.drop_caches"):
         return DROP_CACHES
+    if event.startswith("kill ") and "ignored" not in event:
+        return KILL
+    if event.startswith("oom_score_adj"):
+        return MITIGATION
+    if event.startswith("watchdog limit"):
+        return HIDE_SYMPTOM
     return 0
 
 

@@ -563,8 +563,23 @@ class Machine:
         return t.rss_pages
 
     def kill_task(self, t: Task) -> float:
-        """The task exits: its memory goes back to the free lists (exit_mmap)."""
+        """The task exits: its memory goes back to the free lists (exit_mmap).
+
+        The unmapping runs on one CPU (the exiting task's, or the oom_reaper's), so the
+        mm's counters move by that CPU's delta only: what they read afterwards is what
+        the other CPUs' deltas leave behind.
+        """
         freed = t.rss_pages
+        mm = t.extra.get("mm")
+        if mm is not None:
+            from .percpu import MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES
+            cpu = int(self.rng.integers(0, self.ncpus))
+            for member, arr in ((MM_ANONPAGES, t.anon), (MM_FILEPAGES, t.file), (MM_SHMEMPAGES, t.shmem)):
+                pages = int(round(arr.sum()))
+                if pages > 0:
+                    per_cpu = np.zeros(self.ncpus, dtype=np.int64)
+                    per_cpu[cpu] = pages
+                    mm.free(member, per_cpu, pages)
         t.anon[:] = 0.0
         t.file[:] = 0.0
         t.shmem[:] = 0.0

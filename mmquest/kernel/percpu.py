@@ -34,25 +34,27 @@ def percpu_counter_batch(nr_cpus: int) -> int:
     return max(32, 2 * nr_cpus)
 
 
-def percpu_counter_add_batch(count: np.ndarray, local: np.ndarray, amounts: np.ndarray, batch: int) -> None:
+def percpu_counter_add_batch(local: np.ndarray, amounts: np.ndarray, batch: int) -> int:
     """Apply a run of ``amounts[c]`` unit events (all of one sign per CPU) to each CPU's delta.
 
-    ``count`` is the global count (a 0-d array, changed in place), ``local`` the per-CPU
-    deltas.  Conserves count + sum(local) exactly, as the kernel does.
+    ``local`` (the per-CPU deltas) changes in place; the return value is what was folded
+    into the global count.  Conserves count + sum(local) exactly, as the kernel does.
     """
     amounts = amounts.astype(np.int64)
+    folded = 0
     pos = amounts > 0
     neg = amounts < 0
     if pos.any():
         tot = local[pos] + amounts[pos]
         folds = np.where(tot >= batch, tot // batch, 0)
-        count += int((folds * batch).sum())
+        folded += int((folds * batch).sum())
         local[pos] = tot - folds * batch
     if neg.any():
         tot = local[neg] + amounts[neg]
         folds = np.where(tot <= -batch, (-tot) // batch, 0)
-        count -= int((folds * batch).sum())
+        folded -= int((folds * batch).sum())
         local[neg] = tot + folds * batch
+    return folded
 
 
 class MMCounters:
@@ -73,9 +75,7 @@ class MMCounters:
     def fault(self, member: int, per_cpu: np.ndarray, per_thread: np.ndarray) -> None:
         """Page faults charged to ``member``: ``per_cpu[c]`` on CPU c (6.2+), or by thread."""
         if self.percpu:
-            c = np.zeros((), dtype=np.int64)
-            percpu_counter_add_batch(c, self.local[member], per_cpu, self.batch)
-            self.count[member] += int(c)
+            self.count[member] += percpu_counter_add_batch(self.local[member], per_cpu, self.batch)
             return
         # add_mm_counter_fast() into current->rss_stat, synced by check_sync_rss_stat().
         self.local[member] += per_thread.astype(np.int64)
@@ -89,9 +89,7 @@ class MMCounters:
     def free(self, member: int, per_cpu: np.ndarray, total: int) -> None:
         """Pages unmapped (``total``), by the CPU that freed them (6.2+) or straight to the atomics."""
         if self.percpu:
-            c = np.zeros((), dtype=np.int64)
-            percpu_counter_add_batch(c, self.local[member], -per_cpu, self.batch)
-            self.count[member] += int(c)
+            self.count[member] += percpu_counter_add_batch(self.local[member], -per_cpu, self.batch)
         else:
             self.count[member] -= int(total)  # add_mm_rss_vec(): atomic
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ..world import KexecExec, KexecLoad, KpatchLoad, KpatchUnload, RestartService, SetScheduler, SetTHP
+from ..world import (ActionError, KexecExec, KexecLoad, KillProcess, KpatchLoad, KpatchUnload, RestartService,
+                     SetOomScoreAdj, SetScheduler, SetTHP, SetWatchdogLimit)
 from . import render as R
 from .core import COMMANDS, Result, Shell, UsageError, command, write_handler
 from .vfs import VfsError, norm
@@ -791,13 +792,150 @@ def cmd_clear(sh: Shell, args: list[str], stdin: str) -> Result:
 
 # ---------------------------------------------------------------------- sysfs writes
 @write_handler(r"/sys/kernel/mm/transparent_hugepage/enabled")
-def _write_thp(sh: Shell, m: re.Match, data: str) -> None:
+def _write_thp(sh: Shell, m: re.Match, data: str, append: bool) -> None:
     sh.events.append(sh.host.apply(SetTHP(data.strip())))
 
 
 @write_handler(r"/sys/block/(\w+)/queue/scheduler")
-def _write_sched(sh: Shell, m: re.Match, data: str) -> None:
+def _write_sched(sh: Shell, m: re.Match, data: str, append: bool) -> None:
     sh.events.append(sh.host.apply(SetScheduler(m.group(1), data.strip())))
+
+
+@write_handler(r"/proc/(\d+|self)/oom_score_adj")
+def _write_oom_adj(sh: Shell, m: re.Match, data: str, append: bool) -> None:
+    t = sh.vfs.task(sh.snap, m.group(1))
+    if t is None:
+        raise VfsError(m.group(0), "No such file or directory")
+    try:
+        value = int(data.strip().split()[0])
+    except (ValueError, IndexError):
+        raise ActionError("Invalid argument") from None
+    sh.events.append(sh.host.apply(SetOomScoreAdj(t.pid, value)))
+
+
+@write_handler(r"/etc/svc-watchdog\.conf")
+def _write_watchdog_conf(sh: Shell, m: re.Match, data: str, append: bool) -> None:
+    """The watchdog re-reads its configuration when it changes (inotify)."""
+    path = m.group(0)
+    text = (sh.vfs.tmp.get(path, "") if append else "") + data
+    sh.vfs.tmp[path] = text
+    for line in text.splitlines():
+        mm = re.fullmatch(r"\s*([\w.-]+)\.max_rss_mb\s*=\s*(\d+(?:\.\d+)?)\s*", line)
+        if mm:
+            sh.events.append(sh.host.apply(SetWatchdogLimit(mm.group(1), float(mm.group(2)))))
+
+
+SIGNALS = {"HUP": 1, "INT": 2, "KILL": 9, "TERM": 15, "STOP": 19, "CONT": 18, "0": 0}
+
+
+@command("kill", "send a signal: kill [-9] PID")
+def cmd_kill(sh: Shell, args: list[str], stdin: str) -> Result:
+    sig = 15
+    pids = []
+    for a in args:
+        if a.startswith("-") and len(a) > 1:
+            name = a[1:].upper().removeprefix("SIG").removeprefix("S ")
+            if name.isdigit():
+                sig = int(name)
+            elif name in SIGNALS:
+                sig = SIGNALS[name]
+            else:
+                return Result(err=f"bash: kill: {a[1:]}: invalid signal specification", status=1)
+        else:
+            pids.append(a)
+    if not pids:
+        return Result(err="kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]",
+                      status=2)
+    errs, status = [], 0
+    for p in pids:
+        if not p.isdigit():
+            errs.append(f"bash: kill: {p}: arguments must be process or job IDs")
+            status = 1
+            continue
+        try:
+            ev = sh.host.apply(KillProcess(int(p), sig))
+            if ev.startswith("kill") and "ignored" not in ev:
+                sh.events.append(ev)
+        except ActionError:
+            errs.append(f"bash: kill: ({p}) - No such process")
+            status = 1
+    return Result(err="\n".join(errs), status=status)
+
+
+@command("sed", "stream editor: sed [-i] 's/OLD/NEW/[g]' FILE")
+def cmd_sed(sh: Shell, args: list[str], stdin: str) -> Result:
+    inplace = quiet = False
+    rest = []
+    for a in args:
+        if a in ("-i", "--in-place"):
+            inplace = True
+        elif a in ("-n", "--quiet"):
+            quiet = True
+        elif a in ("-e", "-E", "-r"):
+            continue
+        else:
+            rest.append(a)
+    if not rest:
+        return Result(err="Usage: sed [OPTION]... {script-only-if-no-other-script} [input-file]...", status=1)
+    script, files = rest[0], rest[1:]
+    mp = re.fullmatch(r"(\d+)p", script)
+    ms = re.fullmatch(r"s(.)(.*?)\1(.*?)\1(g?)", script)
+    if not (mp or ms):
+        return Result(err=f"sed: -e expression #1, char {len(script)}: unknown command: `{script[:1]}'", status=1)
+    ins, errs = _inputs(sh, files, stdin, "sed")
+    if errs:
+        return Result(err="\n".join(errs), status=2)
+    outs = []
+    for name, text in ins:
+        lines = text.splitlines()
+        if mp:
+            n = int(mp.group(1))
+            new = [lines[n - 1]] if quiet and 0 < n <= len(lines) else (
+                lines[: n] + [lines[n - 1]] + lines[n:] if 0 < n <= len(lines) else lines)
+        else:
+            try:
+                rx = re.compile(_bre_to_ere(ms.group(2)))
+            except re.error as e:
+                return Result(err=f"sed: -e expression #1: {e}", status=1)
+            rep = ms.group(3).replace("\\", "\\\\").replace("&", "\\g<0>")
+            new = [rx.sub(rep, ln, count=0 if ms.group(4) else 1) for ln in lines]
+            if quiet:
+                new = []
+        body = "\n".join(new) + ("\n" if new else "")
+        if inplace and name != "(standard input)":
+            sh.write(sh.path(name), body)
+        else:
+            outs.append(body)
+    return Result("".join(outs))
+
+
+@command("journalctl", "service logs: journalctl [-u UNIT] [-n N]")
+def cmd_journalctl(sh: Shell, args: list[str], stdin: str) -> Result:
+    unit, n = None, None
+    i = 0
+    while i < len(args):
+        if args[i] == "-u" and i + 1 < len(args):
+            unit = args[i + 1].removesuffix(".service")
+            i += 1
+        elif args[i] == "-n" and i + 1 < len(args) and args[i + 1].isdigit():
+            n = int(args[i + 1])
+            i += 1
+        elif args[i] in ("-k", "--dmesg"):
+            return Result(R.dmesg(sh.snap) + "\n")
+        i += 1
+    s = sh.snap
+    lines = []
+    for ts, text in s.dmesg:
+        if not re.match(r"(systemd\[1\]|svc-watchdog\[\d+\]|\S+\[\d+\]: received signal)", text):
+            continue
+        if unit and unit not in text:
+            continue
+        clock_s = s.t - (s.uptime - ts)
+        h = int((2 * 3600 + 47 * 60 + clock_s) % 86400)
+        lines.append(f"Nov 26 {h // 3600:02d}:{h % 3600 // 60:02d}:{h % 60:02d} {s.hostname} {text}")
+    if n is not None:
+        lines = lines[-n:]
+    return Result(_join(lines or ["-- No entries --"]))
 
 
 # ---------------------------------------------------------------------- orion

@@ -228,6 +228,11 @@ class Shell:
         s = self.snap
         if path == "/dev/null":
             return
+        for pattern, fn in WRITE_HANDLERS:
+            m = re.fullmatch(pattern, path)
+            if m:
+                fn(self, m, data, append)
+                return
         if path.startswith("/proc/sys/"):
             name = self.vfs.sysctls(s).get(path)
             if name is None:
@@ -236,11 +241,6 @@ class Shell:
             self.set_sysctl(name, value)
             return
         if path.startswith("/proc/") or path.startswith("/sys/"):
-            for pattern, fn in WRITE_HANDLERS:
-                m = re.fullmatch(pattern, path)
-                if m:
-                    fn(self, m, data)
-                    return
             if self.vfs.exists(s, path):
                 raise VfsError(path, EACCES)
             raise VfsError(path, ENOENT)
@@ -266,7 +266,7 @@ class Shell:
         self.events.append(self.host.apply(SetSysctl(name, v)))
 
 
-WRITE_HANDLERS: list[tuple[str, Callable[[Shell, re.Match, str], None]]] = []
+WRITE_HANDLERS: list[tuple[str, Callable[[Shell, re.Match, str, bool], None]]] = []
 
 
 def _only_sleeps(line: str) -> bool:

@@ -319,7 +319,7 @@ def node_numastat_file(s: Snapshot, z: int) -> str:
 def proc_status(s: Snapshot, t: TaskInfo) -> str:
     v = kv(s)
     kb = lambda pages: f"{int(pages * KB_PER_PAGE):>8} kB"  # noqa: E731
-    rss_anon, rss_file, rss_shmem = sum(t.anon), sum(t.file), sum(t.shmem)
+    rss_anon, rss_file, rss_shmem = t.rss_status  # task_mem(): the kernel's own reader of the counters
     rss = rss_anon + rss_file + rss_shmem
     lines = [f"Name:\t{t.comm[:15]}", "Umask:\t0022" if not v < "4.7" else None,
              f"State:\t{_state_long(t.state)}", f"Tgid:\t{t.pid}", "Ngid:\t0" if not v < "3.13" else None,
@@ -389,8 +389,8 @@ def numa_maps(s: Snapshot, t: TaskInfo) -> str:
 
 
 def statm(s: Snapshot, t: TaskInfo) -> str:
-    rss = t.rss_pages
-    return f"{int(t.vm_pages)} {int(rss)} {int(sum(t.file) + sum(t.shmem))} 350 0 {int(sum(t.anon))} 0"
+    a, f, sh = t.rss_status
+    return f"{int(t.vm_pages)} {a + f + sh} {f + sh} 350 0 {a} 0"
 
 
 # ---------------------------------------------------------------------- tools
@@ -467,7 +467,7 @@ def ps_rows(s: Snapshot) -> list[dict]:
     total_kb = sum(n.total for n in s.nodes) * 4
     rows = []
     for t in s.tasks:
-        rss_kb = int(t.rss_pages * 4)
+        rss_kb = int(t.status_rss_pages * 4)  # ps and top read /proc/PID/statm
         el = max(s.uptime - t.start, 1.0)
         rows.append({"user": t.user, "pid": t.pid, "cpu": min(100.0 * t.cpu_s / el, 9999.0),
                      "mem": 100.0 * rss_kb / total_kb, "vsz": int(t.vm_pages * 4), "rss": rss_kb,

@@ -171,7 +171,7 @@ class Vfs:
                 if f == "oom_score_adj":
                     return str(t.oom_score_adj)
                 if f == "oom_score":
-                    return str(self.oom_score(s, t))
+                    return str(t.oom_score)
         if len(parts) == 7 and path.startswith("/sys/devices/system/node/node"):
             try:
                 z = int(parts[5][4:])
@@ -224,10 +224,3 @@ class Vfs:
     # Hooks later incidents fill in (kept here so every file is rendered in one place).
     def thp_enabled(self, s: Snapshot) -> str:
         return " ".join(f"[{m}]" if m == s.thp_enabled else m for m in ("always", "madvise", "never"))
-
-    def oom_score(self, s: Snapshot, t: TaskInfo) -> int:
-        total = sum(n.total for n in s.nodes)
-        points = t.rss_pages + t.rss_pages / 512
-        adj = t.oom_score_adj * (total // 1000)
-        badness = points + adj
-        return max(int((1000 + badness * 1000 / total) * 2 / 3), 0) if t.oom_score_adj > -1000 else 0

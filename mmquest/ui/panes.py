@@ -221,3 +221,79 @@ def _short(v: float, whole: bool = False) -> str:
             x = v / div
             return f"{x:.1f}{unit}" if abs(x) < 100 and not whole else f"{x:.0f}{unit}"
     return f"{v:.0f}"
+
+
+class RssPane(Pane):
+    """VmRSS as /proc/PID/status reports it, against the page-table truth once the player looked."""
+
+    def __init__(self, title: str, looked: set[str], **kw):
+        super().__init__(title, **kw)
+        self.looked = looked  # paths the shell has read: smaps_rollup reveals the truth
+
+    def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
+        table = Table(box=None, padding=(0, 1), show_edge=False, expand=False, header_style="bold")
+        for name, just, width in (("PID", "right", 5), ("COMM", "left", 9), ("VmRSS", "right", 9),
+                                  ("smaps Rss", "right", 9), ("limit", "right", 5), ("oom", "right", 4)):
+            table.add_column(name, justify=just, no_wrap=True, min_width=width, overflow="ellipsis")
+        procs = sorted((t for t in snap.tasks if t.rss_pages > 2560 and not t.kthread),
+                       key=lambda t: -t.rss_pages)[:8]
+        key = []
+        for t in procs:
+            rep = R.mb(t.status_rss_pages)
+            true = R.mb(t.rss_pages)
+            seen = f"/proc/{t.pid}/smaps_rollup" in self.looked
+            off = abs(rep - true) > max(8.0, 0.1 * true)
+            limit = f"{t.watchdog_mb:.0f}" if t.watchdog_mb else ""
+            over = t.watchdog_mb and rep > t.watchdog_mb
+            table.add_row(str(t.pid), t.comm[:9],
+                          Text(f"{rep:,.0f} MB", style="bold red" if over else ""),
+                          Text(f"{true:,.0f} MB" if seen else "?", style="bold yellow" if seen and off else "dim"),
+                          Text(limit, style="red" if over else "dim"), str(t.oom_score))
+            key.append((t.pid, round(rep), round(true) if seen else None, t.oom_score, limit))
+        if not procs:
+            table.add_row("", "(no processes)", "", "", "", "")
+        return tuple(key), table
+
+
+class OomPane(Pane):
+    """Memory pressure and the feed of OOM kills and watchdog restarts."""
+
+    EVENTS = ("Killed process", "svc-watchdog", "start-limit-hit", "invoked oom-killer")
+
+    def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
+        total = sum(n.total for n in snap.nodes)
+        free = sum(n.free for n in snap.nodes)
+        used = 1.0 - free / total
+        suffix = f" {used * 100:5.1f}% {R.mb(free):>6,.0f} MB free"
+        width = max(self.size.width - 4 - len("memory ") - len(suffix), 6)
+        fill = int(round(used * width))
+        style = "bold red" if used > 0.99 else ("yellow" if used > 0.95 else "green")
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("memory ", style="bold")
+        text.append("█" * fill, style=style)
+        text.append("░" * (width - fill), style="dim")
+        text.append(suffix + "\n")
+        events = [(ts, line) for ts, line in snap.dmesg if any(e in line for e in self.EVENTS)]
+        kills = sum(1 for _, line in events if "Killed process" in line)
+        text.append(f"OOM kills: {kills}   watchdog restarts: "
+                    f"{sum(1 for _, line in events if 'svc-watchdog' in line)}\n", style="bold")
+        rows = max(self.size.height - 4, 3)
+        shown = [e for e in events if "invoked" not in e[1]][-rows:]
+        for ts, line in shown:
+            age = snap.uptime - ts
+            if "Killed process" in line:
+                victim = line.split("(")[1].split(")")[0]
+                rss = line.split("anon-rss:")[1].split(",")[0] if "anon-rss:" in line else ""
+                text.append(f"-{age:5.0f}s ", style="dim")
+                text.append(f"OOM killed {victim}", style="bold red")
+                text.append(f"  anon-rss:{rss}\n", style="dim")
+            elif "svc-watchdog" in line:
+                text.append(f"-{age:5.0f}s ", style="dim")
+                text.append("watchdog: " + line.split(": ", 1)[1] + "\n", style="yellow")
+            else:
+                text.append(f"-{age:5.0f}s ", style="dim")
+                text.append(line.split(": ", 1)[-1] + "\n", style="red")
+        if not shown:
+            text.append("(no OOM kills yet)", style="dim")
+        key = (round(used, 3), len(events), int(snap.t) // 5, self.size.width)
+        return key, text

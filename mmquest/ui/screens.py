@@ -16,7 +16,7 @@ from ..engine import SPEEDS
 from ..game import Session
 from ..game.debrief import as_text, build
 from ..world import Snapshot
-from .panes import MemoryPane, NumastatPane, PerfPane, ServicePane
+from .panes import MemoryPane, NumastatPane, OomPane, Pane, PerfPane, RssPane, ServicePane
 from .shellpane import ShellPane
 
 LOGO = r"""
@@ -130,12 +130,19 @@ class PlayScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("", id="status")
         with Grid(id="dash"):
-            yield ServicePane(self.incident.slo, id="service", classes="pane")
-            yield NumastatPane("numastat", id="numastat", classes="pane")
-            yield PerfPane("perf top", id="perf", classes="pane")
-            yield MemoryPane("memory", id="memory", classes="pane")
+            for name in self.incident.panes:
+                yield self._pane(name)
         yield ShellPane(self.engine.shell, self.incident.machine.hostname, id="shell")
         yield Footer()
+
+    def _pane(self, name: str):
+        if name == "service":
+            return ServicePane(self.incident.slo, id="service", classes="pane")
+        if name == "rss":
+            return RssPane("VmRSS vs smaps_rollup", self.engine.shell.looked, id="rss", classes="pane")
+        cls = {"numastat": NumastatPane, "perf": PerfPane, "memory": MemoryPane, "oom": OomPane}[name]
+        title = {"perf": "perf top", "oom": "memory pressure / OOM"}.get(name, name)
+        return cls(title, id=name, classes="pane")
 
     def on_mount(self) -> None:
         self.engine.subscribe(self._on_snapshot)
@@ -165,7 +172,7 @@ class PlayScreen(Screen):
         prev = self._shown
         self._shown = snap
         with self.app.batch_update():
-            for pane in (self.query_one(NumastatPane), self.query_one(PerfPane), self.query_one(MemoryPane)):
+            for pane in self.query(Pane):
                 pane.show(snap, prev)
             self.query_one(ServicePane).show(snap, prev)
             self._status(snap)
@@ -226,7 +233,7 @@ class PlayScreen(Screen):
             pane.write(f"HINT {len(self.session.hints_used)}: {text}", style="bold yellow")
 
     def action_focus_next_pane(self) -> None:
-        order = ["#service", "#numastat", "#perf", "#memory", "#prompt"]
+        order = [f"#{p}" for p in self.incident.panes] + ["#prompt"]
         focused = self.focused
         ids = [f"#{focused.id}"] if focused is not None and focused.id else []
         i = order.index(ids[0]) if ids and ids[0] in order else -1

@@ -225,7 +225,7 @@ class RssService:
             if pages:
                 self._fault(m, member, pages, dt=dt)
                 self._free(m, member, pages, dt)
-        self.task.cpu_s += dt * 0.05 * self.threads
+        self.task.cpu_s += dt * 0.002 * self.threads + dt * self.ops_per_s * 2e-4
         self.task.state = "S"
         if self.ops_per_s > 0:
             noise = 1.0 + 0.01 * float(m.rng.standard_normal())
