@@ -66,7 +66,8 @@ def chart(history: list[tuple[float, float, float]], markers: list[Marker], slo_
             else:
                 ch = "┈" if row == slo_row else " "
             chars.append(ch)
-        label = f"{top * (row + 1) / height:>8.0f} │" if row in (height - 1, slo_row, 0) else " " * 9 + "│"
+        value = {height - 1: top, slo_row: slo_min, 0: 0.0}.get(row)
+        label = f"{value:>8.0f} │" if value is not None else " " * 9 + "│"
         lines.append(label + "".join(chars))
     axis = [" "] * width
     for i, m in enumerate(markers):

@@ -231,7 +231,8 @@ class RssPane(Pane):
         self.looked = looked  # paths the shell has read: smaps_rollup reveals the truth
 
     def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
-        table = Table(box=None, padding=(0, 1), show_edge=False, expand=False, header_style="bold")
+        table = Table(box=None, padding=(0, 1), collapse_padding=True, pad_edge=False, show_edge=False,
+                      expand=False, header_style="bold")
         for name, just, width in (("PID", "right", 5), ("COMM", "left", 9), ("VmRSS", "right", 9),
                                   ("smaps Rss", "right", 9), ("limit", "right", 5), ("oom", "right", 4)):
             table.add_column(name, justify=just, no_wrap=True, min_width=width, overflow="ellipsis")
