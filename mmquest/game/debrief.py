@@ -31,6 +31,8 @@ class DebriefData:
     fix: str
     lesson: str
     commits: tuple[tuple[str, str, str], ...]
+    rss_chart: tuple[str, ...] = ()  # reported vs true RSS of a watched service, where there is one
+    rss_name: str = ""
 
 
 def chart(history: list[tuple[float, float, float]], markers: list[Marker], slo_min: float,
@@ -79,6 +81,33 @@ def chart(history: list[tuple[float, float, float]], markers: list[Marker], slo_
     return lines
 
 
+def rss_chart(series: list[tuple[float, float, float]], width: int = 64, height: int = 8) -> list[str]:
+    """Reported (●) against true (─) RSS over time, in MB; ◆ where they agree."""
+    if not series:
+        return []
+    t_end = max(series[-1][0], 1.0)
+    cols: list[tuple[float, float] | None] = [None] * width
+    for t, rep, true in series:
+        cols[min(int(t / t_end * (width - 1)), width - 1)] = (rep, true)
+    top = max(max(r, tr) for _, r, tr in series) * 1.1 or 1.0
+    grid = [[" "] * width for _ in range(height)]
+    for c, v in enumerate(cols):
+        if v is None:
+            continue
+        rr = min(int(v[0] / top * height), height - 1)
+        tr = min(int(v[1] / top * height), height - 1)
+        grid[tr][c] = "─"
+        grid[rr][c] = "◆" if rr == tr else "●"
+    lines = []
+    for row in range(height - 1, -1, -1):
+        value = {height - 1: top, 0: 0.0}.get(row)
+        label = f"{value:>6.0f}MB│" if value is not None else " " * 8 + "│"
+        lines.append(label + "".join(grid[row]))
+    lines.append(" " * 8 + "└" + "─" * width)
+    lines.append(" " * 9 + "0s" + f"{t_end:.0f}s".rjust(width - 2))
+    return lines
+
+
 def build(session) -> DebriefData:
     inc = session.incident
     markers = []
@@ -102,7 +131,16 @@ def build(session) -> DebriefData:
         fix=inc.debrief.fix.strip(),
         lesson=inc.debrief.lesson.strip(),
         commits=tuple((c.id, c.title, c.release) for c in inc.debrief.commits),
+        **_rss(session),
     )
+
+
+def _rss(session) -> dict:
+    hist = getattr(session.world, "rss_history", {})
+    if not hist:
+        return {}
+    name = sorted(hist)[0]
+    return {"rss_chart": tuple(rss_chart(hist[name])), "rss_name": name}
 
 
 def as_text(d: DebriefData, unit: str = "ops/s") -> str:
@@ -114,6 +152,8 @@ def as_text(d: DebriefData, unit: str = "ops/s") -> str:
     out += ["", f"Throughput ({unit}) over time, ┈ = SLO:"] + list(d.chart) + [""]
     for m in d.markers:
         out.append(f"  {m.label}  t={m.t:6.1f}s  $ {m.command}")
+    if d.rss_chart:
+        out += [f"{d.rss_name}: VmRSS as reported (●) vs true RSS (─):"] + list(d.rss_chart) + [""]
     out += ["", "ROOT CAUSE", d.root_cause, "", "THE FIX", d.fix, "", "THE LESSON", d.lesson, "",
             "COMMITS TO READ"]
     out += [f"  {cid}  {title}" + (f" ({rel})" if rel else "") for cid, title, rel in d.commits]

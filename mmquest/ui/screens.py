@@ -277,6 +277,10 @@ class DebriefScreen(Screen):
             yield Static(Text("\n".join(d.chart), style="green"), id="chart")
             yield Static(Text("\n".join(f" {m.label}  t={m.t:6.1f}s  $ {m.command}" for m in d.markers)
                               or " (you changed nothing on the machine)"), id="markers")
+            if d.rss_chart:
+                yield Static(Text(f"{d.rss_name}: VmRSS as reported (●) vs true RSS (─)", style="dim"),
+                             classes="debrief-head")
+                yield Static(Text("\n".join(d.rss_chart), style="yellow"), id="rss-chart")
             for head, body in (("ROOT CAUSE", d.root_cause), ("THE FIX", d.fix), ("THE LESSON", d.lesson)):
                 yield Static(Text(head, style="bold underline"), classes="debrief-head")
                 yield Static(Text(body))
