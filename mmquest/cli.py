@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from . import __version__
+from .game.session import DEFAULT_MODE, MODES
 from .incident import Incident, IncidentError, discover, resolve
 
 EXIT_OK, EXIT_UNRESOLVED, EXIT_USAGE = 0, 1, 2
@@ -26,22 +28,40 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"mmquest {__version__}")
     p.add_argument("--incidents", action="append", metavar="DIR", default=[],
                    help="also load incidents from DIR (repeatable; also $MMQUEST_INCIDENTS)")
+    p.add_argument("--player", metavar="NAME", default=os.environ.get("MMQUEST_PLAYER"),
+                   help="who is playing (results are recorded for this name; also $MMQUEST_PLAYER)")
     sub = p.add_subparsers(dest="cmd", metavar="COMMAND")
 
     sp = sub.add_parser("play", help="open an incident's play screen directly")
     sp.add_argument("incident", help="incident id (see `mmquest list`) or path to a .toml file")
     sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--mode", choices=sorted(MODES), default=DEFAULT_MODE)
 
     rp = sub.add_parser("run", help="run an incident headless from a script")
     rp.add_argument("incident", help="incident id (see `mmquest list`) or path to a .toml file")
     rp.add_argument("--seed", type=int, default=0)
     rp.add_argument("--script", metavar="FILE|-", help="shell lines to run ('-' reads stdin)")
     rp.add_argument("--json", action="store_true", help="print one JSON verdict instead of a transcript")
+    rp.add_argument("--mode", choices=sorted(MODES), default=DEFAULT_MODE)
+    rp.add_argument("--record", action="store_true", help="record the run in the progress store (for grading)")
 
     sub.add_parser("list", help="list the incidents")
 
     vp = sub.add_parser("validate", help="check incident files (schema, model, solution script)")
     vp.add_argument("paths", nargs="*", help=".toml files or directories (default: the bundled incidents)")
+
+    resp = sub.add_parser("results", help="export recorded results for grading")
+    resp.add_argument("--format", choices=("table", "json", "csv", "junit"), default="table")
+    resp.add_argument("--incident", metavar="ID")
+    resp.add_argument("--player", dest="filter_player", metavar="NAME")
+
+    rep = sub.add_parser("report", help="write a recorded run's debrief as an HTML report")
+    rep.add_argument("run_id", type=int)
+    rep.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: stdout)")
+
+    rpl = sub.add_parser("replay", help="play a recorded run back in the TUI")
+    rpl.add_argument("run_id", type=int)
+    rpl.add_argument("--speed", type=float, default=4.0, help="simulated seconds per real second (default 4)")
     return p
 
 
@@ -54,11 +74,17 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_list(args)
         if args.cmd == "validate":
             return cmd_validate(args)
+        if args.cmd == "results":
+            return cmd_results(args)
+        if args.cmd == "report":
+            return cmd_report(args)
+        if args.cmd == "replay":
+            return cmd_replay(args)
         if args.cmd == "play":
             inc = resolve(args.incident, args.incidents)
             _check_model(inc)
-            return _tui(incident=inc, seed=args.seed, extra=args.incidents)
-        return _tui(incident=None, seed=0, extra=args.incidents)
+            return _tui(incident=inc, seed=args.seed, extra=args.incidents, player=args.player, mode=args.mode)
+        return _tui(incident=None, seed=0, extra=args.incidents, player=args.player)
     except IncidentError as e:
         print(f"mmquest: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -66,10 +92,16 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _tui(incident: Incident | None, seed: int, extra: list[str]) -> int:
+def _tui(incident: Incident | None, seed: int, extra: list[str], player: str | None = None,
+         mode: str = DEFAULT_MODE, replay=None) -> int:
+    from .game.store import Store
     from .ui.app import make_app  # Textual is imported only here
 
-    app = make_app(incident=incident, seed=seed, extra_dirs=extra)
+    store = Store()
+    if store.warning:
+        print(f"mmquest: warning: {store.warning}", file=sys.stderr)
+    app = make_app(incident=incident, seed=seed, extra_dirs=extra, store=store, player=player, mode=mode,
+                   replay=replay)
     app.run()
     return 0
 
@@ -103,23 +135,34 @@ def read_script(source: str | None) -> list[str]:
     return lines
 
 
-def run_headless(inc: Incident, seed: int, lines: list[str]):
+def run_headless(inc: Incident, seed: int, lines: list[str], mode: str = DEFAULT_MODE, store=None,
+                 player: str | None = None):
     from .game import Session
     from .world import ConfigError
 
     try:
-        session = Session(inc, seed)
+        session = Session(inc, seed, mode, store=store, player=player)
     except ConfigError as e:
         raise IncidentError(inc.path, e.field, e.message) from None
     for line in lines:
+        if session.finished:
+            break
         session.command(line)
+    if store is not None:
+        session.finish()
     return session
 
 
 def cmd_run(args) -> int:
     inc = resolve(args.incident, args.incidents)
     lines = read_script(args.script)
-    session = run_headless(inc, args.seed, lines)
+    store = None
+    if args.record:
+        from .game.store import Store
+        store = Store()
+        if store.warning:
+            print(f"mmquest: warning: {store.warning}", file=sys.stderr)
+    session = run_headless(inc, args.seed, lines, args.mode, store, args.player or _default_player())
     verdict = session.verdict()
     if args.json:
         sys.stdout.write(json.dumps(verdict, indent=None, sort_keys=False) + "\n")
@@ -135,6 +178,56 @@ def cmd_run(args) -> int:
                   + f", score {verdict['score']}, SLO minutes burned {verdict['slo_minutes_burned']}, "
                   + f"sim time {verdict['sim_time']:.1f}s\n")
     return EXIT_OK if verdict["resolved"] else EXIT_UNRESOLVED
+
+
+def _default_player() -> str:
+    return os.environ.get("MMQUEST_PLAYER") or os.environ.get("USER") or "player"
+
+
+def _store():
+    from .game.store import Store
+    store = Store()
+    if store.warning:
+        print(f"mmquest: warning: {store.warning}", file=sys.stderr)
+    return store
+
+
+def cmd_results(args) -> int:
+    from .game.report import results
+    store = _store()
+    sys.stdout.write(results(store.runs(args.filter_player, args.incident), args.format))
+    return EXIT_OK
+
+
+def _recorded(args):
+    store = _store()
+    rec = store.run(args.run_id)
+    if rec is None:
+        raise IncidentError(str(store.path), "", f"no run with id {args.run_id}")
+    return store, rec, resolve(rec.incident, args.incidents)
+
+
+def cmd_report(args) -> int:
+    from .game import Session
+    from .game.debrief import build
+    from .game.report import html_report
+    _, rec, inc = _recorded(args)
+    s = Session(inc, rec.seed, rec.mode)
+    s.replay(rec.journal, until=rec.sim_t)
+    d = build(s)
+    meta = {"player": rec.player, "incident": inc.id, "mode": rec.mode, "seed": rec.seed, "run": rec.id}
+    text = html_report(d, s.world.history, s.counterfactual(), inc.slo.throughput_min, inc.slo.unit, meta)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_replay(args) -> int:
+    _, rec, inc = _recorded(args)
+    return _tui(incident=inc, seed=rec.seed, extra=args.incidents, player=rec.player, mode=rec.mode,
+                replay=(rec, args.speed))
 
 
 def cmd_list(args) -> int:

@@ -38,6 +38,7 @@ class Engine:
         self._lock = threading.RLock()
         self._subscribers: list[Callable[[Snapshot], None]] = []
         self._tick_hooks: list[Callable[[World], None]] = []
+        self.diagnose: Callable[[str | None], str] | None = None  # set by the game session
 
     # ---------------------------------------------------------------- shell host
     def snapshot(self) -> Snapshot:

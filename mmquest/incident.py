@@ -99,6 +99,14 @@ class Patch:
 
 
 @dataclass(frozen=True)
+class Diagnosis:
+    id: str
+    text: str
+    correct: bool
+    evidence: tuple[str, ...]  # what reveals it: commands ("numastat -m") or paths (globs allowed)
+
+
+@dataclass(frozen=True)
 class Debrief:
     root_cause: str
     fix: str
@@ -128,6 +136,10 @@ class Incident:
     patches: tuple[Patch, ...] = field(default_factory=tuple)
     files: Mapping[str, str] = field(default_factory=dict)  # extra files on the box (path -> text)
     panes: tuple[str, ...] = ("service", "numastat", "perf", "memory")  # the play screen's four panes
+    diagnoses: tuple[Diagnosis, ...] = field(default_factory=tuple)
+    best_remedy: tuple[str, ...] = field(default_factory=tuple)  # for the debrief's counterfactual
+    variant_of: str | None = None
+    exam_limit_s: float = 1800.0
 
 
 # --------------------------------------------------------------------------- helpers
@@ -322,6 +334,26 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
             raise ft.fail(k, f"expected the file's text, got {_show(v)}")
         files[k] = v
 
+    diagnoses = []
+    for i, dg in enumerate(r.list_("diagnosis", required=False)):
+        if not isinstance(dg, dict):
+            raise IncidentError(path, f"diagnosis[{i}]", f"expected a table, got {_show(dg)}")
+        dr = _Reader(path, dg, f"diagnosis[{i}]")
+        ev = dr.list_("evidence", required=False)
+        if any(not isinstance(x, str) for x in ev):
+            raise dr.fail("evidence", "expected a list of commands or paths")
+        correct = dg.get("correct", False)
+        if not isinstance(correct, bool):
+            raise dr.fail("correct", f"expected true or false, got {_show(correct)}")
+        diagnoses.append(Diagnosis(id=dr.str("id"), text=dr.str("text"), correct=correct, evidence=tuple(ev)))
+    if diagnoses and sum(d.correct for d in diagnoses) != 1:
+        raise IncidentError(path, "diagnosis", "exactly one diagnosis must have correct = true")
+    if len({d.id for d in diagnoses}) != len(diagnoses):
+        raise IncidentError(path, "diagnosis", "diagnosis ids must be unique")
+    best = r.list_("best_remedy", required=False)
+    if any(not isinstance(x, str) for x in best):
+        raise r.fail("best_remedy", "expected a list of shell lines")
+
     ui = r.table_("ui", required=False)
     panes = ("service", "numastat", "perf", "memory")
     if "panes" in ui.table:
@@ -351,6 +383,10 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
         patches=tuple(patches),
         files=MappingProxyType(files),
         panes=panes,
+        diagnoses=tuple(diagnoses),
+        best_remedy=tuple(best),
+        variant_of=r.str("variant_of") if "variant_of" in data else None,
+        exam_limit_s=r.num("exam_limit_s", 1800.0, lo=60, hi=86400),
     )
 
 

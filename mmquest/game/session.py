@@ -1,51 +1,186 @@
-"""A play session: an engine, the judge, hints and the score.  Used headless and by the UI."""
+"""A play session: an engine, the judge, hints, diagnosis, the score and the journal.
+
+A run is fully described by its incident, seed, mode and *journal*: the timed lines
+the player typed (hints are journalled as ``#hint``).  Replaying the journal on a
+fresh session reproduces the machine exactly, which is how resume after a crash,
+``mmquest replay`` and the debrief's counterfactual work.
+"""
 
 from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
 
 from ..engine import Engine, Step
 from ..world import World
 from .judge import Judge
 from .scoring import Score, score
 
+HINT_LINE = "#hint"
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    hints: bool
+    hint_multiplier: float
+    pager_after_s: float | None  # on-call: the pager escalates if the SLO stays broken this long
+    time_limited: bool  # exam: the incident ends at its exam_limit_s
+    debrief_before_end: bool  # may the player give up and see the debrief?
+
+
+MODES = {
+    "guided": Mode("guided", True, 1.0, None, False, True),
+    "on-call": Mode("on-call", True, 1.5, 600.0, False, True),
+    "exam": Mode("exam", False, 0.0, None, True, False),
+}
+DEFAULT_MODE = "on-call"
+
 
 class Session:
-    def __init__(self, incident, seed: int = 0):
+    def __init__(self, incident, seed: int = 0, mode: str = DEFAULT_MODE, store=None, player: str | None = None,
+                 run_id: int | None = None):
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r} (known: {', '.join(MODES)})")
         self.incident = incident
         self.seed = int(seed)
+        self.mode = MODES[mode]
         self.world = World(incident, self.seed)
         self.engine = Engine(self.world)
         self.judge = Judge.for_incident(incident)
         self.hints_used: list[int] = []
-        self.engine.on_tick(lambda w: self.judge.update(w.history, str(w.machine.version)))
+        self.journal: list[tuple[float, str]] = []
+        self.diagnosis: str | None = None
+        self.diagnosis_t: float | None = None
+        self.wrong_diagnoses = 0
+        self.paged_at: float | None = None
+        self.finished = False
+        self.store = store
+        self.player = player
+        self.run_id = run_id
+        self.engine.on_tick(self._tick)
+        self.engine.diagnose = self.diagnose  # the shell's `diagnose` command calls this
+        if store is not None and run_id is None and player is not None:
+            self.run_id = store.start_run(player, incident.id, self.seed, self.mode.name)
+
+    # ------------------------------------------------------------------ time
+    def _tick(self, w: World) -> None:
+        self.judge.update(w.history, str(w.machine.version))
+        if (self.mode.pager_after_s is not None and self.paged_at is None
+                and self.judge.slo_burn_s >= self.mode.pager_after_s):
+            self.paged_at = w.t
+            w.machine.log("pagerduty: incident escalated to the secondary on-call (SLO breached for 10 minutes)")
+        if self.mode.time_limited and w.t >= self.incident.exam_limit_s:
+            self.finished = True
 
     def command(self, line: str) -> Step:
-        return self.engine.execute(line)
+        step = self.engine.execute(line)
+        self.journal.append((step.t, line))
+        self._autosave()
+        return step
 
     def advance(self, seconds: float) -> None:
         self.engine.advance(seconds)
 
+    def _autosave(self) -> None:
+        if self.store is not None and self.run_id is not None:
+            self.store.save_journal(self.run_id, self.journal, self.world.t)
+
+    def checkpoint(self) -> None:
+        """Save how far the clock has run (the TUI calls this now and then)."""
+        self._autosave()
+
+    # ------------------------------------------------------------------ hints and diagnosis
     def hint(self) -> str | None:
-        """The next hint tier, or None when all were given."""
+        """The next hint tier, or None when all were given (or hints are off in this mode)."""
+        if not self.mode.hints:
+            return None
         tiers = sorted(self.incident.hints, key=lambda h: h.tier)
         if len(self.hints_used) >= len(tiers):
             return None
         h = tiers[len(self.hints_used)]
         self.hints_used.append(h.tier)
+        self.journal.append((self.world.t, HINT_LINE))
+        self._autosave()
         return h.text
 
+    def diagnose(self, choice: str | None) -> str:
+        """The `diagnose` command: list the candidates, or record one."""
+        ds = self.incident.diagnoses
+        if not ds:
+            return "diagnose: this incident has no diagnosis list"
+        if choice is None:
+            lines = ["Root cause candidates (record one with `diagnose ID`):"]
+            lines += [f"  {d.id:<22} {d.text}" for d in ds]
+            if self.diagnosis:
+                lines.append(f"Recorded: {self.diagnosis}")
+            return "\n".join(lines)
+        d = next((d for d in ds if d.id == choice), None)
+        if d is None:
+            return f"diagnose: unknown candidate {choice!r}; `diagnose` lists them"
+        if self.diagnosis is not None and any(x.id == self.diagnosis and x.correct for x in ds):
+            return f"diagnose: already recorded {self.diagnosis}"
+        if not d.correct:
+            self.wrong_diagnoses += 1
+        self.diagnosis, self.diagnosis_t = d.id, self.world.t
+        return f"Diagnosis recorded at t={self.world.t:.0f}s: {d.text}"
+
+    def evidence_time(self) -> float | None:
+        """When the player first looked at something that reveals the correct root cause."""
+        correct = next((d for d in self.incident.diagnoses if d.correct), None)
+        if correct is None:
+            return None
+        times = [t for tag, t in self.engine.shell.looked.items()
+                 if any(fnmatch.fnmatchcase(tag, pat) for pat in correct.evidence)]
+        return min(times) if times else None
+
+    # ------------------------------------------------------------------ score
     @property
     def events(self) -> list[str]:
         return [e for st in self.engine.steps for e in st.events]
 
+    def first_action_t(self) -> float | None:
+        return next((st.t for st in self.engine.steps if st.events and st.events != ("clear",)), None)
+
+    def diagnosis_points(self) -> tuple[str, int] | None:
+        if self.diagnosis is None:
+            return None
+        correct = any(d.id == self.diagnosis and d.correct for d in self.incident.diagnoses)
+        wrong = -50 * self.wrong_diagnoses
+        if not correct:
+            return ("diagnosis (wrong)", wrong)
+        ev = self.evidence_time()
+        acted = self.first_action_t()
+        if ev is not None and ev <= (self.diagnosis_t or 0) and (acted is None or self.diagnosis_t <= acted):
+            return ("diagnosis from the evidence", 150 + wrong)
+        return ("diagnosis (after trying)", 50 + wrong)
+
     def score(self, final: bool = True) -> Score:
         """The score; ``final=False`` gives the running score during play (no cap for unresolved)."""
-        return score(self.judge.slo_burn_s, self.events, self.hints_used, self.judge.resolved or not final)
+        extra = []
+        dp = self.diagnosis_points()
+        if dp:
+            extra.append(dp)
+        if self.paged_at is not None:
+            extra.append(("pager escalated", -100))
+        return score(self.judge.slo_burn_s, self.events, self.hints_used, self.judge.resolved or not final,
+                     hint_multiplier=self.mode.hint_multiplier, extra=extra)
+
+    def finish(self, status: str = "finished") -> Score:
+        sc = self.score()
+        self.finished = True
+        if self.store is not None and self.run_id is not None:
+            self.store.finish_run(self.run_id, resolved=self.judge.resolved, resolved_at=self.judge.resolved_at,
+                                  score=sc.total, slo_minutes=sc.slo_minutes, sim_t=self.world.t,
+                                  diagnosis=self.diagnosis, hints=len(self.hints_used), status=status)
+        return sc
 
     def verdict(self) -> dict:
         sc = self.score()
         return {
             "incident": self.incident.id,
             "seed": self.seed,
+            "mode": self.mode.name,
             "resolved": self.judge.resolved,
             "resolved_at": self.judge.resolved_at,
             "score": sc.total,
@@ -53,3 +188,40 @@ class Session:
             "sim_time": round(self.world.t, 3),
             "steps": [{"t": s.t, "command": s.command, "output": s.output} for s in self.engine.steps],
         }
+
+    # ------------------------------------------------------------------ replay
+    def replay(self, journal, until: float | None = None) -> None:
+        """Re-type a journal at its times (deterministic: the same machine results)."""
+        for t, line in journal:
+            if t > self.world.t:
+                self.advance(t - self.world.t)
+            if line == HINT_LINE:
+                self.hint()
+            else:
+                self.command(line)
+        if until is not None and until > self.world.t:
+            self.advance(until - self.world.t)
+
+    @classmethod
+    def resume(cls, incident, record, store) -> "Session":
+        s = cls(incident, record.seed, record.mode, store=store, player=record.player, run_id=record.id)
+        s.replay(record.journal, until=record.sim_t)
+        return s
+
+    def counterfactual(self) -> tuple[list[tuple[float, float, float]], float, float] | None:
+        """The same seed with the best remedy applied when the player first had the evidence.
+
+        Returns (history, t_applied, SLO minutes burned) or None when the incident names no
+        best remedy.
+        """
+        if not self.incident.best_remedy:
+            return None
+        t_ev = self.evidence_time()
+        t_apply = t_ev if t_ev is not None else (self.first_action_t() or 0.0)
+        other = Session(self.incident, self.seed, self.mode.name)
+        other.advance(t_apply)
+        for line in self.incident.best_remedy:
+            other.command(line)
+        if self.world.t > other.world.t:
+            other.advance(self.world.t - other.world.t)
+        return other.world.history, t_apply, other.judge.slo_burn_s / 60.0

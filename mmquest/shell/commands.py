@@ -755,6 +755,15 @@ def cmd_sleep(sh: Shell, args: list[str], stdin: str) -> Result:
     return Result()
 
 
+@command("diagnose", "record your root-cause diagnosis: diagnose [ID]")
+def cmd_diagnose(sh: Shell, args: list[str], stdin: str) -> Result:
+    fn = getattr(sh.host, "diagnose", None)
+    if fn is None:
+        return Result(err="diagnose: not available in this session", status=1)
+    out = fn(args[0] if args else None)
+    return Result(out + "\n", status=1 if out.startswith("diagnose:") else 0)
+
+
 @command("help", "this list")
 def cmd_help(sh: Shell, args: list[str], stdin: str) -> Result:
     out = ["Commands on this box (Linux tools, simulated):", ""]

@@ -64,7 +64,7 @@ class Shell:
         self.cwd = "/root"
         self.history: list[str] = []
         self.events: list[str] = []
-        self.looked: set[str] = set()  # evidence tags the player has looked at
+        self.looked: dict[str, float] = {}  # evidence the player has looked at -> first sim time
         for path, text in getattr(getattr(host, "incident", None), "files", {}).items():
             self.vfs.tmp[path] = text if text.endswith("\n") else text + "\n"
 
@@ -210,7 +210,7 @@ class Shell:
         return self.vfs.read(self.snap, path)
 
     def note_read(self, path: str) -> None:
-        self.looked.add(path)
+        self.looked.setdefault(path, self.snap.t)
 
     def _redirect(self, target: str, data: str, append: bool, out: list[str]) -> int:
         path = self.path(target)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from textual.app import App
 from textual.binding import Binding
 
+from ..game.session import DEFAULT_MODE, Session
 from ..incident import Incident, discover
-from .screens import PlayScreen, QuitScreen, TitleScreen
+from .screens import PlayerScreen, PlayScreen, QuitScreen, TitleScreen
 
 
 class MMQuestApp(App):
@@ -17,22 +18,47 @@ class MMQuestApp(App):
                 Binding("ctrl+c", "request_quit", "quit", show=False, priority=True)]
 
     def __init__(self, incident: Incident | None = None, seed: int = 0, extra_dirs: list[str] | None = None,
-                 live: bool = True):
+                 live: bool = True, store=None, player: str | None = None, mode: str = DEFAULT_MODE, replay=None):
         super().__init__()
         self.live = live  # False: the clock only moves through commands (tests, snapshots)
+        self.store = store
+        self.player = player
+        self.mode = mode
+        self.replay = replay
         self.start_incident = incident
         self.seed = seed
         self.extra_dirs = extra_dirs or []
 
     def on_mount(self) -> None:
-        if self.start_incident is not None:
-            self.push_screen(PlayScreen(self.start_incident, self.seed, live=self.live))
+        if self.store is not None and self.store.warning:
+            self.notify(self.store.warning, title="progress database", severity="warning", timeout=15)
+        if self.replay is not None:
+            rec, speed = self.replay
+            self.push_screen(PlayScreen(self.start_incident, rec.seed, live=self.live, mode=rec.mode,
+                                        replay=(rec.journal, speed)))
+        elif self.start_incident is not None:
+            self.push_screen(self.play_screen(self.start_incident, self.seed, self.mode))
+        elif self.player is None and self.store is not None:
+            self.push_screen(PlayerScreen(), self._player_chosen)
         else:
             self.show_title()
 
+    def _player_chosen(self, name: str | None) -> None:
+        self.player = name or "player"
+        self.show_title()
+
+    def new_session(self, incident: Incident, seed: int, mode: str) -> Session:
+        if self.store is not None:
+            return Session(incident, seed, mode, store=self.store, player=self.player or "player")
+        return Session(incident, seed, mode)
+
+    def play_screen(self, incident: Incident, seed: int, mode: str, session: Session | None = None) -> PlayScreen:
+        return PlayScreen(incident, seed, session=session or self.new_session(incident, seed, mode), live=self.live,
+                          mode=mode)
+
     def show_title(self) -> None:
         incidents, errors = discover(self.extra_dirs)
-        screen = TitleScreen(incidents, errors)
+        screen = TitleScreen(incidents, errors, self.store, self.player)
         if len(self.screen_stack) > 1:
             self.switch_screen(screen)
         else:
@@ -50,5 +76,7 @@ class MMQuestApp(App):
 
 
 def make_app(incident: Incident | None = None, seed: int = 0, extra_dirs: list[str] | None = None,
-             live: bool = True) -> MMQuestApp:
-    return MMQuestApp(incident=incident, seed=seed, extra_dirs=extra_dirs, live=live)
+             live: bool = True, store=None, player: str | None = None, mode: str = DEFAULT_MODE,
+             replay=None) -> MMQuestApp:
+    return MMQuestApp(incident=incident, seed=seed, extra_dirs=extra_dirs, live=live, store=store, player=player,
+                      mode=mode, replay=replay)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import os
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Label, OptionList, Static
+from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import __version__
 from ..engine import SPEEDS
 from ..game import Session
+from ..game.session import MODES
 from ..game.debrief import as_text, build
 from ..world import Snapshot
 from .panes import MemoryPane, NumastatPane, OomPane, Pane, PerfPane, RssPane, ServicePane
@@ -29,24 +32,63 @@ LOGO = r"""
 """
 
 
+def campaign(incidents, best: dict, unlock_all: bool = False) -> list[tuple[object, str]]:
+    """(incident, state) in campaign order: variants follow their parent; state is locked/open/solved.
+
+    The first incident is open; each main incident opens when the one before is solved,
+    and a variant opens when its parent is solved.
+    """
+    mains = [i for i in incidents if not i.variant_of]
+    rows = []
+    prev_solved = True
+    for inc in mains:
+        state = "solved" if inc.id in best else ("open" if prev_solved or unlock_all else "locked")
+        rows.append((inc, state))
+        for v in (x for x in incidents if x.variant_of == inc.id):
+            vs = "solved" if v.id in best else ("open" if inc.id in best or unlock_all else "locked")
+            rows.append((v, vs))
+        prev_solved = inc.id in best
+    orphans = [i for i in incidents if i.variant_of and i.variant_of not in {m.id for m in mains}]
+    rows += [(o, "solved" if o.id in best else "open") for o in orphans]
+    return rows
+
+
 class TitleScreen(Screen):
+    """The campaign: incidents in order with their variants, state, best score and time."""
+
     BINDINGS = [Binding("enter", "select", "play", show=True), Binding("q", "app.request_quit", "quit")]
 
-    def __init__(self, incidents, errors=()):
+    def __init__(self, incidents, errors=(), store=None, player: str | None = None):
         super().__init__()
         self.incidents = incidents
         self.errors = list(errors)
+        self.store = store
+        self.player = player
+        self.best = store.best(player) if store is not None and player else {}
+        unlock = os.environ.get("MMQUEST_UNLOCK_ALL") == "1" or store is None
+        self.rows = campaign(incidents, self.best, unlock)
+        self.resume = store.unfinished(player) if store is not None and player else None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="title-box"):
             yield Static(Text(LOGO.strip("\n"), style="bold green"), id="logo")
-            yield Static(Text(f"Linux memory-management incidents, replayed.  v{__version__}", style="dim"),
+            who = f"  Playing as {self.player}." if self.player else ""
+            yield Static(Text(f"Linux memory-management incidents, replayed.  v{__version__}{who}", style="dim"),
                          id="tagline")
             opts = OptionList(id="incidents")
-            for inc in self.incidents:
-                label = Text.assemble((f"{inc.title}", "bold"), "\n",
-                                      (f"  {inc.id} · {inc.era} · {inc.difficulty}", "dim"))
-                opts.add_option(Option(label, id=inc.id))
+            if self.resume is not None:
+                opts.add_option(Option(Text.assemble(("▶ Resume ", "bold yellow"), (self.resume.incident, "bold"),
+                                                     (f"  at t={self.resume.sim_t:.0f}s ({self.resume.mode})", "dim")),
+                                       id="resume"))
+            for inc, state in self.rows:
+                mark = {"solved": ("✔ ", "green"), "open": ("● ", "cyan"), "locked": ("🔒", "dim")}[state]
+                indent = "   ↳ " if inc.variant_of else ""
+                score, t = self.best.get(inc.id, (None, None))
+                best = f"  best {score} · recovered at {t:.0f}s" if score is not None and t is not None else ""
+                label = Text.assemble(indent, mark, (f" {inc.title}", "bold" if state != "locked" else "dim"), "\n",
+                                      (f"{'     ' if indent else '   '}{inc.id} · {inc.era} · {inc.difficulty}{best}",
+                                       "dim"))
+                opts.add_option(Option(label, id=inc.id, disabled=state == "locked"))
             yield opts
             for e in self.errors:
                 yield Static(Text(f"skipped: {e}", style="red"), classes="load-error")
@@ -54,11 +96,17 @@ class TitleScreen(Screen):
 
     def on_mount(self) -> None:
         opts = self.query_one("#incidents", OptionList)
-        if self.incidents:
+        if opts.option_count:
             opts.highlighted = 0
         opts.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id == "resume":
+            rec = self.resume
+            inc = next(i for i in self.incidents if i.id == rec.incident)
+            session = Session.resume(inc, rec, self.store)
+            self.app.switch_screen(self.app.play_screen(inc, rec.seed, rec.mode, session=session))
+            return
         inc = next(i for i in self.incidents if i.id == event.option.id)
         self.app.push_screen(BriefingScreen(inc, self.app.seed))
 
@@ -68,30 +116,61 @@ class TitleScreen(Screen):
             opts.action_select()
 
 
+class PlayerScreen(ModalScreen[str]):
+    """First run: who is playing?"""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="quit-box"):
+            yield Label("Who is playing? (results are recorded under this name)")
+            yield Input(value=os.environ.get("USER", "player"), id="player-name")
+
+    def on_mount(self) -> None:
+        self.query_one("#player-name", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or "player")
+
+
 class BriefingScreen(Screen):
-    BINDINGS = [Binding("enter", "start", "acknowledge the page"), Binding("escape", "app.pop_screen", "back")]
+    BINDINGS = [Binding("enter", "start", "acknowledge the page"), Binding("escape", "app.pop_screen", "back"),
+                Binding("m", "mode", "mode")]
 
     def __init__(self, incident, seed: int):
         super().__init__()
         self.incident = incident
         self.seed = seed
+        self.modes = list(MODES)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="briefing-box"):
             yield Static(Text.assemble(("PAGE ", "bold reverse red"), ("  " + self.incident.briefing.pager, "bold")),
                          id="pager")
             yield Static(Text(self.incident.briefing.text.strip("\n")), id="briefing-text")
+            yield Static("", id="mode-line")
             yield Button("Acknowledge and log in", id="ack", variant="error")
         yield Footer()
 
+    def _show_mode(self) -> None:
+        desc = {"guided": "hints on request (F4), cheap", "on-call": "hints cost more; the pager escalates",
+                "exam": f"no hints, {self.incident.exam_limit_s / 60:.0f} min limit, debrief at the end"}
+        mode = self.app.mode
+        self.query_one("#mode-line", Static).update(Text.assemble(
+            ("mode: ", "bold"), (mode, "bold cyan"), f"  ({desc[mode]}; m to change)"))
+
+    def action_mode(self) -> None:
+        i = self.modes.index(self.app.mode) if self.app.mode in self.modes else 0
+        self.app.mode = self.modes[(i + 1) % len(self.modes)]
+        self._show_mode()
+
     def on_mount(self) -> None:
+        self._show_mode()
         self.query_one("#ack", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_start()
 
     def action_start(self) -> None:
-        self.app.switch_screen(PlayScreen(self.incident, self.seed, live=self.app.live))
+        self.app.switch_screen(self.app.play_screen(self.incident, self.seed, self.app.mode))
 
 
 class SnapshotReady(Message):
@@ -117,11 +196,13 @@ class PlayScreen(Screen):
         Binding("ctrl+q,f10", "app.request_quit", "quit", priority=True),
     ]
 
-    def __init__(self, incident, seed: int = 0, session: Session | None = None, live: bool = True):
+    def __init__(self, incident, seed: int = 0, session: Session | None = None, live: bool = True,
+                 mode: str = "on-call", replay=None):
         super().__init__()
         self.live = live
         self.incident = incident
-        self.session = session or Session(incident, seed)
+        self.replay = replay  # (journal, speed): play a recorded run back, read-only
+        self.session = session or Session(incident, seed, mode)
         self.engine = self.session.engine
         self._prev: Snapshot | None = None
         self._shown: Snapshot | None = None
@@ -151,8 +232,14 @@ class PlayScreen(Screen):
             f"({self.incident.machine.kernel}).  Type `help` for the tools.", style="dim")
         self.query_one(ShellPane).input.focus()
         self._show(self.engine.snapshot())
-        if self.live:
+        if self.replay is not None:
+            pane = self.query_one(ShellPane)
+            pane.input.disabled = True
+            pane.border_title = f"replay of a recorded run ({self.replay[1]:g}x)"
+            self.run_worker(self._replay(), exclusive=True, group="clock")
+        elif self.live:
             self.run_worker(self.engine.run(), exclusive=True, group="clock")
+            self.set_interval(5.0, self.session.checkpoint)
         else:
             self.engine.paused = True
 
@@ -176,12 +263,21 @@ class PlayScreen(Screen):
                 pane.show(snap, prev)
             self.query_one(ServicePane).show(snap, prev)
             self._status(snap)
-        if self.session.judge.resolved and not self._done:
+        if self.session.judge.resolved and not self._done and self.replay is None:
             self._done = True
             self.engine.paused = True
             self.notify("The service is healthy and has stayed healthy. Incident resolved.", title="Resolved",
                         timeout=6)
-            self.set_timer(1.5, self.action_debrief)
+            self.set_timer(1.5, self._end)
+        elif self.session.finished and not self._done and self.replay is None:
+            self._done = True
+            self.engine.paused = True
+            self.notify("Time is up.", title="Exam", timeout=6)
+            self.set_timer(1.5, self._end)
+        if self.session.paged_at is not None and not getattr(self, "_paged", False):
+            self._paged = True
+            self.notify("The SLO has been broken for 10 minutes: the incident was escalated to the secondary "
+                        "on-call.", title="PAGER", severity="error", timeout=10)
 
     def _status(self, snap: Snapshot) -> None:
         m, sec = divmod(int(snap.t), 60)
@@ -207,7 +303,7 @@ class PlayScreen(Screen):
         if line.strip() == "perf top" or line.strip().startswith("perf top "):
             self.query_one(PerfPane).add_class("flash")
             self.set_timer(1.0, lambda: self.query_one(PerfPane).remove_class("flash"))
-        step = self.engine.execute(line)
+        step = self.session.command(line)
         if "clear" in step.events:
             pane.log_widget.clear()
         elif step.output:
@@ -225,8 +321,11 @@ class PlayScreen(Screen):
         self._status(self.engine.snapshot())
 
     def action_hint(self) -> None:
-        text = self.session.hint()
         pane = self.query_one(ShellPane)
+        if not self.session.mode.hints:
+            pane.write("Hints are off in exam mode.", style="yellow")
+            return
+        text = self.session.hint()
         if text is None:
             pane.write("No more hints for this incident.", style="yellow")
         else:
@@ -252,12 +351,43 @@ class PlayScreen(Screen):
         self.query_one(ShellPane).input.focus()
 
     def action_debrief(self) -> None:
+        """Give up (F8): end the run and see the debrief (not in exam mode before the end)."""
+        if not self.session.mode.debrief_before_end and not self.session.finished:
+            self.notify("Exam mode: the debrief opens when the incident is resolved or the time is up.",
+                        severity="warning")
+            return
+        self._end()
+
+    def _end(self) -> None:
         self.engine.paused = True
+        if self.replay is None:
+            self.session.finish()
         self.app.switch_screen(DebriefScreen(self.session))
+
+    async def _replay(self) -> None:
+        """Re-type the journal at its simulated times, the clock running at the chosen speed."""
+        import asyncio
+        journal, speed = self.replay
+        pane = self.query_one(ShellPane)
+        frame = 0.25
+        for t, line in journal:
+            while self.session.world.t + 1e-9 < t:
+                if not self.engine.paused:
+                    step = min(speed * frame, t - self.session.world.t)
+                    self.engine.advance(step)
+                await asyncio.sleep(frame)
+            if line == "#hint":
+                pane.write(f"(hint {len(self.session.hints_used) + 1} taken) {self.session.hint()}", style="yellow")
+                continue
+            pane.echo_command(line)
+            step = self.session.command(line)
+            if step.output:
+                pane.write(step.output)
+        pane.write("-- end of the recorded run --", style="bold")
 
 
 class DebriefScreen(Screen):
-    BINDINGS = [Binding("m", "menu", "menu"), Binding("r", "retry", "retry"),
+    BINDINGS = [Binding("m", "menu", "menu"), Binding("r", "retry", "retry"), Binding("x", "export", "export HTML"),
                 Binding("q", "app.request_quit", "quit")]
 
     def __init__(self, session: Session):
@@ -288,10 +418,47 @@ class DebriefScreen(Screen):
             yield Static(Text("\n".join(f"  {c}  {t}" + (f"  ({r})" if r else "") for c, t, r in d.commits)))
             yield Static(Text(f"SCORE {d.score}", style="bold underline"), classes="debrief-head")
             yield Static(Text("\n".join(f"  {n:<26}{v:+5d}" for n, v in d.score_parts)))
+            yield Static(Text("COUNTERFACTUAL", style="bold underline"), classes="debrief-head")
+            yield Static(Text("replaying the same seed with the best remedy...", style="dim"), id="counterfactual")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#debrief").focus()
+        self._cf = None
+        self.run_worker(self._counterfactual, thread=True, exclusive=True, group="cf")
+
+    def _counterfactual(self) -> None:
+        cf = self.session.counterfactual()
+        self.app.call_from_thread(self._show_counterfactual, cf)
+
+    def _show_counterfactual(self, cf) -> None:
+        self._cf = cf
+        w = self.query_one("#counterfactual", Static)
+        if cf is None:
+            w.update(Text("(this incident names no best remedy)", style="dim"))
+            return
+        hist, t_apply, minutes = cf
+        from ..game.debrief import chart
+        lines = chart(hist, [], self.session.incident.slo.throughput_min)
+        lost = max(self.data.slo_minutes - minutes, 0.0)
+        w.update(Text("\n".join([f"The same seed, with the best remedy applied at t={t_apply:.0f}s (when you first "
+                                 f"had the evidence):"] + lines + [
+            f"SLO minutes: {minutes:.1f} with the best remedy, {self.data.slo_minutes:.1f} in your run "
+            f"(the difference cost {lost:.1f} minutes)."])))
+
+    def action_export(self) -> None:
+        from ..game.report import html_report
+        from ..game.store import data_dir
+        s = self.session
+        meta = {"player": s.player or "-", "incident": s.incident.id, "mode": s.mode.name, "seed": s.seed,
+                "run": s.run_id or "-"}
+        text = html_report(self.data, s.world.history, self._cf, s.incident.slo.throughput_min, s.incident.slo.unit,
+                           meta)
+        out = data_dir() / "reports"
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{s.incident.id}-run{s.run_id or 0}-seed{s.seed}.html"
+        path.write_text(text, encoding="utf-8")
+        self.notify(f"Report written to {path}", title="export", timeout=8)
 
     def text(self) -> str:
         return as_text(self.data, self.session.incident.slo.unit)
@@ -301,7 +468,7 @@ class DebriefScreen(Screen):
 
     def action_retry(self) -> None:
         inc = self.session.incident
-        self.app.switch_screen(PlayScreen(inc, self.session.seed, live=self.app.live))
+        self.app.switch_screen(self.app.play_screen(inc, self.session.seed, self.session.mode.name))
 
 
 class QuitScreen(ModalScreen[bool]):
