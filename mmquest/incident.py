@@ -225,7 +225,36 @@ def _kernel(r: _Reader, key: str, v: Any) -> str:
 # --------------------------------------------------------------------------- parse
 
 
+KNOWN = {
+    "": {"id", "title", "era", "difficulty", "order", "summary", "solution", "wrong_remedies", "best_remedy",
+         "variant_of", "exam_limit_s", "briefing", "machine", "sysctl", "workload", "slo", "resolution", "hint",
+         "debrief", "patch", "files", "ui", "diagnosis"},
+    "briefing": {"pager", "text"},
+    "machine": {"hostname", "kernel", "boot_kernels", "nodes", "cpus_per_node", "mem_per_node_mb", "distances",
+                "disk_read_mbps", "disk_latency_us", "uptime_s", "cold_cache_gb", "slab_gb", "preroll_s", "boot_s"},
+    "slo": {"service", "unit", "throughput_min", "p99_ms_max", "min_kernel"},
+    "resolution": {"sustain_s"},
+    "debrief": {"root_cause", "fix", "lesson", "commit"},
+    "ui": {"panes"},
+}
+
+
+def _check_known(data: Mapping[str, Any], path: str) -> None:
+    """A typo'd or misplaced key (a top-level key written under a table) is an error, not silence."""
+    for table, allowed in KNOWN.items():
+        sub = data if table == "" else data.get(table, {})
+        if not isinstance(sub, dict):
+            continue
+        for k in sub:
+            if k not in allowed:
+                where = f"{table}.{k}" if table else k
+                hint = (" (a top-level key must come before the first [table])"
+                        if table and k in KNOWN[""] else "")
+                raise IncidentError(path, where, f"unknown field{hint}")
+
+
 def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
+    _check_known(data, path)
     r = _Reader(path, data)
     iid = r.str("id")
     if not _ID_RE.match(iid):

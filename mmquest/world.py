@@ -95,6 +95,13 @@ class SetWatchdogLimit:
 
 
 @dataclass(frozen=True)
+class SetBootSysctl:
+    """/etc/sysctl.conf changed: applied at every boot (and by `sysctl -p`)."""
+
+    values: tuple[tuple[str, int | str], ...]
+
+
+@dataclass(frozen=True)
 class KpatchLoad:
     id: str
 
@@ -105,7 +112,7 @@ class KpatchUnload:
 
 
 Action = (SetSysctl | DropCaches | RestartService | KexecLoad | KexecExec | KpatchLoad | KpatchUnload | SetTHP
-          | SetScheduler | KillProcess | SetOomScoreAdj | SetWatchdogLimit)
+          | SetScheduler | KillProcess | SetOomScoreAdj | SetWatchdogLimit | SetBootSysctl)
 
 
 # ---------------------------------------------------------------------- snapshot
@@ -223,6 +230,7 @@ class World:
         self.slo_service = incident.slo.service
         self.down_until = -1.0
         self.kexec_loaded: str | None = None
+        self.boot_sysctl: dict[str, int | str] = dict(incident.sysctl)  # /etc/sysctl.conf
         self.history: list[tuple[float, float, float]] = []
         # (t, reported MB, true MB) of every watched service: the debrief's "VmRSS vs truth" chart
         self.rss_history: dict[str, list[tuple[float, float, float]]] = {}
@@ -243,7 +251,8 @@ class World:
 
     def _boot(self, kernel: str, uptime: float) -> Machine:
         try:
-            return Machine(self.incident.machine, kernel, dict(self.incident.sysctl), self.rng, uptime_s=uptime)
+            return Machine(self.incident.machine, kernel, dict(getattr(self, "boot_sysctl", self.incident.sysctl)),
+                           self.rng, uptime_s=uptime)
         except KeyError as e:
             raise ConfigError(f"sysctl.{e.args[0]}", "unknown sysctl") from None
 
@@ -366,6 +375,11 @@ class World:
             self.actions.append((self.t, action))
             self._snap = None
             return f"oom_score_adj {t.comm}={action.value}"
+        elif isinstance(action, SetBootSysctl):
+            for name, _ in action.values:
+                if name not in SYSCTLS or name not in m.sysctl:
+                    raise ActionError(f"unknown key '{name}'")
+            self.boot_sysctl = dict(action.values)
         elif isinstance(action, SetWatchdogLimit):
             ws = [w for w in self.workloads if getattr(w, "unit", None) == action.unit and
                   getattr(w, "watchdog_mb", 0) > 0]
@@ -515,6 +529,8 @@ def describe(action: Action) -> str:
         return f"watchdog limit {action.unit}={action.mb:g}MB"
     if isinstance(action, KillProcess):
         return f"kill {action.pid}"
+    if isinstance(action, SetBootSysctl):
+        return "sysctl.conf " + " ".join(f"{k}={v}" for k, v in action.values)
     if isinstance(action, SetOomScoreAdj):
         return f"oom_score_adj {action.pid}={action.value}"
     raise TypeError(action)
@@ -526,4 +542,4 @@ def mb(pages: float) -> float:
 
 __all__ = ["World", "Snapshot", "DT", "ConfigError", "ActionError", "SetSysctl", "DropCaches",
            "RestartService", "KexecLoad", "KexecExec", "KpatchLoad", "KpatchUnload", "SetTHP", "SetScheduler",
-           "KillProcess", "SetOomScoreAdj", "SetWatchdogLimit", "KernelVersion", "mb"]
+           "KillProcess", "SetOomScoreAdj", "SetWatchdogLimit", "SetBootSysctl", "KernelVersion", "mb"]

@@ -245,3 +245,67 @@ async def test_rss_pane_reveals_the_truth_only_after_smaps_rollup():
         assert "110 MB" in line  # the page-table truth, next to the inflated VmRSS
         await type_line(pilot, "sleep 10m")
         assert "OOM killed authsvc" in pane_text(app.screen.query_one(OomPane))
+
+
+def _store_with_solved(tmp_path, incident_id="zone-reclaim"):
+    from mmquest.game import Session
+    from mmquest.game.store import Store
+    st = Store(tmp_path)
+    s = Session(resolve(incident_id), 0, store=st, player="ann")
+    for line in open(resolve(incident_id).solution).read().splitlines():
+        if line and not line.startswith("#"):
+            s.command(line)
+    s.finish()
+    return st
+
+
+async def test_campaign_locks_and_unlocks(tmp_path):
+    from mmquest.game.store import Store
+    app = make_app(live=False, store=Store(tmp_path), player="ann")
+    async with app.run_test(size=(100, 34)) as pilot:
+        await pilot.pause()
+        opts = app.screen.query_one("#incidents")
+        states = {o.id: o.disabled for o in opts._options}
+        assert states == {"zone-reclaim": False, "zone-reclaim-hpc": True, "thp-compound-lock": True,
+                          "rss-percpu-oom": True}
+    app = make_app(live=False, store=_store_with_solved(tmp_path / "b"), player="ann")
+    async with app.run_test(size=(100, 34)) as pilot:
+        await pilot.pause()
+        opts = app.screen.query_one("#incidents")
+        states = {o.id: o.disabled for o in opts._options}
+        assert states["zone-reclaim-hpc"] is False and states["thp-compound-lock"] is False
+        assert states["rss-percpu-oom"] is True
+
+
+async def test_exam_mode_refuses_hints_and_early_debrief():
+    app = make_app(incident=resolve("zone-reclaim"), live=False, mode="exam")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("f4")
+        assert "Hints are off in exam mode." in log_text(app)
+        await pilot.press("f8")
+        await pilot.pause()
+        assert isinstance(app.screen, PlayScreen)
+
+
+async def test_resume_is_offered_after_quitting_mid_incident(tmp_path):
+    from mmquest.game import Session
+    from mmquest.game.store import Store
+    st = Store(tmp_path)
+    s = Session(resolve("zone-reclaim"), 4, store=st, player="ann")
+    s.command("sleep 42")
+    s.command("numastat")
+    app = make_app(live=False, store=Store(tmp_path), player="ann")
+    async with app.run_test(size=(100, 34)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")  # the first option is "Resume"
+        await pilot.pause()
+        assert isinstance(app.screen, PlayScreen)
+        assert app.screen.session.world.t == pytest.approx(42.0)
+        assert app.screen.session.world.snapshot() == s.world.snapshot()
+
+
+def test_snapshot_campaign(snap_compare, tmp_path):
+    from mmquest.game.store import Store
+    st = _store_with_solved(tmp_path)
+    assert snap_compare(make_app(live=False, store=Store(tmp_path), player="ann"), terminal_size=(100, 30))

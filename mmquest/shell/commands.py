@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..world import (ActionError, KexecExec, KexecLoad, KillProcess, KpatchLoad, KpatchUnload, RestartService,
-                     SetOomScoreAdj, SetScheduler, SetTHP, SetWatchdogLimit)
+                     SetBootSysctl, SetOomScoreAdj, SetScheduler, SetTHP, SetWatchdogLimit)
 from . import render as R
 from .core import COMMANDS, Result, Shell, UsageError, command, write_handler
 from .vfs import VfsError, norm
@@ -567,8 +567,16 @@ def cmd_sysctl(sh: Shell, args: list[str], stdin: str) -> Result:
     if bad:
         return Result(err=f"sysctl: invalid option -- '{bad[0].lstrip('-')[:1]}'\nUsage:\n sysctl [options] [variable[=value] ...]",
                       status=1)
-    if "-p" in args:
-        return Result()  # /etc/sysctl.conf has no settings of its own here
+    if "-p" in args or "--load" in args:
+        conf = _parse_sysctl_conf(sh.vfs.tmp.get("/etc/sysctl.conf", ""))
+        out = []
+        for name, val in conf:
+            try:
+                sh.set_sysctl(name, str(val))
+                out.append(f"{name} = {val}")
+            except Exception as e:  # noqa: BLE001 - ActionError / KeyError from a bad line
+                return Result(_join(out), f"sysctl: setting key \"{name}\": {e}", 255)
+        return Result(_join(out))
 
     def fmt(name) -> str:
         v = values[name] if name != "vm.drop_caches" else 0
@@ -832,6 +840,30 @@ def _write_watchdog_conf(sh: Shell, m: re.Match, data: str, append: bool) -> Non
         mm = re.fullmatch(r"\s*([\w.-]+)\.max_rss_mb\s*=\s*(\d+(?:\.\d+)?)\s*", line)
         if mm:
             sh.events.append(sh.host.apply(SetWatchdogLimit(mm.group(1), float(mm.group(2)))))
+
+
+def _parse_sysctl_conf(text: str) -> list[tuple[str, str]]:
+    out = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "=" in line:
+            k, v = (x.strip() for x in line.split("=", 1))
+            out.append((k.replace("/", "."), v))
+    return out
+
+
+@write_handler(r"/etc/sysctl\.conf")
+def _write_sysctl_conf(sh: Shell, m: re.Match, data: str, append: bool) -> None:
+    """Persisted settings: applied at the next boot (or by `sysctl -p`)."""
+    text = (sh.vfs.tmp.get(m.group(0), "") if append else "") + data
+    values = []
+    for k, v in _parse_sysctl_conf(text):
+        try:
+            values.append((k, int(v, 0)))
+        except ValueError:
+            values.append((k, v))
+    sh.events.append(sh.host.apply(SetBootSysctl(tuple(values))))
+    sh.vfs.tmp[m.group(0)] = text
 
 
 SIGNALS = {"HUP": 1, "INT": 2, "KILL": 9, "TERM": 15, "STOP": 19, "CONT": 18, "0": 0}

@@ -65,7 +65,12 @@ class Shell:
         self.history: list[str] = []
         self.events: list[str] = []
         self.looked: dict[str, float] = {}  # evidence the player has looked at -> first sim time
-        for path, text in getattr(getattr(host, "incident", None), "files", {}).items():
+        inc = getattr(host, "incident", None)
+        conf = ["# System default settings live in /usr/lib/sysctl.d/00-system.conf.",
+                "# To override those settings, enter new settings here."]
+        conf += [f"{k} = {v}" for k, v in getattr(inc, "sysctl", {}).items()]
+        self.vfs.tmp["/etc/sysctl.conf"] = "\n".join(conf) + "\n"
+        for path, text in getattr(inc, "files", {}).items():
             self.vfs.tmp[path] = text if text.endswith("\n") else text + "\n"
 
     @property

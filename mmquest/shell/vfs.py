@@ -139,7 +139,6 @@ class Vfs:
             "/proc/version": lambda s: f"Linux version {s.kernel} (mockbuild@build.mmquest) (gcc version 4.8.2) #1 SMP",
             "/etc/hostname": lambda s: s.hostname,
             "/etc/os-release": lambda s: 'NAME="Linux"\nPRETTY_NAME="mmquest simulated host"',
-            "/etc/sysctl.conf": lambda s: "# System default settings live in /usr/lib/sysctl.d/00-system.conf.\n",
             "/dev/null": lambda s: "",
             "/sys/devices/system/node/online": lambda s: f"0-{s.nnodes - 1}" if s.nnodes > 1 else "0",
             "/sys/devices/system/node/possible": lambda s: f"0-{s.nnodes - 1}" if s.nnodes > 1 else "0",

@@ -425,7 +425,10 @@ class DebriefScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#debrief").focus()
         self._cf = None
-        self.run_worker(self._counterfactual, thread=True, exclusive=True, group="cf")
+        if self.app.live:
+            self.run_worker(self._counterfactual, thread=True, exclusive=True, group="cf")
+        else:  # tests and snapshots: the same result, computed before the first frame
+            self._show_counterfactual(self.session.counterfactual())
 
     def _counterfactual(self) -> None:
         cf = self.session.counterfactual()
