@@ -309,3 +309,55 @@ def test_snapshot_campaign(snap_compare, tmp_path):
     from mmquest.game.store import Store
     st = _store_with_solved(tmp_path)
     assert snap_compare(make_app(live=False, store=Store(tmp_path), player="ann"), terminal_size=(100, 30))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (250, 70)])
+@pytest.mark.parametrize("incident", ["zone-reclaim", "thp-compound-lock", "rss-percpu-oom"])
+async def test_essential_information_at_every_size(size, incident):
+    app = make_app(incident=resolve(incident), live=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "sleep 5")
+        status = str(app.screen.query_one("#status").content)
+        st = app.screen.session.world.snapshot().service(resolve(incident).slo.service)
+        verdict = "SLO ok" if app.screen.session.judge.healthy else "SLO BREACHED"
+        assert verdict in status[: size[0]]  # the verdict is in words, not only in colour, and on screen
+        tput = str(app.screen.query_one("#tput-label").content)
+        assert f"{st.throughput:,.0f}" in tput
+        for pane in resolve(incident).panes:
+            assert app.screen.query_one(f"#{pane}").size.height >= 3  # no pane squeezed away
+        assert app.screen.query_one(ShellInput).size.width >= 40
+
+
+async def test_live_resize_keeps_the_game_going():
+    app = make_app(incident=resolve("zone-reclaim"), live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for w, h in [(80, 24), (250, 70), (100, 30), (80, 24)]:
+            await pilot.resize_terminal(w, h)
+            await type_line(pilot, "sleep 1")
+            assert app.size == (w, h)
+            assert isinstance(app.screen, PlayScreen)
+        assert app.screen.session.world.t == pytest.approx(4.0)
+        perf = pane_text(app.screen.query_one(PerfPane))
+        assert "%" in perf
+
+
+async def test_no_color_mode(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(incident=resolve("zone-reclaim"), live=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.no_color
+        await type_line(pilot, "numastat")
+        assert "numa_hit" in log_text(app)
+
+
+def test_snapshot_play_250x70(snap_compare):
+    async def run_before(pilot):
+        _no_blink(pilot)
+        await type_line(pilot, "sleep 20")
+        await type_line(pilot, "perf top | head -12")
+
+    assert snap_compare(make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(250, 70),
+                        run_before=run_before)
