@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .game.session import DEFAULT_MODE, MODES
+from .game.modes import DEFAULT_MODE, MODES
 from .incident import Incident, IncidentError, discover, resolve
 
 EXIT_OK, EXIT_UNRESOLVED, EXIT_USAGE = 0, 1, 2
@@ -81,8 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "replay":
             return cmd_replay(args)
         if args.cmd == "play":
-            inc = resolve(args.incident, args.incidents)
-            _check_model(inc)
+            inc = resolve(args.incident, args.incidents)  # the model's parameters are checked as it boots
             return _tui(incident=inc, seed=args.seed, extra=args.incidents, player=args.player, mode=args.mode)
         return _tui(incident=None, seed=0, extra=args.incidents, player=args.player)
     except IncidentError as e:
@@ -103,7 +102,7 @@ def _tui(incident: Incident | None, seed: int, extra: list[str], player: str | N
     app = make_app(incident=incident, seed=seed, extra_dirs=extra, store=store, player=player, mode=mode,
                    replay=replay)
     app.run()
-    return 0
+    return app.return_code or 0
 
 
 def _check_model(inc: Incident):
@@ -111,7 +110,7 @@ def _check_model(inc: Incident):
     from .world import ConfigError, World
 
     try:
-        return World(inc, 0)
+        return World(inc, 0, preroll=False)
     except ConfigError as e:
         raise IncidentError(inc.path, e.field, e.message) from None
 

@@ -90,7 +90,7 @@ class Engine:
             fn(snap)
 
     # ---------------------------------------------------------------- live clock
-    async def run(self, frame_s: float = 0.25) -> None:
+    async def run(self, frame_s: float = 0.5) -> None:
         """Advance the world in real time x speed until cancelled."""
         loop = asyncio.get_running_loop()
         last = loop.time()

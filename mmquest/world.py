@@ -221,7 +221,7 @@ class Snapshot:
 
 # ---------------------------------------------------------------------- world
 class World:
-    def __init__(self, incident: "Incident", seed: int = 0):
+    def __init__(self, incident: "Incident", seed: int = 0, preroll: bool = True):
         self.incident = incident
         self.seed = int(seed)
         self.rng = np.random.default_rng(self.seed)
@@ -246,7 +246,8 @@ class World:
         for i, p in enumerate(incident.patches):
             if not set(p.effect.split("+")) <= PATCH_EFFECTS:
                 raise ConfigError(f"patch[{i}].effect", f"unknown effect {p.effect!r} (known: {', '.join(sorted(PATCH_EFFECTS))})")
-        self._preroll(pre)
+        if preroll:
+            self._preroll(pre)
         self._snap: Snapshot | None = None
 
     def _boot(self, kernel: str, uptime: float) -> Machine:

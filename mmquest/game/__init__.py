@@ -1,7 +1,17 @@
-"""Objectives, resolution, scoring, hints and debrief: the game on top of the engine."""
+"""Objectives, resolution, scoring, hints and debrief: the game on top of the engine.
 
-from .judge import Judge
-from .scoring import Score, score
-from .session import Session
+Names are loaded on first use (PEP 562), so that light modules of this package
+(``modes``, ``store``) can be imported without loading the simulation.
+"""
 
-__all__ = ["Judge", "Score", "Session", "score"]
+from importlib import import_module
+
+_LAZY = {"Judge": ".judge", "Score": ".scoring", "score": ".scoring", "Session": ".session"}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name], __name__), name)
+    raise AttributeError(name)

@@ -9,32 +9,16 @@ fresh session reproduces the machine exactly, which is how resume after a crash,
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
 
 from ..engine import Engine, Step
 from ..world import World
 from .judge import Judge
+from .modes import DEFAULT_MODE, MODES
 from .scoring import Score, score
 
 HINT_LINE = "#hint"
 
 
-@dataclass(frozen=True)
-class Mode:
-    name: str
-    hints: bool
-    hint_multiplier: float
-    pager_after_s: float | None  # on-call: the pager escalates if the SLO stays broken this long
-    time_limited: bool  # exam: the incident ends at its exam_limit_s
-    debrief_before_end: bool  # may the player give up and see the debrief?
-
-
-MODES = {
-    "guided": Mode("guided", True, 1.0, None, False, True),
-    "on-call": Mode("on-call", True, 1.5, 600.0, False, True),
-    "exam": Mode("exam", False, 0.0, None, True, False),
-}
-DEFAULT_MODE = "on-call"
 
 
 class Session:

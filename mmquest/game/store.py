@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,12 +85,22 @@ class Store:
         self.dir = Path(directory) if directory else data_dir()
         self.path = self.dir / DB_NAME
         self.warning: str | None = None
+        self.lock = threading.RLock()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.db = self._open()
 
+    def _x(self, sql: str, args=()):
+        with self.lock:
+            return self.db.execute(sql, args).fetchall()
+
+    def _w(self, sql: str, args=()) -> int:
+        with self.lock:
+            return self.db.execute(sql, args).lastrowid
+
     # ------------------------------------------------------------------ open / migrate
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+        # The TUI boots a session in a worker thread; every use goes through self.lock.
+        db = sqlite3.connect(self.path, timeout=5, isolation_level=None, check_same_thread=False)
         db.row_factory = sqlite3.Row
         return db
 
@@ -143,38 +154,37 @@ class Store:
 
     @property
     def version(self) -> int:
-        return self.db.execute("SELECT version FROM schema_version").fetchone()[0]
+        return self._x("SELECT version FROM schema_version")[0][0]
 
     def close(self) -> None:
         self.db.close()
 
     # ------------------------------------------------------------------ players and runs
     def ensure_player(self, name: str) -> None:
-        self.db.execute("INSERT OR IGNORE INTO players VALUES (?, ?)", (name, time.time()))
+        self._w("INSERT OR IGNORE INTO players VALUES (?, ?)", (name, time.time()))
 
     def players(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT name FROM players ORDER BY created")]
+        return [r[0] for r in self._x("SELECT name FROM players ORDER BY created")]
 
     def start_run(self, player: str, incident: str, seed: int, mode: str) -> int:
         self.ensure_player(player)
-        cur = self.db.execute("INSERT INTO runs (player, incident, seed, mode, started) VALUES (?, ?, ?, ?, ?)",
-                              (player, incident, seed, mode, time.time()))
-        return int(cur.lastrowid)
+        return int(self._w("INSERT INTO runs (player, incident, seed, mode, started) VALUES (?, ?, ?, ?, ?)",
+                           (player, incident, seed, mode, time.time())))
 
     def save_journal(self, run_id: int, journal: list[tuple[float, str]], sim_t: float) -> None:
-        self.db.execute("UPDATE runs SET journal = ?, sim_t = ? WHERE id = ?",
+        self._w("UPDATE runs SET journal = ?, sim_t = ? WHERE id = ?",
                         (json.dumps(journal), sim_t, run_id))
 
     def finish_run(self, run_id: int, *, resolved: bool, resolved_at: float | None, score: int,
                    slo_minutes: float, sim_t: float, diagnosis: str | None, hints: int,
                    status: str = "finished") -> None:
-        self.db.execute(
+        self._w(
             "UPDATE runs SET finished = ?, status = ?, resolved = ?, resolved_at = ?, score = ?, slo_minutes = ?,"
             " sim_t = ?, diagnosis = ?, hints = ? WHERE id = ?",
             (time.time(), status, int(resolved), resolved_at, score, slo_minutes, sim_t, diagnosis, hints, run_id))
 
     def abandon(self, run_id: int) -> None:
-        self.db.execute("UPDATE runs SET status = 'abandoned', finished = ? WHERE id = ? AND status = 'running'",
+        self._w("UPDATE runs SET status = 'abandoned', finished = ? WHERE id = ? AND status = 'running'",
                         (time.time(), run_id))
 
     def _record(self, r: sqlite3.Row) -> RunRecord:
@@ -186,13 +196,13 @@ class Store:
                          diagnosis=r["diagnosis"], hints=r["hints"])
 
     def run(self, run_id: int) -> RunRecord | None:
-        r = self.db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return self._record(r) if r else None
+        rows = self._x("SELECT * FROM runs WHERE id = ?", (run_id,))
+        return self._record(rows[0]) if rows else None
 
     def unfinished(self, player: str) -> RunRecord | None:
-        r = self.db.execute("SELECT * FROM runs WHERE player = ? AND status = 'running' ORDER BY id DESC LIMIT 1",
-                            (player,)).fetchone()
-        return self._record(r) if r else None
+        rows = self._x("SELECT * FROM runs WHERE player = ? AND status = 'running' ORDER BY id DESC LIMIT 1",
+                       (player,))
+        return self._record(rows[0]) if rows else None
 
     def runs(self, player: str | None = None, incident: str | None = None, finished_only: bool = True
              ) -> list[RunRecord]:
@@ -205,7 +215,7 @@ class Store:
         if incident:
             q += " AND incident = ?"
             args.append(incident)
-        return [self._record(r) for r in self.db.execute(q + " ORDER BY id", args)]
+        return [self._record(r) for r in self._x(q + " ORDER BY id", args)]
 
     def best(self, player: str) -> dict[str, tuple[int, float | None]]:
         """incident -> (best score, best recovery time) of the player's resolved runs."""

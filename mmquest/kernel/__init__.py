@@ -1,8 +1,19 @@
-"""The simulated kernel: synchronous, deterministic, UI-free.  Imports numpy only."""
+"""The simulated kernel: synchronous, deterministic, UI-free.  Imports numpy only.
 
-from .machine import PAGE_SIZE, PAGES_PER_MB, Machine, Task
-from .sysctl import RECLAIM_DISTANCE, SYSCTLS, default_zone_reclaim_mode
-from .version import KernelVersion
+Names are loaded on first use (PEP 562): ``mmquest.kernel.version`` stays importable
+without numpy.
+"""
 
-__all__ = ["Machine", "Task", "KernelVersion", "PAGE_SIZE", "PAGES_PER_MB", "RECLAIM_DISTANCE",
-           "SYSCTLS", "default_zone_reclaim_mode"]
+from importlib import import_module
+
+_LAZY = {"Machine": ".machine", "Task": ".machine", "PAGE_SIZE": ".machine", "PAGES_PER_MB": ".machine",
+         "RECLAIM_DISTANCE": ".sysctl", "SYSCTLS": ".sysctl", "default_zone_reclaim_mode": ".sysctl",
+         "KernelVersion": ".version"}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name], __name__), name)
+    raise AttributeError(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import App
 from textual.binding import Binding
 
-from ..game.session import DEFAULT_MODE, Session
+from ..game.modes import DEFAULT_MODE
 from ..incident import Incident, discover
 from .screens import PlayerScreen, PlayScreen, QuitScreen, TitleScreen
 
@@ -47,14 +47,16 @@ class MMQuestApp(App):
         self.player = name or "player"
         self.show_title()
 
-    def new_session(self, incident: Incident, seed: int, mode: str) -> Session:
+    def new_session(self, incident: Incident, seed: int, mode: str):
+        from ..game.session import Session
+
         if self.store is not None:
             return Session(incident, seed, mode, store=self.store, player=self.player or "player")
         return Session(incident, seed, mode)
 
-    def play_screen(self, incident: Incident, seed: int, mode: str, session: Session | None = None) -> PlayScreen:
-        return PlayScreen(incident, seed, session=session or self.new_session(incident, seed, mode), live=self.live,
-                          mode=mode)
+    def play_screen(self, incident: Incident, seed: int, mode: str, session=None) -> PlayScreen:
+        """The play screen; without a session it boots one in a worker after its first frame."""
+        return PlayScreen(incident, seed, session=session, live=self.live, mode=mode)
 
     def show_title(self) -> None:
         incidents, errors = discover(self.extra_dirs)

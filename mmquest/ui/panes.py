@@ -5,28 +5,45 @@ A pane repaints only when the text it would show changed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 from rich.text import Text
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..shell import render as R
-from ..world import Snapshot
+from . import _render as R
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..world import Snapshot
 
 
 class Pane(Static):
-    """A bordered pane that updates from snapshots and skips identical repaints."""
+    """A bordered pane that updates from snapshots and skips identical repaints.
+
+    ``refresh_s`` caps how often a pane re-renders (perf top itself redraws every 2 s);
+    a pane whose text would not change is not repainted at all.
+    """
 
     can_focus = True
+    refresh_s = 1.0
 
     def __init__(self, title: str, **kw):
         super().__init__("", **kw)
         self.border_title = title
         self._last_key: object = None
+        self._last_time = -1e9
+        self._base: Snapshot | None = None  # the snapshot the shown per-second deltas start from
 
-    def show(self, snap: Snapshot, prev: Snapshot | None) -> None:
-        key, renderable = self.render_snapshot(snap, prev)
+    def show(self, snap: Snapshot, prev: Snapshot | None, force: bool = False) -> None:
+        import time
+        now = time.monotonic()
+        if not force and now - self._last_time < self.refresh_s:
+            return
+        self._last_time = now
+        base, self._base = self._base, snap
+        key, renderable = self.render_snapshot(snap, base if base is not None else prev)
         if key != self._last_key:
             self._last_key = key
             self.update(renderable)
@@ -93,7 +110,14 @@ class ServicePane(Vertical):
         yield Static("", id="p99-label")
         yield Spark(self.slo.p99_ms_max, False, id="p99-spark")
 
-    def show(self, snap: Snapshot, prev: Snapshot | None) -> None:
+    refresh_s = 1.0
+
+    def show(self, snap: Snapshot, prev: Snapshot | None, force: bool = False) -> None:
+        import time
+        now = time.monotonic()
+        if not force and now - getattr(self, "_last_time", -1e9) < self.refresh_s:
+            return
+        self._last_time = now
         st = snap.service(self.slo.service)
         if st is None:
             return
@@ -145,19 +169,20 @@ class PerfPane(Pane):
 
     BINDINGS = [("k", "toggle('kernel')", "kernel only"), ("u", "toggle('user')", "user only")]
     rows = 20
+    refresh_s = 2.0
     only: str | None = None
 
     def action_toggle(self, which: str) -> None:
         self.only = None if self.only == which else which
         self.border_subtitle = {"kernel": "cycles:k", "user": "cycles:u"}.get(self.only or "", "")
         if self._snap is not None:
-            self.show(self._snap, None)
+            self.show(self._snap, None, force=True)
 
     _snap = None
 
-    def show(self, snap: Snapshot, prev: Snapshot | None) -> None:
+    def show(self, snap: Snapshot, prev: Snapshot | None, force: bool = False) -> None:
         self._snap = snap
-        super().show(snap, prev)
+        super().show(snap, prev, force)
 
     def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
         rows = [r for r in snap.perf if self.only is None or r.kernel == (self.only == "kernel")]

@@ -13,14 +13,19 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from typing import TYPE_CHECKING
+
 from .. import __version__
-from ..engine import SPEEDS
-from ..game import Session
-from ..game.session import MODES
 from ..game.debrief import as_text, build
-from ..world import Snapshot
+from ..game.modes import MODES
 from .panes import MemoryPane, NumastatPane, OomPane, Pane, PerfPane, RssPane, ServicePane
 from .shellpane import ShellPane
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..game.session import Session
+    from ..world import Snapshot
+
+SPEEDS = (1.0, 4.0, 16.0)
 
 LOGO = r"""
                                         _
@@ -104,6 +109,7 @@ class TitleScreen(Screen):
         if event.option.id == "resume":
             rec = self.resume
             inc = next(i for i in self.incidents if i.id == rec.incident)
+            from ..game.session import Session
             session = Session.resume(inc, rec, self.store)
             self.app.switch_screen(self.app.play_screen(inc, rec.seed, rec.mode, session=session))
             return
@@ -202,8 +208,9 @@ class PlayScreen(Screen):
         self.live = live
         self.incident = incident
         self.replay = replay  # (journal, speed): play a recorded run back, read-only
-        self.session = session or Session(incident, seed, mode)
-        self.engine = self.session.engine
+        self.seed, self.mode = seed, mode
+        self.session: Session | None = session
+        self.engine = session.engine if session is not None else None
         self._prev: Snapshot | None = None
         self._shown: Snapshot | None = None
         self._done = False
@@ -213,24 +220,55 @@ class PlayScreen(Screen):
         with Grid(id="dash"):
             for name in self.incident.panes:
                 yield self._pane(name)
-        yield ShellPane(self.engine.shell, self.incident.machine.hostname, id="shell")
+        yield ShellPane(None, self.incident.machine.hostname, id="shell")
         yield Footer()
 
     def _pane(self, name: str):
         if name == "service":
             return ServicePane(self.incident.slo, id="service", classes="pane")
         if name == "rss":
-            return RssPane("VmRSS vs smaps_rollup", self.engine.shell.looked, id="rss", classes="pane")
+            return RssPane("VmRSS vs smaps_rollup", {}, id="rss", classes="pane")
         cls = {"numastat": NumastatPane, "perf": PerfPane, "memory": MemoryPane, "oom": OomPane}[name]
         title = {"perf": "perf top", "oom": "memory pressure / OOM"}.get(name, name)
         return cls(title, id=name, classes="pane")
 
     def on_mount(self) -> None:
+        self.query_one(ShellPane).input.focus()
+        if self.session is not None or not self.app.live:
+            self._attach_session(self.session or self._make_session())
+        else:  # paint the first frame now; boot the simulated machine in a worker thread
+            self.query_one("#status", Static).update(Text(" mmquest  booting the simulated machine...", style="dim"))
+            # after the first frame is on screen: the boot holds the GIL for a while
+            self.call_after_refresh(lambda: self.set_timer(0.05, lambda: self.run_worker(
+                self._boot, thread=True, exclusive=True, group="boot")))
+
+    def _make_session(self) -> Session:
+        factory = getattr(self.app, "new_session", None)
+        if factory is not None:
+            return factory(self.incident, self.seed, self.mode)
+        from ..game.session import Session
+        return Session(self.incident, self.seed, self.mode)
+
+    def _boot(self) -> None:
+        from ..world import ConfigError
+        try:
+            session = self._make_session()
+        except ConfigError as e:
+            self.app.call_from_thread(self.app.exit, 2, f"mmquest: {self.incident.path}: {e.field}: {e.message}")
+            return
+        self.app.call_from_thread(self._attach_session, session)
+
+    def _attach_session(self, session: Session) -> None:
+        self.session = session
+        self.engine = session.engine
+        pane = self.query_one(ShellPane)
+        pane.shell = self.engine.shell
+        for rss in self.query(RssPane):
+            rss.looked = self.engine.shell.looked
         self.engine.subscribe(self._on_snapshot)
-        self.query_one(ShellPane).write(
+        pane.write(
             f"Last login: Thu Nov 26 02:31:07 2026 from 10.20.0.5 — {self.incident.machine.hostname} "
             f"({self.incident.machine.kernel}).  Type `help` for the tools.", style="dim")
-        self.query_one(ShellPane).input.focus()
         self._show(self.engine.snapshot())
         if self.replay is not None:
             pane = self.query_one(ShellPane)
@@ -244,7 +282,8 @@ class PlayScreen(Screen):
             self.engine.paused = True
 
     def on_unmount(self) -> None:
-        self.engine._subscribers.clear()
+        if self.engine is not None:
+            self.engine._subscribers.clear()
 
     # ------------------------------------------------------------------ updates
     def _on_snapshot(self, snap: Snapshot) -> None:
@@ -253,15 +292,16 @@ class PlayScreen(Screen):
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         self._show(message.snap)
 
-    def _show(self, snap: Snapshot) -> None:
-        if self._shown is not None and snap.t == self._shown.t and snap is self._shown:
+    def _show(self, snap: Snapshot, force: bool = False) -> None:
+        if self._shown is not None and snap is self._shown and not force:
             return
         prev = self._shown
         self._shown = snap
+        force = force or not self.live
         with self.app.batch_update():
             for pane in self.query(Pane):
-                pane.show(snap, prev)
-            self.query_one(ServicePane).show(snap, prev)
+                pane.show(snap, prev, force)
+            self.query_one(ServicePane).show(snap, prev, force)
             self._status(snap)
         if self.session.judge.resolved and not self._done and self.replay is None:
             self._done = True
@@ -297,6 +337,9 @@ class PlayScreen(Screen):
     def on_shell_pane_submitted(self, message: ShellPane.Submitted) -> None:
         line = message.line
         pane = self.query_one(ShellPane)
+        if self.session is None:
+            pane.write("(the machine is still booting)", style="dim")
+            return
         if line.strip() in ("exit", "logout", "quit"):
             self.app.action_request_quit()
             return
@@ -304,6 +347,7 @@ class PlayScreen(Screen):
             self.query_one(PerfPane).add_class("flash")
             self.set_timer(1.0, lambda: self.query_one(PerfPane).remove_class("flash"))
         step = self.session.command(line)
+        self._show(self.engine.snapshot(), force=True)
         if "clear" in step.events:
             pane.log_widget.clear()
         elif step.output:
@@ -311,16 +355,22 @@ class PlayScreen(Screen):
 
     # ------------------------------------------------------------------ actions
     def action_pause(self) -> None:
+        if self.session is None:
+            return
         self.engine.paused = not self.engine.paused
         self._status(self.engine.snapshot())
 
     def action_speed(self) -> None:
+        if self.session is None:
+            return
         i = SPEEDS.index(self.engine.speed) if self.engine.speed in SPEEDS else 0
         self.engine.speed = SPEEDS[(i + 1) % len(SPEEDS)]
         self.engine.paused = False
         self._status(self.engine.snapshot())
 
     def action_hint(self) -> None:
+        if self.session is None:
+            return
         pane = self.query_one(ShellPane)
         if not self.session.mode.hints:
             pane.write("Hints are off in exam mode.", style="yellow")
@@ -352,6 +402,8 @@ class PlayScreen(Screen):
 
     def action_debrief(self) -> None:
         """Give up (F8): end the run and see the debrief (not in exam mode before the end)."""
+        if self.session is None:
+            return
         if not self.session.mode.debrief_before_end and not self.session.finished:
             self.notify("Exam mode: the debrief opens when the incident is resolved or the time is up.",
                         severity="warning")

@@ -14,7 +14,6 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, RichLog
 
-from ..shell import complete
 
 
 def _common_prefix(words: list[str]) -> str:
@@ -56,6 +55,10 @@ class ShellInput(Input):
         self._hist_pos = None
 
     def action_complete(self) -> None:
+        from ..shell import complete
+
+        if self.shell_pane.shell is None:
+            return
         text = self.value[: self.cursor_position]
         options = complete(self.shell_pane.shell, text)
         if not options:
@@ -91,7 +94,7 @@ class ShellPane(Vertical):
 
     @property
     def history(self) -> list[str]:
-        return self.shell.history
+        return self.shell.history if self.shell is not None else []
 
     def compose(self):
         yield RichLog(id="scrollback", wrap=False, markup=False, highlight=False, max_lines=5000, min_width=40)
