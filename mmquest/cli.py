@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("run_id", type=int)
     rep.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: stdout)")
 
+    sv = sub.add_parser("serve", help="serve the game in a browser (needs the web extra)")
+    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    sv.add_argument("--port", type=int, default=8000)
+
     rpl = sub.add_parser("replay", help="play a recorded run back in the TUI")
     rpl.add_argument("run_id", type=int)
     rpl.add_argument("--speed", type=float, default=4.0, help="simulated seconds per real second (default 4)")
@@ -80,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_report(args)
         if args.cmd == "replay":
             return cmd_replay(args)
+        if args.cmd == "serve":
+            from .serve import serve
+            return serve(args.host, args.port, args.player, args.incidents)
         if args.cmd == "play":
             inc = resolve(args.incident, args.incidents)  # the model's parameters are checked as it boots
             return _tui(incident=inc, seed=args.seed, extra=args.incidents, player=args.player, mode=args.mode)

@@ -9,8 +9,8 @@ import pytest
 
 from .conftest import ROOT
 
-INTERACTIVE = ("make play", "replay", "mmquest play", ".venv/bin/mmquest\n")
-LONG = ("make test",)  # CI runs it: it is what runs this very test
+INTERACTIVE = ("make play", "replay", "mmquest play", ".venv/bin/mmquest\n", "mmquest serve")
+LONG = ("make test", "python3 -m pip install --user", "bench/run.py")  # CI runs these itself
 
 
 def commands():
