@@ -9,10 +9,10 @@ from __future__ import annotations
 from ..kernel import KernelVersion
 from ..kernel.compound import io_point
 from ..kernel.machine import PAGES_PER_MB, Machine
-from .base import Indicators, Params
+from .base import Indicators, Params, Workload
 
 
-class AioReader:
+class AioReader(Workload):
     kind = "aio_reader"
 
     def __init__(self, spec, machine: Machine):
@@ -50,24 +50,11 @@ class AioReader:
         t.vm_extra_pages = huge_pages + 200_000
         self.task = t
 
-    def stop(self, m: Machine) -> None:
-        for t in m.tasks.values():
-            if t.owner == self.name:
-                t.alive = False
-        m.tasks = {pid: t for pid, t in m.tasks.items() if t.alive}
-        self.task = None
-
     def restart(self, now: float) -> None:
-        self.stop(self.machine)
+        self.stop_tasks(self.machine)
         self.down_until = now + 10.0
         self._pending_start = True
         self.ind = Indicators(0.0, 0.0, False)
-
-    def on_boot(self, m: Machine, now: float, boot_s: float) -> None:
-        self.machine = m
-        self.task = None
-        self.down_until = now + boot_s
-        self._pending_start = True
 
     def point(self, m: Machine, size_kb: int | None = None, outstanding: int | None = None):
         return io_point(KernelVersion(str(m.version)), m.has_effect("pagehuge_fastpath"), m.ncpus,

@@ -101,3 +101,29 @@ class Indicators:
     up: bool
     hit_ratio: float = 1.0
     extra: tuple[tuple[str, float], ...] = ()
+
+
+class Workload:
+    """What every workload kind shares: its processes' lifecycle on a (re)booting machine."""
+
+    name: str
+    machine: object
+    task: object = None
+    down_until: float = -1.0
+    _pending_start: bool = False
+    ind: Indicators = Indicators(0.0, 0.0, False)
+
+    def stop_tasks(self, m) -> None:
+        """Every process of this workload exits (a restart, or systemd stopping the unit)."""
+        for t in m.tasks.values():
+            if t.owner == self.name:
+                t.alive = False
+        m.tasks = {pid: t for pid, t in m.tasks.items() if t.alive}
+        self.task = None
+
+    def on_boot(self, m, now: float, boot_s: float) -> None:
+        """The machine rebooted: the workload starts again once the boot is over."""
+        self.machine = m
+        self.task = None
+        self.down_until = now + boot_s
+        self._pending_start = True

@@ -18,10 +18,10 @@ import numpy as np
 from ..kernel import oom
 from ..kernel.machine import PAGES_PER_MB, Machine
 from ..kernel.percpu import MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MMCounters
-from .base import Indicators, Params
+from .base import Indicators, Params, Workload
 
 
-class RssService:
+class RssService(Workload):
     kind = "rss_service"
 
     def __init__(self, spec, machine: Machine):
@@ -176,12 +176,6 @@ class RssService:
         self.down_until = now + self.restart_s
         self._pending_start = True
         self.ind = Indicators(0.0, 0.0, False)
-
-    def on_boot(self, m: Machine, now: float, boot_s: float) -> None:
-        self.machine = m
-        self.task = None
-        self.down_until = now + boot_s
-        self._pending_start = True
 
     # ------------------------------------------------------------------ tick
     def step(self, m: Machine, now: float, dt: float) -> None:

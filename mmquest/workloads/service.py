@@ -20,7 +20,7 @@ import numpy as np
 
 from ..kernel.machine import ANON_FAULT_S_PER_PAGE, FAULT_S_PER_PAGE, PAGES_PER_MB, Machine
 from ..kernel.pagecache import FileSet
-from .base import Indicators, Params
+from .base import Indicators, Params, Workload
 
 
 def poisson_quantile(mean: float, q: float) -> float:
@@ -38,7 +38,7 @@ def poisson_quantile(mean: float, q: float) -> float:
     return float(k)
 
 
-class Service:
+class Service(Workload):
     kind = "service"
 
     def __init__(self, spec, machine: Machine):
@@ -110,16 +110,9 @@ class Service:
             ht.anon += 2_000 * self.cpu_nodes
             ht.file += 1_500 * self.cpu_nodes
 
-    def stop(self, m: Machine) -> None:
-        for t in m.tasks.values():
-            if t.owner == self.name:
-                t.alive = False
-        m.tasks = {pid: t for pid, t in m.tasks.items() if t.alive}
-        self.task = None
-
     def restart(self, now: float) -> None:
         m = self.machine
-        self.stop(m)
+        self.stop_tasks(m)
         m.log(f"{self.name}: received fast shutdown request")
         self.down_until = now + self.restart_s
         self._pending_start = True
@@ -130,10 +123,7 @@ class Service:
         if self.fs is not None:
             self.fs.drop()
             self.fs.rate[:] = 0.0
-        self.machine = m
-        self.task = None
-        self.down_until = now + boot_s
-        self._pending_start = True
+        super().on_boot(m, now, boot_s)
 
     # ------------------------------------------------------------------ model
     def _churn(self, m: Machine, ops: float) -> float:
