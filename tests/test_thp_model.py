@@ -192,3 +192,13 @@ def test_orion_errors(thp):
     assert st == 1 and "could not open nolun.lun" in out
     out, st = run(eng, "orion -run simple -testname flash -size_large big")
     assert st == 1 and "invalid numeric argument" in out
+
+
+def test_live_throughput_with_jitter_never_exceeds_the_device(thp):
+    w = World(thp, seed=2)
+    w.apply(__import__("mmquest.world", fromlist=["KpatchLoad"]).KpatchLoad("7cb2ef56e6a8"))
+    top = 0.0
+    for _ in range(200):
+        w.step(0.5)
+        top = max(top, w.service_indicators("orion").throughput)
+    assert 0.95 * DEVICE < top <= DEVICE

@@ -70,7 +70,7 @@ class AioReader(Workload):
             self.start(m)
         pt = self.point(m)
         noise = 1.0 + 0.01 * float(m.rng.standard_normal())
-        mbps = pt.mbps * noise
+        mbps = min(pt.mbps * noise, self.device_mbps)  # jitter, but never past the device
         iops = mbps * 1024.0 / self.size_kb
         for (dso, sym, kern), us in pt.symbols.items():
             m.perf.charge(dso, sym, us * 1e-6 * iops * dt, kernel=kern)
