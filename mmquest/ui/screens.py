@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SPEEDS = (1.0, 4.0, 16.0)
 
+
 LOGO = r"""
                                         _
   _ __ ___  _ __ ___   __ _ _   _  ___ ___| |_
