@@ -277,3 +277,9 @@ def test_tab_completion(eng):
 def test_output_is_bounded(eng):
     out, _ = run(eng, "cat " + " ".join(["/proc/vmstat"] * 200))
     assert len(out) <= 200_100
+
+
+def test_ps_aux_sort_keeps_the_sort_order(eng):
+    out, _ = run(eng, "ps aux --sort=-rss")
+    rss = [int(ln.split()[5]) for ln in out.splitlines()[1:]]
+    assert rss == sorted(rss, reverse=True) and out.splitlines()[0].startswith("USER")

@@ -341,10 +341,12 @@ class Machine:
 
     # ------------------------------------------------------------------ reclaim
     def node_pagecache_reclaimable(self, z: int, mode: int) -> float:
+        """node_pagecache_reclaimable(): NR_FILE_PAGES with RECLAIM_UNMAP, else the unmapped file pages."""
         file_lru = self.cold[z] + self.dirty[z] + sum(f.res[:, z].sum() for f in self.filesets)
-        mapped = self.mapped_pages()[z] + sum(f.res[:, z].sum() for f in self.filesets if f.mapped)
-        pc = file_lru + mapped if mode & RECLAIM_UNMAP else max(file_lru - sum(
-            f.res[:, z].sum() for f in self.filesets if f.mapped), 0.0)
+        if mode & RECLAIM_UNMAP:
+            pc = file_lru + self.mapped_pages()[z]
+        else:
+            pc = max(file_lru - sum(f.res[:, z].sum() for f in self.filesets if f.mapped), 0.0)
         if not mode & RECLAIM_WRITE:
             pc = max(pc - self.dirty[z], 0.0)
         return pc

@@ -431,9 +431,7 @@ def cmd_ps(sh: Shell, args: list[str], stdin: str) -> Result:
                 out.append(f"{r['user'][:8]:<8} {r['pid']:>6} {1:>6} {int(min(r['cpu'], 99)):>2} {r['start']:>5} "
                            f"{r['tty']:<8} 00:{r['time'].zfill(5)} {r['command']}")
             return Result(_join(out))
-        return Result(R.ps_aux(s) + "\n") if pids is None and name is None and not sort else Result(
-            _join([R.ps_aux(s).splitlines()[0]] + [ln for ln in R.ps_aux(s).splitlines()[1:]
-                                                    if int(ln.split()[1]) in {r["pid"] for r in rows}]))
+        return Result(R.ps_aux(s, rows) + "\n")
     cols = []
     for f in fields:
         key = f.split("=")[0].lower()

@@ -478,9 +478,10 @@ def ps_rows(s: Snapshot) -> list[dict]:
     return rows
 
 
-def ps_aux(s: Snapshot) -> str:
+def ps_aux(s: Snapshot, rows: list[dict] | None = None) -> str:
+    """ps aux, for the given rows (already filtered and sorted) or every process."""
     out = ["USER        PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND"]
-    for r in ps_rows(s):
+    for r in ps_rows(s) if rows is None else rows:
         out.append(f"{r['user'][:8]:<8} {r['pid']:>6} {r['cpu']:>4.1f} {r['mem']:>4.1f} {r['vsz']:>6} {r['rss']:>5} "
                    f"{r['tty']:<8} {r['stat']:<4} {r['start']:>5} {r['time']:>6} {r['command']}")
     return "\n".join(out)
