@@ -582,9 +582,9 @@ def cmd_sysctl(sh: Shell, args: list[str], stdin: str) -> Result:
             return name
         return str(v) if value_only else f"{name} = {v}"
 
-    if show_all or (not rest):
-        if not show_all:
-            return Result(err="sysctl: no variables specified\nTry `sysctl --help' for more information.", status=255 if False else 1)
+    if not show_all and not rest:
+        return Result(err="sysctl: no variables specified\nTry `sysctl --help' for more information.", status=1)
+    if show_all:
         sh.note_read("sysctl -a")
         return Result(_join([fmt(k) for k in sorted(values)]))
     out, errs, status = [], [], 0

@@ -304,8 +304,6 @@ def vmstat_file(s: Snapshot) -> str:
             if k == "pgsteal_file":
                 val = ev.get("pgsteal_direct_normal", 0) + ev.get("pgsteal_kswapd_normal", 0)
             out.append((k, val))
-            if k == "zone_reclaim_failed" and False:
-                pass
         if not v < "6.12":
             i = [k for k, _ in out].index("zone_reclaim_failed")
             out.insert(i, ("zone_reclaim_success", ev.get("zone_reclaim_success", 0)))
