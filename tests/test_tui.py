@@ -361,3 +361,27 @@ def test_snapshot_play_250x70(snap_compare):
 
     assert snap_compare(make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(250, 70),
                         run_before=run_before)
+
+
+async def test_replay_plays_a_recorded_run_back(tmp_path):
+    from mmquest.game import Session
+    from mmquest.game.store import Store
+    st = Store(tmp_path)
+    inc = resolve("zone-reclaim")
+    s = Session(inc, 6, store=st, player="ann")
+    for line in ["numastat", "sleep 20", "sysctl -w vm.zone_reclaim_mode=0", "sleep 40", "slo"]:
+        s.command(line)
+    s.finish()
+    rec = st.run(s.run_id)
+    app = make_app(incident=inc, live=True, store=Store(tmp_path), replay=(rec, 400.0))
+    async with app.run_test(size=(100, 34)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.1)
+            if app.screen.session is not None and "-- end of the recorded run --" in log_text(app):
+                break
+        text = log_text(app)
+        assert "[root@db-07 ~]# sysctl -w vm.zone_reclaim_mode=0" in text
+        assert app.screen.query_one(ShellInput).disabled  # watching, not typing
+        replayed = app.screen.session.world.snapshot()
+        assert replayed.t == s.world.snapshot().t == 60.0
+        assert replayed.numastat == s.world.snapshot().numastat
