@@ -22,6 +22,10 @@ def pane_text(pane) -> str:
 
 
 async def type_line(pilot, line: str):
+    for _ in range(50):  # the first screen may still be composing when the pilot starts
+        if pilot.app.screen.query(ShellInput):
+            break
+        await pilot.pause()
     inp = pilot.app.screen.query_one(ShellInput)
     inp.value = line
     inp.cursor_position = len(line)
@@ -144,7 +148,11 @@ async def test_perf_pane_shows_the_model_profile():
 
 
 # ---------------------------------------------------------------------- snapshots
-def _no_blink(pilot):
+async def _no_blink(pilot):
+    for _ in range(50):
+        if pilot.app.screen.query(ShellInput):
+            break
+        await pilot.pause()
     for w in pilot.app.screen.query(ShellInput):
         w.cursor_blink = False
 
@@ -159,7 +167,7 @@ def test_snapshot_briefing(snap_compare):
 
 def test_snapshot_play_80x24(snap_compare):
     async def run_before(pilot):
-        _no_blink(pilot)
+        await _no_blink(pilot)
         await type_line(pilot, "sleep 5")
         await type_line(pilot, "sysctl vm.zone_reclaim_mode")
 
@@ -169,7 +177,7 @@ def test_snapshot_play_80x24(snap_compare):
 
 def test_snapshot_play_120x40(snap_compare):
     async def run_before(pilot):
-        _no_blink(pilot)
+        await _no_blink(pilot)
         await type_line(pilot, "sleep 20")
         await type_line(pilot, "numastat")
 
@@ -179,7 +187,7 @@ def test_snapshot_play_120x40(snap_compare):
 
 def test_snapshot_debrief(snap_compare):
     async def run_before(pilot):
-        _no_blink(pilot)
+        await _no_blink(pilot)
         await type_line(pilot, "numastat -m")
         await type_line(pilot, "sleep 30")
         await type_line(pilot, "sysctl -w vm.zone_reclaim_mode=0")
@@ -192,7 +200,7 @@ def test_snapshot_debrief(snap_compare):
 
 def test_snapshot_play_thp_perf_top(snap_compare):
     async def run_before(pilot):
-        _no_blink(pilot)
+        await _no_blink(pilot)
         await type_line(pilot, "sleep 10")
         pilot.app.screen.query_one(PerfPane).focus()
         await pilot.press("k")  # kernel symbols only, as perf top's K toggle
@@ -220,7 +228,7 @@ async def test_perf_pane_kernel_toggle():
 
 def test_snapshot_play_rss_oom(snap_compare):
     async def run_before(pilot):
-        _no_blink(pilot)
+        await _no_blink(pilot)
         await type_line(pilot, "grep Rss /proc/$(pgrep authsvc)/smaps_rollup")
         await type_line(pilot, "grep Rss /proc/$(pgrep ingestd)/smaps_rollup")
         await type_line(pilot, "sleep 10m")
@@ -355,7 +363,7 @@ async def test_no_color_mode(monkeypatch):
 
 def test_snapshot_play_250x70(snap_compare):
     async def run_before(pilot):
-        _no_blink(pilot)
+        await _no_blink(pilot)
         await type_line(pilot, "sleep 20")
         await type_line(pilot, "perf top | head -12")
 

@@ -29,16 +29,22 @@ class MMQuestApp(App):
         self.seed = seed
         self.extra_dirs = extra_dirs or []
 
+    def get_default_screen(self):
+        """`mmquest play` and `mmquest replay` open on the play screen itself: it is the first frame."""
+        if self.replay is not None:
+            rec, speed = self.replay
+            return PlayScreen(self.start_incident, rec.seed, live=self.live, mode=rec.mode,
+                              replay=(rec.journal, speed))
+        if self.start_incident is not None:
+            return self.play_screen(self.start_incident, self.seed, self.mode)
+        return super().get_default_screen()
+
     def on_mount(self) -> None:
         if self.store is not None and self.store.warning:
             self.notify(self.store.warning, title="progress database", severity="warning", timeout=15)
-        if self.replay is not None:
-            rec, speed = self.replay
-            self.push_screen(PlayScreen(self.start_incident, rec.seed, live=self.live, mode=rec.mode,
-                                        replay=(rec.journal, speed)))
-        elif self.start_incident is not None:
-            self.push_screen(self.play_screen(self.start_incident, self.seed, self.mode))
-        elif self.player is None and self.store is not None:
+        if self.replay is not None or self.start_incident is not None:
+            return
+        if self.player is None and self.store is not None:
             self.push_screen(PlayerScreen(), self._player_chosen)
         else:
             self.show_title()
@@ -58,13 +64,17 @@ class MMQuestApp(App):
         """The play screen; without a session it boots one in a worker after its first frame."""
         return PlayScreen(incident, seed, session=session, live=self.live, mode=mode)
 
-    def show_title(self) -> None:
-        incidents, errors = discover(self.extra_dirs)
-        screen = TitleScreen(incidents, errors, self.store, self.player)
+    def goto(self, screen) -> None:
+        """Replace the current screen; on the app's first screen (the play screen of
+        `mmquest play`), go on top of it instead."""
         if len(self.screen_stack) > 1:
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
+
+    def show_title(self) -> None:
+        incidents, errors = discover(self.extra_dirs)
+        self.goto(TitleScreen(incidents, errors, self.store, self.player))
 
     def action_request_quit(self) -> None:
         if isinstance(self.screen, QuitScreen):

@@ -112,7 +112,7 @@ class TitleScreen(Screen):
             inc = next(i for i in self.incidents if i.id == rec.incident)
             from ..game.session import Session
             session = Session.resume(inc, rec, self.store)
-            self.app.switch_screen(self.app.play_screen(inc, rec.seed, rec.mode, session=session))
+            self.app.goto(self.app.play_screen(inc, rec.seed, rec.mode, session=session))
             return
         inc = next(i for i in self.incidents if i.id == event.option.id)
         self.app.push_screen(BriefingScreen(inc, self.app.seed))
@@ -177,7 +177,7 @@ class BriefingScreen(Screen):
         self.action_start()
 
     def action_start(self) -> None:
-        self.app.switch_screen(self.app.play_screen(self.incident, self.seed, self.app.mode))
+        self.app.goto(self.app.play_screen(self.incident, self.seed, self.app.mode))
 
 
 class SnapshotReady(Message):
@@ -415,7 +415,7 @@ class PlayScreen(Screen):
         self.engine.paused = True
         if self.replay is None:
             self.session.finish()
-        self.app.switch_screen(DebriefScreen(self.session))
+        self.app.goto(DebriefScreen(self.session))
 
     async def _replay(self) -> None:
         """Re-type the journal at its simulated times, the clock running at the chosen speed."""
@@ -524,7 +524,7 @@ class DebriefScreen(Screen):
 
     def action_retry(self) -> None:
         inc = self.session.incident
-        self.app.switch_screen(self.app.play_screen(inc, self.session.seed, self.session.mode.name))
+        self.app.goto(self.app.play_screen(inc, self.session.seed, self.session.mode.name))
 
 
 class QuitScreen(ModalScreen[bool]):
