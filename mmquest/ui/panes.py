@@ -27,7 +27,7 @@ class Pane(Static):
     """
 
     can_focus = True
-    refresh_s = 1.0
+    refresh_s = 2.0  # like perf top's and watch's default: numbers a person can read
 
     def __init__(self, title: str, **kw):
         super().__init__("", **kw)

@@ -332,7 +332,9 @@ class PlayScreen(Screen):
                              f" · score {self.session.score(final=False).total}")
         if st is not None and not snap.booting:
             text.append(f" · {st.throughput:,.0f} {self.incident.slo.unit}", style="dim")
-        self.query_one("#status", Static).update(text)
+        if text.plain != getattr(self, "_status_text", None):  # repaint only what changed
+            self._status_text = text.plain
+            self.query_one("#status", Static).update(text)
 
     # ------------------------------------------------------------------ shell
     def on_shell_pane_submitted(self, message: ShellPane.Submitted) -> None:
