@@ -97,7 +97,8 @@ class ShellPane(Vertical):
         return self.shell.history if self.shell is not None else []
 
     def compose(self):
-        yield RichLog(id="scrollback", wrap=False, markup=False, highlight=False, max_lines=5000, min_width=40)
+        # Long lines wrap, as in a terminal (no horizontal scrollbar eating a row at 80x24).
+        yield RichLog(id="scrollback", wrap=True, markup=False, highlight=False, max_lines=5000, min_width=20)
         yield ShellInput(self, id="prompt", placeholder="type a command (help, numastat, perf top ...)")
 
     @property
