@@ -412,7 +412,7 @@ class Machine:
                 evict = pages[:k].copy()
                 evict[-1] -= max(cum[k - 1] - left, 0.0)
                 evict = np.maximum(evict, 0.0)
-                for f_i in np.unique(fidx[:k]):
+                for f_i in sorted(set(fidx[:k].tolist())):  # (np.unique would pull in numpy.ma)
                     sel = fidx[:k] == f_i
                     self.filesets[int(f_i)].res[cidx[:k][sel], z] -= evict[sel]
                     np.maximum(self.filesets[int(f_i)].res[:, z], 0.0, out=self.filesets[int(f_i)].res[:, z])
