@@ -46,11 +46,6 @@ class SetSysctl:
 
 
 @dataclass(frozen=True)
-class DropCaches:
-    value: int
-
-
-@dataclass(frozen=True)
 class RestartService:
     unit: str
 
@@ -111,7 +106,7 @@ class KpatchUnload:
     id: str
 
 
-Action = (SetSysctl | DropCaches | RestartService | KexecLoad | KexecExec | KpatchLoad | KpatchUnload | SetTHP
+Action = (SetSysctl | RestartService | KexecLoad | KexecExec | KpatchLoad | KpatchUnload | SetTHP
           | SetScheduler | KillProcess | SetOomScoreAdj | SetWatchdogLimit | SetBootSysctl)
 
 
@@ -132,7 +127,6 @@ class TaskInfo:
     start: float
     oom_score_adj: int
     rss_status: tuple[int, int, int] = (0, 0, 0)  # anon, file, shmem pages as /proc/PID/status reads them
-    rss_oom: tuple[int, int, int] = (0, 0, 0)  # ... as the OOM killer reads them
     oom_score: int = 0
     watchdog_mb: float = 0.0
     kthread: bool = False
@@ -339,9 +333,6 @@ class World:
                 if action.name == "vm.drop_caches":
                     m.drop_caches(v)
                 m.sysctl[action.name] = v
-        elif isinstance(action, DropCaches):
-            m.drop_caches(action.value)
-            m.sysctl["vm.drop_caches"] = action.value
         elif isinstance(action, RestartService):
             ws = [w for w in self.workloads if action.unit in (w.name, w.service, getattr(w, "unit", None))]
             if not ws:
@@ -479,7 +470,7 @@ class World:
                      shmem=tuple(map(float, t.shmem)),
                      vm_pages=float(t.anon.sum() + t.file.sum() + t.shmem.sum() + t.vm_extra_pages),
                      cpu_s=t.cpu_s, start=t.start, oom_score_adj=t.oom_score_adj,
-                     rss_status=tuple(m.rss_read(t, "status")[:3]), rss_oom=tuple(m.rss_read(t, "oom")[:3]),
+                     rss_status=tuple(m.rss_read(t, "status")[:3]),
                      oom_score=oom_score(m, t, totalpages), watchdog_mb=watch.get(t.pid, 0.0),
                      kthread=bool(t.extra.get("kthread")))
             for t in sorted(m.tasks.values(), key=lambda t: t.pid) if t.alive)
@@ -510,8 +501,6 @@ def describe(action: Action) -> str:
     """A short label for the timeline (and for scoring)."""
     if isinstance(action, SetSysctl):
         return f"sysctl {action.name}={action.value}"
-    if isinstance(action, DropCaches):
-        return f"drop_caches={action.value}"
     if isinstance(action, RestartService):
         return f"restart {action.unit}"
     if isinstance(action, KexecLoad):
@@ -537,10 +526,6 @@ def describe(action: Action) -> str:
     raise TypeError(action)
 
 
-def mb(pages: float) -> float:
-    return pages / PAGES_PER_MB
-
-
-__all__ = ["World", "Snapshot", "DT", "ConfigError", "ActionError", "SetSysctl", "DropCaches",
+__all__ = ["World", "Snapshot", "DT", "ConfigError", "ActionError", "SetSysctl",
            "RestartService", "KexecLoad", "KexecExec", "KpatchLoad", "KpatchUnload", "SetTHP", "SetScheduler",
-           "KillProcess", "SetOomScoreAdj", "SetWatchdogLimit", "SetBootSysctl", "KernelVersion", "mb"]
+           "KillProcess", "SetOomScoreAdj", "SetWatchdogLimit", "SetBootSysctl", "KernelVersion"]

@@ -183,10 +183,6 @@ class Store:
             " sim_t = ?, diagnosis = ?, hints = ? WHERE id = ?",
             (time.time(), status, int(resolved), resolved_at, score, slo_minutes, sim_t, diagnosis, hints, run_id))
 
-    def abandon(self, run_id: int) -> None:
-        self._w("UPDATE runs SET status = 'abandoned', finished = ? WHERE id = ? AND status = 'running'",
-                        (time.time(), run_id))
-
     def _record(self, r: sqlite3.Row) -> RunRecord:
         return RunRecord(id=r["id"], player=r["player"], incident=r["incident"], seed=r["seed"], mode=r["mode"],
                          started=r["started"], finished=r["finished"], status=r["status"],

@@ -561,9 +561,6 @@ class Machine:
         f = mm.get_mm_counter_sum if self.rss_precise(user) else mm.get_mm_counter
         return f(MM_ANONPAGES), f(MM_FILEPAGES), f(MM_SHMEMPAGES), f(MM_SWAPENTS)
 
-    def rss_exact_total(self, t: Task) -> float:
-        return t.rss_pages
-
     def kill_task(self, t: Task) -> float:
         """The task exits: its memory goes back to the free lists (exit_mmap).
 

@@ -38,7 +38,7 @@ def oom_badness(m: "Machine", t: "Task", totalpages: int) -> int | None:
         return LONG_MIN
     anon, file, shmem, swap = m.rss_read(t, "oom")
     rss = anon + file + shmem
-    points = rss + swap + pgtables_bytes(m.rss_exact_total(t)) // 4096
+    points = rss + swap + pgtables_bytes(t.rss_pages) // 4096
     adj = t.oom_score_adj * (totalpages // 1000)
     return int(points + adj)
 
@@ -75,7 +75,7 @@ def out_of_memory(m: "Machine", trigger: "Task") -> "Task | None":
     unit = victim.extra.get("unit", victim.comm)
     m.log(f"oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0-{m.nnodes - 1},"
           f"global_oom,task_memcg=/system.slice/{unit}.service,task={victim.comm},pid={victim.pid},uid={uid}")
-    pgt_kb = pgtables_bytes(m.rss_exact_total(victim)) // 1024
+    pgt_kb = pgtables_bytes(victim.rss_pages) // 1024
     m.log(f"Out of memory: Killed process {victim.pid} ({victim.comm}) total-vm:{int(victim.vm_pages_total * 4)}kB, "
           f"anon-rss:{anon * 4}kB, file-rss:{file * 4}kB, shmem-rss:{shmem * 4}kB, UID:{uid} "
           f"pgtables:{pgt_kb}kB oom_score_adj:{victim.oom_score_adj}")
@@ -159,7 +159,7 @@ def _dump_header(m: "Machine", trigger: "Task") -> None:
             continue
         a, f, s, sw = m.rss_read(t, "oom")
         uid = 0 if t.user == "root" else 1000 + sum(map(ord, t.user)) % 500
-        pgt = pgtables_bytes(m.rss_exact_total(t))
+        pgt = pgtables_bytes(t.rss_pages)
         if m.version < "6.8":
             L(f"[{t.pid:7d}] {uid:5d} {t.pid:5d} {int(t.vm_pages_total):8d} {a + f + s:8d} {pgt:14d} {sw:8d} "
               f"        {t.oom_score_adj:5d} {t.comm}")

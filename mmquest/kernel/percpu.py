@@ -108,10 +108,3 @@ class MMCounters:
 
     def exact(self, member: int) -> int:
         return int(self.count[member] + self.local[member].sum())
-
-    def error(self, member: int) -> int:
-        """read - sum: positive when the fast read over-counts."""
-        return self.get_mm_counter(member) - self.get_mm_counter_sum(member)
-
-    def touched_cpus(self) -> int:
-        return int((self.local != 0).any(axis=0).sum())

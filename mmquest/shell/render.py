@@ -7,10 +7,8 @@ shell call the same ones, so they can never disagree.
 
 from __future__ import annotations
 
-import time as _time
-
 from ..kernel import KernelVersion
-from ..world import Snapshot, TaskInfo
+from ..world import NodeMem, Snapshot, TaskInfo
 
 KB_PER_PAGE = 4
 PAGES_PER_MB = 256
@@ -18,6 +16,11 @@ PAGES_PER_MB = 256
 
 def mb(pages: float) -> float:
     return pages / PAGES_PER_MB
+
+
+def totals(s: Snapshot) -> dict[str, float]:
+    """Every NodeMem field summed over the nodes (pages)."""
+    return {k: sum(getattr(n, k) for n in s.nodes) for k in NodeMem.__dataclass_fields__}
 
 
 def kv(s: Snapshot) -> KernelVersion:
@@ -177,9 +180,7 @@ def numastat_p(s: Snapshot, tasks: list[TaskInfo], compact: bool = False) -> str
 # ---------------------------------------------------------------------- /proc files
 def meminfo(s: Snapshot) -> str:
     v = kv(s)
-    tot = {k: sum(getattr(n, k) for n in s.nodes) for k in
-           ("total", "free", "anon", "file", "mapped", "dirty", "shmem", "slab_rec", "slab_unrec",
-            "kernel", "active_file", "inactive_file")}
+    tot = totals(s)
     cached = tot["file"] - tot["shmem"]
     rows: list[tuple[str, float]] = [("MemTotal", tot["total"]), ("MemFree", tot["free"])]
     if not v < "3.14":
@@ -209,9 +210,7 @@ def meminfo(s: Snapshot) -> str:
 
 
 def _vm_nr(s: Snapshot) -> dict[str, int]:
-    t = {k: sum(getattr(n, k) for n in s.nodes) for k in
-         ("free", "anon", "file", "mapped", "dirty", "shmem", "slab_rec", "slab_unrec", "kernel",
-          "active_file", "inactive_file")}
+    t = totals(s)
     return {
         "nr_free_pages": int(t["free"]), "nr_inactive_anon": int(t["anon"] * 0.5),
         "nr_active_anon": int(t["anon"] * 0.5), "nr_inactive_file": int(t["inactive_file"]),
@@ -394,8 +393,7 @@ def statm(s: Snapshot, t: TaskInfo) -> str:
 # ---------------------------------------------------------------------- tools
 def free_m(s: Snapshot, unit: str = "m") -> str:
     div = {"m": 256, "k": 0.25, "g": 262144, "b": 1 / 4096}[unit]
-    tot = {k: sum(getattr(n, k) for n in s.nodes) for k in
-           ("total", "free", "file", "shmem", "slab_rec", "active_file", "inactive_file")}
+    tot = totals(s)
     cache = tot["file"] + tot["slab_rec"] + 526
     used = tot["total"] - tot["free"] - cache
     avail = tot["free"] + tot["inactive_file"] + tot["active_file"] * 0.5 + tot["slab_rec"] * 0.5
@@ -513,7 +511,7 @@ def top_batch(s: Snapshot) -> str:
     n = len(s.tasks)
     running = sum(1 for t in s.tasks if t.state == "R")
     us, sy, idle, wa = _cpu_split(s)
-    tot = {k: sum(getattr(nd, k) for nd in s.nodes) for k in ("total", "free", "file", "slab_rec")}
+    tot = totals(s)
     kib = lambda p: int(p * 4)  # noqa: E731
     head = [
         f"top - {clock(s)} up {uptime_line(s).split(' up ')[1]}",
@@ -588,6 +586,3 @@ def slo_lines(s: Snapshot, slo) -> str:
         f"healthy {'yes' if healthy else 'no'}",
     ])
 
-
-def now_stamp() -> float:  # pragma: no cover - only for tools that show wall time
-    return _time.time()

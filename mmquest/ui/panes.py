@@ -5,6 +5,7 @@ A pane repaints only when the text it would show changed.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from rich.table import Table
@@ -17,6 +18,15 @@ from . import _render as R
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..world import Snapshot
+
+
+def _due(widget, force: bool) -> bool:
+    """Rate limit: has ``widget.refresh_s`` passed since its last repaint (or is it forced)?"""
+    now = time.monotonic()
+    if not force and now - getattr(widget, "_last_time", -1e9) < widget.refresh_s:
+        return False
+    widget._last_time = now
+    return True
 
 
 class Pane(Static):
@@ -33,15 +43,11 @@ class Pane(Static):
         super().__init__("", **kw)
         self.border_title = title
         self._last_key: object = None
-        self._last_time = -1e9
         self._base: Snapshot | None = None  # the snapshot the shown per-second deltas start from
 
     def show(self, snap: Snapshot, prev: Snapshot | None, force: bool = False) -> None:
-        import time
-        now = time.monotonic()
-        if not force and now - self._last_time < self.refresh_s:
+        if not _due(self, force):
             return
-        self._last_time = now
         base, self._base = self._base, snap
         key, renderable = self.render_snapshot(snap, base if base is not None else prev)
         if key != self._last_key:
@@ -113,11 +119,8 @@ class ServicePane(Vertical):
     refresh_s = 1.0
 
     def show(self, snap: Snapshot, prev: Snapshot | None, force: bool = False) -> None:
-        import time
-        now = time.monotonic()
-        if not force and now - getattr(self, "_last_time", -1e9) < self.refresh_s:
+        if not _due(self, force):
             return
-        self._last_time = now
         st = snap.service(self.slo.service)
         if st is None:
             return
