@@ -190,6 +190,7 @@ class Snapshot:
     dmesg: tuple[tuple[float, str], ...]
     disk_util: float
     wm_low: tuple[float, ...] = field(default=())
+    loadavg: tuple[float, float, float] = (0.0, 0.0, 0.0)
     busy_cpus: float = 0.0
     kernel_share: float = 0.0
     thp_enabled: str | None = None
@@ -267,6 +268,9 @@ class World:
                 m.numa[k] = numa0[k] + (m.numa[k] - numa0[k]) * f
             for k in list(m.ev):
                 m.ev[k] = ev0.get(k, 0.0) + (m.ev[k] - ev0.get(k, 0.0)) * f
+        # The load average has been what the steady state gives for most of the uptime.
+        if seconds > 0 and self.incident.machine.uptime_s > 900:
+            m.loadavg[:] = m.loadavg[0]
         # perf top counts samples from when it starts: keep only what its moving window holds.
         m.perf.total_cpu_s = sum(m.perf.window.values())
         self.t = 0.0
@@ -491,7 +495,7 @@ class World:
             tasks=tasks, perf=m.perf.rows()[:64], perf_samples=m.perf.samples, perf_events=m.perf.event_count,
             services=tuple(services), history=tuple(self.history[-HISTORY_SHOWN:]),
             dmesg=tuple(m.dmesg[-400:]), disk_util=m.disk.util, wm_low=tuple(map(float, m.wm_low)),
-            busy_cpus=m.perf.busy_cpus, kernel_share=m.perf.kernel_share, thp_enabled=m.thp_enabled,
+            loadavg=tuple(float(x) for x in m.loadavg), busy_cpus=m.perf.busy_cpus, kernel_share=m.perf.kernel_share, thp_enabled=m.thp_enabled,
             io_scheduler=tuple(sorted(m.io_scheduler.items())), hugetlb_pages=tuple(map(float, m.hugetlb)),
             patches=tuple(sorted(m.patches)),
         )

@@ -283,3 +283,13 @@ def test_ps_aux_sort_keeps_the_sort_order(eng):
     out, _ = run(eng, "ps aux --sort=-rss")
     rss = [int(ln.split()[5]) for ln in out.splitlines()[1:]]
     assert rss == sorted(rss, reverse=True) and out.splitlines()[0].startswith("USER")
+
+
+def test_load_average_follows_the_model(eng):
+    la1 = [float(x) for x in run(eng, "cat /proc/loadavg")[0].split()[:3]]
+    active = sum(t.threads for t in eng.snapshot().tasks if t.state in ("R", "D"))
+    assert la1[0] == pytest.approx(active, rel=0.1)  # steady state since boot
+    run(eng, "reboot")
+    run(eng, "sleep 140")  # 80 s of boot, then a minute of work on a fresh kernel
+    la2 = [float(x) for x in run(eng, "cat /proc/loadavg")[0].split()[:3]]
+    assert la2[0] < la1[0] and la2[0] > la2[1] > la2[2] > 0  # the 1-minute average climbs first

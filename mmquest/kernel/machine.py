@@ -40,6 +40,7 @@ ANON_FAULT_S_PER_PAGE = 9e-7  # zero-fill fault
 NODE_RECLAIM_SCAN_BATCH = 12
 KSWAPD_PAGES_PER_S = 600_000
 MAX_INACTIVE_AGE_S = 3600.0
+LOADAVG_PERIODS_S = np.array([60.0, 300.0, 900.0])
 # Effects a live patch can have on the model ("none": a decoy that changes nothing).
 # A patch may have several, joined by "+" (a backport that carries its prerequisite).
 PATCH_EFFECTS = {"none", "pagehuge_fastpath", "oom_rss_sum", "procfs_rss_sum"}
@@ -154,6 +155,7 @@ class Machine:
         self.perf = PerfProfile()
         self.dmesg: list[tuple[float, str]] = []
         self.patches: dict[str, str] = {}  # loaded live patch id -> effect
+        self.loadavg = np.zeros(3)  # calc_load(): 1, 5 and 15 minute averages of R + D threads
         self.thp_enabled = "always" if not self.version < "2.6.38" else None
         self.io_scheduler: dict[str, str] = {d: "cfq" for d in ("sda", "sdb", "sdc", "sdd", "sde")}
 
@@ -541,6 +543,8 @@ class Machine:
         self._reclaimed_tick[:] = 0.0
         self.disk.tick(dt)
         self.perf.tick(dt)
+        active = sum(t.threads for t in self.tasks.values() if t.alive and t.state in ("R", "D"))
+        self.loadavg += (1.0 - np.exp(-dt / LOADAVG_PERIODS_S)) * (active - self.loadavg)
         self.clock += dt
 
     # ------------------------------------------------------------------ RSS readers

@@ -408,8 +408,8 @@ def free_m(s: Snapshot, unit: str = "m") -> str:
 
 
 def loadavg(s: Snapshot) -> tuple[float, float, float]:
-    run = sum(t.threads for t in s.tasks if t.state in ("R", "D"))
-    return (run * 0.99, run * 0.97, run * 0.95)
+    """The kernel's 1/5/15-minute averages of runnable + uninterruptible threads (from the model)."""
+    return s.loadavg
 
 
 def uptime_line(s: Snapshot) -> str:

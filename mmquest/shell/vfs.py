@@ -134,7 +134,9 @@ class Vfs:
             return self.extra_files[path](s)
         fixed = {
             "/proc/vmstat": R.vmstat_file, "/proc/meminfo": R.meminfo,
-            "/proc/loadavg": lambda s: "{:.2f} {:.2f} {:.2f} 5/1024 31337".format(*R.loadavg(s)),
+            "/proc/loadavg": lambda s: "{:.2f} {:.2f} {:.2f} {}/{} {}".format(
+                *R.loadavg(s), max(sum(t.threads for t in s.tasks if t.state == "R"), 1),
+                sum(t.threads for t in s.tasks), max(t.pid for t in s.tasks)),
             "/proc/uptime": lambda s: f"{s.uptime:.2f} {s.uptime * s.nnodes * s.cpus_per_node * 0.6:.2f}",
             "/proc/version": lambda s: f"Linux version {s.kernel} (mockbuild@build.mmquest) (gcc version 4.8.2) #1 SMP",
             "/etc/hostname": lambda s: s.hostname,
