@@ -322,6 +322,7 @@ class World:
         m = self.machine
         if self.booting:
             raise ActionError("the machine is booting")
+        desc = None  # a label other than describe(action), where the machine's state decides it
         if isinstance(action, SetSysctl):
             d = SYSCTLS.get(action.name)
             if d is None or action.name not in m.sysctl:
@@ -345,9 +346,7 @@ class World:
             for w in ws:
                 w.restart(self.t)
             if not was_up:  # starting a unit that was down or failed costs nothing more
-                self.actions.append((self.t, action))
-                self._snap = None
-                return f"start {action.unit}"
+                desc = f"start {action.unit}"
         elif isinstance(action, KillProcess):
             t = m.tasks.get(action.pid)
             if t is None or not t.alive:
@@ -358,9 +357,7 @@ class World:
                 return f"kill {t.comm} (ignored)"
             m.log(f"{t.comm}[{t.pid}]: received signal {action.signal}, exiting")
             m.kill_task(t)
-            self.actions.append((self.t, action))
-            self._snap = None
-            return f"kill {t.comm}"
+            desc = f"kill {t.comm}"
         elif isinstance(action, SetOomScoreAdj):
             t = m.tasks.get(action.pid)
             if t is None or not t.alive:
@@ -368,9 +365,7 @@ class World:
             if not -1000 <= action.value <= 1000:
                 raise ActionError("Invalid argument")
             t.oom_score_adj = action.value
-            self.actions.append((self.t, action))
-            self._snap = None
-            return f"oom_score_adj {t.comm}={action.value}"
+            desc = f"oom_score_adj {t.comm}={action.value}"
         elif isinstance(action, SetBootSysctl):
             for name, _ in action.values:
                 if name not in SYSCTLS or name not in m.sysctl:
@@ -419,7 +414,7 @@ class World:
             raise TypeError(action)
         self.actions.append((self.t, action))
         self._snap = None
-        return describe(action)
+        return desc or describe(action)
 
     def _patch(self, pid: str):
         for p in self.incident.patches:
