@@ -11,11 +11,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# An editable install leaves compiling the bytecode to the first import, which never
+# happens where PYTHONDONTWRITEBYTECODE is set: compile it now, as pip does for a wheel.
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q mmquest
 
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,web]'
+	$(BIN)/python -m compileall -q mmquest
 
 play: install
 	$(BIN)/mmquest
@@ -27,3 +31,4 @@ test: install-test
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	find mmquest -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -2,6 +2,7 @@
 
 import pytest
 from rich.console import Console
+from rich.text import Text
 
 from mmquest.incident import resolve
 from mmquest.ui.app import make_app
@@ -349,6 +350,30 @@ async def test_live_resize_keeps_the_game_going():
         assert app.screen.session.world.t == pytest.approx(4.0)
         perf = pane_text(app.screen.query_one(PerfPane))
         assert "%" in perf
+
+
+async def test_scrollback_wraps_to_the_width_rewraps_on_resize_and_caps_its_lines():
+    app = make_app(incident=resolve("zone-reclaim"), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        log = app.screen.query_one(ShellPane).log_widget
+        width = log.scrollable_content_region.width
+        long = " ".join(f"word{i:03d}" for i in range(25))  # 199 columns
+        app.screen.query_one(ShellPane).write(long, style="dim")
+        await pilot.pause()
+        tail = [s.text for s in log.lines[-5:]]
+        assert all(len(t) <= width for t in tail)
+        assert " ".join(" ".join(tail).split()).endswith(long)  # wrapped at word boundaries, nothing lost
+        assert log.scroll_y == log.max_scroll_y  # the view follows the output
+        await pilot.resize_terminal(250, 40)
+        await pilot.pause()
+        assert log.lines[-1].text.rstrip() == long  # re-wrapped to the new width: one line
+        for i in range(log.max_lines + 100):
+            log.write(Text(f"line {i}"))
+        assert len(log.lines) == log.max_lines
+        assert log.lines[-1].text == f"line {log.max_lines + 99}"
+        log.clear()
+        assert log.lines == [] and log.virtual_size.height == 0
 
 
 async def test_no_color_mode(monkeypatch):

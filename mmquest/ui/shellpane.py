@@ -12,8 +12,9 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, RichLog
+from textual.widgets import Input
 
+from .scrollback import Scrollback
 
 
 def _common_prefix(words: list[str]) -> str:
@@ -98,12 +99,12 @@ class ShellPane(Vertical):
 
     def compose(self):
         # Long lines wrap, as in a terminal (no horizontal scrollbar eating a row at 80x24).
-        yield RichLog(id="scrollback", wrap=True, markup=False, highlight=False, max_lines=5000, min_width=20)
+        yield Scrollback(id="scrollback", max_lines=5000)
         yield ShellInput(self, id="prompt", placeholder="type a command (help, numastat, perf top ...)")
 
     @property
-    def log_widget(self) -> RichLog:
-        return self.query_one("#scrollback", RichLog)
+    def log_widget(self) -> Scrollback:
+        return self.query_one("#scrollback", Scrollback)
 
     @property
     def input(self) -> ShellInput:
