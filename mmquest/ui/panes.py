@@ -52,7 +52,7 @@ class Pane(Static):
         key, renderable = self.render_snapshot(snap, base if base is not None else prev)
         if key != self._last_key:
             self._last_key = key
-            self.update(renderable)
+            self.update(renderable, layout=False)  # a pane's size never depends on its text
 
     def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -137,8 +137,8 @@ class ServicePane(Vertical):
                           (f" SLO≥{self.slo.throughput_min:,.0f}{down}", "dim"), no_wrap=True)
         p = Text.assemble(("p99        ", "bold"), (f"{st.p99_ms:>8.2f} ms", "bold green" if ok_p else "bold red"),
                           (f" SLO≤{self.slo.p99_ms_max:g}ms", "dim"), no_wrap=True)
-        self.query_one("#tput-label", Static).update(t)
-        self.query_one("#p99-label", Static).update(p)
+        self.query_one("#tput-label", Static).update(t, layout=False)  # one line each, always
+        self.query_one("#p99-label", Static).update(p, layout=False)
         self.query_one("#tput-spark", Spark).set_data([h[1] for h in hist])
         self.query_one("#p99-spark", Spark).set_data([h[2] for h in hist])
         self.set_class(not (ok_t and ok_p), "breach")

@@ -334,7 +334,7 @@ class PlayScreen(Screen):
             text.append(f" · {st.throughput:,.0f} {self.incident.slo.unit}", style="dim")
         if text.plain != getattr(self, "_status_text", None):  # repaint only what changed
             self._status_text = text.plain
-            self.query_one("#status", Static).update(text)
+            self.query_one("#status", Static).update(text, layout=False)  # one line, always
 
     # ------------------------------------------------------------------ shell
     def on_shell_pane_submitted(self, message: ShellPane.Submitted) -> None:
