@@ -506,6 +506,14 @@ def resolve(ref: str, extra: list[str] | None = None) -> Incident:
     """An incident by id or by path to a .toml file."""
     if ref.endswith(".toml") or os.sep in ref:
         return load_incident(ref)
+    bundled = PACKAGE_INCIDENTS / f"{ref}.toml"  # the bundled directory comes first and wins: parse one file
+    if bundled.is_file():
+        try:
+            inc = load_incident(bundled)
+        except IncidentError:
+            inc = None
+        if inc is not None and inc.id == ref:
+            return inc
     incidents, _ = discover(extra)
     for inc in incidents:
         if inc.id == ref:

@@ -6,6 +6,7 @@ from rich.text import Text
 
 from mmquest.incident import resolve
 from mmquest.ui.app import make_app
+from mmquest.ui.keybar import KeyBar
 from mmquest.ui.panes import NumastatPane, PerfPane
 from mmquest.ui.screens import BriefingScreen, DebriefScreen, PlayScreen, QuitScreen, TitleScreen
 from mmquest.ui.shellpane import ShellInput, ShellPane
@@ -374,6 +375,25 @@ async def test_scrollback_wraps_to_the_width_rewraps_on_resize_and_caps_its_line
         assert log.lines[-1].text == f"line {log.max_lines + 99}"
         log.clear()
         assert log.lines == [] and log.virtual_size.height == 0
+
+
+async def test_key_bar_follows_focus_and_its_hints_are_clickable():
+    app = make_app(incident=resolve("zone-reclaim"), live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one(KeyBar)
+        descriptions = [h[2] for h in bar.hints()]
+        assert "pause" in descriptions and "kernel only" not in descriptions
+        app.screen.query_one(PerfPane).focus()
+        await pilot.pause()
+        await pilot.pause()
+        assert "kernel only" in [h[2] for h in bar.hints()]
+        assert "kernel only" in bar.render().plain  # the line itself shows the focused pane's keys
+        start, end, key, _ = next(s for s in bar._spans if s[2] == "f2")
+        paused = app.screen.engine.paused
+        await pilot.click(KeyBar, offset=(start + 1, 0))
+        await pilot.pause()
+        assert app.screen.engine.paused is not paused  # the click ran the f2 binding
 
 
 async def test_no_color_mode(monkeypatch):

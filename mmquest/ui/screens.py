@@ -10,14 +10,14 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Static
+from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..game.debrief import as_text, build
 from ..game.modes import MODES
+from .keybar import KeyBar
 from .panes import MemoryPane, NumastatPane, OomPane, Pane, PerfPane, RssPane, ServicePane
 from .shellpane import ShellPane
 
@@ -98,7 +98,7 @@ class TitleScreen(Screen):
             yield opts
             for e in self.errors:
                 yield Static(Text(f"skipped: {e}", style="red"), classes="load-error")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         opts = self.query_one("#incidents", OptionList)
@@ -155,7 +155,7 @@ class BriefingScreen(Screen):
             yield Static(Text(self.incident.briefing.text.strip("\n")), id="briefing-text")
             yield Static("", id="mode-line")
             yield Button("Acknowledge and log in", id="ack", variant="error")
-        yield Footer()
+        yield KeyBar()
 
     def _show_mode(self) -> None:
         desc = {"guided": "hints on request (F4), cheap", "on-call": "hints cost more; the pager escalates",
@@ -222,7 +222,7 @@ class PlayScreen(Screen):
             for name in self.incident.panes:
                 yield self._pane(name)
         yield ShellPane(None, self.incident.machine.hostname, id="shell")
-        yield Footer()
+        yield KeyBar()
 
     def _pane(self, name: str):
         if name == "service":
@@ -448,6 +448,8 @@ class DebriefScreen(Screen):
     def __init__(self, session: Session):
         super().__init__()
         self.session = session
+        from ..game.debrief import build  # not needed until the debrief (start-up time)
+
         self.data = build(session)
 
     def compose(self) -> ComposeResult:
@@ -475,7 +477,7 @@ class DebriefScreen(Screen):
             yield Static(Text("\n".join(f"  {n:<26}{v:+5d}" for n, v in d.score_parts)))
             yield Static(Text("COUNTERFACTUAL", style="bold underline"), classes="debrief-head")
             yield Static(Text("replaying the same seed with the best remedy...", style="dim"), id="counterfactual")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#debrief").focus()
@@ -519,6 +521,8 @@ class DebriefScreen(Screen):
         self.notify(f"Report written to {path}", title="export", timeout=8)
 
     def text(self) -> str:
+        from ..game.debrief import as_text
+
         return as_text(self.data, self.session.incident.slo.unit)
 
     def action_menu(self) -> None:
