@@ -240,8 +240,14 @@ class PlayScreen(Screen):
         else:  # paint the first frame now; boot the simulated machine in a worker thread
             self.query_one("#status", Static).update(Text(" mmquest  booting the simulated machine...", style="dim"))
             # after the first frame is on screen: the boot holds the GIL for a while
-            self.call_after_refresh(lambda: self.set_timer(0.05, lambda: self.run_worker(
-                self._boot, thread=True, exclusive=True, group="boot")))
+            self.call_after_refresh(lambda: self.set_timer(0.05, self._start_boot))
+
+    def _start_boot(self) -> None:
+        # The model's modules (numpy among them) are imported here, on the main thread: what an
+        # import allocates then lives in the main allocator arena rather than the worker's.
+        from ..game import session  # noqa: F401
+
+        self.run_worker(self._boot, thread=True, exclusive=True, group="boot")
 
     def _make_session(self) -> Session:
         factory = getattr(self.app, "new_session", None)
