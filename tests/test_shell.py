@@ -243,6 +243,17 @@ def test_ls_boot_offers_a_3_16_kernel(eng):
     assert "vmlinuz-3.10.0" in out.split() and "vmlinuz-3.16.7" in out.split()
 
 
+def test_ls_prints_one_name_per_line_into_a_pipe_or_a_file_as_ls_does(eng):
+    on_tty, _ = run(eng, "ls /proc/sys/vm")
+    names = on_tty.split()
+    assert len(on_tty.splitlines()) == 1 and "zone_reclaim_mode" in names
+    assert run(eng, "ls /proc/sys/vm | wc -l")[0].strip() == str(len(names))
+    assert run(eng, "ls /proc/sys/vm | head -2")[0].splitlines() == names[:2]
+    run(eng, "ls /proc/sys/vm > /tmp/vm.txt")
+    assert run(eng, "cat /tmp/vm.txt")[0].splitlines() == names
+    assert run(eng, "ls -1 /proc/sys/vm")[0].splitlines() == names
+
+
 def test_sleep_advances_simulated_time(eng):
     t0 = eng.world.t
     run(eng, "sleep 2m")

@@ -259,6 +259,7 @@ def cmd_echo(sh: Shell, args: list[str], stdin: str) -> Result:
 @command("ls", "list a directory")
 def cmd_ls(sh: Shell, args: list[str], stdin: str) -> Result:
     long = any(a.startswith("-") and "l" in a for a in args)
+    one_per_line = not sh.to_tty or any(a.startswith("-") and "1" in a for a in args)  # as ls does into a pipe
     paths = [a for a in args if not a.startswith("-")] or ["."]
     out, errs = [], []
     for p in paths:
@@ -273,6 +274,8 @@ def cmd_ls(sh: Shell, args: list[str], stdin: str) -> Result:
                 for n in names:
                     d = sh.vfs.is_dir(s, norm(full + "/" + n))
                     out.append(("dr-xr-xr-x  2" if d else "-rw-r--r--  1") + f" root root {0 if full.startswith(('/proc', '/sys')) else 4096:>7} Nov 26 02:47 {n}")
+            elif one_per_line:
+                out.extend(names)
             else:
                 out.append("  ".join(names) if names else "")
         elif sh.vfs.exists(s, full):

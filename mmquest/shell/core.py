@@ -65,6 +65,7 @@ class Shell:
         self.history: list[str] = []
         self.events: list[str] = []
         self.looked: dict[str, float] = {}  # evidence the player has looked at -> first sim time
+        self.to_tty = True  # is the running command's output the terminal (not a pipe or a file)?
         inc = getattr(host, "incident", None)
         conf = ["# System default settings live in /usr/lib/sysctl.d/00-system.conf.",
                 "# To override those settings, enter new settings here."]
@@ -153,6 +154,7 @@ class Shell:
         data = ""
         res = Result()
         for i, c in enumerate(cmds):
+            self.to_tty = i == len(cmds) - 1 and not c.redirect
             res = self._run(c, data)
             if res.err and not c.stderr_null:
                 if c.stderr_to_stdout:
