@@ -304,3 +304,70 @@ def test_load_average_follows_the_model(eng):
     run(eng, "sleep 140")  # 80 s of boot, then a minute of work on a fresh kernel
     la2 = [float(x) for x in run(eng, "cat /proc/loadavg")[0].split()[:3]]
     assert la2[0] < la1[0] and la2[0] > la2[1] > la2[2] > 0  # the 1-minute average climbs first
+
+
+# ---------------------------------------------------------------------- for loops and text tools
+def test_for_loop_runs_its_body_once_per_word_at_the_time_it_is_reached(eng):
+    out, st = run(eng, "for i in 1 2 3; do sleep 10; grep zone_reclaim_failed /proc/vmstat; done")
+    counts = [int(line.split()[1]) for line in out.splitlines()]
+    assert st == 0 and len(counts) == 3
+    assert counts[0] < counts[1] < counts[2]  # the counter climbs between the sleeps
+    assert eng.world.t == pytest.approx(30.0)
+
+
+def test_for_loop_expands_its_variable_like_bash_and_keeps_quotes(eng):
+    out, _ = run(eng, """for v in "a b" c; do echo "[$v]" '$v' [${v}]; done""")
+    assert out.splitlines() == ["[a b] $v [a b]", "[c] $v [c]"]
+    out, _ = run(eng, "for f in /proc/sys/vm/zone*; do echo $f=$(cat $f); done")
+    assert out == "/proc/sys/vm/zone_reclaim_mode=1"
+    out, _ = run(eng, "for a in x y; do for b in 1 2; do echo $a$b; done; done")
+    assert out.split() == ["x1", "x2", "y1", "y2"]
+
+
+def test_a_loops_output_goes_into_a_pipe_or_a_file_and_joins_lists(eng):
+    assert run(eng, "for n in 0 1 2; do echo node$n; done | sort -r | head -2")[0].split() == ["node2", "node1"]
+    run(eng, "for n in 0 1; do echo node$n; done > /tmp/nodes; echo written")
+    assert run(eng, "cat /tmp/nodes")[0].split() == ["node0", "node1"]
+    assert run(eng, "false && for i in 1; do echo no; done || echo skipped")[0] == "skipped"
+    assert run(eng, "echo a; for i in b; do echo $i; done && echo c")[0].split() == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("line, msg", [
+    ("for i in 1 2; do echo $i", "syntax error: unexpected end of file"),
+    ("for i in 1; do done", "syntax error near unexpected token `done'"),
+    ("do echo x", "syntax error near unexpected token `do'"),
+    ("echo x; done", "syntax error near unexpected token `done'"),
+    ("for 1x in a; do echo; done", "`1x': not a valid identifier"),
+])
+def test_loop_syntax_errors_read_like_bash_and_run_nothing(eng, line, msg):
+    t0 = eng.world.t
+    out, st = run(eng, "sleep 5; " + line)
+    assert st == 2 and out == f"bash: {msg}"
+    assert eng.world.t == t0  # the line is read whole before any of it runs: the sleep did not happen
+
+
+def test_loops_are_bounded_in_iterations_and_in_simulated_time(eng):
+    out, _ = run(eng, "for i in $(seq 1 1500); do echo $i; done | tail -1")
+    assert "loop stopped after 1000 iterations" in out and out.splitlines()[-1] == "1000"
+    t0 = eng.world.t
+    out, _ = run(eng, "for i in 1 2 3; do sleep 1h; done")
+    assert "loop stopped after 1 iterations" in out
+    assert eng.world.t == pytest.approx(t0 + 3600)
+
+
+def test_seq_sort_uniq_cut_awk_on_the_simulated_files(eng):
+    assert run(eng, "seq 3")[0].split() == ["1", "2", "3"]
+    assert run(eng, "seq 5 -2 1")[0].split() == ["5", "3", "1"]
+    assert run(eng, "seq x") == ("seq: invalid floating point argument: 'x'", 1)
+    vmstat = dict(line.split() for line in run(eng, "cat /proc/vmstat")[0].splitlines())
+    top = run(eng, "sort -k2 -n -r /proc/vmstat | head -1")[0].split()
+    assert int(top[1]) == max(int(v) for v in vmstat.values())
+    names = run(eng, "cut -d' ' -f1 /proc/vmstat")[0].split()
+    assert names == list(vmstat)
+    assert run(eng, "awk '{print $1}' /proc/vmstat")[0].split() == names
+    assert run(eng, "awk '/zone_reclaim_failed/ {print $1\": \"$NF}' /proc/vmstat")[0] == \
+        f"zone_reclaim_failed: {vmstat['zone_reclaim_failed']}"
+    counts = run(eng, "for i in a a b; do echo $i; done | uniq -c")[0].split()
+    assert counts == ["2", "a", "1", "b"]
+    out, st = run(eng, "awk '{s+=$2} END {print s}' /proc/vmstat")
+    assert st == 2 and "print idiom only" in out

@@ -13,11 +13,13 @@ from typing import Callable, Protocol
 
 from ..world import ActionError, Snapshot
 from . import render as R
-from .parser import Command, GlobWord, ShellSyntaxError, parse
+from .parser import Command, GlobWord, Loop, ShellSyntaxError, expand_var, find_loop, mask_substitutions, parse, tokenize
 from .vfs import EACCES, ENOENT, Vfs, VfsError, norm
 
 MAX_OUTPUT = 200_000
 MAX_SLEEP_S = 3600.0
+MAX_LOOP_ITERATIONS = 1000
+MAX_LOOP_DEPTH = 3
 
 
 class Host(Protocol):
@@ -66,6 +68,8 @@ class Shell:
         self.events: list[str] = []
         self.looked: dict[str, float] = {}  # evidence the player has looked at -> first sim time
         self.to_tty = True  # is the running command's output the terminal (not a pipe or a file)?
+        self._into_pipe = False  # inside a loop whose output goes into a pipe
+        self._gone = False  # the box went down during this line
         inc = getattr(host, "incident", None)
         conf = ["# System default settings live in /usr/lib/sysctl.d/00-system.conf.",
                 "# To override those settings, enter new settings here."]
@@ -88,12 +92,47 @@ class Shell:
             # The box is down: only waiting (sleep, on the operator's own terminal) works.
             return LineResult(f"ssh: connect to host {self.snap.hostname} port 22: Connection refused", 255)
         out: list[str] = []
+        self._gone = False
         try:
-            line = self._substitute(line, out, depth=0)
-            items = parse(line)
+            self._list(line, out, dry=True)  # bash reads the whole line before it runs any of it
+            status = self._list(line, out)
         except ShellSyntaxError as e:
             return LineResult("".join(out) + f"bash: {e}", 2)
-        status = 0
+        text = "".join(out)
+        if len(text) > MAX_OUTPUT:
+            text = text[:MAX_OUTPUT] + "\n[output truncated]\n"
+        return LineResult(text.rstrip("\n"), status, list(self.events))
+
+    def _list(self, line: str, out: list[str], op: str = ";", status: int = 0, depth: int = 0,
+              dry: bool = False) -> int:
+        """Run a command list.  ``op`` joins it to what ran before, whose exit status was
+        ``status``; ``dry`` only checks the grammar."""
+        loop = find_loop(line)
+        if loop is None:
+            if dry:
+                parse(mask_substitutions(line))
+                return 0
+            items = parse(self._substitute(line, out, depth=0))
+            if items:
+                items[0].op = op
+            return self._items(items, out, status)
+        if depth >= MAX_LOOP_DEPTH:
+            raise ShellSyntaxError("loops nested too deeply")
+        if loop.head.strip():
+            status = self._list(loop.head, out, op, status, depth, dry)
+            op = loop.head_op
+        if dry:
+            find_loop(mask_substitutions(loop.words))  # a keyword there is a syntax error
+            self._list(loop.body, out, depth=depth + 1, dry=True)
+            if loop.pipe.strip():
+                parse(mask_substitutions(loop.pipe))
+        elif not self._gone and not ((op == "&&" and status != 0) or (op == "||" and status == 0)):
+            status = self._loop(loop, out, depth)
+        if loop.tail.strip() and not self._gone:
+            status = self._list(loop.tail, out, loop.tail_op, status, depth, dry)
+        return status
+
+    def _items(self, items: list, out: list[str], status: int) -> int:
         for item in items:
             if item.op == "&&" and status != 0:
                 continue
@@ -102,11 +141,36 @@ class Shell:
             was_booting = self.snap.booting
             status = self._pipeline(item.pipeline.commands, out)
             if self.snap.booting and not was_booting:
-                break  # the box went down (kexec -e, reboot): the session is gone
-        text = "".join(out)
-        if len(text) > MAX_OUTPUT:
-            text = text[:MAX_OUTPUT] + "\n[output truncated]\n"
-        return LineResult(text.rstrip("\n"), status, list(self.events))
+                self._gone = True  # the box went down (kexec -e, reboot): the session is gone
+                break
+        return status
+
+    def _loop(self, loop: Loop, out: list[str], depth: int) -> int:
+        """for VAR in WORDS; do BODY; done [| PIPE]: the body once per word, at the simulated
+        time it is reached (a ``sleep`` in the body lets time pass between iterations)."""
+        text = self._substitute(loop.words, out, depth=0)
+        words = [w for tok, _ in tokenize(text) for w in self._glob(tok)]
+        piped = bool(loop.pipe.strip())
+        buf: list[str] = [] if piped else out
+        status, t0 = 0, self.host.snapshot().t
+        outer, self._into_pipe = self._into_pipe, self._into_pipe or piped
+        try:
+            for count, value in enumerate(words):
+                if self._gone:
+                    break
+                if count >= MAX_LOOP_ITERATIONS or self.host.snapshot().t - t0 >= MAX_SLEEP_S:
+                    out.append(f"mmquest: loop stopped after {count} iterations: one command line may run at most "
+                               f"{MAX_LOOP_ITERATIONS} and let at most {MAX_SLEEP_S / 3600:g}h of simulated time pass\n")
+                    break
+                status = self._list(expand_var(loop.body, loop.var, value), buf, depth=depth + 1)
+                if sum(map(len, buf if piped else out)) > MAX_OUTPUT:
+                    break
+        finally:
+            self._into_pipe = outer
+        if piped and not self._gone:
+            items = parse(self._substitute(loop.pipe, out, depth=0))
+            status = self._pipeline(items[0].pipeline.commands, out, stdin="".join(buf))
+        return status
 
     def _substitute(self, line: str, errs: list[str], depth: int) -> str:
         """Expand $(...) and `...` (outside single quotes) with the command's output."""
@@ -150,11 +214,11 @@ class Shell:
             i += 1
         return "".join(res)
 
-    def _pipeline(self, cmds: list[Command], out: list[str]) -> int:
-        data = ""
+    def _pipeline(self, cmds: list[Command], out: list[str], stdin: str = "") -> int:
+        data = stdin
         res = Result()
         for i, c in enumerate(cmds):
-            self.to_tty = i == len(cmds) - 1 and not c.redirect
+            self.to_tty = i == len(cmds) - 1 and not c.redirect and not self._into_pipe
             res = self._run(c, data)
             if res.err and not c.stderr_null:
                 if c.stderr_to_stdout:
