@@ -3,6 +3,7 @@
 import pytest
 from rich.console import Console
 from rich.text import Text
+from textual.color import Color
 
 from mmquest.incident import resolve
 from mmquest.ui.app import make_app
@@ -394,6 +395,42 @@ async def test_key_bar_follows_focus_and_its_hints_are_clickable():
         await pilot.click(KeyBar, offset=(start + 1, 0))
         await pilot.pause()
         assert app.screen.engine.paused is not paused  # the click ran the f2 binding
+
+
+@pytest.mark.parametrize("env", ["NO_COLOR", "MMQUEST_MONO"])
+async def test_monochrome_keeps_alarms_the_most_visible_text(monkeypatch, env):
+    monkeypatch.setenv(env, "1")
+    app = make_app(incident=resolve("zone-reclaim"), live=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "sleep 20")
+        label = app.screen.query_one("#tput-label")
+        strip = label.render_line(0)
+        for f in app.get_line_filters():
+            strip = strip.apply_filter(f, label.background_colors[1])
+        value = next(seg for seg in strip if "tps" in seg.text)  # the breached throughput, red in colour
+        fg, bg = (Color.from_rich_color(c) for c in (value.style.color, value.style.bgcolor))
+        assert fg.r == fg.g == fg.b and bg.r == bg.g == bg.b  # grey
+        assert bg.brightness - fg.brightness > 0.6  # dark ink on light paper: the alarm stands out
+
+
+async def test_colour_mode_has_no_monochrome_filter():
+    app = make_app(incident=resolve("zone-reclaim"), live=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert not app.mono
+        assert not any(type(f).__name__ == "ReadableMonochrome" for f in app.get_line_filters())
+
+
+def test_snapshot_play_monochrome(snap_compare, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    async def run_before(pilot):
+        await _no_blink(pilot)
+        await type_line(pilot, "sleep 20")
+
+    assert snap_compare(make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(100, 30),
+                        run_before=run_before)
 
 
 async def test_no_color_mode(monkeypatch):

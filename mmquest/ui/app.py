@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 from textual.app import App
 from textual.binding import Binding
+from textual.filter import Monochrome, NoColor
 
 from ..game.modes import DEFAULT_MODE
 from ..incident import Incident, discover
+from .mono import ReadableMonochrome
 from .screens import PlayerScreen, PlayScreen, QuitScreen, TitleScreen
 
 
@@ -28,6 +32,14 @@ class MMQuestApp(App):
         self.start_incident = incident
         self.seed = seed
         self.extra_dirs = extra_dirs or []
+        # NO_COLOR, or MMQUEST_MONO=1 (a monochrome terminal, a colour-blind player, a projector)
+        self.mono = self.no_color or bool(os.environ.get("MMQUEST_MONO"))
+        self._mono_filter = ReadableMonochrome()
+
+    def get_line_filters(self):
+        """Textual's filters, with its luminance greying replaced by one that keeps alarms visible."""
+        filters = [f for f in super().get_line_filters() if not isinstance(f, (Monochrome, NoColor))]
+        return filters + [self._mono_filter] if self.mono else super().get_line_filters()
 
     def get_default_screen(self):
         """`mmquest play` and `mmquest replay` open on the play screen itself: it is the first frame."""
