@@ -38,8 +38,10 @@ class MMQuestApp(App):
 
     def get_line_filters(self):
         """Textual's filters, with its luminance greying replaced by one that keeps alarms visible."""
-        filters = [f for f in super().get_line_filters() if not isinstance(f, (Monochrome, NoColor))]
-        return filters + [self._mono_filter] if self.mono else super().get_line_filters()
+        filters = super().get_line_filters()
+        if not self.mono:
+            return filters
+        return [f for f in filters if not isinstance(f, (Monochrome, NoColor))] + [self._mono_filter]
 
     def get_default_screen(self):
         """`mmquest play` and `mmquest replay` open on the play screen itself: it is the first frame."""
