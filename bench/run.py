@@ -198,7 +198,8 @@ def report(r: dict) -> str:
     out = [f"# mmquest benchmarks", "", f"Measured {r['date']} on {r['machine']}"
            + (" (quick mode)" if r["quick"] else "") + ".", "",
            "Each figure is min / median / max over repeated runs; ratios compare medians with the baseline "
-           "measured in the same run.", ""]
+           "measured in the same run. mmquest runs as `make install` leaves it (its bytecode compiled); "
+           "the figures while playing are taken from `mmquest play zone-reclaim`, memory at the end of the CPU window (30 s; 3 s in quick mode).", ""]
     if "startup_s" in r:
         out += ["| figure | mmquest | bare Textual app (baseline) | ratio | target |", "|---|---|---|---|---|"]
         for key, label, unit, target in (("startup_s", "startup to first frame (tmux 120x40)", " s", "<= 1.2x"),
