@@ -371,3 +371,18 @@ def test_seq_sort_uniq_cut_awk_on_the_simulated_files(eng):
     assert counts == ["2", "a", "1", "b"]
     out, st = run(eng, "awk '{s+=$2} END {print s}' /proc/vmstat")
     assert st == 2 and "print idiom only" in out
+
+
+def test_while_and_until_loops_watch_a_counter_and_stop_like_bash(eng):
+    t0 = eng.world.t
+    out, st = run(eng, "while sleep 10; do grep zone_reclaim_failed /proc/vmstat; done | head -3")
+    values = [int(line.split()[1]) for line in out.splitlines()]
+    assert len(values) == 3 and values == sorted(set(values))
+    assert eng.world.t == pytest.approx(t0 + 30)  # head took 3 lines: the loop died at its next write
+    assert run(eng, "while false; do echo never; done; echo after")[0] == "after"
+    out, _ = run(eng, "until false; do echo x; done | wc -l")
+    assert out.splitlines()[-1].strip() == "1000" and "loop stopped after 1000 iterations" in out
+    t0 = eng.world.t
+    out, _ = run(eng, "while true; do sleep 20m; done")
+    assert "loop stopped after 3 iterations" in out and eng.world.t == pytest.approx(t0 + 3600)
+    assert run(eng, "while; do echo; done") == ("bash: syntax error near unexpected token `do'", 2)

@@ -123,6 +123,8 @@ class Shell:
             op = loop.head_op
         if dry:
             find_loop(mask_substitutions(loop.words))  # a keyword there is a syntax error
+            if loop.cond:
+                self._list(loop.cond, out, depth=depth + 1, dry=True)
             self._list(loop.body, out, depth=depth + 1, dry=True)
             if loop.pipe.strip():
                 parse(mask_substitutions(loop.pipe))
@@ -146,24 +148,38 @@ class Shell:
         return status
 
     def _loop(self, loop: Loop, out: list[str], depth: int) -> int:
-        """for VAR in WORDS; do BODY; done [| PIPE]: the body once per word, at the simulated
-        time it is reached (a ``sleep`` in the body lets time pass between iterations)."""
-        text = self._substitute(loop.words, out, depth=0)
-        words = [w for tok, _ in tokenize(text) for w in self._glob(tok)]
+        """for VAR in WORDS; do BODY; done [| PIPE]: the body once per word; while/until COND:
+        as long as COND succeeds/fails.  Each round runs at the simulated time it is reached (a
+        ``sleep`` in the loop lets time pass between rounds)."""
+        words: list[str] = []
+        if loop.kind == "for":
+            text = self._substitute(loop.words, out, depth=0)
+            words = [w for tok, _ in tokenize(text) for w in self._glob(tok)]
         piped = bool(loop.pipe.strip())
         buf: list[str] = [] if piped else out
-        status, t0 = 0, self.host.snapshot().t
+        # `... done | head -N`: head exits after N lines and the loop dies of SIGPIPE at its next write
+        m = re.match(r"\s*head(?:\s+-n\s*(\d+)|\s+-(\d+))?\s*(?:\||$)", loop.pipe) if piped else None
+        head_lines = int(m.group(1) or m.group(2) or 10) if m else None
+        status, t0, count = 0, self.host.snapshot().t, 0
         outer, self._into_pipe = self._into_pipe, self._into_pipe or piped
         try:
-            for count, value in enumerate(words):
-                if self._gone:
-                    break
+            while not self._gone and (loop.kind != "for" or count < len(words)):
                 if count >= MAX_LOOP_ITERATIONS or self.host.snapshot().t - t0 >= MAX_SLEEP_S:
                     out.append(f"mmquest: loop stopped after {count} iterations: one command line may run at most "
                                f"{MAX_LOOP_ITERATIONS} and let at most {MAX_SLEEP_S / 3600:g}h of simulated time pass\n")
                     break
-                status = self._list(expand_var(loop.body, loop.var, value), buf, depth=depth + 1)
+                if loop.kind == "for":
+                    body = expand_var(loop.body, loop.var, words[count])
+                else:
+                    ok = self._list(loop.cond, buf, depth=depth + 1) == 0
+                    if ok != (loop.kind == "while") or self._gone:
+                        break
+                    body = loop.body
+                status = self._list(body, buf, depth=depth + 1)
+                count += 1
                 if sum(map(len, buf if piped else out)) > MAX_OUTPUT:
+                    break
+                if head_lines is not None and "".join(buf).count("\n") >= head_lines:
                     break
         finally:
             self._into_pipe = outer

@@ -1,6 +1,6 @@
 """Shell grammar: lists joined by ``;`` ``&&`` ``||``, pipelines with ``|``, ``>``/``>>``
-redirection, quotes, ``#`` comments, ``for NAME in WORDS; do LIST; done``.  Errors read
-like bash's."""
+redirection, quotes, ``#`` comments, ``for NAME in WORDS; do LIST; done`` and
+``while``/``until LIST; do LIST; done``.  Errors read like bash's."""
 
 from __future__ import annotations
 
@@ -174,12 +174,15 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 @dataclass
 class Loop:
-    """``HEAD OP for VAR in WORDS; do BODY; done [| PIPE] OP TAIL``, as slices of the line."""
+    """``HEAD OP for VAR in WORDS; do BODY; done [| PIPE] OP TAIL`` (or ``while COND; do ...``,
+    ``until COND; do ...``), as slices of the line."""
 
+    kind: str  # "for", "while", "until"
     head: str
     head_op: str
     var: str
-    words: str  # the text of the word list (expanded and split when the loop runs)
+    words: str  # for: the text of the word list (expanded and split when the loop runs)
+    cond: str  # while/until: the list whose status decides each round
     body: str
     pipe: str  # where the loop's output goes: the rest of its pipeline ("sort | head", "cat > f")
     tail_op: str
@@ -215,10 +218,10 @@ def mask_substitutions(line: str) -> str:
 
 
 def find_loop(line: str) -> Loop | None:
-    """The first ``for`` loop of a command line, or None.  A ``do``/``done`` that no loop opened
-    is a syntax error, as in bash."""
+    """The first loop of a command line, or None.  A ``do``/``done`` that no loop opened is a
+    syntax error, as in bash."""
     masked = mask_substitutions(line)
-    if not re.search(r"\b(for|do|done)\b", masked):
+    if not re.search(r"\b(for|while|until|do|done)\b", masked):
         return None
     spans: list[tuple[int, int]] = []
     toks = tokenize(masked, spans)
@@ -234,28 +237,37 @@ def find_loop(line: str) -> Loop | None:
             return ShellSyntaxError("syntax error: unexpected end of file")
         return ShellSyntaxError(f"syntax error near unexpected token `{toks[k][0]}'")
 
-    k = next((k for k in range(len(toks)) if not toks[k][1] and toks[k][0] in ("for", "do", "done") and at_start(k)),
-             None)
+    keywords = ("for", "while", "until", "do", "done")
+    k = next((k for k in range(len(toks)) if not toks[k][1] and toks[k][0] in keywords and at_start(k)), None)
     if k is None:
         return None
-    if toks[k][0] != "for":
+    kind = toks[k][0]
+    if kind in ("do", "done"):
         raise unexpected(k)
-    j = k + 1
-    if j >= len(toks) or toks[j][1]:
-        raise unexpected(j)
-    var = toks[j][0]
-    if not _NAME.fullmatch(var):
-        raise ShellSyntaxError(f"`{var}': not a valid identifier")
-    j += 1
-    words_from = words_to = spans[j - 1][1]
-    if word(j, "in"):
+    var = cond = ""
+    words_from = words_to = 0
+    if kind == "for":
+        j = k + 1
+        if j >= len(toks) or toks[j][1]:
+            raise unexpected(j)
+        var = toks[j][0]
+        if not _NAME.fullmatch(var):
+            raise ShellSyntaxError(f"`{var}': not a valid identifier")
         j += 1
-        words_from = spans[j - 1][1]
-        while j < len(toks) and not toks[j][1]:
+        words_from = words_to = spans[j - 1][1]
+        if word(j, "in"):
             j += 1
-        words_to = spans[j][0] if j < len(toks) else len(line)
-    if j < len(toks) and toks[j] == (";", True):
-        j += 1
+            words_from = spans[j - 1][1]
+            while j < len(toks) and not toks[j][1]:
+                j += 1
+            words_to = spans[j][0] if j < len(toks) else len(line)
+        if j < len(toks) and toks[j] == (";", True):
+            j += 1
+    else:  # while/until COND; do: the condition runs up to the first `do` that starts a command
+        j = next((j for j in range(k + 1, len(toks)) if word(j, "do") and at_start(j)), len(toks))
+        if j == k + 1 or j >= len(toks) or toks[j - 1] not in ((";", True), ("&", True)) or j - 1 == k + 1:
+            raise unexpected(j if j < len(toks) else len(toks))
+        cond = line[spans[k + 1][0]:spans[j - 1][0]]
     if not word(j, "do"):
         raise unexpected(j)
     body_start, depth, m = j + 1, 1, j + 1
@@ -285,7 +297,8 @@ def find_loop(line: str) -> Loop | None:
     tail_op, tail = (toks[n][0], line[spans[n][1]:]) if n < len(toks) else (";", "")
     if tail_op in ("&&", "||") and not tail.strip():
         raise ShellSyntaxError("syntax error: unexpected end of file")
-    return Loop(head, head_op, var, line[words_from:words_to], body, pipe, ";" if tail_op == "&" else tail_op, tail)
+    return Loop(kind, head, head_op, var, line[words_from:words_to], cond, body, pipe,
+                ";" if tail_op == "&" else tail_op, tail)
 
 
 def expand_var(text: str, name: str, value: str) -> str:
