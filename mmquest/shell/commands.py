@@ -990,7 +990,7 @@ def cmd_help(sh: Shell, args: list[str], stdin: str) -> Result:
             out.append(f"  {name:<10} {summary}")
     out += ["", "Files: /proc/vmstat /proc/meminfo /proc/PID/status /proc/PID/numa_maps /proc/sys/vm/*",
             "       /sys/devices/system/node/nodeN/*  /boot", "",
-            "Shell: pipes |, ; && ||, > and >> into /proc/sys files, quotes, Tab completion, Up/Down history."]
+            "Shell: pipes |, ; && ||, > and >> into /proc/sys files, quotes, $(...), globs, for/while loops,\n       Tab completion, Up/Down history."]
     return Result(_join(out))
 
 
