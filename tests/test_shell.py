@@ -386,3 +386,9 @@ def test_while_and_until_loops_watch_a_counter_and_stop_like_bash(eng):
     out, _ = run(eng, "while true; do sleep 20m; done")
     assert "loop stopped after 3 iterations" in out and eng.world.t == pytest.approx(t0 + 3600)
     assert run(eng, "while; do echo; done") == ("bash: syntax error near unexpected token `do'", 2)
+
+
+def test_echo_n_leaves_the_line_open_for_what_follows(eng):
+    assert run(eng, "echo -n a; echo b")[0] == "ab"
+    assert run(eng, "for i in 1 2 3; do echo -n \"$i \"; done; echo end")[0] == "1 2 3 end"
+    assert run(eng, "echo -n xyz | wc -c")[0].strip() == "3"

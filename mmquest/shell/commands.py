@@ -461,7 +461,7 @@ def cmd_echo(sh: Shell, args: list[str], stdin: str) -> Result:
         if "n" in args[0]:
             newline = False
         args = args[1:]
-    return Result(" ".join(args) + ("\n" if newline else ""))
+    return Result(" ".join(args) + ("\n" if newline else ""), eol=newline)
 
 
 @command("ls", "list a directory")

@@ -37,6 +37,7 @@ class Result:
     out: str = ""
     err: str = ""
     status: int = 0
+    eol: bool = True  # False: the output ends mid-line on purpose (echo -n); the next output follows it
 
 
 @dataclass
@@ -248,7 +249,7 @@ class Shell:
                 if st != 0:
                     res.status = st
             if i == len(cmds) - 1 and data:
-                out.append(data if data.endswith("\n") else data + "\n")
+                out.append(data if data.endswith("\n") or not res.eol else data + "\n")
         return res.status
 
     def _glob(self, word: str) -> list[str]:
