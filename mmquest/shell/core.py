@@ -162,6 +162,8 @@ class Shell:
         m = re.match(r"\s*head(?:\s+-n\s*(\d+)|\s+-(\d+))?\s*(?:\||$)", loop.pipe) if piped else None
         head_lines = int(m.group(1) or m.group(2) or 10) if m else None
         status, t0, count = 0, self.host.snapshot().t, 0
+        sink = buf if piped else out
+        size, lines, seen = sum(map(len, sink)), 0, len(sink)  # output so far, counted once per chunk
         outer, self._into_pipe = self._into_pipe, self._into_pipe or piped
         try:
             while not self._gone and (loop.kind != "for" or count < len(words)):
@@ -178,9 +180,10 @@ class Shell:
                     body = loop.body
                 status = self._list(body, buf, depth=depth + 1)
                 count += 1
-                if sum(map(len, buf if piped else out)) > MAX_OUTPUT:
-                    break
-                if head_lines is not None and "".join(buf).count("\n") >= head_lines:
+                new, seen = sink[seen:], len(sink)
+                size += sum(map(len, new))
+                lines += sum(chunk.count("\n") for chunk in new)
+                if size > MAX_OUTPUT or (head_lines is not None and lines >= head_lines):
                     break
         finally:
             self._into_pipe = outer
