@@ -22,7 +22,9 @@ def engine():
 
 words = st.sampled_from(sorted(COMMANDS) + ["/proc/vmstat", "/proc/sys/vm/zone_reclaim_mode", "-n", "-w", "|",
                                             ";", "&&", "||", ">", ">>", "'", '"', "$(", ")", "`", "-e", "/tmp/x",
-                                            "/proc/1/status", "-p", "0", "1", "vm.zone_reclaim_mode=1"])
+                                            "/proc/1/status", "-p", "0", "1", "vm.zone_reclaim_mode=1",
+                                            "for", "while", "until", "do", "done", "in", "i", "$i", "${i}",
+                                            "true", "false", "'{print $1}'"])
 lines = st.one_of(
     st.text(alphabet=string.printable + "\x00\x1b\x7fé✓", max_size=300),
     st.lists(words, max_size=12).map(" ".join),
