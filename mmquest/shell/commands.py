@@ -224,6 +224,15 @@ def cmd_tail(sh: Shell, args: list[str], stdin: str) -> Result:
     return Result(_join(out), "\n".join(errs), 1 if errs else 0)
 
 
+def _opt_value(args: list[str], i: int) -> tuple[str | None, int]:
+    """The value of the short option at args[i], attached (-d:) or next (-d :), and the index of
+    the last argument it used (None when it has none)."""
+    a = args[i]
+    if len(a) > 2:
+        return a[2:], i
+    return (args[i + 1], i + 1) if i + 1 < len(args) else (None, i)
+
+
 @command("seq", "print numbers: seq [FIRST [STEP]] LAST")
 def cmd_seq(sh: Shell, args: list[str], stdin: str) -> Result:
     if not 1 <= len(args) <= 3:
@@ -264,9 +273,9 @@ def cmd_sort(sh: Shell, args: list[str], stdin: str) -> Result:
     files, i = [], 0
     while i < len(args):
         a = args[i]
-        if a[:2] in ("-k", "-t") and (len(a) > 2 or i + 1 < len(args)):
-            val = a[2:] if len(a) > 2 else args[i + 1]
-            i += 0 if len(a) > 2 else 1
+        val, j = _opt_value(args, i) if a[:2] in ("-k", "-t") else (None, i)
+        if val is not None:
+            i = j
             if a.startswith("-t"):
                 sep = val
             else:
@@ -289,17 +298,16 @@ def cmd_sort(sh: Shell, args: list[str], stdin: str) -> Result:
             files.append(a)
         i += 1
     ins, errs = _inputs(sh, files, stdin, "sort")
-    lines = [ln for _, text in ins for ln in _lines(text)]
-    lines.sort(key=lambda ln: _sort_key(ln, field, sep, numeric), reverse=reverse)
-    if unique:
+    keyed = sorted(((_sort_key(ln, field, sep, numeric), ln) for _, text in ins for ln in _lines(text)),
+                   key=lambda kl: kl[0], reverse=reverse)
+    if unique:  # the first line of each key
         seen, kept = set(), []
-        for ln in lines:
-            k = _sort_key(ln, field, sep, numeric)[0]
-            if k not in seen:
-                seen.add(k)
-                kept.append(ln)
-        lines = kept
-    return Result(_join(lines), "\n".join(errs), 2 if errs else 0)
+        for key, ln in keyed:
+            if key[0] not in seen:
+                seen.add(key[0])
+                kept.append((key, ln))
+        keyed = kept
+    return Result(_join([ln for _, ln in keyed]), "\n".join(errs), 2 if errs else 0)
 
 
 @command("uniq", "collapse repeated lines: uniq [-c]")
@@ -338,11 +346,11 @@ def cmd_cut(sh: Shell, args: list[str], stdin: str) -> Result:
     while i < len(args):
         a = args[i]
         if a.startswith("-d"):
-            sep = a[2:] if len(a) > 2 else (args[i + 1] if i + 1 < len(args) else "")
-            i += 0 if len(a) > 2 else 1
+            val, i = _opt_value(args, i)
+            sep = val or ""
         elif a.startswith(("-f", "-c")):
-            spec = a[2:] if len(a) > 2 else (args[i + 1] if i + 1 < len(args) else "")
-            i += 0 if len(a) > 2 else 1
+            spec, i = _opt_value(args, i)
+            spec = spec or ""
             lst = _field_list(spec)
             if lst is None:
                 return Result(err=f"cut: invalid field value '{spec}'\nTry 'cut --help' for more information.",
@@ -384,8 +392,8 @@ def cmd_awk(sh: Shell, args: list[str], stdin: str) -> Result:
     while i < len(args):
         a = args[i]
         if a.startswith("-F"):
-            sep = a[2:] if len(a) > 2 else (args[i + 1] if i + 1 < len(args) else " ")
-            i += 0 if len(a) > 2 else 1
+            val, i = _opt_value(args, i)
+            sep = val or " "
         else:
             rest.append(a)
         i += 1
@@ -1042,10 +1050,7 @@ def _write_oom_adj(sh: Shell, m: re.Match, data: str, append: bool) -> None:
 @write_handler(r"/etc/svc-watchdog\.conf")
 def _write_watchdog_conf(sh: Shell, m: re.Match, data: str, append: bool) -> None:
     """The watchdog re-reads its configuration when it changes (inotify)."""
-    path = m.group(0)
-    text = (sh.vfs.tmp.get(path, "") if append else "") + data
-    sh.vfs.tmp[path] = text
-    for line in text.splitlines():
+    for line in sh.store_text(m.group(0), data, append).splitlines():
         mm = re.fullmatch(r"\s*([\w.-]+)\.max_rss_mb\s*=\s*(\d+(?:\.\d+)?)\s*", line)
         if mm:
             sh.events.append(sh.host.apply(SetWatchdogLimit(mm.group(1), float(mm.group(2)))))
@@ -1071,8 +1076,8 @@ def _write_sysctl_conf(sh: Shell, m: re.Match, data: str, append: bool) -> None:
             values.append((k, int(v, 0)))
         except ValueError:
             values.append((k, v))
-    sh.events.append(sh.host.apply(SetBootSysctl(tuple(values))))
-    sh.vfs.tmp[m.group(0)] = text
+    sh.events.append(sh.host.apply(SetBootSysctl(tuple(values))))  # a bad key is refused: the file stays
+    sh.store_text(m.group(0), text, append=False)
 
 
 SIGNALS = {"HUP": 1, "INT": 2, "KILL": 9, "TERM": 15, "STOP": 19, "CONT": 18, "0": 0}

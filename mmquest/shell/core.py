@@ -338,10 +338,15 @@ class Shell:
         if path.startswith(("/tmp/", "/root/", "/etc/")) and path in self.vfs.tmp or path.startswith(("/tmp/", "/root/")):
             if len(self.vfs.tmp) > 200 and path not in self.vfs.tmp:
                 raise VfsError(path, "No space left on device")
-            prev = self.vfs.tmp.get(path, "") if append else ""
-            self.vfs.tmp[path] = (prev + data)[-1_000_000:]
+            self.store_text(path, data, append)
             return
         raise VfsError(path, EACCES if self.vfs.is_dir(s, path.rsplit("/", 1)[0] or "/") else ENOENT)
+
+    def store_text(self, path: str, data: str, append: bool) -> str:
+        """Write (or append to) a file the box keeps (/tmp, /root, /etc); returns its new text."""
+        text = ((self.vfs.tmp.get(path, "") if append else "") + data)[-1_000_000:]
+        self.vfs.tmp[path] = text
+        return text
 
     def set_sysctl(self, name: str, value: str) -> None:
         from ..kernel import SYSCTLS
