@@ -69,6 +69,13 @@ class Engine:
     def loaded_patches(self) -> set[str]:
         return self.world.loaded_patches()
 
+    def next_speed(self) -> float:
+        """Cycle the clock's speed through SPEEDS (and run it)."""
+        i = SPEEDS.index(self.speed) if self.speed in SPEEDS else -1
+        self.speed = SPEEDS[(i + 1) % len(SPEEDS)]
+        self.paused = False
+        return self.speed
+
     # ---------------------------------------------------------------- commands
     def execute(self, line: str) -> Step:
         with self._lock:

@@ -247,8 +247,7 @@ class World:
 
     def _boot(self, kernel: str, uptime: float) -> Machine:
         try:
-            return Machine(self.incident.machine, kernel, dict(getattr(self, "boot_sysctl", self.incident.sysctl)),
-                           self.rng, uptime_s=uptime)
+            return Machine(self.incident.machine, kernel, dict(self.boot_sysctl), self.rng, uptime_s=uptime)
         except KeyError as e:
             raise ConfigError(f"sysctl.{e.args[0]}", "unknown sysctl") from None
 
@@ -467,7 +466,7 @@ class World:
             TaskInfo(pid=t.pid, comm=t.comm, user=t.user, threads=t.threads, cmdline=t.cmdline,
                      state=t.state, anon=tuple(map(float, t.anon)), file=tuple(map(float, t.file)),
                      shmem=tuple(map(float, t.shmem)),
-                     vm_pages=float(t.anon.sum() + t.file.sum() + t.shmem.sum() + t.vm_extra_pages),
+                     vm_pages=t.vm_pages_total,
                      cpu_s=t.cpu_s, start=t.start, oom_score_adj=t.oom_score_adj,
                      rss_status=tuple(m.rss_read(t, "status")[:3]),
                      oom_score=oom_score(m, t, totalpages), watchdog_mb=watch.get(t.pid, 0.0),

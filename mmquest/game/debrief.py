@@ -35,6 +35,11 @@ class DebriefData:
     rss_name: str = ""
 
 
+def _col(t: float, t_end: float, width: int) -> int:
+    """The chart column of time t."""
+    return min(int(t / t_end * (width - 1)), width - 1)
+
+
 def chart(history: list[tuple[float, float, float]], markers: list[Marker], slo_min: float,
           width: int = 64, height: int = 8) -> list[str]:
     """A block chart of throughput over time with the SLO line and action markers."""
@@ -44,7 +49,7 @@ def chart(history: list[tuple[float, float, float]], markers: list[Marker], slo_
     cols = [0.0] * width
     counts = [0] * width
     for t, tput, _ in history:
-        c = min(int(t / t_end * (width - 1)), width - 1)
+        c = _col(t, t_end, width)
         cols[c] += tput
         counts[c] += 1
     last = 0.0
@@ -72,9 +77,8 @@ def chart(history: list[tuple[float, float, float]], markers: list[Marker], slo_
         label = f"{value:>8.0f} │" if value is not None else " " * 9 + "│"
         lines.append(label + "".join(chars))
     axis = [" "] * width
-    for i, m in enumerate(markers):
-        c = min(int(m.t / t_end * (width - 1)), width - 1)
-        axis[c] = m.label
+    for m in markers:
+        axis[_col(m.t, t_end, width)] = m.label
     lines.append(" " * 9 + "└" + "─" * width)
     lines.append(" " * 10 + "".join(axis))
     lines.append(" " * 10 + "0s" + f"{t_end:.0f}s".rjust(width - 2))
@@ -88,7 +92,7 @@ def rss_chart(series: list[tuple[float, float, float]], width: int = 64, height:
     t_end = max(series[-1][0], 1.0)
     cols: list[tuple[float, float] | None] = [None] * width
     for t, rep, true in series:
-        cols[min(int(t / t_end * (width - 1)), width - 1)] = (rep, true)
+        cols[_col(t, t_end, width)] = (rep, true)
     top = max(max(r, tr) for _, r, tr in series) * 1.1 or 1.0
     grid = [[" "] * width for _ in range(height)]
     for c, v in enumerate(cols):
@@ -136,7 +140,7 @@ def build(session) -> DebriefData:
 
 
 def _rss(session) -> dict:
-    hist = getattr(session.world, "rss_history", {})
+    hist = session.world.rss_history
     if not hist:
         return {}
     name = sorted(hist)[0]

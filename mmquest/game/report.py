@@ -92,14 +92,8 @@ FIELDS = ("id", "player", "incident", "mode", "seed", "resolved", "resolved_at",
           "hints", "diagnosis", "started", "finished")
 
 
-def _row(r) -> dict:
-    return {"id": r.id, "player": r.player, "incident": r.incident, "mode": r.mode, "seed": r.seed,
-            "resolved": r.resolved, "resolved_at": r.resolved_at, "score": r.score, "slo_minutes": r.slo_minutes,
-            "hints": r.hints, "diagnosis": r.diagnosis, "started": r.started, "finished": r.finished}
-
-
 def results(runs, fmt: str) -> str:
-    rows = [_row(r) for r in runs]
+    rows = [{k: getattr(r, k) for k in FIELDS} for r in runs]
     if fmt == "json":
         return json.dumps(rows, indent=2) + "\n"
     if fmt == "csv":
@@ -115,9 +109,9 @@ def results(runs, fmt: str) -> str:
             case = ET.SubElement(suite, "testcase", classname=f"mmquest.{r['incident']}",
                                  name=f"{r['player']} run {r['id']} ({r['mode']})",
                                  time=f"{r['resolved_at'] or 0:.1f}")
-            ET.SubElement(case, "properties")
+            props = ET.SubElement(case, "properties")
             for k in ("score", "slo_minutes", "hints", "diagnosis", "seed"):
-                ET.SubElement(case.find("properties"), "property", name=k, value=str(r[k]))
+                ET.SubElement(props, "property", name=k, value=str(r[k]))
             if not r["resolved"]:
                 ET.SubElement(case, "failure", message="incident not resolved")
         return ET.tostring(suite, encoding="unicode") + "\n"

@@ -19,8 +19,6 @@ from .scoring import Score, score
 HINT_LINE = "#hint"
 
 
-
-
 class Session:
     def __init__(self, incident, seed: int = 0, mode: str = DEFAULT_MODE, store=None, player: str | None = None,
                  run_id: int | None = None):
@@ -42,6 +40,7 @@ class Session:
         self.store = store
         self.player = player
         self.run_id = run_id
+        self._replaying = False  # re-typing a journal: it is saved once, at the end
         self.engine.on_tick(self._tick)
         self.engine.diagnose = self.diagnose  # the shell's `diagnose` command calls this
         if store is not None and run_id is None and player is not None:
@@ -53,7 +52,7 @@ class Session:
         if (self.mode.pager_after_s is not None and self.paged_at is None
                 and self.judge.slo_burn_s >= self.mode.pager_after_s):
             self.paged_at = w.t
-            w.machine.log("pagerduty: incident escalated to the secondary on-call (SLO breached for 10 minutes)")
+            w.machine.log(f"pagerduty: {self.escalation()}")
         if self.mode.time_limited and w.t >= self.incident.exam_limit_s:
             self.finished = True
 
@@ -66,8 +65,13 @@ class Session:
     def advance(self, seconds: float) -> None:
         self.engine.advance(seconds)
 
+    def escalation(self) -> str:
+        """What the pager says when it escalates (on-call mode)."""
+        minutes = (self.mode.pager_after_s or 0) / 60
+        return f"incident escalated to the secondary on-call (SLO breached for {minutes:g} minutes)"
+
     def _autosave(self) -> None:
-        if self.store is not None and self.run_id is not None:
+        if self.store is not None and self.run_id is not None and not self._replaying:
             self.store.save_journal(self.run_id, self.journal, self.world.t)
 
     def checkpoint(self) -> None:
@@ -176,15 +180,20 @@ class Session:
     # ------------------------------------------------------------------ replay
     def replay(self, journal, until: float | None = None) -> None:
         """Re-type a journal at its times (deterministic: the same machine results)."""
-        for t, line in journal:
-            if t > self.world.t:
-                self.advance(t - self.world.t)
-            if line == HINT_LINE:
-                self.hint()
-            else:
-                self.command(line)
-        if until is not None and until > self.world.t:
-            self.advance(until - self.world.t)
+        self._replaying = True
+        try:
+            for t, line in journal:
+                if t > self.world.t:
+                    self.advance(t - self.world.t)
+                if line == HINT_LINE:
+                    self.hint()
+                else:
+                    self.command(line)
+            if until is not None and until > self.world.t:
+                self.advance(until - self.world.t)
+        finally:
+            self._replaying = False
+        self._autosave()
 
     @classmethod
     def resume(cls, incident, record, store) -> "Session":

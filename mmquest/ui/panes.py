@@ -309,18 +309,15 @@ class OomPane(Pane):
         rows = max(self.size.height - 4, 3)
         shown = [e for e in events if "invoked" not in e[1]][-rows:]
         for ts, line in shown:
-            age = snap.uptime - ts
+            text.append(f"-{snap.uptime - ts:5.0f}s ", style="dim")
             if "Killed process" in line:
                 victim = line.split("(")[1].split(")")[0]
                 rss = line.split("anon-rss:")[1].split(",")[0] if "anon-rss:" in line else ""
-                text.append(f"-{age:5.0f}s ", style="dim")
                 text.append(f"OOM killed {victim}", style="bold red")
                 text.append(f"  anon-rss:{rss}\n", style="dim")
             elif "svc-watchdog" in line:
-                text.append(f"-{age:5.0f}s ", style="dim")
                 text.append("watchdog: " + line.split(": ", 1)[1] + "\n", style="yellow")
             else:
-                text.append(f"-{age:5.0f}s ", style="dim")
                 text.append(line.split(": ", 1)[-1] + "\n", style="red")
         if not shown:
             text.append("(no OOM kills yet)", style="dim")

@@ -25,9 +25,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..game.session import Session
     from ..world import Snapshot
 
-SPEEDS = (1.0, 4.0, 16.0)
-
-
 LOGO = r"""
                                         _
   _ __ ___  _ __ ___   __ _ _   _  ___ ___| |_
@@ -215,6 +212,7 @@ class PlayScreen(Screen):
         self._prev: Snapshot | None = None
         self._shown: Snapshot | None = None
         self._done = False
+        self._paged = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="status")
@@ -321,10 +319,9 @@ class PlayScreen(Screen):
             self.engine.paused = True
             self.notify("Time is up.", title="Exam", timeout=6)
             self.set_timer(1.5, self._end)
-        if self.session.paged_at is not None and not getattr(self, "_paged", False):
+        if self.session.paged_at is not None and not self._paged:
             self._paged = True
-            self.notify("The SLO has been broken for 10 minutes: the incident was escalated to the secondary "
-                        "on-call.", title="PAGER", severity="error", timeout=10)
+            self.notify(self.session.escalation().capitalize() + ".", title="PAGER", severity="error", timeout=10)
 
     def _status(self, snap: Snapshot) -> None:
         m, sec = divmod(int(snap.t), 60)
@@ -372,9 +369,7 @@ class PlayScreen(Screen):
     def action_speed(self) -> None:
         if self.session is None:
             return
-        i = SPEEDS.index(self.engine.speed) if self.engine.speed in SPEEDS else 0
-        self.engine.speed = SPEEDS[(i + 1) % len(SPEEDS)]
-        self.engine.paused = False
+        self.engine.next_speed()
         self._status(self.engine.snapshot())
 
     def action_hint(self) -> None:
