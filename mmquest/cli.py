@@ -100,12 +100,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _tui(incident: Incident | None, seed: int, extra: list[str], player: str | None = None,
          mode: str = DEFAULT_MODE, replay=None) -> int:
-    from .game.store import Store
     from .ui.app import make_app  # Textual is imported only here
 
-    store = Store()
-    if store.warning:
-        print(f"mmquest: warning: {store.warning}", file=sys.stderr)
+    store = _store()
     app = make_app(incident=incident, seed=seed, extra_dirs=extra, store=store, player=player, mode=mode,
                    replay=replay)
     app.run()
@@ -162,12 +159,7 @@ def run_headless(inc: Incident, seed: int, lines: list[str], mode: str = DEFAULT
 def cmd_run(args) -> int:
     inc = resolve(args.incident, args.incidents)
     lines = read_script(args.script)
-    store = None
-    if args.record:
-        from .game.store import Store
-        store = Store()
-        if store.warning:
-            print(f"mmquest: warning: {store.warning}", file=sys.stderr)
+    store = _store() if args.record else None
     session = run_headless(inc, args.seed, lines, args.mode, store, args.player or _default_player())
     verdict = session.verdict()
     if args.json:

@@ -23,6 +23,7 @@ _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
 _KERNEL_RE = re.compile(r"^\d+\.\d+(\.\d+)?(-rc\d+)?$")
 DIFFICULTIES = ("easy", "medium", "hard")
 PANES = ("service", "numastat", "perf", "memory", "rss", "oom")
+DEFAULT_PANES = PANES[:4]
 
 
 class IncidentError(Exception):
@@ -135,7 +136,7 @@ class Incident:
     wrong_remedies: tuple[str, ...] = field(default_factory=tuple)
     patches: tuple[Patch, ...] = field(default_factory=tuple)
     files: Mapping[str, str] = field(default_factory=dict)  # extra files on the box (path -> text)
-    panes: tuple[str, ...] = ("service", "numastat", "perf", "memory")  # the play screen's four panes
+    panes: tuple[str, ...] = DEFAULT_PANES  # the play screen's four panes
     diagnoses: tuple[Diagnosis, ...] = field(default_factory=tuple)
     best_remedy: tuple[str, ...] = field(default_factory=tuple)  # for the debrief's counterfactual
     variant_of: str | None = None
@@ -384,7 +385,7 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
         raise r.fail("best_remedy", "expected a list of shell lines")
 
     ui = r.table_("ui", required=False)
-    panes = ("service", "numastat", "perf", "memory")
+    panes = DEFAULT_PANES
     if "panes" in ui.table:
         raw = ui.list_("panes")
         if len(raw) != 4 or any(p not in PANES for p in raw):
@@ -510,10 +511,10 @@ def resolve(ref: str, extra: list[str] | None = None) -> Incident:
     if bundled.is_file():
         try:
             inc = load_incident(bundled)
+            if inc.id == ref:
+                return inc
         except IncidentError:
-            inc = None
-        if inc is not None and inc.id == ref:
-            return inc
+            pass  # discover() below reports the broken file as the list does
     incidents, _ = discover(extra)
     for inc in incidents:
         if inc.id == ref:
