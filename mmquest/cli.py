@@ -250,12 +250,16 @@ def validate_incident(inc: Incident) -> list[str]:
         return [str(e)]
     except ConfigError as e:  # pragma: no cover - _check_model converts it
         return [f"{inc.path}: {e}"]
-    for kind, lines in (("best_remedy", inc.best_remedy), ("wrong_remedies", inc.wrong_remedies)):
-        for i, line in enumerate(lines):
-            probe = run_headless(inc, 0, [line])
-            st = probe.engine.steps[-1]
+    checks = [("best_remedy", [line]) for line in inc.best_remedy]
+    checks += [("wrong_path", list(wp.lines)) for wp in inc.wrong_paths]
+    counters = {"best_remedy": 0, "wrong_path": 0}
+    for kind, lines in checks:
+        i = counters[kind]
+        counters[kind] += 1
+        probe = run_headless(inc, 0, lines)
+        for st in probe.engine.steps:
             if st.status in (2, 127) or (kind == "best_remedy" and st.status != 0):
-                problems.append(f"{inc.path}: {kind}[{i}]: '{line}' fails on the incident's machine: "
+                problems.append(f"{inc.path}: {kind}[{i}]: '{st.command}' fails on the incident's machine: "
                                 f"{st.output.splitlines()[0] if st.output else 'exit ' + str(st.status)}")
     if inc.solution is None:
         problems.append(f"{inc.path}: solution: every incident needs a solution script that resolves it")

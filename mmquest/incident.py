@@ -107,6 +107,47 @@ class Diagnosis:
     evidence: tuple[str, ...]  # what reveals it: commands ("numastat -m") or paths (globs allowed)
 
 
+WRONG_EFFECTS = ("relief", "none", "harm")
+
+
+@dataclass(frozen=True)
+class WrongPath:
+    """A plausible non-fix an operator tries, and what the model does with it.
+
+    ``effect`` is what the simulated machine shows, checked by the property tests:
+    ``relief`` (better for a while, then the same trouble again), ``none`` or ``harm``.
+    None of them resolves the incident, alone or combined.
+    """
+
+    lines: tuple[str, ...]  # shell lines, typed in this order
+    effect: str
+    why: str  # one sentence for the debrief: why this does not touch the root cause
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One spelling of a real fix (the property tests insert each at a random moment)."""
+
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Cause:
+    """The root cause as a condition on the machine, for the debrief of an unresolved run.
+
+    The cause is in place while every condition given holds: the sysctl's value is not
+    one of ``fixed_values``; the booted kernel is in [kernels[0], kernels[1]); no loaded
+    live patch has the effect ``fixed_by``.  The judge never reads it: the incident is
+    judged by its service alone.
+    """
+
+    text: str  # may use {value} (the sysctl's value) and {kernel}
+    sysctl: str | None = None
+    fixed_values: tuple[int | str, ...] = ()
+    kernels: tuple[str, str | None] | None = None
+    fixed_by: str | None = None
+
+
 @dataclass(frozen=True)
 class Debrief:
     root_cause: str
@@ -133,7 +174,9 @@ class Incident:
     debrief: Debrief
     path: str
     solution: str | None = None
-    wrong_remedies: tuple[str, ...] = field(default_factory=tuple)
+    wrong_paths: tuple[WrongPath, ...] = field(default_factory=tuple)
+    causes: tuple[Cause, ...] = field(default_factory=tuple)
+    fixes: tuple[Fix, ...] = field(default_factory=tuple)
     patches: tuple[Patch, ...] = field(default_factory=tuple)
     files: Mapping[str, str] = field(default_factory=dict)  # extra files on the box (path -> text)
     panes: tuple[str, ...] = DEFAULT_PANES  # the play screen's four panes
@@ -227,7 +270,7 @@ def _kernel(r: _Reader, key: str, v: Any) -> str:
 
 
 KNOWN = {
-    "": {"id", "title", "era", "difficulty", "order", "summary", "solution", "wrong_remedies", "best_remedy",
+    "": {"id", "title", "era", "difficulty", "order", "summary", "solution", "wrong_path", "cause", "fix", "best_remedy",
          "variant_of", "exam_limit_s", "briefing", "machine", "sysctl", "workload", "slo", "resolution", "hint",
          "debrief", "patch", "files", "ui", "diagnosis"},
     "briefing": {"pager", "text"},
@@ -340,10 +383,9 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
             raise r.fail("solution", f"no such file: {sol_path}")
         solution = str(sol_path)
 
-    wrong = tuple(r.list_("wrong_remedies", required=False))
-    for i, w in enumerate(wrong):
-        if not isinstance(w, str):
-            raise IncidentError(path, f"wrong_remedies[{i}]", "expected a string (a shell line)")
+    wrong = _parse_wrong_paths(r)
+    causes = _parse_causes(r)
+    fixes = tuple(Fix(lines=_strings(fr, "lines")) for fr in _items(r, "fix", {"lines"}))
 
     patches = []
     for i, pt in enumerate(r.list_("patch", required=False)):
@@ -409,7 +451,9 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
         debrief=debrief,
         path=str(path),
         solution=solution,
-        wrong_remedies=wrong,
+        wrong_paths=wrong,
+        causes=causes,
+        fixes=fixes,
         patches=tuple(patches),
         files=MappingProxyType(files),
         panes=panes,
@@ -418,6 +462,63 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
         variant_of=r.str("variant_of") if "variant_of" in data else None,
         exam_limit_s=r.num("exam_limit_s", 1800.0, lo=60, hi=86400),
     )
+
+
+def _items(r: _Reader, key: str, allowed: set[str]) -> list[_Reader]:
+    """The tables of an array of tables ``[[key]]``, each checked for unknown fields."""
+    out = []
+    for i, item in enumerate(r.list_(key, required=False)):
+        where = f"{key}[{i}]"
+        if not isinstance(item, dict):
+            raise IncidentError(r.path, where, f"expected a table, got {_show(item)}")
+        for k in item:
+            if k not in allowed:
+                raise IncidentError(r.path, f"{where}.{k}", f"unknown field (known: {', '.join(sorted(allowed))})")
+        out.append(_Reader(r.path, item, where))
+    return out
+
+
+def _strings(r: _Reader, key: str, required: bool = True) -> tuple[str, ...]:
+    v = r.list_(key, required=required)
+    if any(not isinstance(x, str) or not x.strip() for x in v):
+        raise r.fail(key, "expected a list of non-empty strings")
+    return tuple(v)
+
+
+def _parse_wrong_paths(r: _Reader) -> tuple[WrongPath, ...]:
+    out = []
+    for wr in _items(r, "wrong_path", {"lines", "effect", "why"}):
+        lines = _strings(wr, "lines")
+        if not lines:
+            raise wr.fail("lines", "at least one shell line")
+        effect = wr.str("effect")
+        if effect not in WRONG_EFFECTS:
+            raise wr.fail("effect", f"must be one of {', '.join(WRONG_EFFECTS)}, got {effect!r}")
+        out.append(WrongPath(lines=lines, effect=effect, why=wr.str("why")))
+    return tuple(out)
+
+
+def _parse_causes(r: _Reader) -> tuple[Cause, ...]:
+    out = []
+    for cr in _items(r, "cause", {"text", "sysctl", "fixed_values", "kernels", "fixed_by"}):
+        kernels = None
+        if "kernels" in cr.table:
+            raw = cr.list_("kernels")
+            if len(raw) != 2 or (raw[1] is not None and not isinstance(raw[1], str)):
+                raise cr.fail("kernels", "expected [FROM, BEFORE] kernel versions (BEFORE may be \"\")")
+            kernels = (_kernel(cr, "kernels", raw[0]), _kernel(cr, "kernels", raw[1]) if raw[1] else None)
+        fixed = cr.list_("fixed_values", required=False)
+        if any(isinstance(x, bool) or not isinstance(x, (int, str)) for x in fixed):
+            raise cr.fail("fixed_values", "expected a list of integers or strings")
+        c = Cause(text=cr.str("text"), sysctl=cr.str("sysctl") if "sysctl" in cr.table else None,
+                  fixed_values=tuple(fixed), kernels=kernels,
+                  fixed_by=cr.str("fixed_by") if "fixed_by" in cr.table else None)
+        if c.sysctl is None and c.kernels is None and c.fixed_by is None:
+            raise IncidentError(r.path, cr.prefix, "a cause needs at least one of sysctl, kernels, fixed_by")
+        if (c.sysctl is None) != (not c.fixed_values):
+            raise IncidentError(r.path, cr.prefix, "sysctl and fixed_values go together")
+        out.append(c)
+    return tuple(out)
 
 
 def _parse_machine(m: _Reader) -> MachineSpec:

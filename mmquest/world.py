@@ -336,7 +336,10 @@ class World:
                     raise ActionError("Invalid argument")
                 if action.name == "vm.drop_caches":
                     m.drop_caches(v)
-                m.sysctl[action.name] = v
+                elif action.name == "vm.compact_memory":
+                    m.compact_memory()
+                if not d.trigger:
+                    m.sysctl[action.name] = v
         elif isinstance(action, RestartService):
             ws = [w for w in self.workloads if action.unit in (w.name, w.service, getattr(w, "unit", None))]
             if not ws:

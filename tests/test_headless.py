@@ -36,12 +36,13 @@ def test_every_solution_script_resolves_its_incident(capsys, toml):
 
 
 @pytest.mark.parametrize("toml", SOLUTIONS, ids=[p.stem for p in SOLUTIONS])
-def test_wrong_remedies_do_not_resolve(capsys, tmp_path, toml):
+def test_wrong_paths_do_not_resolve(capsys, tmp_path, toml):
     from mmquest.incident import load_incident
 
     inc = load_incident(toml)
     script = tmp_path / "wrong.sh"
-    script.write_text("\n".join(inc.wrong_remedies) + "\nsleep 5m\nslo\n")
+    assert len(inc.wrong_paths) >= 5
+    script.write_text("\n".join(line for wp in inc.wrong_paths for line in wp.lines) + "\nsleep 5m\nslo\n")
     code, out, _ = run_cli(capsys, "run", str(toml), "--script", str(script), "--json")
     v = json.loads(out)
     assert code == 1 and v["resolved"] is False and v["resolved_at"] is None

@@ -33,6 +33,7 @@ class DebriefData:
     commits: tuple[tuple[str, str, str], ...]
     rss_chart: tuple[str, ...] = ()  # reported vs true RSS of a watched service, where there is one
     rss_name: str = ""
+    still_wrong: tuple[str, ...] = ()  # of an unresolved run: what was still wrong with the machine
 
 
 def _col(t: float, t_end: float, width: int) -> int:
@@ -135,6 +136,7 @@ def build(session) -> DebriefData:
         fix=inc.debrief.fix.strip(),
         lesson=inc.debrief.lesson.strip(),
         commits=tuple((c.id, c.title, c.release) for c in inc.debrief.commits),
+        still_wrong=() if session.judge.resolved else tuple(session.still_wrong()),
         **_rss(session),
     )
 
@@ -153,6 +155,7 @@ def as_text(d: DebriefData, unit: str = "ops/s") -> str:
         out.append(f"Resolved: the service recovered at t={d.resolved_at:.0f}s and stayed healthy.")
     else:
         out.append("Not resolved: the service never stayed healthy long enough.")
+        out += [f"  Still wrong: {w}" for w in d.still_wrong]
     out += ["", f"Throughput ({unit}) over time, ┈ = SLO:"] + list(d.chart) + [""]
     for m in d.markers:
         out.append(f"  {m.label}  t={m.t:6.1f}s  $ {m.command}")

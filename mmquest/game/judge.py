@@ -4,16 +4,23 @@ The judge watches the SLO service's indicators tick by tick, smoothed the way a
 monitoring system would (a short exponential average), and resolves the incident
 once they have met the SLO for ``sustain_s`` without a break.  What the player typed
 does not matter; only the simulated machine does.
+
+A resolution is not final while the run goes on: if the service falls out of its SLO
+again for longer than ``RELAPSE_GRACE_S`` (relief that relapses), the incident is open
+again and must be resolved anew.  Every healthy streak that ended is kept, so the
+debrief can say how long a relief lasted.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..kernel import KernelVersion
 
 SMOOTH_S = 5.0
+RELAPSE_GRACE_S = 30.0  # a resolved incident reopens after this long out of SLO
+MAX_EPISODES = 64  # healthy streaks kept for the debrief (oldest dropped first)
 
 
 @dataclass
@@ -22,10 +29,16 @@ class Judge:
     p99_ms_max: float
     sustain_s: float
     min_kernel: str | None = None
+    unit: str = "ops/s"
     resolved_at: float | None = None  # sim time the final healthy streak began
     judged_at: float | None = None  # sim time the streak had lasted sustain_s
     healthy_since: float | None = None
+    unhealthy_since: float | None = None
     slo_burn_s: float = 0.0  # unhealthy seconds
+    relapses: int = 0  # resolutions withdrawn because the service fell out of SLO again
+    episodes: list[tuple[float, float]] = field(default_factory=list)  # ended healthy streaks (start, end)
+    reason: str | None = None  # why the SLO is breached now, or None
+    refusal: str | None = None  # why a healthy-looking service does not count (a kernel below the baseline)
     _i: int = 0
     _tput: float | None = None
     _p99: float | None = None
@@ -35,16 +48,39 @@ class Judge:
     @classmethod
     def for_incident(cls, incident) -> "Judge":
         return cls(incident.slo.throughput_min, incident.slo.p99_ms_max, incident.sustain_s,
-                   incident.slo.min_kernel)
+                   incident.slo.min_kernel, incident.slo.unit)
 
     @property
     def resolved(self) -> bool:
         return self.judged_at is not None
 
-    def update(self, history: list[tuple[float, float, float]], kernel: str | None = None) -> None:
-        below_baseline = False
-        if self.min_kernel is not None and kernel is not None:
-            below_baseline = KernelVersion(kernel) < self.min_kernel
+    def condition(self, service: str) -> str:
+        """The resolution condition in words (the briefing shows it)."""
+        mins = self.sustain_s / 60
+        span = f"{mins:g} minute{'s' if mins != 1 else ''}" if self.sustain_s >= 60 else f"{self.sustain_s:g} s"
+        text = (f"Resolved when {service} keeps {self.unit} >= {self.throughput_min:,.0f} and p99 <= "
+                f"{self.p99_ms_max:g} ms for {span} without a break")
+        if self.min_kernel:
+            text += f", on a kernel at or above the platform baseline {self.min_kernel}"
+        return text + "; a relapse reopens the incident."
+
+    def _reason(self, tput: float, below_baseline: str | None) -> str | None:
+        if tput <= 0:
+            return "service down"
+        if below_baseline:
+            return below_baseline
+        parts = []
+        if self._tput is not None and self._tput < self.throughput_min:
+            parts.append(f"{self.unit} {self._tput:,.0f} < {self.throughput_min:,.0f}")
+        if self._p99 is not None and self._p99 > self.p99_ms_max:
+            parts.append(f"p99 {self._p99:.1f} ms > {self.p99_ms_max:g} ms")
+        return ", ".join(parts) or None
+
+    def update(self, history, kernel: str | None = None) -> None:
+        below: str | None = None
+        if self.min_kernel is not None and kernel is not None and KernelVersion(kernel) < self.min_kernel:
+            below = f"kernel {kernel} is below the platform baseline {self.min_kernel}: it does not count"
+        self.refusal = below
         for t, tput, p99 in history[self._i:]:
             dt = t - self._last_t if self._i else 0.5
             a = 1.0 - math.exp(-max(dt, 1e-9) / SMOOTH_S)
@@ -53,16 +89,59 @@ class Judge:
             else:
                 self._tput += a * (tput - self._tput)
                 self._p99 += a * (p99 - self._p99)
-            up = tput > 0 and not below_baseline
+            up = tput > 0 and below is None
             self.healthy = up and self._tput >= self.throughput_min and self._p99 <= self.p99_ms_max
+            self.reason = None if self.healthy else self._reason(tput, below)
             if not self.healthy:
                 self.slo_burn_s += dt
+                if self.healthy_since is not None:
+                    self.episodes.append((self.healthy_since, t))
+                    del self.episodes[:-MAX_EPISODES]
                 self.healthy_since = None
-            elif self.healthy_since is None:
-                self.healthy_since = t
+                if self.unhealthy_since is None:
+                    self.unhealthy_since = t
+                if self.resolved and t - self.unhealthy_since >= RELAPSE_GRACE_S:
+                    self.resolved_at = self.judged_at = None
+                    self.relapses += 1
+            else:
+                self.unhealthy_since = None
+                if self.healthy_since is None:
+                    self.healthy_since = t
             if (not self.resolved and self.healthy_since is not None
                     and t - self.healthy_since >= self.sustain_s):
                 self.resolved_at = self.healthy_since
                 self.judged_at = t
             self._last_t = t
             self._i += 1
+
+    def reliefs(self, min_s: float = 30.0) -> list[tuple[float, float]]:
+        """Healthy streaks that ended again (relief that relapsed), at least ``min_s`` long."""
+        return [(a, b) for a, b in self.episodes if b - a >= min_s]
+
+
+def condition_text(incident) -> str:
+    """The incident's resolution condition, as the briefing states it."""
+    return Judge.for_incident(incident).condition(incident.slo.service)
+
+
+def causes_in_place(incident, snap) -> list[str]:
+    """The incident's root causes still in place on the machine ``snap`` shows (for the debrief).
+
+    Read from the snapshot: the sysctl values, the booted kernel and the loaded live
+    patches' effects.  The judge never consults this: it judges the service alone.
+    """
+    effects = {e for p in incident.patches if p.id in snap.patches for e in p.effect.split("+")}
+    kernel = KernelVersion(snap.kernel)
+    out = []
+    for c in incident.causes:
+        value = snap.sysctl_value(c.sysctl) if c.sysctl else None
+        if c.sysctl and value in c.fixed_values:
+            continue
+        if c.kernels is not None:
+            lo, hi = c.kernels
+            if kernel < lo or (hi is not None and not kernel < hi):
+                continue
+        if c.fixed_by and c.fixed_by in effects:
+            continue
+        out.append(c.text.format(value=value, kernel=snap.kernel))
+    return out

@@ -9,10 +9,11 @@ fresh session reproduces the machine exactly, which is how resume after a crash,
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 
 from ..engine import Engine, Step
 from ..world import World
-from .judge import Judge
+from .judge import Judge, causes_in_place
 from .modes import DEFAULT_MODE, MODES
 from .scoring import Score, score
 
@@ -99,7 +100,7 @@ class Session:
             return "diagnose: this incident has no diagnosis list"
         if choice is None:
             lines = ["Root cause candidates (record one with `diagnose ID`):"]
-            lines += [f"  {d.id:<22} {d.text}" for d in ds]
+            lines += [f"  {d.id:<22} {d.text}" for d in self.candidates()]
             if self.diagnosis:
                 lines.append(f"Recorded: {self.diagnosis}")
             return "\n".join(lines)
@@ -112,6 +113,29 @@ class Session:
             self.wrong_diagnoses += 1
         self.diagnosis, self.diagnosis_t = d.id, self.world.t
         return f"Diagnosis recorded at t={self.world.t:.0f}s: {d.text}"
+
+    def candidates(self):
+        """The diagnosis candidates in an order fixed by the run's seed.
+
+        A keyed hash, not the world's generator: the listing must not change the
+        simulation's random stream, and the correct candidate must not always come first.
+        """
+        def key(d):
+            return hashlib.sha256(f"{self.incident.id}:{self.seed}:{d.id}".encode()).digest()
+        return sorted(self.incident.diagnoses, key=key)
+
+    def still_wrong(self) -> list[str]:
+        """What was still wrong with the machine: root causes in place, reliefs that relapsed."""
+        out = causes_in_place(self.incident, self.world.snapshot())
+        for a, b in self.judge.reliefs():
+            what = next((label for t, label in self.action_log() if t <= a), None)
+            after = f" after {what}" if what else ""
+            out.append(f"the service met its SLO for {(b - a) / 60:.1f} minutes{after} (t={a:.0f}s), then relapsed")
+        return out
+
+    def action_log(self) -> list[tuple[float, str]]:
+        """(time, label) of every action, newest first."""
+        return [(st.t, e) for st in reversed(self.engine.steps) for e in st.events if e != "clear"]
 
     def evidence_time(self) -> float | None:
         """When the player first looked at something that reveals the correct root cause."""
@@ -174,6 +198,9 @@ class Session:
             "score": sc.total,
             "slo_minutes_burned": sc.slo_minutes,
             "sim_time": round(self.world.t, 3),
+            "resolution_condition": self.judge.condition(self.incident.slo.service),
+            "relapses": self.judge.relapses,
+            "still_wrong": [] if self.judge.resolved else self.still_wrong(),
             "steps": [{"t": s.t, "command": s.command, "output": s.output} for s in self.engine.steps],
         }
 

@@ -35,9 +35,12 @@ RECLAIM_S_PER_PAGE = 8e-7  # __remove_mapping under the mapping's tree_lock, fre
 LRU_LOCK_HOLD_S = 3e-7  # zone->lru_lock held per page isolated and put back
 FAULT_S_PER_PAGE = 1.2e-5  # CPU to read one page in: syscall, block layer, IRQ, copy, LRU insertion
 ANON_FAULT_S_PER_PAGE = 9e-7  # zero-fill fault
-# Pages a node_reclaim() call examines at the LRU tail before it gives up with
-# nothing reclaimed (a coarse stand-in for one isolation batch of shrink_inactive_list).
+# Pages a node_reclaim() pass at NODE_RECLAIM_PRIORITY examines at the LRU tail (a coarse
+# stand-in for one isolation batch of shrink_inactive_list).  __node_reclaim() repeats the
+# pass while nothing was reclaimed and --priority >= 0, each pass scanning twice as much
+# (lru_size >> priority): a call fails only if every page of all five passes was referenced.
 NODE_RECLAIM_SCAN_BATCH = 12
+NODE_RECLAIM_SCAN_PAGES = NODE_RECLAIM_SCAN_BATCH * sum(2 ** k for k in range(NODE_RECLAIM_PRIORITY + 1))
 KSWAPD_PAGES_PER_S = 600_000
 MAX_INACTIVE_AGE_S = 3600.0
 LOADAVG_PERIODS_S = np.array([60.0, 300.0, 900.0])
@@ -448,12 +451,12 @@ class Machine:
         may_unmap, may_write = bool(mode & RECLAIM_UNMAP), bool(mode & RECLAIM_WRITE)
         calls = math.ceil(nr / SWAP_CLUSTER_MAX)
         rho = self._tail_referenced(z, nr, may_unmap)
-        p_fail = rho ** NODE_RECLAIM_SCAN_BATCH
+        p_fail = rho ** NODE_RECLAIM_SCAN_PAGES
         failed = float(self.rng.binomial(calls, min(max(p_fail, 0.0), 1.0))) if calls > 0 else 0.0
         ok = calls - failed
         target = min(ok * SWAP_CLUSTER_MAX, max(reclaimable - min_unmapped, 0.0))
         reclaimed, scanned = self.shrink_node(z, target, may_unmap, may_write)
-        scanned += failed * NODE_RECLAIM_SCAN_BATCH
+        scanned += failed * NODE_RECLAIM_SCAN_PAGES
         if reclaimable > min_unmapped and self.slab_rec[z] > min_slab:
             self.ev["slabs_scanned"] += calls * 128
         self.ev["pgscan_direct_normal"] += scanned
@@ -527,6 +530,14 @@ class Machine:
                 self.ev["drop_slab"] += 1
         self.log(f"bash ({self.next_pid + 300}): drop_caches: {value}")
         return dropped
+
+    def compact_memory(self) -> None:
+        """echo 1 > /proc/sys/vm/compact_memory: compact every zone (compact_nodes()).
+
+        The model keeps no free-list fragmentation, so compaction frees nothing and moves
+        no page between nodes; it costs kernel CPU time.
+        """
+        self.perf.charge("[kernel]", "compact_zone", 0.4)
 
     def add_file_pages(self, cpu_node: int, pages: float, kind: str = "cold") -> AllocResult:
         """Page-cache pages that nobody will read again soon (logs, backups, checkpoints)."""

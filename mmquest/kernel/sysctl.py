@@ -19,6 +19,7 @@ class SysctlDef:
     since: str | None = None  # first kernel that has it
     until: str | None = None  # first kernel that no longer has it
     text: bool = False  # string-valued
+    trigger: bool = False  # a write triggers an action and stores nothing (drop_caches, compact_memory)
 
     @property
     def path(self) -> str:
@@ -33,7 +34,8 @@ SYSCTLS: dict[str, SysctlDef] = {
         SysctlDef("vm.min_slab_ratio", 5, 0, 100),
         SysctlDef("vm.numa_stat", 1, 0, 1, since="4.15"),
         SysctlDef("vm.numa_zonelist_order", "Node", text=True),
-        SysctlDef("vm.drop_caches", 0, 1, 7),
+        SysctlDef("vm.drop_caches", 0, 1, 7, trigger=True),
+        SysctlDef("vm.compact_memory", 0, 1, 1, since="2.6.35", trigger=True),  # 76ab0f530e4a
         SysctlDef("vm.swappiness", 60, 0, 100),
         SysctlDef("vm.min_free_kbytes", 67584, 0),
         SysctlDef("vm.overcommit_memory", 0, 0, 2),

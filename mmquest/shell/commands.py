@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..kernel import SYSCTLS
 from ..world import (ActionError, KexecExec, KexecLoad, KillProcess, KpatchLoad, KpatchUnload, RestartService,
                      SetBootSysctl, SetOomScoreAdj, SetScheduler, SetTHP, SetWatchdogLimit)
 from . import render as R
@@ -796,7 +797,7 @@ def cmd_sysctl(sh: Shell, args: list[str], stdin: str) -> Result:
         return Result(_join(out))
 
     def fmt(name) -> str:
-        v = values[name] if name != "vm.drop_caches" else 0
+        v = values[name] if not SYSCTLS[name].trigger else 0
         if names_only:
             return name
         return str(v) if value_only else f"{name} = {v}"

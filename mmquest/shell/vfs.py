@@ -151,7 +151,7 @@ class Vfs:
             name = self.sysctls(s).get(path)
             if name is not None:
                 val = s.sysctl_value(name)
-                return "0" if name == "vm.drop_caches" else str(val)
+                return "0" if SYSCTLS[name].trigger else str(val)
         parts = path.split("/")
         if len(parts) == 4 and parts[1] == "proc":
             t = self.task(s, parts[2])

@@ -109,6 +109,7 @@ class ServicePane(Vertical):
         self.slo = slo
         self.border_title = f"service: {slo.service}"
         self._last: tuple = ()
+        self.refusal: str | None = None  # the judge's reason a healthy-looking service does not count
 
     def compose(self):
         yield Static("", id="tput-label")
@@ -125,14 +126,14 @@ class ServicePane(Vertical):
         if st is None:
             return
         hist = snap.history[-120:]
-        key = (round(st.throughput, -1), round(st.p99_ms, 2), st.up, len(snap.history), snap.booting)
+        key = (round(st.throughput, -1), round(st.p99_ms, 2), st.up, len(snap.history), snap.booting, self.refusal)
         if key == self._last:
             return
         self._last = key
-        ok_t = st.up and st.throughput >= self.slo.throughput_min
-        ok_p = st.up and st.p99_ms <= self.slo.p99_ms_max
+        ok_t = st.up and st.throughput >= self.slo.throughput_min and not self.refusal
+        ok_p = st.up and st.p99_ms <= self.slo.p99_ms_max and not self.refusal
         unit = self.slo.unit
-        down = " DOWN" if not st.up else ""
+        down = " DOWN" if not st.up else (" NOT COUNTED: below the kernel baseline" if self.refusal else "")
         t = Text.assemble(("throughput ", "bold"), (f"{st.throughput:>8,.0f} {unit}", "bold green" if ok_t else "bold red"),
                           (f" SLO≥{self.slo.throughput_min:,.0f}{down}", "dim"), no_wrap=True)
         p = Text.assemble(("p99        ", "bold"), (f"{st.p99_ms:>8.2f} ms", "bold green" if ok_p else "bold red"),

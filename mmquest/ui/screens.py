@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from ..game.judge import condition_text
 from ..game.modes import MODES
 from .keybar import KeyBar
 from .panes import MemoryPane, NumastatPane, OomPane, Pane, PerfPane, RssPane, ServicePane
@@ -150,6 +151,7 @@ class BriefingScreen(Screen):
             yield Static(Text.assemble(("PAGE ", "bold reverse red"), ("  " + self.incident.briefing.pager, "bold")),
                          id="pager")
             yield Static(Text(self.incident.briefing.text.strip("\n")), id="briefing-text")
+            yield Static(Text(condition_text(self.incident), style="italic"), id="condition-line")
             yield Static("", id="mode-line")
             yield Button("Acknowledge and log in", id="ack", variant="error")
         yield KeyBar()
@@ -306,7 +308,9 @@ class PlayScreen(Screen):
         with self.app.batch_update():
             for pane in self.query(Pane):
                 pane.show(snap, prev, force)
-            self.query_one(ServicePane).show(snap, prev, force)
+            sp = self.query_one(ServicePane)
+            sp.refusal = self.session.judge.refusal
+            sp.show(snap, prev, force)
             self._status(snap)
         if self.session.judge.resolved and not self._done and self.replay is None:
             self._done = True
@@ -335,6 +339,9 @@ class PlayScreen(Screen):
                              f" · score {self.session.score(final=False).total}")
         if st is not None and not snap.booting:
             text.append(f" · {st.throughput:,.0f} {self.incident.slo.unit}", style="dim")
+        reason = self.session.judge.reason
+        if reason and not healthy and not snap.booting:
+            text.append(f" · {reason}", style="bold red")
         if text.plain != getattr(self, "_status_text", None):  # repaint only what changed
             self._status_text = text.plain
             self.query_one("#status", Static).update(text, layout=False)  # one line, always
@@ -460,6 +467,9 @@ class DebriefScreen(Screen):
             verdict = (Text(f" RESOLVED — recovered at t={d.resolved_at:.0f}s ", style="bold reverse green")
                        if d.resolved else Text(" NOT RESOLVED ", style="bold reverse red"))
             yield Static(Text.assemble(("DEBRIEF  ", "bold"), (d.title, "bold cyan"), "   ", verdict), id="verdict")
+            if d.still_wrong:
+                yield Static(Text("\n".join(f"Still wrong: {w}" for w in d.still_wrong), style="bold red"),
+                             id="still-wrong")
             yield Static(Text(f"Throughput ({unit}) over time; ┈ is the SLO; letters are your actions",
                               style="dim"))
             yield Static(Text("\n".join(d.chart), style="green"), id="chart")
