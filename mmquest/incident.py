@@ -184,6 +184,7 @@ class Incident:
     best_remedy: tuple[str, ...] = field(default_factory=tuple)  # for the debrief's counterfactual
     variant_of: str | None = None
     exam_limit_s: float = 1800.0
+    tolerate_s: float = 0.0  # [resolution] breaks this short do not end a healthy streak
 
 
 # --------------------------------------------------------------------------- helpers
@@ -277,7 +278,7 @@ KNOWN = {
     "machine": {"hostname", "kernel", "boot_kernels", "nodes", "cpus_per_node", "mem_per_node_mb", "distances",
                 "disk_read_mbps", "disk_latency_us", "uptime_s", "cold_cache_gb", "slab_gb", "preroll_s", "boot_s"},
     "slo": {"service", "unit", "throughput_min", "p99_ms_max", "min_kernel"},
-    "resolution": {"sustain_s"},
+    "resolution": {"sustain_s", "tolerate_s"},
     "debrief": {"root_cause", "fix", "lesson", "commit"},
     "ui": {"panes"},
 }
@@ -353,6 +354,7 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
 
     res = r.table_("resolution")
     sustain_s = res.num("sustain_s", lo=10, hi=3600)
+    tolerate_s = res.num("tolerate_s", 0.0, lo=0, hi=120)
 
     hints = []
     for i, h in enumerate(r.list_("hint", required=False)):
@@ -447,6 +449,7 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
         workloads=tuple(workloads),
         slo=slo,
         sustain_s=sustain_s,
+        tolerate_s=tolerate_s,
         hints=tuple(hints),
         debrief=debrief,
         path=str(path),

@@ -30,6 +30,7 @@ class Judge:
     sustain_s: float
     min_kernel: str | None = None
     unit: str = "ops/s"
+    tolerate_s: float = 0.0  # breaks this short do not end a healthy streak
     resolved_at: float | None = None  # sim time the final healthy streak began
     judged_at: float | None = None  # sim time the streak had lasted sustain_s
     healthy_since: float | None = None
@@ -48,7 +49,7 @@ class Judge:
     @classmethod
     def for_incident(cls, incident) -> "Judge":
         return cls(incident.slo.throughput_min, incident.slo.p99_ms_max, incident.sustain_s,
-                   incident.slo.min_kernel, incident.slo.unit)
+                   incident.slo.min_kernel, incident.slo.unit, incident.tolerate_s)
 
     @property
     def resolved(self) -> bool:
@@ -58,8 +59,9 @@ class Judge:
         """The resolution condition in words (the briefing shows it)."""
         mins = self.sustain_s / 60
         span = f"{mins:g} minute{'s' if mins != 1 else ''}" if self.sustain_s >= 60 else f"{self.sustain_s:g} s"
+        brk = f" (breaks under {self.tolerate_s:g} s aside)" if self.tolerate_s else ""
         text = (f"Resolved when {service} keeps {self.unit} >= {self.throughput_min:,.0f} and p99 <= "
-                f"{self.p99_ms_max:g} ms for {span} without a break")
+                f"{self.p99_ms_max:g} ms for {span} without a break{brk}")
         if self.min_kernel:
             text += f", on a kernel at or above the platform baseline {self.min_kernel}"
         return text + "; a relapse reopens the incident."
@@ -94,12 +96,13 @@ class Judge:
             self.reason = None if self.healthy else self._reason(tput, below)
             if not self.healthy:
                 self.slo_burn_s += dt
-                if self.healthy_since is not None:
-                    self.episodes.append((self.healthy_since, t))
-                    del self.episodes[:-MAX_EPISODES]
-                self.healthy_since = None
                 if self.unhealthy_since is None:
                     self.unhealthy_since = t
+                # A break no longer than tolerate_s does not end a healthy streak (it still burns SLO).
+                if self.healthy_since is not None and t - self.unhealthy_since >= self.tolerate_s:
+                    self.episodes.append((self.healthy_since, self.unhealthy_since))
+                    del self.episodes[:-MAX_EPISODES]
+                    self.healthy_since = None
                 if self.resolved and t - self.unhealthy_since >= RELAPSE_GRACE_S:
                     self.resolved_at = self.judged_at = None
                     self.relapses += 1

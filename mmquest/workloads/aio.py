@@ -68,6 +68,9 @@ class AioReader(Workload):
         if self._pending_start:
             self._pending_start = False
             self.start(m)
+        if self.task is None or not self.task.alive:  # killed by hand: a soak run nobody restarts
+            self.ind = Indicators(0.0, 0.0, False)
+            return
         pt = self.point(m)
         noise = 1.0 + 0.01 * float(m.rng.standard_normal())
         mbps = min(pt.mbps * noise, self.device_mbps)  # jitter, but never past the device

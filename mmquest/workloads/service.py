@@ -185,6 +185,10 @@ class Service(Workload):
             self.start(m)
             m.log(f"{self.name}: database system is ready to accept connections"
                   if self.fs is not None else f"{self.name}: started")
+        elif self.task is not None and not self.task.alive:  # killed by hand: systemd restarts the unit
+            m.log(f"systemd[1]: {self.unit}.service: Main process exited, code=killed, status=15/TERM")
+            self.restart(now)
+            return
         hit, miss, mem, fault = self._costs(m)
         disk_lat = m.disk.latency()
         on_cpu = self.cpu_s_per_op + mem + fault + self.stall_ewma
