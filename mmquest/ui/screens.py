@@ -228,7 +228,7 @@ class PlayScreen(Screen):
         if name == "service":
             return ServicePane(self.incident.slo, id="service", classes="pane")
         if name == "rss":
-            return RssPane("VmRSS vs smaps_rollup", {}, id="rss", classes="pane")
+            return RssPane("processes by VmRSS", {}, id="rss", classes="pane")
         cls = {"numastat": NumastatPane, "perf": PerfPane, "memory": MemoryPane, "oom": OomPane}[name]
         title = {"perf": "perf top", "oom": "memory pressure / OOM"}.get(name, name)
         return cls(title, id=name, classes="pane")
