@@ -245,9 +245,10 @@ class World:
             self._preroll(pre)
         self._snap: Snapshot | None = None
 
-    def _boot(self, kernel: str, uptime: float) -> Machine:
+    def _boot(self, kernel: str, uptime: float, rebooted: bool = False) -> Machine:
         try:
-            return Machine(self.incident.machine, kernel, dict(self.boot_sysctl), self.rng, uptime_s=uptime)
+            return Machine(self.incident.machine, kernel, dict(self.boot_sysctl), self.rng, uptime_s=uptime,
+                           rebooted=rebooted)
         except KeyError as e:
             raise ConfigError(f"sysctl.{e.args[0]}", "unknown sysctl") from None
 
@@ -429,7 +430,7 @@ class World:
 
     def _reboot(self, version: str) -> None:
         boot_s = self.incident.machine.boot_s
-        self.machine = self._boot(version, uptime=-boot_s)
+        self.machine = self._boot(version, uptime=-boot_s, rebooted=True)
         self.down_until = self.t + boot_s
         for w in self.workloads:
             w.on_boot(self.machine, self.t, boot_s)

@@ -114,7 +114,7 @@ class Machine:
     """One booted kernel on one box.  A reboot builds a new Machine."""
 
     def __init__(self, spec, kernel: str, sysctl_overrides: dict[str, int], rng: np.random.Generator,
-                 uptime_s: float = 0.0):
+                 uptime_s: float = 0.0, rebooted: bool = False):
         self.spec = spec
         self.rng = rng
         self.version = KernelVersion(kernel)
@@ -141,7 +141,8 @@ class Machine:
         self.kernel_pages = np.full(n, 0.006 * self.node_pages)  # struct pages, kernel text, stacks
         self.slab_rec = np.full(n, spec.slab_gb * 1024 * PAGES_PER_MB * 0.7 / n)
         self.slab_unrec = np.full(n, spec.slab_gb * 1024 * PAGES_PER_MB * 0.3 / n)
-        self.cold = np.array(spec.cold_cache_gb, dtype=np.float64) * 1024 * PAGES_PER_MB
+        # The page cache the box built up before the incident; a reboot starts with none.
+        self.cold = np.array(spec.cold_cache_gb, dtype=np.float64) * 1024 * PAGES_PER_MB * (not rebooted)
         self.dirty = np.zeros(n)
         self.shmem = np.zeros(n)
         self.hugetlb = np.zeros(n)

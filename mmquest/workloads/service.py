@@ -60,6 +60,15 @@ class Service(Workload):
         self.touch_s = p.num("page_touch_ns", 400, lo=1) * 1e-9
         self.stream_pages_s = p.num("stream_mb_s", 0, lo=0) * PAGES_PER_MB
         self.restart_s = p.num("restart_s", 20, lo=1)
+        # Periodic checkpoints written through the page cache: every checkpoint_every_s the
+        # oldest checkpoint file is deleted (its cached pages are freed) and a new one of
+        # checkpoint_gb is written, so the workload's nodes fill up again with clean,
+        # unmapped, never-read-again cache however often that cache is dropped.
+        self.ckpt_pages = p.num("checkpoint_gb", 0, lo=0, hi=1 << 20) * 1024 * PAGES_PER_MB
+        self.ckpt_every_s = p.num("checkpoint_every_s", 600, lo=10)
+        self.ckpt_keep = p.int("checkpoint_keep", 3, lo=1, hi=100)
+        self._ckpt_due = self.ckpt_every_s
+        self._files: list[np.ndarray] = []
         self.dso = p.str("dso", self.name)
         self.profile = p.profile("profile") or ((self.name + "_main", 1.0),)
         self.helpers = p.strings("helpers")
@@ -126,6 +135,13 @@ class Service(Workload):
         super().on_boot(m, now, boot_s)
 
     # ------------------------------------------------------------------ model
+    def _release_scratch(self, m: Machine) -> None:
+        """The operations of the last tick ended: their scratch pages go back to the free lists."""
+        if self.task is not None:
+            self.task.anon -= self._inflight
+        m.ev["pgfree"] += float(self._inflight.sum())
+        self._inflight = np.zeros(m.nnodes)
+
     def _churn(self, m: Machine, ops: float) -> float:
         """Scratch memory: every worker frees its buffers and allocates new ones.
 
@@ -134,9 +150,6 @@ class Service(Workload):
         The event counters count every page allocated, ops x churn.
         """
         t = self.task
-        t.anon -= self._inflight
-        m.ev["pgfree"] += float(self._inflight.sum())
-        self._inflight = np.zeros(m.nnodes)
         cost = 0.0
         for a in np.nonzero(self.cpu_nodes)[0]:
             want = self.threads * self.cpu_nodes[a] * self.churn
@@ -153,6 +166,29 @@ class Service(Workload):
                     m._count(int(z), int(a), int(a), extra * r.per_node[z] / got)
             m.ev["pgfault"] += ops * self.cpu_nodes[a] * self.churn
         t.anon += self._inflight
+        return cost
+
+    def _checkpoint(self, m: Machine) -> float:
+        """Delete the oldest checkpoint file (freeing what is still cached of it), write a new one.
+
+        Each file's cached pages are tracked per node; when the node's clean cache shrank
+        for another reason (reclaim, drop_caches, a reboot) the files lost their share of it.
+        """
+        if not self._files:  # the files already on disk when the incident starts, cached
+            share = self.ckpt_pages * np.asarray(self.cpu_nodes)
+            self._files = [np.minimum(share, m.cold / self.ckpt_keep) for _ in range(self.ckpt_keep)]
+        tracked = sum(self._files)
+        scale = np.where(tracked > m.cold, m.cold / np.maximum(tracked, 1e-9), 1.0)
+        self._files = [f * scale for f in self._files]
+        oldest = self._files.pop(0)
+        m.cold -= np.minimum(oldest, m.cold)
+        new = np.zeros(m.nnodes)
+        cost = 0.0
+        for a in np.nonzero(self.cpu_nodes)[0]:
+            r = m.add_file_pages(int(a), self.ckpt_pages * self.cpu_nodes[a], "write")
+            new += r.per_node
+            cost += r.cost_s
+        self._files.append(new)
         return cost
 
     def _costs(self, m: Machine):
@@ -219,6 +255,14 @@ class Service(Workload):
                 m.ev["workingset_shadow"] = max(m.ev["workingset_shadow"] - got, 0.0)
                 m.ev["pgfault"] += got * 0.02
                 m.ev["pgmajfault"] += got * 0.002
+        if self.churn > 0:
+            self._release_scratch(m)
+        # Writes compete with the next operations' scratch for the pages just freed.
+        if self.ckpt_pages > 0:
+            self._ckpt_due -= dt
+            if self._ckpt_due <= 0:
+                self._ckpt_due += self.ckpt_every_s
+                reclaim_cost += self._checkpoint(m)
         if self.churn > 0 and ops > 0 and self.task is not None:
             reclaim_cost += self._churn(m, ops)
         if self.stream_pages_s > 0:
