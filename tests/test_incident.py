@@ -14,7 +14,7 @@ def test_bundled_incidents_load_and_sort_by_order():
     assert ids[:2] == ["zone-reclaim", "zone-reclaim-hpc"]
     zr = incs[0]
     assert zr.machine.nodes == 2 and zr.machine.distances[0][1] == 32
-    assert zr.slo.service == "db" and zr.sustain_s == 120
+    assert zr.slo.service == "db" and zr.sustain_s == 300
     assert [h.tier for h in zr.hints] == [1, 2, 3]
     assert zr.debrief.commits[0].id == "4f9b16a64753"
 

@@ -308,7 +308,7 @@ def test_load_average_follows_the_model(eng):
 
 # ---------------------------------------------------------------------- for loops and text tools
 def test_for_loop_runs_its_body_once_per_word_at_the_time_it_is_reached(eng):
-    out, st = run(eng, "for i in 1 2 3; do sleep 10; grep zone_reclaim_failed /proc/vmstat; done")
+    out, st = run(eng, "for i in 1 2 3; do sleep 10; grep pgscan_direct_normal /proc/vmstat; done")
     counts = [int(line.split()[1]) for line in out.splitlines()]
     assert st == 0 and len(counts) == 3
     assert counts[0] < counts[1] < counts[2]  # the counter climbs between the sleeps
@@ -375,7 +375,7 @@ def test_seq_sort_uniq_cut_awk_on_the_simulated_files(eng):
 
 def test_while_and_until_loops_watch_a_counter_and_stop_like_bash(eng):
     t0 = eng.world.t
-    out, st = run(eng, "while sleep 10; do grep zone_reclaim_failed /proc/vmstat; done | head -3")
+    out, st = run(eng, "while sleep 10; do grep pgscan_direct_normal /proc/vmstat; done | head -3")
     values = [int(line.split()[1]) for line in out.splitlines()]
     assert len(values) == 3 and values == sorted(set(values))
     assert eng.world.t == pytest.approx(t0 + 30)  # head took 3 lines: the loop died at its next write

@@ -53,7 +53,7 @@ def test_diagnosis_from_evidence_earns_more_than_trial_and_error(zr_inc):
         s = Session(zr_inc, 2)
         for line in lines:
             s.command(line)
-        s.command("sleep 4m")
+        s.command("sleep 7m")
         return s.score()
 
     evidence_first = run(["numastat -m", "diagnose node-reclaim", "sysctl -w vm.zone_reclaim_mode=0"])
@@ -150,11 +150,11 @@ def test_session_records_and_finishes_a_run(tmp_path, zr_inc):
     s = Session(zr_inc, 5, "guided", store=st, player="bob")
     s.command("numastat")
     s.command("sysctl -w vm.zone_reclaim_mode=0")
-    s.command("sleep 3m")
+    s.command("sleep 7m")
     s.finish()
     rec = st.run(s.run_id)
     assert rec.player == "bob" and rec.resolved and rec.score == s.score().total
-    assert [c for _, c in rec.journal] == ["numastat", "sysctl -w vm.zone_reclaim_mode=0", "sleep 3m"]
+    assert [c for _, c in rec.journal] == ["numastat", "sysctl -w vm.zone_reclaim_mode=0", "sleep 7m"]
     assert st.best("bob")["zone-reclaim"][0] == rec.score
 
 
@@ -194,7 +194,7 @@ def test_resume_after_kill_9_replays_the_same_machine(tmp_path):
 # ---------------------------------------------------------------------- exports
 def _finished_runs(tmp_path, zr_inc):
     st = Store(tmp_path)
-    for player, lines in (("ann", ["sysctl -w vm.zone_reclaim_mode=0", "sleep 3m"]), ("bob", ["sleep 1m"])):
+    for player, lines in (("ann", ["sysctl -w vm.zone_reclaim_mode=0", "sleep 7m"]), ("bob", ["sleep 1m"])):
         s = Session(zr_inc, 3, "on-call", store=st, player=player)
         for line in lines:
             s.command(line)
@@ -234,7 +234,7 @@ def test_html_report_has_the_chart_and_the_counterfactual(tmp_path, monkeypatch,
     monkeypatch.setenv("MMQUEST_HOME", str(tmp_path))
     st = Store(tmp_path)
     s = Session(zr_inc, 3, "on-call", store=st, player="ann")
-    for line in ["numastat -m", "sleep 2m", "sysctl -w vm.zone_reclaim_mode=0", "sleep 3m"]:
+    for line in ["numastat -m", "sleep 2m", "sysctl -w vm.zone_reclaim_mode=0", "sleep 7m"]:
         s.command(line)
     s.finish()
     out = tmp_path / "r.html"

@@ -74,7 +74,7 @@ async def test_fixing_the_machine_reaches_the_debrief():
         await pilot.pause()
         await type_line(pilot, "sysctl -w vm.zone_reclaim_mode=0")
         assert "vm.zone_reclaim_mode = 0" in log_text(app)
-        await type_line(pilot, "sleep 4m")
+        await type_line(pilot, "sleep 7m")
         await pilot.pause(2.0)
         assert isinstance(app.screen, DebriefScreen)
         text = app.screen.text()
