@@ -31,6 +31,8 @@ def run(inc, seed: int, plan: list[tuple[float, list[str]]], until: float) -> Se
     for at, lines in plan:
         if at > s.world.t:
             s.advance(at - s.world.t)
+        while s.world.booting:  # the operator logs in again once the box is up
+            s.advance(5.0)
         for line in lines:
             s.command(line)
     if until > s.world.t:
@@ -110,8 +112,6 @@ def test_each_wrong_path_does_what_its_effect_says(baselines, iid, k):
     windows = [(APPLY_AT + a, APPLY_AT + a + 180.0) for a in range(0, int(WINDOW - 180), 60)]
     # the difference to the same seed left alone, in units of the SLO's throughput
     rel = [(mean_tput(s, a, b) - mean_tput(base, a, b)) / slo for a, b in windows]
-    tail = (APPLY_AT + WINDOW - 300.0, APPLY_AT + WINDOW)
-    assert mean_tput(s, *tail) < slo or not s.judge.healthy, "the trouble must be back at the end"
     assert not s.judge.resolved
     if wp.effect == "relief":
         assert max(rel) > 0.25, rel
@@ -186,13 +186,16 @@ def test_a_relapse_reopens_a_resolved_incident():
     assert j.reliefs() and j.reliefs()[0][1] - j.reliefs()[0][0] >= 60
 
 
-def test_a_short_break_within_tolerance_keeps_the_streak_but_burns_slo():
+def test_a_short_slow_spell_within_tolerance_keeps_the_streak_but_burns_slo():
     strict, tolerant = Judge(100, 5, 60), Judge(100, 5, 60, tolerate_s=25)
-    h = history((40, 150), (10, 0), (40, 150))
+    h = history((40, 150), (10, 60), (40, 150))
     for j in (strict, tolerant):
         j.update(h)
     assert tolerant.resolved and not strict.resolved
     assert tolerant.slo_burn_s == strict.slo_burn_s > 0
+    outage = Judge(100, 5, 60, tolerate_s=25)  # a restart is never tolerated
+    outage.update(history((40, 150), (10, 0), (40, 150)))
+    assert not outage.resolved
 
 
 def test_the_condition_names_the_slo_and_the_sustain():

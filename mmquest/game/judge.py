@@ -30,7 +30,7 @@ class Judge:
     sustain_s: float
     min_kernel: str | None = None
     unit: str = "ops/s"
-    tolerate_s: float = 0.0  # breaks this short do not end a healthy streak
+    tolerate_s: float = 0.0  # slow spells this short (the service up) do not end a healthy streak
     resolved_at: float | None = None  # sim time the final healthy streak began
     judged_at: float | None = None  # sim time the streak had lasted sustain_s
     healthy_since: float | None = None
@@ -59,7 +59,7 @@ class Judge:
         """The resolution condition in words (the briefing shows it)."""
         mins = self.sustain_s / 60
         span = f"{mins:g} minute{'s' if mins != 1 else ''}" if self.sustain_s >= 60 else f"{self.sustain_s:g} s"
-        brk = f" (breaks under {self.tolerate_s:g} s aside)" if self.tolerate_s else ""
+        brk = f" (slow spells under {self.tolerate_s:g} s aside; an outage is a break)" if self.tolerate_s else ""
         text = (f"Resolved when {service} keeps {self.unit} >= {self.throughput_min:,.0f} and p99 <= "
                 f"{self.p99_ms_max:g} ms for {span} without a break{brk}")
         if self.min_kernel:
@@ -98,8 +98,9 @@ class Judge:
                 self.slo_burn_s += dt
                 if self.unhealthy_since is None:
                     self.unhealthy_since = t
-                # A break no longer than tolerate_s does not end a healthy streak (it still burns SLO).
-                if self.healthy_since is not None and t - self.unhealthy_since >= self.tolerate_s:
+                # A slow spell no longer than tolerate_s does not end a healthy streak (it still
+                # burns SLO minutes); an outage always does: a restart is the symptom, not noise.
+                if self.healthy_since is not None and (tput <= 0 or t - self.unhealthy_since >= self.tolerate_s):
                     self.episodes.append((self.healthy_since, self.unhealthy_since))
                     del self.episodes[:-MAX_EPISODES]
                     self.healthy_since = None
