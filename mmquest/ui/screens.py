@@ -397,11 +397,14 @@ class PlayScreen(Screen):
             self.minimize()
         self.query_one(ShellPane).input.focus()
 
+    @property
+    def zoomed(self) -> bool:
+        return self.has_class("zoomed")
+
     def action_zoom_shell(self) -> None:
-        if self.maximized is not None:
-            self.minimize()
-        else:
-            self.maximize(self.query_one(ShellPane), container=False)
+        """F6: the shell takes the dashboard's room; the status line and the key bar stay (F6 again
+        restores it).  Textual's maximize would hide the key bar, and a container refuses it."""
+        self.toggle_class("zoomed")
         self.query_one(ShellPane).input.focus()
 
     def action_debrief(self) -> None:
