@@ -47,3 +47,38 @@ async def test_f6_zooms_the_shell_by_key_and_by_click():
         assert app.screen.zoomed and shell.size.height > before + 10
         assert app.screen.query_one(KeyBar).size.height == 1  # still there to click F6 again
         assert "SLO" in str(app.screen.query_one("#status").content)
+
+
+# 2. a closed pipe ends the CLI quietly, with a status of its own
+@pytest.mark.parametrize("argv", [["list"], ["run", "zone-reclaim", "--script", "-"],
+                                  ["run", "zone-reclaim", "--script", "-", "--json"]])
+def test_a_closed_pipe_ends_quietly_with_its_own_status(argv, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from mmquest.cli import EXIT_OK, EXIT_PIPE, EXIT_UNRESOLVED, EXIT_USAGE
+
+    r, w = os.pipe()
+    os.close(r)  # the reader is gone before the first write: every write meets EPIPE
+    try:
+        proc = subprocess.run([sys.executable, "-m", "mmquest", *argv], input=b"numastat\ncat /proc/vmstat\n",
+                              stdout=w, stderr=subprocess.PIPE, env={**os.environ, "MMQUEST_HOME": str(tmp_path)},
+                              timeout=120)
+    finally:
+        os.close(w)
+    assert proc.stderr == b""  # no traceback, no "Exception ignored"
+    assert proc.returncode == EXIT_PIPE
+    assert EXIT_PIPE not in (EXIT_OK, EXIT_UNRESOLVED, EXIT_USAGE)
+
+
+def test_readme_documents_every_exit_status():
+    from pathlib import Path
+
+    from mmquest import cli
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme[readme.index("## Headless runs"):]
+    section = section[: section.index("\n## ", 3)]
+    for name in ("EXIT_OK", "EXIT_UNRESOLVED", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_PIPE"):
+        assert f"| {getattr(cli, name)} |" in section, name
