@@ -197,6 +197,7 @@ class Snapshot:
     io_scheduler: tuple[tuple[str, str], ...] = ()
     hugetlb_pages: tuple[float, ...] = ()
     patches: tuple[str, ...] = ()
+    perf_by_comm: tuple[PerfRow, ...] = ()  # the same samples per (symbol, command), for perf top --sort comm
 
     def sysctl_value(self, name: str):
         return dict(self.sysctl).get(name)
@@ -284,7 +285,10 @@ class World:
         m = self.machine
         if not self.booting:
             for w in self.workloads:
+                task = getattr(w, "task", None)
+                m.perf.current = task.comm if task is not None else w.name  # what perf samples run in
                 w.step(m, self.t, dt)
+            m.perf.current = "swapper"
             m.tick(dt)
         else:
             for w in self.workloads:
@@ -486,7 +490,7 @@ class World:
             kexec_loaded=self.kexec_loaded, nnodes=n, cpus_per_node=m.cpus_per_node,
             distances=tuple(tuple(int(x) for x in row) for row in m.distance), nodes=tuple(nodes),
             numastat=numastat, vm=tuple(sorted(vm.items())), sysctl=tuple(sorted(m.sysctl.items())),
-            tasks=tasks, perf=m.perf.rows()[:64], perf_samples=m.perf.samples, perf_events=m.perf.event_count,
+            tasks=tasks, perf=m.perf.rows()[:64], perf_by_comm=m.perf.rows(by_comm=True)[:128], perf_samples=m.perf.samples, perf_events=m.perf.event_count,
             services=tuple(services), history=tuple(self.history[-HISTORY_SHOWN:]),
             dmesg=tuple(m.dmesg[-400:]), disk_util=m.disk.util, wm_low=tuple(map(float, m.wm_low)),
             loadavg=tuple(float(x) for x in m.loadavg), busy_cpus=m.perf.busy_cpus, kernel_share=m.perf.kernel_share, thp_enabled=m.thp_enabled,

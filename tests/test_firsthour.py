@@ -82,3 +82,59 @@ def test_readme_documents_every_exit_status():
     section = section[: section.index("\n## ", 3)]
     for name in ("EXIT_OK", "EXIT_UNRESOLVED", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_PIPE"):
         assert f"| {getattr(cli, name)} |" in section, name
+
+
+# 3. perf top: what it suggests works; --sort and -g are real
+def _perf_rows(out: str, first: int = 2):
+    return [line for line in out.splitlines()[first:] if "%" in line]
+
+
+def test_perf_top_suggestion_works_and_sort_groups_by_command_and_dso():
+    from mmquest.game import Session
+
+    s = Session(resolve("zone-reclaim"), 0)
+    s.command("sleep 30")
+    plain = s.command("perf top").output
+    hint = plain.strip().splitlines()[-1]
+    assert hint.startswith("For a higher level overview, try: ")
+    step = s.command(hint.split("try: ", 1)[1])
+    assert step.status == 0, step.output
+    lines = step.output.splitlines()
+    assert lines[1].split() == ["Overhead", "Command", "Shared", "Object"]
+    rows = _perf_rows(step.output)
+    comms = {t.comm for t in s.world.snapshot().tasks}
+    assert rows and all(r.split()[1] in comms for r in rows)
+    assert sum(float(r.split()[0].rstrip("%")) for r in rows) == pytest.approx(100.0, abs=0.1)
+    # the same samples as the per-symbol view: a (command, dso) row is the sum of its symbols
+    by_dso: dict[str, float] = {}
+    for r in s.world.snapshot().perf:
+        by_dso[r.dso] = by_dso.get(r.dso, 0.0) + r.overhead
+    per_dso: dict[str, float] = {}
+    for r in rows:
+        per_dso[r.split()[2]] = per_dso.get(r.split()[2], 0.0) + float(r.split()[0].rstrip("%"))
+    for dso, pct in per_dso.items():
+        assert pct == pytest.approx(by_dso[dso], abs=0.05)
+    bad = s.command("perf top --sort nosuchkey")
+    assert bad.status == 129 and "Unknown --sort key: `nosuchkey'" in bad.output
+
+
+def test_perf_top_g_shows_children_and_self_from_the_call_chains():
+    from mmquest.game import Session
+
+    s = Session(resolve("thp-compound-lock"), 0)
+    s.command("sleep 10")
+    plain = s.command("perf top").output
+    out = s.command("perf top -g").output
+    assert out != plain
+    assert out.splitlines()[1].split()[:2] == ["Children", "Self"]
+    table = {}
+    for line in _perf_rows(out):
+        cells = line[1:].split()
+        table[cells[-1]] = (float(cells[0].rstrip("%")), float(cells[1].rstrip("%")))
+    assert all(c >= s_ - 1e-9 for c, s_ in table.values())  # a function's children include itself
+    self_tail = table["__get_page_tail"][1]
+    assert self_tail == pytest.approx(next(r.overhead for r in s.world.snapshot().perf
+                                           if r.symbol == "__get_page_tail"), abs=0.01)
+    # get_user_pages_fast is never charged itself, but the samples of what it calls are its children
+    assert table["get_user_pages_fast"][1] == 0.0
+    assert table["get_user_pages_fast"][0] >= table["__get_page_tail"][0] + table["gup_huge_pmd"][1] - 0.02
