@@ -138,3 +138,50 @@ def test_perf_top_g_shows_children_and_self_from_the_call_chains():
     # get_user_pages_fast is never charged itself, but the samples of what it calls are its children
     assert table["get_user_pages_fast"][1] == 0.0
     assert table["get_user_pages_fast"][0] >= table["__get_page_tail"][0] + table["gup_huge_pmd"][1] - 0.02
+
+
+# 9. systemctl: each verb its own message; the watchdog of the page is a unit
+def test_systemctl_verbs_answer_for_themselves_and_the_watchdog_is_a_unit():
+    from mmquest.game import Session
+
+    s = Session(resolve("rss-percpu-oom"), 0)
+    assert "svc-watchdog" in resolve("rss-percpu-oom").briefing.text + resolve("rss-percpu-oom").briefing.pager
+    listed = s.command("systemctl list-units").output
+    assert "svc-watchdog.service" in listed and "authsvc.service" in listed
+    st = s.command("systemctl stop svc-watchdog")
+    assert (st.status, st.output) == (0, "")  # systemctl is silent when it succeeds
+    st = s.command("systemctl is-active svc-watchdog")
+    assert (st.status, st.output.strip()) == (3, "inactive")
+    s.command("sleep 600")
+    assert s.command("dmesg | grep -c svc-watchdog").output.strip() == "0"  # stopped: no more restarts
+    other = Session(resolve("rss-percpu-oom"), 0)
+    other.command("sleep 600")
+    assert int(other.command("dmesg | grep -c svc-watchdog").output) > 0  # running, it restarts authsvc
+    assert s.command("systemctl start svc-watchdog").status == 0
+    assert s.command("systemctl is-active svc-watchdog").output.strip() == "active"
+    st = s.command("systemctl stop nosuch")
+    assert (st.status, st.output) == (5, "Failed to stop nosuch.service: Unit nosuch.service not loaded.")
+    st = s.command("systemctl start nosuch")
+    assert (st.status, st.output) == (5, "Failed to start nosuch.service: Unit nosuch.service not found.")
+    st = s.command("systemctl status nosuch")
+    assert (st.status, st.output) == (4, "Unit nosuch.service could not be found.")
+    st = s.command("systemctl reload authsvc")
+    assert st.status == 1 and st.output.startswith("Failed to reload authsvc.service: ")
+    assert "restart" not in "".join(x.output for x in s.engine.steps if "stop" in x.command)
+
+
+def test_systemctl_stop_keeps_a_service_down_until_started():
+    from mmquest.game import Session
+
+    s = Session(resolve("rss-percpu-oom"), 0)
+    s.command("sleep 5")
+    s.command("systemctl stop node_exporter")
+    s.command("sleep 120")
+    st = s.command("systemctl status node_exporter")
+    assert st.status == 3 and "Active: inactive (dead)" in st.output
+    assert "node_exporter" not in s.command("ps aux").output
+    s.command("systemctl start node_exporter")
+    s.command("sleep 120")
+    st = s.command("systemctl status node_exporter")
+    assert st.status == 0 and "Active: active (running)" in st.output
+    assert "node_exporter" in s.command("ps aux").output
