@@ -185,3 +185,59 @@ def test_systemctl_stop_keeps_a_service_down_until_started():
     st = s.command("systemctl status node_exporter")
     assert st.status == 0 and "Active: active (running)" in st.output
     assert "node_exporter" in s.command("ps aux").output
+
+
+# 10. sed: the common forms work, the rest fails as GNU sed does
+@pytest.fixture(scope="module")
+def zr_session():
+    from mmquest.game import Session
+
+    return Session(resolve("zone-reclaim"), 0)
+
+
+def _run(s, line):
+    st = s.command(line)
+    return st.status, st.output
+
+
+def test_sed_common_forms(zr_session):
+    s = zr_session
+    vmstat = s.command("cat /proc/vmstat").output.splitlines()
+    assert _run(s, "sed -n 1,3p /proc/vmstat") == (0, "\n".join(vmstat[:3]))
+    assert _run(s, "sed -n '$p' /proc/vmstat") == (0, vmstat[-1])
+    assert _run(s, "sed '2,$d' /proc/vmstat") == (0, vmstat[0])
+    assert _run(s, "sed -n '/^numa_hit/p' /proc/vmstat") == (0, next(v for v in vmstat if v.startswith("numa_hit")))
+    first = next(i for i, v in enumerate(vmstat) if v.startswith("pgscan_kswapd"))
+    last = next(i for i, v in enumerate(vmstat) if i > first and v.startswith("pgscan_direct"))
+    assert last > first + 1
+    assert _run(s, "sed -n '/^pgscan_kswapd/,/^pgscan_direct/p' /proc/vmstat")[1] == "\n".join(vmstat[first:last + 1])
+    assert _run(s, "sed -n '/^pgscan/!d;p' /proc/vmstat")[1].splitlines() == [v for v in vmstat if v.startswith("pgscan")]
+    assert _run(s, "sed 's/_/-/g' /proc/vmstat | head -1")[1] == vmstat[0].replace("_", "-")
+    assert _run(s, "sed 's/_/-/' /proc/vmstat | head -1")[1] == vmstat[0].replace("_", "-", 1)
+    swapped = _run(s, r"sed -E -n 's/^(numa_hit) ([0-9]+)$/\2 \1/p' /proc/vmstat")[1]
+    name, value = next(v for v in vmstat if v.startswith("numa_hit ")).split()
+    assert swapped == f"{value} {name}"
+    assert _run(s, r"sed -n 's/^\(numa_miss\) .*/[\1]/p' /proc/vmstat") == (0, "[numa_miss]")
+    assert _run(s, "sed 2q /proc/vmstat") == (0, "\n".join(vmstat[:2]))
+    assert _run(s, "cat /proc/vmstat | sed -n 1p") == (0, vmstat[0])
+
+
+@pytest.mark.parametrize("line, message, status", [
+    ("sed 's/a/b' /proc/vmstat", "sed: -e expression #1, char 5: unterminated `s' command", 1),
+    ("sed 's/a/b/q' /proc/vmstat", "sed: -e expression #1, char 7: unknown option to `s'", 1),
+    ("sed -n 1,3k /proc/vmstat", "sed: -e expression #1, char 4: unknown command: `k'", 1),
+    ("sed -n 1p /nosuch", "sed: can't read /nosuch: No such file or directory", 2),
+    ("sed -n '/abc/,' /proc/vmstat", "sed: -e expression #1, char 6: unexpected `,'", 1),
+    ("sed -Z p /proc/vmstat", "sed: invalid option -- 'Z'", 1),
+    ("sed", "Usage: sed [OPTION]... {script-only-if-no-other-script} [input-file]...", 1),
+])
+def test_sed_errors_read_as_gnu_sed(zr_session, line, message, status):
+    st, out = _run(zr_session, line)
+    assert st == status
+    assert out.splitlines()[0] == message
+
+
+def test_help_lists_sed_with_its_forms(zr_session):
+    helped = zr_session.command("help").output
+    row = next(line for line in helped.splitlines() if line.strip().startswith("sed "))
+    assert "-n" in row and "p" in row and "s/" in row

@@ -1218,51 +1218,42 @@ def cmd_kill(sh: Shell, args: list[str], stdin: str) -> Result:
     return Result(err="\n".join(errs), status=status)
 
 
-@command("sed", "stream editor: sed [-i] 's/OLD/NEW/[g]' FILE")
+@command("sed", "stream editor: sed [-n] [-E] [-i] 'ADDR[,ADDR]p|d|q|s/RE/NEW/[g]' FILE")
 def cmd_sed(sh: Shell, args: list[str], stdin: str) -> Result:
-    inplace = quiet = False
-    rest = []
-    for a in args:
-        if a in ("-i", "--in-place"):
-            inplace = True
-        elif a in ("-n", "--quiet"):
-            quiet = True
-        elif a in ("-e", "-E", "-r"):
+    from . import sed
+
+    try:
+        opts, scripts, files = sed.parse_args(args)
+        cmds = sed.compile_script(scripts, opts["extended"])
+    except sed.SedError as e:
+        return Result(err=str(e), status=1)
+    if opts["inplace"] and not files:
+        return Result(err="sed: no input files", status=1 if not stdin else 4)
+    ins, errs = [], []
+    for f in files or ["-"]:
+        if f == "-":
+            ins.append(("(standard input)", stdin))
             continue
-        else:
-            rest.append(a)
-    if not rest:
-        return Result(err="Usage: sed [OPTION]... {script-only-if-no-other-script} [input-file]...", status=1)
-    script, files = rest[0], rest[1:]
-    mp = re.fullmatch(r"(\d+)p", script)
-    ms = re.fullmatch(r"s(.)(.*?)\1(.*?)\1(g?)", script)
-    if not (mp or ms):
-        return Result(err=f"sed: -e expression #1, char {len(script)}: unknown command: `{script[:1]}'", status=1)
-    ins, errs = _inputs(sh, files, stdin, "sed")
-    if errs:
-        return Result(err="\n".join(errs), status=2)
+        try:
+            ins.append((f, sh.read(f)))
+        except VfsError as e:
+            errs.append(f"sed: can't read {f}: {e.reason}")
+    status = 2 if errs else 0
+    separate = opts["inplace"] or opts["separate"]
+    streams = [[x] for x in ins] if separate else [ins]
     outs = []
-    for name, text in ins:
-        lines = text.splitlines()
-        if mp:
-            n = int(mp.group(1))
-            new = [lines[n - 1]] if quiet and 0 < n <= len(lines) else (
-                lines[: n] + [lines[n - 1]] + lines[n:] if 0 < n <= len(lines) else lines)
-        else:
-            try:
-                rx = re.compile(_bre_to_ere(ms.group(2)))
-            except re.error as e:
-                return Result(err=f"sed: -e expression #1: {e}", status=1)
-            rep = ms.group(3).replace("\\", "\\\\").replace("&", "\\g<0>")
-            new = [rx.sub(rep, ln, count=0 if ms.group(4) else 1) for ln in lines]
-            if quiet:
-                new = []
-        body = "\n".join(new) + ("\n" if new else "")
-        if inplace and name != "(standard input)":
-            sh.write(sh.path(name), body)
+    for group in streams:
+        lines = [ln for _, text in group for ln in text.splitlines()]
+        new, code = sed.run(cmds, lines, opts["quiet"])
+        body = _join(new)
+        if opts["inplace"] and group and group[0][0] != "(standard input)":
+            sh.write(sh.path(group[0][0]), body)
         else:
             outs.append(body)
-    return Result("".join(outs))
+        if code is not None:
+            status = code
+            break
+    return Result("".join(outs), "\n".join(errs), status)
 
 
 @command("journalctl", "service logs: journalctl [-u UNIT] [-n N]")
