@@ -241,3 +241,31 @@ def test_help_lists_sed_with_its_forms(zr_session):
     helped = zr_session.command("help").output
     row = next(line for line in helped.splitlines() if line.strip().startswith("sed "))
     assert "-n" in row and "p" in row and "s/" in row
+
+
+# 12. Tab twice lists the candidates, as bash does
+async def test_tab_twice_lists_the_candidates_like_bash():
+    app = make_app(incident=resolve("zone-reclaim"), live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        inp = app.screen.query_one(ShellInput)
+        log = app.screen.query_one(ShellPane).log_widget
+        inp.value = "cat /proc/sys/vm/d"
+        inp.cursor_position = len(inp.value)
+        before = log.text
+        await pilot.press("tab")
+        await pilot.pause()
+        assert inp.value == "cat /proc/sys/vm/d" and log.text == before  # ambiguous: the bell, no list yet
+        await pilot.press("tab")
+        await pilot.pause()
+        listed = log.text[len(before):]
+        assert "[root@db-07 ~]# cat /proc/sys/vm/d" in listed  # the line typed so far, as bash redraws it
+        assert listed.split()[-3:] == ["dirty_background_ratio", "dirty_ratio", "drop_caches"]
+        assert inp.value == "cat /proc/sys/vm/d"  # nothing typed is lost
+        inp.value = "nu"
+        inp.cursor_position = 2
+        await pilot.press("tab")  # completes the common part
+        assert inp.value == "numa"
+        await pilot.press("tab")  # and the next Tab lists what it could be
+        await pilot.pause()
+        assert log.text.splitlines()[-1].split() == ["numactl", "numastat"]
