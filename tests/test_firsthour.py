@@ -269,3 +269,23 @@ async def test_tab_twice_lists_the_candidates_like_bash():
         await pilot.press("tab")  # and the next Tab lists what it could be
         await pilot.pause()
         assert log.text.splitlines()[-1].split() == ["numactl", "numastat"]
+
+
+# 14. at 80x24 the shell keeps 8 lines and the header stays whole
+@pytest.mark.parametrize("incident", ["zone-reclaim", "thp-compound-lock", "rss-percpu-oom", "zone-reclaim-hpc"])
+@pytest.mark.parametrize("size", [(80, 24), (80, 20), (100, 30)])
+async def test_small_terminals_keep_a_usable_shell_and_a_whole_header(incident, size):
+    app = make_app(incident=resolve(incident), live=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "sleep 5")
+        screen = app.screen
+        assert screen.query_one("#scrollback").size.height >= 8
+        status = str(screen.query_one("#status").content)
+        assert len(status) <= size[0]  # nothing cut at the edge
+        snap = screen.session.world.snapshot()
+        m, s = divmod(int(snap.t), 60)
+        for part in (f"t+{m:02d}:{s:02d}", "SLO", f"score {screen.session.score(final=False).total}"):
+            assert part in status
+        for pane in resolve(incident).panes:  # every pane keeps lines (at 80x20, one line each)
+            assert screen.query_one(f"#{pane}").size.height >= (3 if size[1] >= 24 else 1)

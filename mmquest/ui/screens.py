@@ -330,14 +330,39 @@ class PlayScreen(Screen):
         state = "BOOTING" if snap.booting else ("SLO ok" if healthy else "SLO BREACHED")
         style = "bold yellow" if snap.booting else ("bold green" if healthy else "bold white on red")
         speed = "paused" if self.engine.paused else f"{self.engine.speed:g}x"
-        text = Text.assemble((" mmquest ", "bold reverse"), f" {snap.hostname} · {snap.kernel} · ",
-                             (f"t+{m:02d}:{sec:02d}", "bold"), f" · {speed} · ", (f" {state} ", style),
-                             f" · score {self.session.score(final=False).total}")
+        # (field, style, which to drop first when the line is too narrow: higher goes first)
+        fields = [(" mmquest ", "bold reverse", 5), (snap.hostname, "", 4), (snap.kernel, "", 3),
+                  (f"t+{m:02d}:{sec:02d}", "bold", 0), (speed, "", 0), (f" {state} ", style, 0),
+                  (f"score {self.session.score(final=False).total}", "", 1)]
         if st is not None and not snap.booting:
-            text.append(f" · {st.throughput:,.0f} {self.incident.slo.unit}", style="dim")
+            fields.append((f"{st.throughput:,.0f} {self.incident.slo.unit}", "dim", 2))
+        fields += self._status_extra(snap)
+        width = self.size.width or self.app.size.width
+
+        def line(kept) -> Text:
+            out = Text(no_wrap=True, end="")
+            for i, (f, st_, _) in enumerate(kept):
+                if i:
+                    out.append(" · " if i > 1 or kept[0][0] != " mmquest " else " ")
+                out.append(f, style=st_)
+            return out
+
+        kept = list(fields)
+        text = line(kept)
+        while text.cell_len > width and any(p for _, _, p in kept):  # drop whole fields, never cut one
+            worst = max(p for _, _, p in kept)
+            kept = [f for f in kept if f[2] != worst]
+            text = line(kept)
         if text.plain != getattr(self, "_status_text", None):  # repaint only what changed
             self._status_text = text.plain
             self.query_one("#status", Static).update(text, layout=False)  # one line, always
+
+    def _status_extra(self, snap: Snapshot) -> list[tuple[str, str, int]]:
+        return []
+
+    def on_resize(self) -> None:
+        if self.session is not None:
+            self._status(self.engine.snapshot())
 
     # ------------------------------------------------------------------ shell
     def on_shell_pane_submitted(self, message: ShellPane.Submitted) -> None:
