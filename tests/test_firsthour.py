@@ -289,3 +289,41 @@ async def test_small_terminals_keep_a_usable_shell_and_a_whole_header(incident, 
             assert part in status
         for pane in resolve(incident).panes:  # every pane keeps lines (at 80x20, one line each)
             assert screen.query_one(f"#{pane}").size.height >= (3 if size[1] >= 24 else 1)
+
+
+# 6. the numastat pane lays its columns out to its width: nothing collides, nothing is cut
+def _pane_lines(pane) -> list[str]:
+    from rich.console import Console
+
+    width = pane.content_region.width
+    console = Console(width=width, record=True, file=open(__import__("os").devnull, "w"))
+    console.print(pane.content)
+    return console.export_text().splitlines()[: pane.content_region.height]
+
+
+@pytest.mark.parametrize("size", [(80, 34), (120, 40), (80, 24)])
+@pytest.mark.parametrize("incident", ["zone-reclaim-hpc", "zone-reclaim"])
+async def test_numastat_pane_never_cuts_or_runs_columns_together(incident, size):
+    from mmquest.shell.render import NUMASTAT_ROWS
+    from mmquest.ui.panes import MemoryPane, NumastatPane, _short
+
+    app = make_app(incident=resolve(incident), live=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "sleep 20")
+        await type_line(pilot, "sleep 1")
+        pane = app.screen.query_one(NumastatPane)
+        snap = app.screen.session.world.snapshot()
+        lines = _pane_lines(pane)
+        assert not any("…" in line for line in lines)
+        head = lines[0].split()
+        assert head[0] == "pages"
+        assert [h for h in head if h.startswith("node")] == [f"node{z}" for z in range(snap.nnodes)]
+        assert all(h in ("+/s",) or h.startswith("node") for h in head[1:])
+        for line, row in zip(lines[1:], NUMASTAT_ROWS):
+            cells = line.split()
+            assert cells[0] in (row, NumastatPane.SHORT[row])  # a whole label
+            values = [c for c in cells[1:] if not c.startswith("+")]
+            assert values == [_short(v) for v in snap.numa(row)]  # every node's number, whole
+        mem = _pane_lines(app.screen.query_one(MemoryPane))
+        assert not any("…" in line for line in mem)
