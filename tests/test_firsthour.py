@@ -327,3 +327,56 @@ async def test_numastat_pane_never_cuts_or_runs_columns_together(incident, size)
             assert values == [_short(v) for v in snap.numa(row)]  # every node's number, whole
         mem = _pane_lines(app.screen.query_one(MemoryPane))
         assert not any("…" in line for line in mem)
+
+
+# 4. a replay shows the whole run, to its recorded end and score, at one speed
+async def test_replay_runs_to_the_recorded_end_and_shows_the_result(tmp_path):
+    from mmquest.game import Session
+    from mmquest.game.store import Store
+
+    st = Store(tmp_path)
+    inc = resolve("zone-reclaim")
+    s = Session(inc, 3, store=st, player="ann")
+    for line in ["numastat", "kexec -l /boot/vmlinuz-3.16.7", "kexec -e"]:
+        s.command(line)
+    s.advance(400)  # the player watched the box boot and recover, typing nothing
+    s.checkpoint()
+    final = s.finish()
+    assert s.judge.resolved
+    rec = st.run(s.run_id)
+    assert rec.sim_t == pytest.approx(s.world.t) and rec.journal[-1][0] < rec.sim_t - 300
+    app = make_app(incident=inc, live=True, store=Store(tmp_path), replay=(rec, 200.0))
+    async with app.run_test(size=(100, 34)) as pilot:
+        for _ in range(300):
+            await pilot.pause(0.05)
+            if app.screen.session is not None and "-- end of the recorded run" in log_text(app):
+                break
+        status = str(app.screen.query_one("#status").content)
+        assert "200x" in status or "paused" in status
+        world = app.screen.session.world
+        assert world.t == pytest.approx(rec.sim_t)  # not stopped at the last command, mid-boot
+        assert not world.snapshot().booting and world.snapshot().kernel == "3.16.7"
+        end = log_text(app).split("-- end of the recorded run", 1)[1]
+        assert f"resolved (recovered at t={s.judge.resolved_at:.0f}s)" in end
+        assert f"score {final.total}" in end and final.total == rec.score
+
+
+async def test_replay_header_and_shell_title_agree_on_the_speed(tmp_path):
+    from mmquest.game import Session
+    from mmquest.game.store import Store
+
+    st = Store(tmp_path)
+    inc = resolve("zone-reclaim")
+    s = Session(inc, 3, store=st, player="ann")
+    s.command("sleep 600")
+    s.finish()
+    app = make_app(incident=inc, live=True, store=Store(tmp_path), replay=(st.run(s.run_id), 8.0))
+    async with app.run_test(size=(100, 34)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.screen.session is not None:
+                break
+        await pilot.pause(0.3)
+        status = str(app.screen.query_one("#status").content)
+        assert " 8x " in status
+        assert "1x" not in status and "1x" not in str(app.screen.query_one(ShellPane).border_title)

@@ -48,7 +48,7 @@ class MMQuestApp(App):
         if self.replay is not None:
             rec, speed = self.replay
             return PlayScreen(self.start_incident, rec.seed, live=self.live, mode=rec.mode,
-                              replay=(rec.journal, speed))
+                              replay=(rec.journal, speed, rec))
         if self.start_incident is not None:
             return self.play_screen(self.start_incident, self.seed, self.mode)
         return super().get_default_screen()

@@ -278,7 +278,8 @@ class PlayScreen(Screen):
         if self.replay is not None:
             pane = self.query_one(ShellPane)
             pane.input.disabled = True
-            pane.border_title = f"replay of a recorded run ({self.replay[1]:g}x)"
+            self.engine.speed = float(self.replay[1])  # one speed: the status line's (F3 changes it)
+            pane.border_title = "replay of a recorded run"
             self.run_worker(self._replay(), exclusive=True, group="clock")
         elif self.live:
             self.run_worker(self.engine.run(), exclusive=True, group="clock")
@@ -449,25 +450,44 @@ class PlayScreen(Screen):
         self.app.goto(DebriefScreen(self.session))
 
     async def _replay(self) -> None:
-        """Re-type the journal at its simulated times, the clock running at the chosen speed."""
+        """Re-type the journal at its simulated times, the clock running at the chosen speed (F2
+        pauses, F3 changes it), then run on to where the recorded run ended and show its result."""
         import asyncio
-        journal, speed = self.replay
+        import re
+
+        journal, _speed, rec = (tuple(self.replay) + (None,))[:3]
         pane = self.query_one(ShellPane)
         frame = 0.25
-        for t, line in journal:
+
+        async def run_until(t: float) -> None:
             while self.session.world.t + 1e-9 < t:
                 if not self.engine.paused:
-                    step = min(speed * frame, t - self.session.world.t)
-                    self.engine.advance(step)
+                    self.engine.advance(min(self.engine.speed * frame, t - self.session.world.t))
                 await asyncio.sleep(frame)
+
+        for t, line in journal:
+            await run_until(t)
             if line == "#hint":
                 pane.write(f"(hint {len(self.session.hints_used) + 1} taken) {self.session.hint()}", style="yellow")
                 continue
             pane.echo_command(line)
+            nap = re.fullmatch(r"\s*sleep\s+(\d+(?:\.\d+)?)([smh]?)\s*", line)
+            if nap:  # the player waited: let the time pass at the replay's speed rather than in one jump
+                await run_until(t + min(float(nap.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[nap.group(2)],
+                                        3600.0))
+                continue
             step = self.session.command(line)
             if step.output:
                 pane.write(step.output)
-        pane.write("-- end of the recorded run --", style="bold")
+        end = rec.sim_t if rec is not None else self.session.world.t
+        await run_until(end)
+        self.engine.paused = True
+        self._status(self.engine.snapshot())
+        judge, score = self.session.judge, self.session.score()
+        verdict = (f"resolved (recovered at t={judge.resolved_at:.0f}s)" if judge.resolved
+                   else "not resolved")
+        pane.write(f"-- end of the recorded run at t={self.session.world.t:.0f}s: {verdict}, score {score.total} --",
+                   style="bold")
 
 
 class DebriefScreen(Screen):
