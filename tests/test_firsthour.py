@@ -380,3 +380,53 @@ async def test_replay_header_and_shell_title_agree_on_the_speed(tmp_path):
         status = str(app.screen.query_one("#status").content)
         assert " 8x " in status
         assert "1x" not in status and "1x" not in str(app.screen.query_one(ShellPane).border_title)
+
+
+# 5. the quit dialog tells the truth about what quitting keeps
+def _quit_label(app) -> str:
+    from textual.widgets import Label
+
+    return str(app.screen.query_one(Label).content)
+
+
+async def test_quit_dialog_mid_run_says_progress_is_saved_and_saves_it(tmp_path):
+    from mmquest.game.store import Store
+
+    app = make_app(incident=resolve("zone-reclaim"), live=False, store=Store(tmp_path), player="ann")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "sleep 30")
+        app.screen.session.advance(12)  # the clock ran on after the last command
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, QuitScreen)
+        text = _quit_label(app)
+        assert "not saved" not in text and "progress is saved (at t=42s)" in text and "Resume" in text
+        await pilot.press("y")
+        await pilot.pause()
+    rec = Store(tmp_path).unfinished("ann")
+    assert rec is not None and rec.sim_t == pytest.approx(42.0)
+
+
+async def test_quit_dialog_after_the_run_says_it_is_over(tmp_path):
+    from mmquest.game.store import Store
+    from mmquest.ui.screens import DebriefScreen
+
+    app = make_app(incident=resolve("zone-reclaim"), live=False, store=Store(tmp_path), player="ann")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("f8")  # give up: the debrief
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert "This run is over and its result is saved." in _quit_label(app)
+
+
+async def test_quit_dialog_without_a_store_says_the_run_is_not_recorded():
+    app = make_app(incident=resolve("zone-reclaim"), live=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert "not recorded" in _quit_label(app)

@@ -585,9 +585,13 @@ class DebriefScreen(Screen):
 class QuitScreen(ModalScreen[bool]):
     BINDINGS = [Binding("y", "yes", "yes"), Binding("n,escape", "no", "no")]
 
+    def __init__(self, message: str = "Quit mmquest?"):
+        super().__init__()
+        self.message = message
+
     def compose(self) -> ComposeResult:
         with Vertical(id="quit-box"):
-            yield Label("Quit mmquest?  The running incident is not saved.")
+            yield Label(self.message)
             with Horizontal(id="quit-buttons"):
                 yield Button("Quit (y)", variant="error", id="yes")
                 yield Button("Stay (n)", variant="primary", id="no")
