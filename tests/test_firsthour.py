@@ -430,3 +430,26 @@ async def test_quit_dialog_without_a_store_says_the_run_is_not_recorded():
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert "not recorded" in _quit_label(app)
+
+
+# 7. two actions at the same moment both get their marker on the debrief's timeline
+def test_debrief_timeline_keeps_markers_at_the_same_time():
+    from mmquest.game import Session
+    from mmquest.game.debrief import as_text, build
+    from mmquest.game.report import html_report
+
+    s = Session(resolve("zone-reclaim"), 0)
+    s.command("sleep 30")
+    s.command("kexec -l /boot/vmlinuz-3.16.7")
+    s.command("kexec -e")
+    s.command("sleep 300")
+    d = build(s)
+    assert [m.label for m in d.markers] == ["A", "B"] and d.markers[0].t == d.markers[1].t
+    axis = "\n".join(d.chart[-4:-1])
+    assert "A" in axis and "B" in axis
+    text = as_text(d, "tps")
+    assert text.count("$ kexec") == 2
+    report = html_report(d, s.world.history, None, 40000, "tps", {"player": "-", "incident": "x", "mode": "m",
+                                                                    "seed": 0, "run": 0})
+    ys = [line.split('y="')[-1].split('"')[0] for line in report.splitlines() if ">A</text>" in line or ">B</text>" in line]
+    assert len(ys) == 2 and ys[0] != ys[1]  # not printed over each other
