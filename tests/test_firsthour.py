@@ -453,3 +453,41 @@ def test_debrief_timeline_keeps_markers_at_the_same_time():
                                                                     "seed": 0, "run": 0})
     ys = [line.split('y="')[-1].split('"')[0] for line in report.splitlines() if ">A</text>" in line or ">B</text>" in line]
     assert len(ys) == 2 and ys[0] != ys[1]  # not printed over each other
+
+
+# 8. the pager's penalty is documented where a player reads the rules
+def test_pager_escalation_penalty_is_in_the_readme_and_the_briefing():
+    import re
+    from pathlib import Path
+
+    from mmquest.game import Session
+    from mmquest.game.modes import MODES
+    from mmquest.game.scoring import PAGER_ESCALATED
+
+    s = Session(resolve("zone-reclaim"), 0, mode="on-call")
+    s.command("sleep 15m")  # the SLO stays broken: the pager escalates
+    assert ("pager escalated", -PAGER_ESCALATED) in s.score().parts
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    scoring = readme[readme.index("Scoring:"):].split("\n\n")[0]
+    assert re.search(rf"minus {PAGER_ESCALATED} if the pager escalates", scoring)
+    minutes = MODES["on-call"].pager_after_s / 60
+    assert f"{minutes:g} minutes" in scoring
+
+
+async def test_briefing_mode_line_names_the_pager_penalty():
+    from mmquest.game.scoring import PAGER_ESCALATED
+    from mmquest.ui.screens import BriefingScreen
+
+    app = make_app(live=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, BriefingScreen)
+        lines = {}
+        for _ in range(3):
+            lines[app.mode] = str(app.screen.query_one("#mode-line").content)
+            await pilot.press("m")
+            await pilot.pause()
+        assert f"-{PAGER_ESCALATED} points" in lines["on-call"] and "10 min" in lines["on-call"]
+        assert "pager" not in lines["guided"] and "pager" not in lines["exam"]

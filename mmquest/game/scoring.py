@@ -17,6 +17,7 @@ KILL = 120  # a process killed by hand
 MITIGATION = 40  # oom_score_adj: treats the symptom, not the cause
 HIDE_SYMPTOM = 150  # raising a watchdog limit or stopping the watchdog: the alarm goes quiet, the bug stays
 HINT_COST = {1: 30, 2: 80, 3: 200}
+PAGER_ESCALATED = 100  # on-call: the SLO stayed broken until the pager escalated to the secondary
 UNRESOLVED_CAP = 250
 
 

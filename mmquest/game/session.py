@@ -14,7 +14,7 @@ from ..engine import Engine, Step
 from ..world import World
 from .judge import Judge
 from .modes import DEFAULT_MODE, MODES
-from .scoring import Score, score
+from .scoring import PAGER_ESCALATED, Score, score
 
 HINT_LINE = "#hint"
 
@@ -150,7 +150,7 @@ class Session:
         if dp:
             extra.append(dp)
         if self.paged_at is not None:
-            extra.append(("pager escalated", -100))
+            extra.append(("pager escalated", -PAGER_ESCALATED))
         return score(self.judge.slo_burn_s, self.events, self.hints_used, self.judge.resolved or not final,
                      hint_multiplier=self.mode.hint_multiplier, extra=extra)
 

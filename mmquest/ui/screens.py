@@ -154,12 +154,31 @@ class BriefingScreen(Screen):
             yield Button("Acknowledge and log in", id="ack", variant="error")
         yield KeyBar()
 
+    def mode_description(self, name: str) -> str:
+        """What a mode changes, from the mode's own fields (the pager's penalty included)."""
+        from ..game.scoring import PAGER_ESCALATED  # a light module: no model behind it
+
+        m = MODES[name]
+        parts = []
+        if not m.hints:
+            parts.append("no hints")
+        elif m.hint_multiplier == 1:
+            parts.append("hints on request (F4), cheap")
+        else:
+            parts.append(f"hints cost {m.hint_multiplier:g}x")
+        if m.pager_after_s is not None:
+            parts.append(f"the pager escalates after {m.pager_after_s / 60:g} min out of SLO: "
+                         f"-{PAGER_ESCALATED} points")
+        if m.time_limited:
+            parts.append(f"{self.incident.exam_limit_s / 60:.0f} min limit")
+        if not m.debrief_before_end:
+            parts.append("debrief at the end")
+        return ", ".join(parts)
+
     def _show_mode(self) -> None:
-        desc = {"guided": "hints on request (F4), cheap", "on-call": "hints cost more; the pager escalates",
-                "exam": f"no hints, {self.incident.exam_limit_s / 60:.0f} min limit, debrief at the end"}
         mode = self.app.mode
         self.query_one("#mode-line", Static).update(Text.assemble(
-            ("mode: ", "bold"), (mode, "bold cyan"), f"  ({desc[mode]}; m to change)"))
+            ("mode: ", "bold"), (mode, "bold cyan"), f"  ({self.mode_description(mode)}; m to change)"))
 
     def action_mode(self) -> None:
         i = self.modes.index(self.app.mode) if self.app.mode in self.modes else 0
