@@ -491,3 +491,26 @@ async def test_briefing_mode_line_names_the_pager_penalty():
             await pilot.pause()
         assert f"-{PAGER_ESCALATED} points" in lines["on-call"] and "10 min" in lines["on-call"]
         assert "pager" not in lines["guided"] and "pager" not in lines["exam"]
+
+
+# 13. exam mode counts its time limit down on the status line
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_exam_mode_shows_a_countdown(size):
+    inc = resolve("zone-reclaim")
+    app = make_app(incident=inc, live=False, mode="exam")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+
+        def left() -> str:
+            t = app.screen.session.world.t
+            m, s = divmod(int(inc.exam_limit_s - t + 0.999), 60)
+            return f"exam {m:02d}:{s:02d} left"
+
+        assert left() in str(app.screen.query_one("#status").content)
+        await type_line(pilot, "sleep 75")
+        status = str(app.screen.query_one("#status").content)
+        assert left() in status and len(status) <= size[0]
+    app = make_app(incident=inc, live=False, mode="on-call")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert "left" not in str(app.screen.query_one("#status").content)

@@ -378,7 +378,12 @@ class PlayScreen(Screen):
             self.query_one("#status", Static).update(text, layout=False)  # one line, always
 
     def _status_extra(self, snap: Snapshot) -> list[tuple[str, str, int]]:
-        return []
+        """Exam mode: the time left, counted down on the simulated clock (never dropped)."""
+        if self.session is None or not self.session.mode.time_limited:
+            return []
+        left = max(self.incident.exam_limit_s - snap.t, 0.0)
+        m, sec = divmod(int(left + 0.999), 60)
+        return [(f"exam {m:02d}:{sec:02d} left", "bold white on red" if left < 60 else "bold", 0)]
 
     def on_resize(self) -> None:
         if self.session is not None:
