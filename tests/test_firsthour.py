@@ -514,3 +514,41 @@ async def test_exam_mode_shows_a_countdown(size):
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         assert "left" not in str(app.screen.query_one("#status").content)
+
+
+# 11. resume brings back the screen the player left
+async def test_resume_restores_scrollback_speed_zoom_and_pane_filter(tmp_path):
+    from mmquest.game.store import Store
+    from mmquest.ui.panes import PerfPane
+
+    app = make_app(incident=resolve("zone-reclaim"), live=False, store=Store(tmp_path), player="ann")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "sleep 10")
+        await type_line(pilot, "grep zone_reclaim /proc/vmstat")
+        await pilot.press("f4")  # a hint
+        await pilot.press("f3")  # 4x
+        await pilot.press("f6")  # zoom the shell
+        await pilot.pause()
+        await pilot.press("f6")
+        await pilot.press("f6")
+        app.screen.query_one(PerfPane).action_toggle("kernel")
+        left = app.screen.query_one(ShellPane).log_widget.text
+        speed = app.screen.engine.speed
+        await pilot.press("ctrl+q")
+        await pilot.press("y")
+        await pilot.pause()
+    assert speed == 4.0 and "zone_reclaim_failed" in left and "HINT 1:" in left
+    app = make_app(live=False, store=Store(tmp_path), player="ann")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")  # Resume
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PlayScreen)
+        back = screen.query_one(ShellPane).log_widget.text
+        assert back == left  # the same scrollback, line for line
+        assert screen.engine.speed == 4.0
+        assert screen.zoomed
+        assert screen.query_one(PerfPane).only == "kernel"
+        assert screen.session.world.t == pytest.approx(10.0)

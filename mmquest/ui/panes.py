@@ -206,7 +206,13 @@ class PerfPane(Pane):
     only: str | None = None
 
     def action_toggle(self, which: str) -> None:
-        self.only = None if self.only == which else which
+        self.set_filter(None if self.only == which else which)
+        note = getattr(self.screen, "_note_ui", None)
+        if note is not None:
+            note("perf", self.only or "all")
+
+    def set_filter(self, only: str | None) -> None:
+        self.only = only
         self.border_subtitle = {"kernel": "cycles:k", "user": "cycles:u"}.get(self.only or "", "")
         if self._snap is not None:
             self.show(self._snap, None, force=True)

@@ -293,6 +293,8 @@ class PlayScreen(Screen):
         pane.write(
             f"Last login: Thu Nov 26 02:31:07 2026 from 10.20.0.5 — {self.incident.machine.hostname} "
             f"({self.incident.machine.kernel}).  Type `help` for the tools.", style="dim")
+        if session.journal and self.replay is None:
+            self._restore_screen(session)
         self._show(self.engine.snapshot())
         if self.replay is not None:
             pane = self.query_one(ShellPane)
@@ -305,6 +307,42 @@ class PlayScreen(Screen):
             self.set_interval(5.0, self.session.checkpoint)
         else:
             self.engine.paused = True
+
+    def _restore_screen(self, session: Session) -> None:
+        """A resumed run: the scrollback, the speed and the panes as the player left them."""
+        from ..game.session import HINT_LINE, UI_LINE
+
+        pane = self.query_one(ShellPane)
+        steps = iter(session.engine.steps)
+        tiers = sorted(self.incident.hints, key=lambda h: h.tier)
+        hints = 0
+        for _t, line in session.journal:
+            if line == HINT_LINE:
+                if hints < len(tiers):
+                    pane.write(f"HINT {hints + 1}: {tiers[hints].text}", style="bold yellow")
+                hints += 1
+                continue
+            if line.startswith(UI_LINE):
+                continue
+            step = next(steps, None)
+            if step is None:
+                break
+            pane.echo_command(line)
+            if "clear" in step.events:
+                pane.log_widget.clear()
+            elif step.output:
+                pane.write(step.output)
+        ui = session.ui_state
+        if "speed" in ui:
+            try:
+                self.engine.speed = float(ui["speed"])
+            except ValueError:
+                pass
+        self.engine.paused = ui.get("paused") == "1"
+        self.set_class(ui.get("zoom") == "1", "zoomed")
+        perf = ui.get("perf")
+        for p in self.query(PerfPane):
+            p.set_filter(perf if perf in ("kernel", "user") else None)
 
     def on_unmount(self) -> None:
         if self.engine is not None:
@@ -410,16 +448,23 @@ class PlayScreen(Screen):
             pane.write(step.output)
 
     # ------------------------------------------------------------------ actions
+    def _note_ui(self, key: str, value: str) -> None:
+        if self.session is not None and self.replay is None:
+            self.session.note_ui(key, value)
+
     def action_pause(self) -> None:
         if self.session is None:
             return
         self.engine.paused = not self.engine.paused
+        self._note_ui("paused", "1" if self.engine.paused else "0")
         self._status(self.engine.snapshot())
 
     def action_speed(self) -> None:
         if self.session is None:
             return
         self.engine.next_speed()
+        self._note_ui("speed", f"{self.engine.speed:g}")
+        self._note_ui("paused", "0")
         self._status(self.engine.snapshot())
 
     def action_hint(self) -> None:
@@ -455,6 +500,7 @@ class PlayScreen(Screen):
         """F6: the shell takes the dashboard's room; the status line and the key bar stay (F6 again
         restores it).  Textual's maximize would hide the key bar, and a container refuses it."""
         self.toggle_class("zoomed")
+        self._note_ui("zoom", "1" if self.zoomed else "0")
         self.query_one(ShellPane).input.focus()
 
     def action_debrief(self) -> None:
@@ -493,6 +539,8 @@ class PlayScreen(Screen):
             await run_until(t)
             if line == "#hint":
                 pane.write(f"(hint {len(self.session.hints_used) + 1} taken) {self.session.hint()}", style="yellow")
+                continue
+            if line.startswith("#ui "):  # how the player's screen looked: the replay keeps its own
                 continue
             pane.echo_command(line)
             nap = re.fullmatch(r"\s*sleep\s+(\d+(?:\.\d+)?)([smh]?)\s*", line)
