@@ -552,3 +552,41 @@ async def test_resume_restores_scrollback_speed_zoom_and_pane_filter(tmp_path):
         assert screen.zoomed
         assert screen.query_one(PerfPane).only == "kernel"
         assert screen.session.world.t == pytest.approx(10.0)
+
+
+# extras: `make play` installs once; the license is an SPDX string setuptools accepts
+def test_make_play_installs_once_then_starts_at_once(tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import time
+    from pathlib import Path
+
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+    root = Path(__file__).parent.parent
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text("")
+
+    def plan() -> str:
+        return subprocess.run(["make", "-n", "-C", str(root), "play", f"VENV={venv}"], capture_output=True,
+                              text=True, timeout=60, env={**os.environ, "MAKEFLAGS": ""}).stdout
+
+    assert "pip install" in plan()  # the first time: install
+    (venv / ".installed").touch()
+    later = time.time() + 5
+    os.utime(venv / ".installed", (later, later))  # newer than pyproject.toml
+    steps = plan()
+    assert "pip install" not in steps and f"{venv}/bin/mmquest" in steps
+
+
+def test_license_is_an_spdx_string_with_a_setuptools_that_takes_it():
+    import re
+    import tomllib
+    from pathlib import Path
+
+    meta = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    assert meta["project"]["license"] == "MIT"
+    floor = next(r for r in meta["build-system"]["requires"] if r.startswith("setuptools"))
+    assert int(re.search(r">=(\d+)", floor).group(1)) >= 77
