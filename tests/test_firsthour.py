@@ -590,3 +590,15 @@ def test_license_is_an_spdx_string_with_a_setuptools_that_takes_it():
     assert meta["project"]["license"] == "MIT"
     floor = next(r for r in meta["build-system"]["requires"] if r.startswith("setuptools"))
     assert int(re.search(r">=(\d+)", floor).group(1)) >= 77
+
+
+# extra: `mmquest play ID` shows the page the title screen's briefing shows
+async def test_play_id_opens_with_the_page():
+    inc = resolve("rss-percpu-oom")
+    app = make_app(incident=inc, live=False)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await pilot.pause()
+        text = log_text(app)
+        assert f"PAGE  {inc.briefing.pager}" in text
+        assert inc.briefing.text.strip().splitlines()[0] in text
+        assert text.index("PAGE") < text.index("Last login")

@@ -50,7 +50,7 @@ class MMQuestApp(App):
             return PlayScreen(self.start_incident, rec.seed, live=self.live, mode=rec.mode,
                               replay=(rec.journal, speed, rec))
         if self.start_incident is not None:
-            return self.play_screen(self.start_incident, self.seed, self.mode)
+            return PlayScreen(self.start_incident, self.seed, live=self.live, mode=self.mode, page=True)
         return super().get_default_screen()
 
     def on_mount(self) -> None:

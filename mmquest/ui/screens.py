@@ -220,8 +220,9 @@ class PlayScreen(Screen):
     ]
 
     def __init__(self, incident, seed: int = 0, session: Session | None = None, live: bool = True,
-                 mode: str = "on-call", replay=None):
+                 mode: str = "on-call", replay=None, page: bool = False):
         super().__init__()
+        self.page = page  # opened without the briefing (`mmquest play ID`): the page opens the scrollback
         self.live = live
         self.incident = incident
         self.replay = replay  # (journal, speed): play a recorded run back, read-only
@@ -290,6 +291,10 @@ class PlayScreen(Screen):
         for rss in self.query(RssPane):
             rss.looked = self.engine.shell.looked
         self.engine.subscribe(self._on_snapshot)
+        if self.page and not session.journal:
+            pane.write(f"PAGE  {self.incident.briefing.pager}", style="bold red")
+            pane.write(self.incident.briefing.text.strip("\n"))
+            pane.write("")
         pane.write(
             f"Last login: Thu Nov 26 02:31:07 2026 from 10.20.0.5 — {self.incident.machine.hostname} "
             f"({self.incident.machine.kernel}).  Type `help` for the tools.", style="dim")
