@@ -602,3 +602,18 @@ async def test_play_id_opens_with_the_page():
         assert f"PAGE  {inc.briefing.pager}" in text
         assert inc.briefing.text.strip().splitlines()[0] in text
         assert text.index("PAGE") < text.index("Last login")
+
+
+# never suggest what is refused: every "Try 'TOOL --help'" can be followed
+def test_every_try_help_suggestion_answers(zr_session):
+    import re
+
+    s = zr_session
+    seen = 0
+    for line in ["grep", "sort -Z", "cut", "uname -Z", "sleep", "sleep x", "cut -f"]:
+        out = s.command(line).output
+        for tool in re.findall(r"Try '(\S+) --help'", out):
+            seen += 1
+            st = s.command(f"{tool} --help")
+            assert st.status == 0 and tool in st.output, (line, st.output)
+    assert seen >= 4

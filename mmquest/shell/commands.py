@@ -1359,3 +1359,21 @@ def cmd_orion(sh: Shell, args: list[str], stdin: str) -> Result:
         "Large/Small,      0\n" + "\n".join(f"{p.outstanding:>11}, {p.mbps:>9.2f}" for p in points) + "\n")
     sh.note_read("orion")
     return Result("\n".join(head + summary) + "\n")
+
+
+# ---------------------------------------------------------------------- --help
+def _answer_help(name: str, fn, summary: str):
+    """Errors of the real tools end "Try 'TOOL --help'": so TOOL --help answers, with what this box has."""
+    def run(sh: Shell, args: list[str], stdin: str) -> Result:
+        if args[:1] == ["--help"]:
+            return Result(f"{name}: {summary}\n(this box simulates {name}; `help` lists every tool)\n")
+        return fn(sh, args, stdin)
+    run.__name__ = getattr(fn, "__name__", name)
+    run.__doc__ = fn.__doc__
+    return run
+
+
+_SUMMARIES = {fn: summary for fn, summary in COMMANDS.values() if summary}
+for _name, (_fn, _summary) in list(COMMANDS.items()):
+    if _name not in ("help", "echo", "perf", "orion", "true", "false") and _fn in _SUMMARIES:
+        COMMANDS[_name] = (_answer_help(_name, _fn, _SUMMARIES[_fn]), _summary)

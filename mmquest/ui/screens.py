@@ -291,14 +291,17 @@ class PlayScreen(Screen):
         for rss in self.query(RssPane):
             rss.looked = self.engine.shell.looked
         self.engine.subscribe(self._on_snapshot)
-        if self.page and not session.journal:
+        resumed = bool(session.journal) and self.replay is None
+        if (self.page and not session.journal) or (resumed and session.ui_state.get("page") == "1"):
             pane.write(f"PAGE  {self.incident.briefing.pager}", style="bold red")
             pane.write(self.incident.briefing.text.strip("\n"))
             pane.write("")
+            if self.replay is None:
+                session.note_ui("page", "1")  # a resumed run shows it again
         pane.write(
             f"Last login: Thu Nov 26 02:31:07 2026 from 10.20.0.5 — {self.incident.machine.hostname} "
             f"({self.incident.machine.kernel}).  Type `help` for the tools.", style="dim")
-        if session.journal and self.replay is None:
+        if resumed:
             self._restore_screen(session)
         self._show(self.engine.snapshot())
         if self.replay is not None:
