@@ -17,6 +17,8 @@ from .game.modes import DEFAULT_MODE, MODES
 from .incident import Incident, IncidentError, discover, resolve
 
 EXIT_OK, EXIT_UNRESOLVED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl+C, as a shell reports a SIGINT
+EXIT_PIPE = 141  # the reader of stdout went away (`| head`), as a shell reports a SIGPIPE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,6 +72,24 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; its exit status never means two things (see EXIT_*)."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows up here when the output fit in the buffer
+        return status
+    except BrokenPipeError:
+        # `mmquest list | head -1`: end quietly as coreutils do, with a status of its own (1 would
+        # read as "not resolved").  Point stdout at /dev/null so the interpreter's final flush
+        # does not complain again.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (AttributeError, OSError, ValueError):  # stdout is not a file (tests)
+            pass
+        return EXIT_PIPE
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.cmd == "run":
@@ -95,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mmquest: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _tui(incident: Incident | None, seed: int, extra: list[str], player: str | None = None,

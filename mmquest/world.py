@@ -7,6 +7,7 @@ shell, the judge) reads a :class:`Snapshot`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,21 @@ class SetSysctl:
 @dataclass(frozen=True)
 class RestartService:
     unit: str
+
+
+@dataclass(frozen=True)
+class StopService:
+    """systemctl stop: the unit stays down until started (svc-watchdog: no more restarts)."""
+
+    unit: str
+
+
+@dataclass(frozen=True)
+class StartService:
+    unit: str
+
+
+WATCHDOG_UNIT = "svc-watchdog"  # the RSS watchdog of the services with watchdog_max_rss_mb
 
 
 @dataclass(frozen=True)
@@ -106,7 +122,7 @@ class KpatchUnload:
     id: str
 
 
-Action = (SetSysctl | RestartService | KexecLoad | KexecExec | KpatchLoad | KpatchUnload | SetTHP
+Action = (SetSysctl | RestartService | StopService | StartService | KexecLoad | KexecExec | KpatchLoad | KpatchUnload | SetTHP
           | SetScheduler | KillProcess | SetOomScoreAdj | SetWatchdogLimit | SetBootSysctl)
 
 
@@ -197,6 +213,8 @@ class Snapshot:
     io_scheduler: tuple[tuple[str, str], ...] = ()
     hugetlb_pages: tuple[float, ...] = ()
     patches: tuple[str, ...] = ()
+    perf_by_comm: tuple[PerfRow, ...] = ()  # the same samples per (symbol, command), for perf top --sort comm
+    units: tuple[tuple[str, str], ...] = ()  # systemd units and their ActiveState
 
     def sysctl_value(self, name: str):
         return dict(self.sysctl).get(name)
@@ -225,6 +243,7 @@ class World:
         self.slo_service = incident.slo.service
         self.down_until = -1.0
         self.kexec_loaded: str | None = None
+        self.watchdog_stopped = False  # systemctl stop svc-watchdog
         self.boot_sysctl: dict[str, int | str] = dict(incident.sysctl)  # /etc/sysctl.conf
         self.history: list[tuple[float, float, float]] = []
         # (t, reported MB, true MB) of every watched service: the debrief's "VmRSS vs truth" chart
@@ -285,7 +304,10 @@ class World:
         m = self.machine
         if not self.booting:
             for w in self.workloads:
+                task = getattr(w, "task", None)
+                m.perf.current = task.comm if task is not None else w.name  # what perf samples run in
                 w.step(m, self.t, dt)
+            m.perf.current = "swapper"
             m.tick(dt)
         else:
             for w in self.workloads:
@@ -343,13 +365,22 @@ class World:
                     m.sysctl[action.name] = v
         elif isinstance(action, RestartService):
             ws = [w for w in self.workloads if action.unit in (w.name, w.service, getattr(w, "unit", None))]
-            if not ws:
-                raise ActionError(f"Failed to restart {action.unit}.service: Unit {action.unit}.service not found.")
+            if not ws and action.unit == WATCHDOG_UNIT and self._watched():
+                was = self.watchdog_stopped
+                self._stop_start(StartService(WATCHDOG_UNIT))
+                desc = f"start {WATCHDOG_UNIT}" if was else "watchdog restarted"  # no outage: it only watches
+            elif not ws:
+                raise ActionError(f"Unit {action.unit}.service not found.")
             was_up = any(w.ind.up for w in ws)
             for w in ws:
+                w.stopped = False
                 w.restart(self.t)
-            if not was_up:  # starting a unit that was down or failed costs nothing more
+            if ws and not was_up:  # starting a unit that was down or failed costs nothing more
                 desc = f"start {action.unit}"
+        elif isinstance(action, (StopService, StartService)):
+            desc = self._stop_start(action)
+            if desc is None:
+                return "unchanged"  # stopping a stopped unit, starting a running one: nothing happens
         elif isinstance(action, KillProcess):
             t = m.tasks.get(action.pid)
             if t is None or not t.alive:
@@ -419,6 +450,55 @@ class World:
         self._snap = None
         return desc or describe(action)
 
+    # ------------------------------------------------------------------ units
+    def _watched(self) -> list:
+        return [w for w in self.workloads if getattr(w, "watchdog_mb", 0) > 0]
+
+    def units(self) -> dict[str, str]:
+        """systemd's units on the box and their ActiveState (active, activating, inactive, failed)."""
+        out: dict[str, str] = {}
+        for w in self.workloads:
+            unit = getattr(w, "unit", None) or w.name
+            if getattr(w, "stopped", False):
+                state = "inactive"
+            elif getattr(w, "failed", False):
+                state = "failed"
+            elif self.booting or self.t < w.down_until or getattr(w, "_pending_start", False):
+                state = "activating"
+            else:
+                state = "active"
+            out[unit] = state
+        if self._watched():
+            out[WATCHDOG_UNIT] = "inactive" if self.watchdog_stopped else "active"
+        return out
+
+    def _stop_start(self, action) -> str | None:
+        stop = isinstance(action, StopService)
+        verb = "stop" if stop else "start"
+        if action.unit == WATCHDOG_UNIT and self._watched():
+            if self.watchdog_stopped == stop:
+                return None
+            self.watchdog_stopped = stop
+            for w in self._watched():
+                w.watchdog_running = not stop
+            return f"{verb} {WATCHDOG_UNIT}"
+        ws = [w for w in self.workloads if action.unit in (w.name, getattr(w, "unit", None))]
+        if not ws:
+            raise ActionError(f"Unit {action.unit}.service not "
+                              + ("loaded." if stop else "found."))
+        changed = False
+        for w in ws:
+            if stop and not getattr(w, "stopped", False):
+                w.restart(self.t)  # its processes exit...
+                w.down_until = math.inf  # ...and nothing starts them again
+                w.stopped = True
+                changed = True
+            elif not stop and (getattr(w, "stopped", False) or getattr(w, "failed", False)):
+                w.stopped = False
+                w.restart(self.t)
+                changed = True
+        return f"{verb} {action.unit}" if changed else None
+
     def _patch(self, pid: str):
         for p in self.incident.patches:
             if p.id == pid or p.id.startswith(pid) and len(pid) >= 7:
@@ -434,6 +514,10 @@ class World:
         self.down_until = self.t + boot_s
         for w in self.workloads:
             w.on_boot(self.machine, self.t, boot_s)
+            w.stopped = False  # enabled units start at boot
+            if hasattr(w, "watchdog_running"):
+                w.watchdog_running = True
+        self.watchdog_stopped = False
         self.kexec_loaded = None
 
     # ------------------------------------------------------------------ snapshot
@@ -490,12 +574,12 @@ class World:
             kexec_loaded=self.kexec_loaded, nnodes=n, cpus_per_node=m.cpus_per_node,
             distances=tuple(tuple(int(x) for x in row) for row in m.distance), nodes=tuple(nodes),
             numastat=numastat, vm=tuple(sorted(vm.items())), sysctl=tuple(sorted(m.sysctl.items())),
-            tasks=tasks, perf=m.perf.rows()[:64], perf_samples=m.perf.samples, perf_events=m.perf.event_count,
+            tasks=tasks, perf=m.perf.rows()[:64], perf_by_comm=m.perf.rows(by_comm=True)[:128], perf_samples=m.perf.samples, perf_events=m.perf.event_count,
             services=tuple(services), history=tuple(self.history[-HISTORY_SHOWN:]),
             dmesg=tuple(m.dmesg[-400:]), disk_util=m.disk.util, wm_low=tuple(map(float, m.wm_low)),
             loadavg=tuple(float(x) for x in m.loadavg), busy_cpus=m.perf.busy_cpus, kernel_share=m.perf.kernel_share, thp_enabled=m.thp_enabled,
             io_scheduler=tuple(sorted(m.io_scheduler.items())), hugetlb_pages=tuple(map(float, m.hugetlb)),
-            patches=tuple(sorted(m.patches)),
+            patches=tuple(sorted(m.patches)), units=tuple(sorted(self.units().items())),
         )
 
 
@@ -505,6 +589,10 @@ def describe(action: Action) -> str:
         return f"sysctl {action.name}={action.value}"
     if isinstance(action, RestartService):
         return f"restart {action.unit}"
+    if isinstance(action, StopService):
+        return f"stop {action.unit}"
+    if isinstance(action, StartService):
+        return f"start {action.unit}"
     if isinstance(action, KexecLoad):
         return f"kexec load {action.version}"
     if isinstance(action, KexecExec):
@@ -529,5 +617,5 @@ def describe(action: Action) -> str:
 
 
 __all__ = ["World", "Snapshot", "DT", "ConfigError", "ActionError", "SetSysctl",
-           "RestartService", "KexecLoad", "KexecExec", "KpatchLoad", "KpatchUnload", "SetTHP", "SetScheduler",
+           "RestartService", "StopService", "StartService", "WATCHDOG_UNIT", "KexecLoad", "KexecExec", "KpatchLoad", "KpatchUnload", "SetTHP", "SetScheduler",
            "KillProcess", "SetOomScoreAdj", "SetWatchdogLimit", "SetBootSysctl", "KernelVersion"]

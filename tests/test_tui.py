@@ -467,7 +467,7 @@ async def test_replay_plays_a_recorded_run_back(tmp_path):
     async with app.run_test(size=(100, 34)) as pilot:
         for _ in range(200):
             await pilot.pause(0.1)
-            if app.screen.session is not None and "-- end of the recorded run --" in log_text(app):
+            if app.screen.session is not None and "-- end of the recorded run" in log_text(app):
                 break
         text = log_text(app)
         assert "[root@db-07 ~]# sysctl -w vm.zone_reclaim_mode=0" in text

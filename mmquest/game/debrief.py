@@ -77,11 +77,16 @@ def chart(history: list[tuple[float, float, float]], markers: list[Marker], slo_
         value = {height - 1: top, slo_row: slo_min, 0: 0.0}.get(row)
         label = f"{value:>8.0f} │" if value is not None else " " * 9 + "│"
         lines.append(label + "".join(chars))
-    axis = [" "] * width
+    axes: list[list[str]] = []  # markers in the same column stack on lines below each other
     for m in markers:
-        axis[_col(m.t, t_end, width)] = m.label
+        c = _col(m.t, t_end, width)
+        row = next((a for a in axes if a[c] == " "), None)
+        if row is None:
+            row = [" "] * width
+            axes.append(row)
+        row[c] = m.label
     lines.append(" " * 9 + "└" + "─" * width)
-    lines.append(" " * 10 + "".join(axis))
+    lines += [" " * 10 + "".join(a) for a in axes or [[" "] * width]]
     lines.append(" " * 10 + "0s" + f"{t_end:.0f}s".rjust(width - 2))
     return lines
 

@@ -45,9 +45,12 @@ def svg_chart(series: dict[str, list[tuple[float, float]]], slo: float | None, m
         out.append(f'<polyline fill="none" stroke="{c}" stroke-width="1.5" points="{poly}"/>')
         out.append(f'<text x="{pad_l + w - 4}" y="{pad_t + 14 + 14 * i}" text-anchor="end" fill="{c}">'
                    f'{html.escape(name)}</text>')
+    seen: dict[str, int] = {}  # markers at the same place stack upwards instead of overprinting
     for m in markers:
+        at = f"{x(m.t):.0f}"
+        k = seen[at] = seen.get(at, -1) + 1
         out.append(f'<line x1="{x(m.t):.1f}" y1="{pad_t}" x2="{x(m.t):.1f}" y2="{pad_t + h}" stroke="#888" '
-                   f'stroke-dasharray="2 2"/><text x="{x(m.t) + 2:.1f}" y="{pad_t + h - 4}">{m.label}</text>')
+                   f'stroke-dasharray="2 2"/><text x="{x(m.t) + 2:.1f}" y="{pad_t + h - 4 - 12 * k}">{m.label}</text>')
     out.append("</svg>")
     return "\n".join(out)
 

@@ -15,8 +15,9 @@ OUTAGE = 120  # a restart or reboot: the service is down
 DROP_CACHES = 60
 KILL = 120  # a process killed by hand
 MITIGATION = 40  # oom_score_adj: treats the symptom, not the cause
-HIDE_SYMPTOM = 150  # raising a watchdog limit: the alarm goes quiet, the bug stays
+HIDE_SYMPTOM = 150  # raising a watchdog limit or stopping the watchdog: the alarm goes quiet, the bug stays
 HINT_COST = {1: 30, 2: 80, 3: 200}
+PAGER_ESCALATED = 100  # on-call: the SLO stayed broken until the pager escalated to the secondary
 UNRESOLVED_CAP = 250
 
 
@@ -30,7 +31,9 @@ class Score:
 
 
 def collateral_of(event: str) -> int:
-    if event.startswith("restart") or event == "kexec reboot":
+    if event == "stop svc-watchdog":
+        return HIDE_SYMPTOM  # the alarm goes quiet, the bug stays
+    if event.startswith("restart") or event.startswith("stop ") or event == "kexec reboot":
         return OUTAGE
     if event.startswith("drop_caches") or event.startswith("sysctl vm.drop_caches"):
         return DROP_CACHES

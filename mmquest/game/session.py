@@ -15,9 +15,10 @@ from ..engine import Engine, Step
 from ..world import World
 from .judge import Judge, causes_in_place
 from .modes import DEFAULT_MODE, MODES
-from .scoring import Score, score
+from .scoring import PAGER_ESCALATED, Score, score
 
 HINT_LINE = "#hint"
+UI_LINE = "#ui "  # "#ui KEY=VALUE": how the player left the screen (speed, zoom ...), restored on resume
 
 
 class Session:
@@ -38,6 +39,7 @@ class Session:
         self.wrong_diagnoses = 0
         self.paged_at: float | None = None
         self.finished = False
+        self.ui_state: dict[str, str] = {}  # the screen's state as the player left it (journalled)
         self.store = store
         self.player = player
         self.run_id = run_id
@@ -74,6 +76,15 @@ class Session:
     def _autosave(self) -> None:
         if self.store is not None and self.run_id is not None and not self._replaying:
             self.store.save_journal(self.run_id, self.journal, self.world.t)
+
+    def note_ui(self, key: str, value: str) -> None:
+        """Journal a change of the screen's state (speed, zoom, a pane's filter): it does not touch
+        the machine, but a resumed run comes back to the screen as the player left it."""
+        if self.ui_state.get(key) == value:
+            return
+        self.ui_state[key] = value
+        self.journal.append((self.world.t, f"{UI_LINE}{key}={value}"))
+        self._autosave()
 
     def checkpoint(self) -> None:
         """Save how far the clock has run (the TUI calls this now and then)."""
@@ -174,7 +185,7 @@ class Session:
         if dp:
             extra.append(dp)
         if self.paged_at is not None:
-            extra.append(("pager escalated", -100))
+            extra.append(("pager escalated", -PAGER_ESCALATED))
         return score(self.judge.slo_burn_s, self.events, self.hints_used, self.judge.resolved or not final,
                      hint_multiplier=self.mode.hint_multiplier, extra=extra)
 
@@ -214,6 +225,9 @@ class Session:
                     self.advance(t - self.world.t)
                 if line == HINT_LINE:
                     self.hint()
+                elif line.startswith(UI_LINE):
+                    key, _, value = line[len(UI_LINE):].partition("=")
+                    self.note_ui(key, value)
                 else:
                     self.command(line)
             if until is not None and until > self.world.t:

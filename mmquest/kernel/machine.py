@@ -497,7 +497,9 @@ class Machine:
     def kswapd(self, dt: float) -> None:
         """balance_pgdat() for every node woken by the slow path: reclaim up to the high watermark."""
         free = self.free
+        ran = self.perf.current
         for z in np.nonzero(self._kswapd_woken)[0]:
+            self.perf.current = f"kswapd{z}"
             want = self.wm_high[z] - free[z]
             if want <= 0:
                 self._kswapd_woken[z] = False
@@ -511,6 +513,7 @@ class Machine:
             self._charge_reclaim(want / SWAP_CLUSTER_MAX, scanned, got, "balance_pgdat")
             if got <= 0:
                 self._kswapd_woken[z] = False
+        self.perf.current = ran
 
     def drop_caches(self, value: int) -> float:
         """echo N > /proc/sys/vm/drop_caches: 1 page cache, 2 slab, 3 both."""

@@ -6,6 +6,7 @@ import re
 
 from ..kernel import SYSCTLS
 from ..world import (ActionError, KexecExec, KexecLoad, KillProcess, KpatchLoad, KpatchUnload, RestartService,
+                     StartService, StopService,
                      SetBootSysctl, SetOomScoreAdj, SetScheduler, SetTHP, SetWatchdogLimit)
 from . import render as R
 from .core import COMMANDS, MAX_OUTPUT as MAX_TEXT, Result, Shell, UsageError, command, write_handler
@@ -844,7 +845,7 @@ def cmd_sysctl(sh: Shell, args: list[str], stdin: str) -> Result:
 
 
 # ---------------------------------------------------------------------- perf
-@command("perf", "profiler: perf top [-e cycles:k]")
+@command("perf", "profiler: perf top [-e cycles:k] [-g] [--sort comm,dso,sym]")
 def cmd_perf(sh: Shell, args: list[str], stdin: str) -> Result:
     if not args or args[0] in ("-h", "--help", "help"):
         return Result(err="\n usage: perf [--version] [--help] [OPTIONS] COMMAND [ARGS]\n\n"
@@ -856,6 +857,8 @@ def cmd_perf(sh: Shell, args: list[str], stdin: str) -> Result:
     kernel_only = False
     event = "cycles"
     rows = 30
+    sort: tuple[str, ...] = ("dso", "sym")
+    children = False
     i = 1
     while i < len(args):
         a = args[i]
@@ -872,7 +875,29 @@ def cmd_perf(sh: Shell, args: list[str], stdin: str) -> Result:
             kernel_only = event.endswith(":k")
         elif a in ("-K", "--hide_user_symbols"):
             kernel_only = True
-        elif a in ("--stdio", "-g", "-a"):
+        elif a in ("-s", "--sort") or a.startswith("--sort=") or (a.startswith("-s") and len(a) > 2):
+            if a in ("-s", "--sort"):
+                if i + 1 >= len(args):
+                    return Result(err=f"  Error: switch `{a.lstrip('-')}' requires a value\n\n"
+                                      " usage: perf top [<options>]", status=129)
+                value = args[i + 1]
+                i += 1
+            else:
+                value = a.split("=", 1)[1] if a.startswith("--sort=") else a[2:]
+            keys = tuple(k.strip() for k in value.split(",") if k.strip())
+            for k in keys:
+                if k not in R.PERF_SORT_KEYS:
+                    real = k in ("pid", "cpu", "socket", "parent", "srcline", "srcfile", "local_weight",
+                                 "weight", "transaction", "trace", "sym_size", "dso_size", "cgroup")
+                    why = (f"--sort key `{k}' is not simulated on this box (it has: comm, dso, sym)" if real
+                           else f"Unknown --sort key: `{k}'")
+                    return Result(err=f"  Error: {why}\n\n usage: perf top [<options>]", status=129)
+            sort = keys or sort
+        elif a in ("-g", "--children"):
+            children = True
+        elif a == "--no-children":
+            children = False
+        elif a in ("--stdio", "-a"):
             pass
         elif a == "-E" and i + 1 < len(args) and args[i + 1].isdigit():
             rows = int(args[i + 1])
@@ -881,7 +906,7 @@ def cmd_perf(sh: Shell, args: list[str], stdin: str) -> Result:
             return Result(err=f"  Error: unknown option `{a.lstrip('-')}'\n\n usage: perf top [<options>]", status=129)
         i += 1
     sh.note_read("perf top")
-    return Result(R.perf_top(sh.snap, kernel_only, rows=rows, event=event) + "\n")
+    return Result(R.perf_top(sh.snap, kernel_only, rows=rows, event=event, sort=sort, children=children) + "\n")
 
 
 # ---------------------------------------------------------------------- service and machine
@@ -890,25 +915,101 @@ def cmd_slo(sh: Shell, args: list[str], stdin: str) -> Result:
     return Result(R.slo_lines(sh.snap, sh.host.incident.slo) + "\n")
 
 
-@command("systemctl", "services: systemctl restart|status UNIT")
+_SYSTEMCTL_VERBS = ("start", "stop", "restart", "try-restart", "reload", "reload-or-restart", "status",
+                    "is-active", "is-failed", "is-enabled", "list-units", "daemon-reload")
+
+
+def _unit_name(arg: str) -> tuple[str, str]:
+    """(unit as the world names it, unit as systemctl prints it)."""
+    unit = arg.removesuffix(".service")
+    return unit, f"{unit}.service"
+
+
+def _unit_status(sh: Shell, unit: str, state: str) -> str:
+    """systemctl status UNIT: the unit's header lines and its last journal lines."""
+    host = sh.host
+    pid, comm = 0, unit
+    for w in getattr(host, "workloads", []):
+        if unit in (w.name, getattr(w, "unit", None)) and w.task is not None and state == "active":
+            pid, comm = w.task.pid, w.task.comm
+    active = {"active": "active (running)", "activating": "activating (start)",
+              "inactive": "inactive (dead)", "failed": "failed (Result: start-limit-hit)"}[state]
+    dot = {"active": "●", "failed": "×"}.get(state, "○")
+    desc = "RSS watchdog of the services" if unit == "svc-watchdog" else unit
+    lines = [f"{dot} {unit}.service - {desc}",
+             f"     Loaded: loaded (/usr/lib/systemd/system/{unit}.service; enabled; vendor preset: disabled)",
+             f"     Active: {active}"]
+    if pid:
+        lines.append(f"   Main PID: {pid} ({comm})")
+    journal = [text for _, text in sh.snap.dmesg
+               if f"{unit}.service" in text or (unit == "svc-watchdog" and text.startswith("svc-watchdog["))]
+    if journal:
+        lines.append("")
+        lines += [f"{sh.snap.hostname} {text}" for text in journal[-5:]]
+    return _join(lines)
+
+
+@command("systemctl", "services: systemctl start|stop|restart|status|is-active UNIT, list-units")
 def cmd_systemctl(sh: Shell, args: list[str], stdin: str) -> Result:
+    verb = args[0] if args else "list-units"
+    units = dict(sh.snap.units)
+    if verb not in _SYSTEMCTL_VERBS:
+        return Result(err=f"Unknown operation '{verb}'.", status=1)
+    if verb == "daemon-reload":
+        return Result()
+    if verb == "list-units":
+        rows = [(f"{u}.service", "loaded", st, {"active": "running", "activating": "start", "inactive": "dead",
+                                                  "failed": "failed"}[st], u) for u, st in sorted(units.items())]
+        w = max([len("UNIT")] + [len(r[0]) for r in rows])
+        out = [f"  {'UNIT':<{w}} LOAD   ACTIVE     SUB     DESCRIPTION"]
+        out += [f"{'●' if r[2] == 'failed' else ' '} {r[0]:<{w}} {r[1]:<6} {r[2]:<10} {r[3]:<7} {r[4]}" for r in rows]
+        out += ["", f"{len(rows)} loaded units listed."]
+        return Result(_join(out))
     if len(args) < 2:
         return Result(err="Too few arguments.", status=1)
-    verb, unit = args[0], args[1].removesuffix(".service")
-    if verb in ("restart", "stop", "start", "reload"):
-        if verb == "reload":
-            return Result()
-        sh.events.append(sh.host.apply(RestartService(unit)))
-        return Result()
-    if verb == "status":
-        for w in getattr(sh.host, "workloads", []):
-            if unit in (w.name, w.service, getattr(w, "unit", "")):
-                st = "active (running)" if w.ind.up else "activating (start)"
-                pid = w.task.pid if w.task else 0
-                return Result(f"● {unit}.service\n   Loaded: loaded (/usr/lib/systemd/system/{unit}.service; enabled)\n"
-                              f"   Active: {st}\n Main PID: {pid} ({w.name})\n")
-        return Result(err=f"Unit {unit}.service could not be found.", status=4)
-    return Result(err=f"Unknown operation '{verb}'.", status=1)
+    results: list[Result] = []
+    for arg in args[1:]:
+        unit, full = _unit_name(arg)
+        state = units.get(unit)
+        if verb == "status":
+            results.append(Result(_unit_status(sh, unit, state)) if state is not None and state == "active"
+                           else Result(_unit_status(sh, unit, state), status=3) if state is not None
+                           else Result(err=f"Unit {full} could not be found.", status=4))
+        elif verb == "is-active":
+            results.append(Result((state if state in ("active", "activating", "failed") else "inactive") + "\n",
+                                  status=0 if state == "active" else 3))
+        elif verb == "is-failed":
+            shown = state or "inactive"
+            results.append(Result(shown + "\n", status=0 if shown == "failed" else 1))
+        elif verb == "is-enabled":
+            results.append(Result("enabled\n") if state is not None else
+                           Result(err=f"Failed to get unit file state for {full}: No such file or directory",
+                                  status=1))
+        elif verb == "reload":
+            why = (f"Unit {full} not found." if state is None else
+                   f"Job type reload is not applicable for unit {full}.")
+            results.append(Result(err=f"Failed to reload {full}: {why}", status=5 if state is None else 1))
+        else:  # start, stop, restart, try-restart, reload-or-restart
+            if state is None:
+                how = "not loaded." if verb == "stop" else "not found."
+                name = {"try-restart": "try-restart", "reload-or-restart": "reload-or-restart"}.get(verb, verb)
+                results.append(Result(err=f"Failed to {name} {full}: Unit {full} {how}", status=5))
+                continue
+            if verb == "try-restart" and state not in ("active", "activating"):
+                results.append(Result())
+                continue
+            action = (StopService(unit) if verb == "stop" else StartService(unit) if verb == "start"
+                      else RestartService(unit))
+            try:
+                sh.events.append(sh.host.apply(action))
+            except ActionError as e:
+                results.append(Result(err=f"Failed to {verb} {full}: {e}", status=1))
+                continue
+            results.append(Result())
+    out = "".join(r.out for r in results)
+    err = "\n".join(r.err for r in results if r.err)
+    status = next((r.status for r in results if r.status), 0)
+    return Result(out, err, status)
 
 
 @command("service", "services: service UNIT restart")
@@ -1118,51 +1219,42 @@ def cmd_kill(sh: Shell, args: list[str], stdin: str) -> Result:
     return Result(err="\n".join(errs), status=status)
 
 
-@command("sed", "stream editor: sed [-i] 's/OLD/NEW/[g]' FILE")
+@command("sed", "stream editor: sed [-n] [-E] [-i] 'ADDR[,ADDR]p|d|q|s/RE/NEW/[g]' FILE")
 def cmd_sed(sh: Shell, args: list[str], stdin: str) -> Result:
-    inplace = quiet = False
-    rest = []
-    for a in args:
-        if a in ("-i", "--in-place"):
-            inplace = True
-        elif a in ("-n", "--quiet"):
-            quiet = True
-        elif a in ("-e", "-E", "-r"):
+    from . import sed
+
+    try:
+        opts, scripts, files = sed.parse_args(args)
+        cmds = sed.compile_script(scripts, opts["extended"])
+    except sed.SedError as e:
+        return Result(err=str(e), status=1)
+    if opts["inplace"] and not files:
+        return Result(err="sed: no input files", status=1 if not stdin else 4)
+    ins, errs = [], []
+    for f in files or ["-"]:
+        if f == "-":
+            ins.append(("(standard input)", stdin))
             continue
-        else:
-            rest.append(a)
-    if not rest:
-        return Result(err="Usage: sed [OPTION]... {script-only-if-no-other-script} [input-file]...", status=1)
-    script, files = rest[0], rest[1:]
-    mp = re.fullmatch(r"(\d+)p", script)
-    ms = re.fullmatch(r"s(.)(.*?)\1(.*?)\1(g?)", script)
-    if not (mp or ms):
-        return Result(err=f"sed: -e expression #1, char {len(script)}: unknown command: `{script[:1]}'", status=1)
-    ins, errs = _inputs(sh, files, stdin, "sed")
-    if errs:
-        return Result(err="\n".join(errs), status=2)
+        try:
+            ins.append((f, sh.read(f)))
+        except VfsError as e:
+            errs.append(f"sed: can't read {f}: {e.reason}")
+    status = 2 if errs else 0
+    separate = opts["inplace"] or opts["separate"]
+    streams = [[x] for x in ins] if separate else [ins]
     outs = []
-    for name, text in ins:
-        lines = text.splitlines()
-        if mp:
-            n = int(mp.group(1))
-            new = [lines[n - 1]] if quiet and 0 < n <= len(lines) else (
-                lines[: n] + [lines[n - 1]] + lines[n:] if 0 < n <= len(lines) else lines)
-        else:
-            try:
-                rx = re.compile(_bre_to_ere(ms.group(2)))
-            except re.error as e:
-                return Result(err=f"sed: -e expression #1: {e}", status=1)
-            rep = ms.group(3).replace("\\", "\\\\").replace("&", "\\g<0>")
-            new = [rx.sub(rep, ln, count=0 if ms.group(4) else 1) for ln in lines]
-            if quiet:
-                new = []
-        body = "\n".join(new) + ("\n" if new else "")
-        if inplace and name != "(standard input)":
-            sh.write(sh.path(name), body)
+    for group in streams:
+        lines = [ln for _, text in group for ln in text.splitlines()]
+        new, code = sed.run(cmds, lines, opts["quiet"])
+        body = _join(new)
+        if opts["inplace"] and group and group[0][0] != "(standard input)":
+            sh.write(sh.path(group[0][0]), body)
         else:
             outs.append(body)
-    return Result("".join(outs))
+        if code is not None:
+            status = code
+            break
+    return Result("".join(outs), "\n".join(errs), status)
 
 
 @command("journalctl", "service logs: journalctl [-u UNIT] [-n N]")
@@ -1268,3 +1360,21 @@ def cmd_orion(sh: Shell, args: list[str], stdin: str) -> Result:
         "Large/Small,      0\n" + "\n".join(f"{p.outstanding:>11}, {p.mbps:>9.2f}" for p in points) + "\n")
     sh.note_read("orion")
     return Result("\n".join(head + summary) + "\n")
+
+
+# ---------------------------------------------------------------------- --help
+def _answer_help(name: str, fn, summary: str):
+    """Errors of the real tools end "Try 'TOOL --help'": so TOOL --help answers, with what this box has."""
+    def run(sh: Shell, args: list[str], stdin: str) -> Result:
+        if args[:1] == ["--help"]:
+            return Result(f"{name}: {summary}\n(this box simulates {name}; `help` lists every tool)\n")
+        return fn(sh, args, stdin)
+    run.__name__ = getattr(fn, "__name__", name)
+    run.__doc__ = fn.__doc__
+    return run
+
+
+_SUMMARIES = {fn: summary for fn, summary in COMMANDS.values() if summary}
+for _name, (_fn, _summary) in list(COMMANDS.items()):
+    if _name not in ("help", "echo", "perf", "orion", "true", "false") and _fn in _SUMMARIES:
+        COMMANDS[_name] = (_answer_help(_name, _fn, _SUMMARIES[_fn]), _summary)

@@ -11,7 +11,7 @@ from textual.filter import Monochrome, NoColor
 from ..game.modes import DEFAULT_MODE
 from ..incident import Incident, discover
 from .mono import ReadableMonochrome
-from .screens import PlayerScreen, PlayScreen, QuitScreen, TitleScreen
+from .screens import DebriefScreen, PlayerScreen, PlayScreen, QuitScreen, TitleScreen
 
 
 class MMQuestApp(App):
@@ -48,9 +48,9 @@ class MMQuestApp(App):
         if self.replay is not None:
             rec, speed = self.replay
             return PlayScreen(self.start_incident, rec.seed, live=self.live, mode=rec.mode,
-                              replay=(rec.journal, speed))
+                              replay=(rec.journal, speed, rec))
         if self.start_incident is not None:
-            return self.play_screen(self.start_incident, self.seed, self.mode)
+            return PlayScreen(self.start_incident, self.seed, live=self.live, mode=self.mode, page=True)
         return super().get_default_screen()
 
     def on_mount(self) -> None:
@@ -90,15 +90,35 @@ class MMQuestApp(App):
         incidents, errors = discover(self.extra_dirs)
         self.goto(TitleScreen(incidents, errors, self.store, self.player))
 
+    def quit_message(self) -> str:
+        """What quitting now loses or keeps, said truthfully for the screen the player is on."""
+        screen = self.screen
+        session = getattr(screen, "session", None)
+        if session is None:
+            return "Quit mmquest?"
+        if getattr(screen, "replay", None) is not None:
+            return "Quit mmquest?  This ends the replay; the recorded run is unchanged."
+        recorded = session.store is not None and session.run_id is not None
+        if session.finished or isinstance(screen, DebriefScreen):
+            return ("Quit mmquest?  This run is over and its result is saved." if recorded
+                    else "Quit mmquest?  This run is over (it was not recorded).")
+        if recorded:
+            return (f"Quit mmquest?  Your progress is saved (at t={session.world.t:.0f}s): "
+                    "Resume on the title screen continues this incident.")
+        return "Quit mmquest?  This run is not recorded: quitting ends it."
+
     def action_request_quit(self) -> None:
         if isinstance(self.screen, QuitScreen):
             return
+        session = getattr(self.screen, "session", None)
 
         def done(yes: bool | None) -> None:
             if yes:
+                if session is not None and not session.finished and getattr(self.screen, "replay", None) is None:
+                    session.checkpoint()  # where the clock stands now, for Resume
                 self.exit()
 
-        self.push_screen(QuitScreen(), done)
+        self.push_screen(QuitScreen(self.quit_message()), done)
 
 
 def make_app(incident: Incident | None = None, seed: int = 0, extra_dirs: list[str] | None = None,

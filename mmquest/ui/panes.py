@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.containers import Vertical
@@ -146,26 +147,55 @@ class ServicePane(Vertical):
 
 
 class NumastatPane(Pane):
-    """numastat, live: per node, with the per-second change highlighted."""
+    """numastat, live: per node, with the per-second change highlighted.
+
+    Columns are laid out to the pane's width, never cut: the full counter names and each
+    node's value and change per second when they fit; else short names; else the values
+    alone, a rising counter in yellow (the subtitle says so).
+    """
+
+    SHORT = {"numa_hit": "hit", "numa_miss": "miss", "numa_foreign": "foreign", "interleave_hit": "interlv",
+             "local_node": "local", "other_node": "other"}
+    VALUE_W, DELTA_W = 5, 5  # _short() is at most 5 characters, a change at most 4 + its sign
+
+    def layout(self, nnodes: int, width: int) -> tuple[bool, bool]:
+        """(full counter names, show the +/s column) for ``nnodes`` nodes in ``width`` columns."""
+        for full, deltas in ((True, True), (False, True), (True, False), (False, False)):
+            label_w = max(len(r if full else self.SHORT[r]) for r in R.NUMASTAT_ROWS)
+            need = label_w + nnodes * (self.VALUE_W + 1 + (self.DELTA_W + 1 if deltas else 0))
+            if need <= width:
+                return full, deltas
+        return False, False
 
     def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
         dt = (snap.t - prev.t) if prev is not None and snap.t > prev.t else 0.0
-        table = Table(box=None, padding=(0, 0), show_edge=False, expand=True)
-        table.add_column("pages", style="bold", no_wrap=True, overflow="ellipsis")
+        width = self.content_region.width or self.size.width or 80
+        full, deltas = self.layout(snap.nnodes, width)
+        label_w = max(len(r if full else self.SHORT[r]) for r in R.NUMASTAT_ROWS)
+        text = Text(no_wrap=True, overflow="crop", end="")
+        text.append(f"{'pages':<{label_w}}", style="bold")
         for z in range(snap.nnodes):
-            table.add_column(f"node{z}  +/s", justify="right", no_wrap=True)
-        key = [snap.t if dt else None]
+            text.append(f"{'node' + str(z):>{self.VALUE_W + 1}}", style="bold")
+            if deltas:
+                text.append(f"{'+/s':>{self.DELTA_W + 1}}", style="bold")
+        key = [snap.t if dt else None, width]
         for row in R.NUMASTAT_ROWS:
             vals = snap.numa(row)
-            cells = []
+            text.append("\n")
+            text.append(f"{row if full else self.SHORT[row]:<{label_w}}", style="bold")
             for z, v in enumerate(vals):
                 d = (v - prev.numa(row)[z]) / dt if dt else 0.0
-                cell = Text(f"{_short(v):>6}", no_wrap=True)
-                cell.append(f" {('+' + _short(d, whole=True)) if d >= 1 else '':>5}", style="bold yellow")
-                cells.append(cell)
+                rising = d >= 1
+                text.append(f"{_short(v):>{self.VALUE_W + 1}}", style="bold yellow" if rising and not deltas else "")
+                if deltas:
+                    text.append(f"{('+' + _short(d, whole=True)) if rising else '':>{self.DELTA_W + 1}}",
+                                style="bold yellow")
             key.append(tuple(vals))
-            table.add_row(row, *cells)
-        return tuple(key), table
+        self.border_subtitle = "" if deltas else "yellow: rising"
+        return tuple(key), text
+
+    def on_resize(self) -> None:
+        self._last_key = None  # the layout depends on the width
 
 
 class PerfPane(Pane):
@@ -177,7 +207,13 @@ class PerfPane(Pane):
     only: str | None = None
 
     def action_toggle(self, which: str) -> None:
-        self.only = None if self.only == which else which
+        self.set_filter(None if self.only == which else which)
+        note = getattr(self.screen, "_note_ui", None)
+        if note is not None:
+            note("perf", self.only or "all")
+
+    def set_filter(self, only: str | None) -> None:
+        self.only = only
         self.border_subtitle = {"kernel": "cycles:k", "user": "cycles:u"}.get(self.only or "", "")
         if self._snap is not None:
             self.show(self._snap, None, force=True)
@@ -215,7 +251,10 @@ class MemoryPane(Pane):
     """Per-node memory (free/file/anon) and the main processes' VmRSS."""
 
     def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
-        table = Table(box=None, padding=(0, 1), show_edge=False, expand=True)
+        # one space between columns when four nodes share 36 columns (80x24), two otherwise
+        narrow = 6 + snap.nnodes * 9 > (self.content_region.width or 80)
+        table = Table(box=None, padding=(0, 0, 0, 1) if narrow else (0, 1), show_edge=False, expand=True,
+                      pad_edge=not narrow)
         table.add_column("MB", style="bold", no_wrap=True)
         for z in range(snap.nnodes):
             table.add_column(f"node{z}", justify="right", no_wrap=True)
@@ -235,11 +274,20 @@ class MemoryPane(Pane):
                 key.append(round(R.mb(v)) if name != "used%" else round(v, 1))
             table.add_row(name, *cells)
         procs = sorted((t for t in snap.tasks if t.rss_pages > 0), key=lambda t: -t.rss_pages)[:3]
+        if narrow:  # the processes on lines of their own: a name would widen the first column
+            lines = Text(no_wrap=True, overflow="ellipsis", end="")
+            for i, t in enumerate(procs):
+                lines.append(("\n" if i else "") + f"{t.comm[:15]} RSS {R.mb(t.rss_pages):,.0f} MB", style="cyan")
+                key.append((t.pid, round(R.mb(t.rss_pages))))
+            return (tuple(key), narrow), Group(table, lines)
         for t in procs:
             table.add_row(Text(f"{t.comm[:10]}", style="cyan"), *(
                 [Text(f"{R.mb(t.rss_pages):,.0f} RSS", style="cyan")] + [""] * (snap.nnodes - 1)))
             key.append((t.pid, round(R.mb(t.rss_pages))))
-        return tuple(key), table
+        return (tuple(key), narrow), table
+
+    def on_resize(self) -> None:
+        self._last_key = None  # the layout depends on the width
 
 
 def _short(v: float, whole: bool = False) -> str:

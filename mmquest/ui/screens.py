@@ -156,12 +156,31 @@ class BriefingScreen(Screen):
             yield Button("Acknowledge and log in", id="ack", variant="error")
         yield KeyBar()
 
+    def mode_description(self, name: str) -> str:
+        """What a mode changes, from the mode's own fields (the pager's penalty included)."""
+        from ..game.scoring import PAGER_ESCALATED  # a light module: no model behind it
+
+        m = MODES[name]
+        parts = []
+        if not m.hints:
+            parts.append("no hints")
+        elif m.hint_multiplier == 1:
+            parts.append("hints on request (F4), cheap")
+        else:
+            parts.append(f"hints cost {m.hint_multiplier:g}x")
+        if m.pager_after_s is not None:
+            parts.append(f"the pager escalates after {m.pager_after_s / 60:g} min out of SLO: "
+                         f"-{PAGER_ESCALATED} points")
+        if m.time_limited:
+            parts.append(f"{self.incident.exam_limit_s / 60:.0f} min limit")
+        if not m.debrief_before_end:
+            parts.append("debrief at the end")
+        return ", ".join(parts)
+
     def _show_mode(self) -> None:
-        desc = {"guided": "hints on request (F4), cheap", "on-call": "hints cost more; the pager escalates",
-                "exam": f"no hints, {self.incident.exam_limit_s / 60:.0f} min limit, debrief at the end"}
         mode = self.app.mode
         self.query_one("#mode-line", Static).update(Text.assemble(
-            ("mode: ", "bold"), (mode, "bold cyan"), f"  ({desc[mode]}; m to change)"))
+            ("mode: ", "bold"), (mode, "bold cyan"), f"  ({self.mode_description(mode)}; m to change)"))
 
     def action_mode(self) -> None:
         i = self.modes.index(self.app.mode) if self.app.mode in self.modes else 0
@@ -203,8 +222,9 @@ class PlayScreen(Screen):
     ]
 
     def __init__(self, incident, seed: int = 0, session: Session | None = None, live: bool = True,
-                 mode: str = "on-call", replay=None):
+                 mode: str = "on-call", replay=None, page: bool = False):
         super().__init__()
+        self.page = page  # opened without the briefing (`mmquest play ID`): the page opens the scrollback
         self.live = live
         self.incident = incident
         self.replay = replay  # (journal, speed): play a recorded run back, read-only
@@ -273,20 +293,66 @@ class PlayScreen(Screen):
         for rss in self.query(RssPane):
             rss.looked = self.engine.shell.looked
         self.engine.subscribe(self._on_snapshot)
+        resumed = bool(session.journal) and self.replay is None
+        if (self.page and not session.journal) or (resumed and session.ui_state.get("page") == "1"):
+            pane.write(f"PAGE  {self.incident.briefing.pager}", style="bold red")
+            pane.write(self.incident.briefing.text.strip("\n"))
+            pane.write("")
+            if self.replay is None:
+                session.note_ui("page", "1")  # a resumed run shows it again
         pane.write(
             f"Last login: Thu Nov 26 02:31:07 2026 from 10.20.0.5 — {self.incident.machine.hostname} "
             f"({self.incident.machine.kernel}).  Type `help` for the tools.", style="dim")
+        if resumed:
+            self._restore_screen(session)
         self._show(self.engine.snapshot())
         if self.replay is not None:
             pane = self.query_one(ShellPane)
             pane.input.disabled = True
-            pane.border_title = f"replay of a recorded run ({self.replay[1]:g}x)"
+            self.engine.speed = float(self.replay[1])  # one speed: the status line's (F3 changes it)
+            pane.border_title = "replay of a recorded run"
             self.run_worker(self._replay(), exclusive=True, group="clock")
         elif self.live:
             self.run_worker(self.engine.run(), exclusive=True, group="clock")
             self.set_interval(5.0, self.session.checkpoint)
         else:
             self.engine.paused = True
+
+    def _restore_screen(self, session: Session) -> None:
+        """A resumed run: the scrollback, the speed and the panes as the player left them."""
+        from ..game.session import HINT_LINE, UI_LINE
+
+        pane = self.query_one(ShellPane)
+        steps = iter(session.engine.steps)
+        tiers = sorted(self.incident.hints, key=lambda h: h.tier)
+        hints = 0
+        for _t, line in session.journal:
+            if line == HINT_LINE:
+                if hints < len(tiers):
+                    pane.write(f"HINT {hints + 1}: {tiers[hints].text}", style="bold yellow")
+                hints += 1
+                continue
+            if line.startswith(UI_LINE):
+                continue
+            step = next(steps, None)
+            if step is None:
+                break
+            pane.echo_command(line)
+            if "clear" in step.events:
+                pane.log_widget.clear()
+            elif step.output:
+                pane.write(step.output)
+        ui = session.ui_state
+        if "speed" in ui:
+            try:
+                self.engine.speed = float(ui["speed"])
+            except ValueError:
+                pass
+        self.engine.paused = ui.get("paused") == "1"
+        self.set_class(ui.get("zoom") == "1", "zoomed")
+        perf = ui.get("perf")
+        for p in self.query(PerfPane):
+            p.set_filter(perf if perf in ("kernel", "user") else None)
 
     def on_unmount(self) -> None:
         if self.engine is not None:
@@ -334,17 +400,47 @@ class PlayScreen(Screen):
         state = "BOOTING" if snap.booting else ("SLO ok" if healthy else "SLO BREACHED")
         style = "bold yellow" if snap.booting else ("bold green" if healthy else "bold white on red")
         speed = "paused" if self.engine.paused else f"{self.engine.speed:g}x"
-        text = Text.assemble((" mmquest ", "bold reverse"), f" {snap.hostname} · {snap.kernel} · ",
-                             (f"t+{m:02d}:{sec:02d}", "bold"), f" · {speed} · ", (f" {state} ", style),
-                             f" · score {self.session.score(final=False).total}")
+        # (field, style, which to drop first when the line is too narrow: higher goes first)
+        fields = [(" mmquest ", "bold reverse", 5), (snap.hostname, "", 4), (snap.kernel, "", 3),
+                  (f"t+{m:02d}:{sec:02d}", "bold", 0), (speed, "", 0), (f" {state} ", style, 0),
+                  (f"score {self.session.score(final=False).total}", "", 1)]
         if st is not None and not snap.booting:
-            text.append(f" · {st.throughput:,.0f} {self.incident.slo.unit}", style="dim")
+            fields.append((f"{st.throughput:,.0f} {self.incident.slo.unit}", "dim", 2))
         reason = self.session.judge.reason
-        if reason and not healthy and not snap.booting:
-            text.append(f" · {reason}", style="bold red")
+        if reason and not healthy and not snap.booting:  # which limit is breached, or why it does not count
+            fields.append((reason, "bold red", 2))
+        fields += self._status_extra(snap)
+        width = self.size.width or self.app.size.width
+
+        def line(kept) -> Text:
+            out = Text(no_wrap=True, end="")
+            for i, (f, st_, _) in enumerate(kept):
+                if i:
+                    out.append(" · " if i > 1 or kept[0][0] != " mmquest " else " ")
+                out.append(f, style=st_)
+            return out
+
+        kept = list(fields)
+        text = line(kept)
+        while text.cell_len > width and any(p for _, _, p in kept):  # drop whole fields, never cut one
+            worst = max(p for _, _, p in kept)
+            kept = [f for f in kept if f[2] != worst]
+            text = line(kept)
         if text.plain != getattr(self, "_status_text", None):  # repaint only what changed
             self._status_text = text.plain
             self.query_one("#status", Static).update(text, layout=False)  # one line, always
+
+    def _status_extra(self, snap: Snapshot) -> list[tuple[str, str, int]]:
+        """Exam mode: the time left, counted down on the simulated clock (never dropped)."""
+        if self.session is None or not self.session.mode.time_limited:
+            return []
+        left = max(self.incident.exam_limit_s - snap.t, 0.0)
+        m, sec = divmod(int(left + 0.999), 60)
+        return [(f"exam {m:02d}:{sec:02d} left", "bold white on red" if left < 60 else "bold", 0)]
+
+    def on_resize(self) -> None:
+        if self.session is not None:
+            self._status(self.engine.snapshot())
 
     # ------------------------------------------------------------------ shell
     def on_shell_pane_submitted(self, message: ShellPane.Submitted) -> None:
@@ -367,16 +463,23 @@ class PlayScreen(Screen):
             pane.write(step.output)
 
     # ------------------------------------------------------------------ actions
+    def _note_ui(self, key: str, value: str) -> None:
+        if self.session is not None and self.replay is None:
+            self.session.note_ui(key, value)
+
     def action_pause(self) -> None:
         if self.session is None:
             return
         self.engine.paused = not self.engine.paused
+        self._note_ui("paused", "1" if self.engine.paused else "0")
         self._status(self.engine.snapshot())
 
     def action_speed(self) -> None:
         if self.session is None:
             return
         self.engine.next_speed()
+        self._note_ui("speed", f"{self.engine.speed:g}")
+        self._note_ui("paused", "0")
         self._status(self.engine.snapshot())
 
     def action_hint(self) -> None:
@@ -404,11 +507,15 @@ class PlayScreen(Screen):
             self.minimize()
         self.query_one(ShellPane).input.focus()
 
+    @property
+    def zoomed(self) -> bool:
+        return self.has_class("zoomed")
+
     def action_zoom_shell(self) -> None:
-        if self.maximized is not None:
-            self.minimize()
-        else:
-            self.maximize(self.query_one(ShellPane), container=False)
+        """F6: the shell takes the dashboard's room; the status line and the key bar stay (F6 again
+        restores it).  Textual's maximize would hide the key bar, and a container refuses it."""
+        self.toggle_class("zoomed")
+        self._note_ui("zoom", "1" if self.zoomed else "0")
         self.query_one(ShellPane).input.focus()
 
     def action_debrief(self) -> None:
@@ -428,25 +535,46 @@ class PlayScreen(Screen):
         self.app.goto(DebriefScreen(self.session))
 
     async def _replay(self) -> None:
-        """Re-type the journal at its simulated times, the clock running at the chosen speed."""
+        """Re-type the journal at its simulated times, the clock running at the chosen speed (F2
+        pauses, F3 changes it), then run on to where the recorded run ended and show its result."""
         import asyncio
-        journal, speed = self.replay
+        import re
+
+        journal, _speed, rec = (tuple(self.replay) + (None,))[:3]
         pane = self.query_one(ShellPane)
         frame = 0.25
-        for t, line in journal:
+
+        async def run_until(t: float) -> None:
             while self.session.world.t + 1e-9 < t:
                 if not self.engine.paused:
-                    step = min(speed * frame, t - self.session.world.t)
-                    self.engine.advance(step)
+                    self.engine.advance(min(self.engine.speed * frame, t - self.session.world.t))
                 await asyncio.sleep(frame)
+
+        for t, line in journal:
+            await run_until(t)
             if line == "#hint":
                 pane.write(f"(hint {len(self.session.hints_used) + 1} taken) {self.session.hint()}", style="yellow")
                 continue
+            if line.startswith("#ui "):  # how the player's screen looked: the replay keeps its own
+                continue
             pane.echo_command(line)
+            nap = re.fullmatch(r"\s*sleep\s+(\d+(?:\.\d+)?)([smh]?)\s*", line)
+            if nap:  # the player waited: let the time pass at the replay's speed rather than in one jump
+                await run_until(t + min(float(nap.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[nap.group(2)],
+                                        3600.0))
+                continue
             step = self.session.command(line)
             if step.output:
                 pane.write(step.output)
-        pane.write("-- end of the recorded run --", style="bold")
+        end = rec.sim_t if rec is not None else self.session.world.t
+        await run_until(end)
+        self.engine.paused = True
+        self._status(self.engine.snapshot())
+        judge, score = self.session.judge, self.session.score()
+        verdict = (f"resolved (recovered at t={judge.resolved_at:.0f}s)" if judge.resolved
+                   else "not resolved")
+        pane.write(f"-- end of the recorded run at t={self.session.world.t:.0f}s: {verdict}, score {score.total} --",
+                   style="bold")
 
 
 class DebriefScreen(Screen):
@@ -547,9 +675,13 @@ class DebriefScreen(Screen):
 class QuitScreen(ModalScreen[bool]):
     BINDINGS = [Binding("y", "yes", "yes"), Binding("n,escape", "no", "no")]
 
+    def __init__(self, message: str = "Quit mmquest?"):
+        super().__init__()
+        self.message = message
+
     def compose(self) -> ComposeResult:
         with Vertical(id="quit-box"):
-            yield Label("Quit mmquest?  The running incident is not saved.")
+            yield Label(self.message)
             with Horizontal(id="quit-buttons"):
                 yield Button("Quit (y)", variant="error", id="yes")
                 yield Button("Stay (n)", variant="primary", id="no")

@@ -30,9 +30,10 @@ class ShellInput(Input):
     ]
 
     class Completions(Message):
-        def __init__(self, options: list[str]) -> None:
+        def __init__(self, options: list[str], line: str = "") -> None:
             super().__init__()
             self.options = options
+            self.line = line
 
     def __init__(self, shell_pane: "ShellPane", **kw):
         super().__init__(**kw)
@@ -56,13 +57,17 @@ class ShellInput(Input):
         self._hist_pos = None
 
     def action_complete(self) -> None:
+        """Tab as in bash: complete the common prefix; when that adds nothing, ring the bell,
+        and a second Tab in a row lists the candidates."""
         from ..shell import complete
 
         if self.shell_pane.shell is None:
             return
         text = self.value[: self.cursor_position]
+        again, self._tabbed = self._tabbed == self.value, self.value
         options = complete(self.shell_pane.shell, text)
         if not options:
+            self.app.bell()
             return
         last = text.split(" ")[-1]
         pref = _common_prefix(options)
@@ -72,8 +77,18 @@ class ShellInput(Input):
             new = text[: len(text) - len(last)] + pref
             self.value = new + self.value[self.cursor_position:]
             self.cursor_position = len(new)
-        elif len(options) > 1:
-            self.post_message(self.Completions(options))
+            self._tabbed = self.value
+        elif again:
+            self.post_message(self.Completions(options, self.value))
+        else:
+            self.app.bell()
+
+    _tabbed: str | None = None  # the line as the last Tab left it (a second Tab lists)
+
+    def _watch_value(self, value: str) -> None:
+        super()._watch_value(value)
+        if value != self._tabbed:
+            self._tabbed = None
 
     def action_clear_log(self) -> None:
         self.shell_pane.log_widget.clear()
@@ -125,5 +140,17 @@ class ShellPane(Vertical):
         self.post_message(self.Submitted(line))
 
     def on_shell_input_completions(self, event: ShellInput.Completions) -> None:
+        """bash's listing: the candidates' last path component in columns, then the prompt again."""
         event.stop()
-        self.write("  ".join(event.options[:60]), style="dim")
+        self.echo_command(event.line)
+        names = [o.rstrip("/").rsplit("/", 1)[-1] + ("/" if o.endswith("/") else "") if "/" in o.rstrip("/") else o
+                 for o in event.options]
+        if len(names) > 100:
+            self.write(f"({len(names)} possibilities: type more of the name)", style="dim")
+            return
+        width = max(self.log_widget.scrollable_content_region.width, 20)
+        col = max(len(n) for n in names) + 2
+        ncols = max(1, width // col)
+        nrows = -(-len(names) // ncols)
+        for r in range(nrows):
+            self.write("".join(f"{n:<{col}}" for n in names[r::nrows]).rstrip(), style="dim")

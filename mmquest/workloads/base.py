@@ -110,6 +110,7 @@ class Workload:
     machine: object
     task: object = None
     down_until: float = -1.0
+    stopped: bool = False  # systemctl stop: down until started
     _pending_start: bool = False
     ind: Indicators = Indicators(0.0, 0.0, False)
 

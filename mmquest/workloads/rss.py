@@ -49,6 +49,7 @@ class RssService(Workload):
         self.watchdog_mb = p.num("watchdog_max_rss_mb", 0, lo=0)  # 0: not watched
         self.watchdog_interval_s = p.num("watchdog_interval_s", 10, lo=1)
         self.watchdog_strikes = p.int("watchdog_strikes", 2, lo=1)
+        self.watchdog_running = True  # systemctl stop svc-watchdog stops the checks
         self.startup_s = p.num("startup_s", 5, lo=0.1)
         # systemd's start rate limit: StartLimitBurst starts within StartLimitIntervalSec, then "failed".
         self.start_limit_burst = p.int("start_limit_burst", 5, lo=1)
@@ -250,7 +251,7 @@ class RssService(Workload):
         return self.task is not None and self.task.alive
 
     def _watchdog(self, m: Machine, now: float) -> None:
-        if self.watchdog_mb <= 0 or now < self._next_check or self.task is None:
+        if self.watchdog_mb <= 0 or not self.watchdog_running or now < self._next_check or self.task is None:
             return
         self._next_check = now + self.watchdog_interval_s
         a, f, s, _ = m.rss_read(self.task, "status")
