@@ -339,7 +339,7 @@ async def test_replay_runs_to_the_recorded_end_and_shows_the_result(tmp_path):
     s = Session(inc, 3, store=st, player="ann")
     for line in ["numastat", "kexec -l /boot/vmlinuz-3.16.7", "kexec -e"]:
         s.command(line)
-    s.advance(400)  # the player watched the box boot and recover, typing nothing
+    s.advance(600)  # the player watched the box boot and recover, typing nothing
     s.checkpoint()
     final = s.finish()
     assert s.judge.resolved
