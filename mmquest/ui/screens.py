@@ -297,6 +297,7 @@ class PlayScreen(Screen):
         if (self.page and not session.journal) or (resumed and session.ui_state.get("page") == "1"):
             pane.write(f"PAGE  {self.incident.briefing.pager}", style="bold red")
             pane.write(self.incident.briefing.text.strip("\n"))
+            pane.write(condition_text(self.incident), style="italic")
             pane.write("")
             if self.replay is None:
                 session.note_ui("page", "1")  # a resumed run shows it again
@@ -405,10 +406,11 @@ class PlayScreen(Screen):
                   (f"t+{m:02d}:{sec:02d}", "bold", 0), (speed, "", 0), (f" {state} ", style, 0),
                   (f"score {self.session.score(final=False).total}", "", 1)]
         if st is not None and not snap.booting:
-            fields.append((f"{st.throughput:,.0f} {self.incident.slo.unit}", "dim", 2))
-        reason = self.session.judge.reason
-        if reason and not healthy and not snap.booting:  # which limit is breached, or why it does not count
-            fields.append((reason, "bold red", 2))
+            reason = self.session.judge.reason
+            if reason and not healthy:  # which limit is breached (with the value), or why it does not count
+                fields.append((reason, "bold red", 0.5))  # dropped last, after the score
+            else:
+                fields.append((f"{st.throughput:,.0f} {self.incident.slo.unit}", "dim", 2))
         fields += self._status_extra(snap)
         width = self.size.width or self.app.size.width
 
