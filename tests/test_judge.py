@@ -263,3 +263,15 @@ def test_pane_titles_name_no_root_cause():
     titles = re.findall(r'Pane\("([^"]+)"', src) + re.findall(r'"(?:perf|oom)": "([^"]+)"', src)
     assert titles
     assert not [t for t in titles if any(w in t.lower() for w in SPOILERS)], titles
+
+
+def test_the_debrief_says_how_long_a_relief_lasted():
+    inc = INCIDENTS["zone-reclaim-hpc"]
+    s = run(inc, 0, [(60.0, ["echo 3 > /proc/sys/vm/drop_caches"])], 1800.0)
+    assert not s.judge.resolved
+    relief = [w for w in s.still_wrong() if "then relapsed" in w]
+    assert relief and "vm.drop_caches=3" in relief[0], s.still_wrong()
+    minutes = float(relief[0].split("for ")[1].split(" minutes")[0])
+    a, b = s.judge.reliefs()[0]
+    assert minutes == round((b - a) / 60, 1) and 2 < minutes < inc.sustain_s / 60
+    assert any("node reclaim was off" in w for w in s.still_wrong())
