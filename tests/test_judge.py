@@ -72,6 +72,15 @@ def test_two_hours_of_waiting_never_resolve(iid, seed):
 
 
 # ---------------------------------------------------------------------- wrong paths
+def wrong_turns(data, inc, lo: int, hi: int, waits: list[float]):
+    """A random sequence of wrong paths from the incident's matrix, at random waits."""
+    plan, t = [], 0.0
+    for _ in range(data.draw(st.integers(lo, hi), label="wrong turns")):
+        t += data.draw(st.sampled_from(waits), label="wait")
+        plan.append((t, list(data.draw(st.sampled_from(inc.wrong_paths), label="wrong path").lines)))
+    return plan, t
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("iid", IDS)
 @BUDGET
@@ -79,12 +88,7 @@ def test_two_hours_of_waiting_never_resolve(iid, seed):
 def test_wrong_paths_alone_or_combined_never_resolve(iid, data):
     inc = INCIDENTS[iid]
     seed = data.draw(st.integers(0, 2**16), label="seed")
-    n = data.draw(st.integers(1, 4), label="steps")
-    plan, t = [], 0.0
-    for _ in range(n):
-        t += data.draw(st.sampled_from([0.0, 30.0, 120.0, 600.0, 1200.0]), label="wait")
-        wp = data.draw(st.sampled_from(inc.wrong_paths), label="wrong path")
-        plan.append((t, list(wp.lines)))
+    plan, t = wrong_turns(data, inc, 1, 4, [0.0, 30.0, 120.0, 600.0, 1200.0])
     s = run(inc, seed, plan, t + TWO_HOURS)
     assert not s.judge.resolved, (plan, s.judge.episodes)
     assert s.still_wrong()
@@ -130,10 +134,7 @@ def test_each_wrong_path_does_what_its_effect_says(baselines, iid, k):
 def test_every_fix_resolves_after_any_wrong_turns(iid, data):
     inc = INCIDENTS[iid]
     seed = data.draw(st.integers(0, 2**16), label="seed")
-    plan, t = [], 0.0
-    for _ in range(data.draw(st.integers(0, 2), label="wrong turns")):
-        t += data.draw(st.sampled_from([0.0, 60.0, 300.0]), label="wait")
-        plan.append((t, list(data.draw(st.sampled_from(inc.wrong_paths), label="wrong path").lines)))
+    plan, t = wrong_turns(data, inc, 0, 2, [0.0, 60.0, 300.0])
     t += data.draw(st.sampled_from([0.0, 45.0, 400.0]), label="wait before the fix")
     fix = data.draw(st.sampled_from(inc.fixes), label="fix")
     plan.append((t, list(fix.lines)))
