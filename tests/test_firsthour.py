@@ -617,3 +617,14 @@ def test_every_try_help_suggestion_answers(zr_session):
             st = s.command(f"{tool} --help")
             assert st.status == 0 and tool in st.output, (line, st.output)
     assert seen >= 4
+
+
+def test_systemctl_start_of_a_running_unit_is_no_action():
+    from mmquest.game import Session
+
+    s = Session(resolve("rss-percpu-oom"), 0)
+    st = s.command("systemctl start authsvc")
+    assert (st.status, st.output, tuple(st.events)) == (0, "", ())
+    assert s.first_action_t() is None and s.score().collateral == 0
+    st = s.command("systemctl stop authsvc")
+    assert tuple(st.events) == ("stop authsvc",) and s.score().collateral > 0
