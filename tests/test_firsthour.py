@@ -628,3 +628,16 @@ def test_systemctl_start_of_a_running_unit_is_no_action():
     assert s.first_action_t() is None and s.score().collateral == 0
     st = s.command("systemctl stop authsvc")
     assert tuple(st.events) == ("stop authsvc",) and s.score().collateral > 0
+
+
+def test_perf_top_g_puts_direct_reclaim_under_the_tasks_allocations():
+    from mmquest.game import Session
+
+    s = Session(resolve("zone-reclaim"), 0)
+    s.command("sleep 30")
+    out = s.command("perf top -g -K").output
+    table = {line[1:].split()[-1]: float(line[1:].split()[0].rstrip("%")) for line in _perf_rows(out)}
+    # the database's reads allocate page cache, and the allocation reclaims the node: the read path's
+    # children hold zone_reclaim's, which hold everything it calls
+    assert table["page_cache_sync_readahead"] >= table["zone_reclaim"] >= table["shrink_page_list"] > 0
+    assert table["get_page_from_freelist"] >= table["zone_reclaim"]
