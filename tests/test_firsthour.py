@@ -402,6 +402,11 @@ async def test_quit_dialog_mid_run_says_progress_is_saved_and_saves_it(tmp_path)
         assert isinstance(app.screen, QuitScreen)
         text = _quit_label(app)
         assert "not saved" not in text and "progress is saved (at t=42s)" in text and "Resume" in text
+        from textual.widgets import Label
+        label = app.screen.query_one(Label)
+        shown = " ".join(label.render_line(y).text.strip() for y in range(label.size.height))
+        assert " ".join(shown.split()) == " ".join(text.split())
+        assert label.region.right <= app.screen.query_one("#quit-box").content_region.right  # wrapped, not cut
         await pilot.press("y")
         await pilot.pause()
     rec = Store(tmp_path).unfinished("ann")
