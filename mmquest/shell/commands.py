@@ -1001,10 +1001,12 @@ def cmd_systemctl(sh: Shell, args: list[str], stdin: str) -> Result:
             action = (StopService(unit) if verb == "stop" else StartService(unit) if verb == "start"
                       else RestartService(unit))
             try:
-                sh.events.append(sh.host.apply(action))
+                event = sh.host.apply(action)
             except ActionError as e:
                 results.append(Result(err=f"Failed to {verb} {full}: {e}", status=1))
                 continue
+            if event:  # "" when nothing changed (start a running unit)
+                sh.events.append(event)
             results.append(Result())
     out = "".join(r.out for r in results)
     err = "\n".join(r.err for r in results if r.err)
