@@ -125,6 +125,19 @@ class WrongPath:
 
 
 @dataclass(frozen=True)
+class Mitigation:
+    """Wrong paths that, together, hide the symptom well enough for the SLO (the cause stays).
+
+    The model decides whether a combination works; an incident declares the ones that do,
+    so that the property tests can tell a modelled mitigation from a judge that was fooled.
+    Their collateral costs make them score below the fix.
+    """
+
+    lines: tuple[str, ...]
+    why: str
+
+
+@dataclass(frozen=True)
 class Fix:
     """One spelling of a real fix (the property tests insert each at a random moment)."""
 
@@ -177,6 +190,7 @@ class Incident:
     wrong_paths: tuple[WrongPath, ...] = field(default_factory=tuple)
     causes: tuple[Cause, ...] = field(default_factory=tuple)
     fixes: tuple[Fix, ...] = field(default_factory=tuple)
+    mitigations: tuple[Mitigation, ...] = field(default_factory=tuple)
     patches: tuple[Patch, ...] = field(default_factory=tuple)
     files: Mapping[str, str] = field(default_factory=dict)  # extra files on the box (path -> text)
     panes: tuple[str, ...] = DEFAULT_PANES  # the play screen's four panes
@@ -271,7 +285,7 @@ def _kernel(r: _Reader, key: str, v: Any) -> str:
 
 
 KNOWN = {
-    "": {"id", "title", "era", "difficulty", "order", "summary", "solution", "wrong_path", "cause", "fix", "best_remedy",
+    "": {"id", "title", "era", "difficulty", "order", "summary", "solution", "wrong_path", "cause", "fix", "mitigation", "best_remedy",
          "variant_of", "exam_limit_s", "briefing", "machine", "sysctl", "workload", "slo", "resolution", "hint",
          "debrief", "patch", "files", "ui", "diagnosis"},
     "briefing": {"pager", "text"},
@@ -388,6 +402,8 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
     wrong = _parse_wrong_paths(r)
     causes = _parse_causes(r)
     fixes = tuple(Fix(lines=_strings(fr, "lines")) for fr in _items(r, "fix", {"lines"}))
+    mitigations = tuple(Mitigation(lines=_strings(mr, "lines"), why=mr.str("why"))
+                        for mr in _items(r, "mitigation", {"lines", "why"}))
 
     patches = []
     for i, pt in enumerate(r.list_("patch", required=False)):
@@ -457,6 +473,7 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
         wrong_paths=wrong,
         causes=causes,
         fixes=fixes,
+        mitigations=mitigations,
         patches=tuple(patches),
         files=MappingProxyType(files),
         panes=panes,

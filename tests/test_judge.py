@@ -90,8 +90,26 @@ def test_wrong_paths_alone_or_combined_never_resolve(iid, data):
     seed = data.draw(st.integers(0, 2**16), label="seed")
     plan, t = wrong_turns(data, inc, 1, 4, [0.0, 30.0, 120.0, 600.0, 1200.0])
     s = run(inc, seed, plan, t + TWO_HOURS)
+    typed = {line for _, lines in plan for line in lines}
+    if any(set(m.lines) <= typed for m in inc.mitigations):
+        return  # a declared mitigation: test_a_mitigation_hides_the_symptom_and_scores_below_the_fix
     assert not s.judge.resolved, (plan, s.judge.episodes)
     assert s.still_wrong()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("iid,k", [(iid, k) for iid in IDS for k in range(len(INCIDENTS[iid].mitigations))])
+def test_a_mitigation_hides_the_symptom_and_scores_below_the_fix(iid, k):
+    inc = INCIDENTS[iid]
+    m = inc.mitigations[k]
+    horizon = 60.0 + inc.sustain_s + 1800.0
+    mitigated = run(inc, 2, [(60.0, list(m.lines))], horizon)
+    fixed = run(inc, 2, [(60.0, list(inc.fixes[0].lines))], horizon)
+    alone = [run(inc, 2, [(60.0, [line])], horizon) for line in m.lines]
+    assert mitigated.judge.resolved and fixed.judge.resolved
+    assert not any(a.judge.resolved for a in alone)  # each part alone is a wrong path
+    assert mitigated.score().total < fixed.score().total
+    assert causes_in_place(inc, mitigated.world.snapshot())  # the cause is still there
 
 
 APPLY_AT = 600.0  # the broken state has settled (and the rss service has failed) by then
