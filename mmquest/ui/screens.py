@@ -213,6 +213,7 @@ class PlayScreen(Screen):
         self._shown: Snapshot | None = None
         self._done = False
         self._paged = False
+        self._line_running = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="status")
@@ -289,6 +290,7 @@ class PlayScreen(Screen):
     def on_unmount(self) -> None:
         if self.engine is not None:
             self.engine._subscribers.clear()
+            self.engine.shell.interrupt()  # a line still running in its worker ends at its next check
 
     # ------------------------------------------------------------------ updates
     def _on_snapshot(self, snap: Snapshot) -> None:
@@ -352,7 +354,29 @@ class PlayScreen(Screen):
         if line.strip() == "perf top" or line.strip().startswith("perf top "):
             self.query_one(PerfPane).add_class("flash")
             self.set_timer(1.0, lambda: self.query_one(PerfPane).remove_class("flash"))
+        if not self.app.live:  # tests and snapshots: the clock only moves through commands
+            self._line_done(self.session.command(line))
+            return
+        if self._line_running:
+            pane.write("(the previous line is still running)", style="dim")
+            return
+        # A line may take seconds of real time (a one-hour sleep, a loop): it runs in a worker
+        # thread so that the screen, the clock and Ctrl+Q stay live meanwhile.
+        self._line_running = True
+        self.run_worker(lambda: self._run_line(line), thread=True, group="line")
+
+    def _run_line(self, line: str) -> None:
         step = self.session.command(line)
+        try:
+            self.app.call_from_thread(self._line_done, step)
+        except RuntimeError:  # the app has gone meanwhile
+            pass
+
+    def _line_done(self, step) -> None:
+        self._line_running = False
+        if not self.is_mounted:
+            return
+        pane = self.query_one(ShellPane)
         self._show(self.engine.snapshot(), force=True)
         if "clear" in step.events:
             pane.log_widget.clear()
