@@ -127,3 +127,36 @@ def test_every_corpus_line_ends_within_the_budget_with_bounded_output():
         assert took < LINE_WALL_S + 2, line
         assert len(st.output) <= MAX_OUTPUT + 300, line
         assert eng.world.t - t0 <= LINE_SIM_S + 1e-6, line
+
+
+async def test_ctrl_q_answers_while_a_long_line_runs(cheap, monkeypatch):
+    from mmquest.shell.core import COMMANDS, Result
+    from mmquest.ui.app import make_app
+    from mmquest.ui.screens import PlayScreen, QuitScreen
+    from mmquest.ui.shellpane import ShellInput
+
+    def spin(sh, args, stdin):  # a line that works for a long time (until its budget ends it)
+        while True:
+            sh.budget.check()
+            time.sleep(0.01)
+        return Result()
+
+    monkeypatch.setitem(COMMANDS, "spin", (spin, ""))
+    app = make_app(incident=cheap, live=True)  # live: the clock runs and lines run in a worker
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(400):
+            if isinstance(app.screen, PlayScreen) and app.screen.session is not None:
+                break
+            await pilot.pause(0.05)
+        play = app.screen
+        inp = play.query_one(ShellInput)
+        inp.value = "spin"
+        t = time.monotonic()
+        await pilot.press("enter")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, QuitScreen)
+        assert time.monotonic() - t < 2.0 and play._line_running  # the line still works meanwhile
+        await pilot.press("y")
+        t = time.monotonic()
+    assert time.monotonic() - t < 5.0  # leaving interrupts the line
