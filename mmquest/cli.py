@@ -96,15 +96,22 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # noqa: BLE001 - the progress store's faults read as messages, not tracebacks
+        from .game.store import StoreError
+        if isinstance(e, StoreError):
+            print(f"mmquest: {e}", file=sys.stderr)
+            return EXIT_UNRESOLVED
+        raise
 
 
 def _tui(incident: Incident | None, seed: int, extra: list[str], player: str | None = None,
          mode: str = DEFAULT_MODE, replay=None) -> int:
     from .ui.app import make_app  # Textual is imported only here
 
-    store = _store()
+    store, problem = _store_or_none()
     app = make_app(incident=incident, seed=seed, extra_dirs=extra, store=store, player=player, mode=mode,
                    replay=replay)
+    app.store_problem = problem
     app.run()
     return app.return_code or 0
 
@@ -159,8 +166,10 @@ def run_headless(inc: Incident, seed: int, lines: list[str], mode: str = DEFAULT
 def cmd_run(args) -> int:
     inc = resolve(args.incident, args.incidents)
     lines = read_script(args.script)
-    store = _store() if args.record else None
+    store = _store_or_none()[0] if args.record else None
     session = run_headless(inc, args.seed, lines, args.mode, store, args.player or _default_player())
+    if session.save_error:  # a full disk or a busy lock: the verdict is still printed below
+        print(f"mmquest: warning: the run was not fully recorded: {session.save_error}", file=sys.stderr)
     verdict = session.verdict()
     if args.json:
         sys.stdout.write(json.dumps(verdict, indent=None, sort_keys=False) + "\n")
@@ -190,6 +199,18 @@ def _store():
     return store
 
 
+def _store_or_none():
+    """The progress store, or (None, why) when it cannot be used: the game is played all the
+    same, unrecorded, and the player is told."""
+    from .game.store import StoreError
+    try:
+        return _store(), None
+    except StoreError as e:
+        msg = f"{e}; progress is not saved this time"
+        print(f"mmquest: warning: {msg}", file=sys.stderr)
+        return None, msg
+
+
 def cmd_results(args) -> int:
     from .game.report import results
     store = _store()
@@ -202,6 +223,9 @@ def _recorded(args):
     rec = store.run(args.run_id)
     if rec is None:
         raise IncidentError(str(store.path), "", f"no run with id {args.run_id}")
+    if rec.journal_error:
+        from .game.store import StoreError
+        raise StoreError(rec.journal_error)
     return store, rec, resolve(rec.incident, args.incidents)
 
 

@@ -160,3 +160,186 @@ async def test_ctrl_q_answers_while_a_long_line_runs(cheap, monkeypatch):
         await pilot.press("y")
         t = time.monotonic()
     assert time.monotonic() - t < 5.0  # leaving interrupts the line
+
+
+# ---------------------------------------------------------------------- 1. no save is hidden
+import json  # noqa: E402
+import os  # noqa: E402
+import sqlite3  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+from mmquest.game import Session  # noqa: E402
+from mmquest.game import store as store_mod  # noqa: E402
+from mmquest.game.store import Store, StoreError  # noqa: E402
+
+from .conftest import ROOT  # noqa: E402
+
+
+class FaultyDB:
+    """A connection whose writes fail as SQLite fails them (full disk, read-only, busy)."""
+
+    def __init__(self, db, message):
+        self.db, self.message = db, message
+
+    def execute(self, sql, args=()):
+        if sql.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE", "BEGIN"):
+            raise sqlite3.OperationalError(self.message)
+        return self.db.execute(sql, args)
+
+    def close(self):
+        self.db.close()
+
+
+def aside(d: Path) -> list[Path]:
+    return [p for p in d.iterdir() if ".corrupt-" in p.name]
+
+
+def _one_finished_run(d: Path, zr) -> int:
+    st = Store(d)
+    s = Session(zr, 1, "on-call", store=st, player="ann")
+    s.command("sysctl -w vm.zone_reclaim_mode=0")
+    s.finish()
+    st.close()
+    return s.run_id
+
+
+@pytest.mark.parametrize("message", ["database or disk is full", "attempt to write a readonly database",
+                                     "database is locked", "disk I/O error"])
+def test_a_fault_while_opening_keeps_the_database_and_says_why(tmp_path, zr, monkeypatch, message):
+    rid = _one_finished_run(tmp_path, zr)
+
+    def fail(self, db):
+        raise sqlite3.OperationalError(message)
+
+    monkeypatch.setattr(Store, "_migrate", fail)
+    with pytest.raises(StoreError, match=message.split()[-1]):
+        Store(tmp_path)
+    assert aside(tmp_path) == []  # nothing moved aside
+    monkeypatch.undo()
+    assert Store(tmp_path).run(rid).player == "ann"  # the earlier run is still there
+
+
+@pytest.mark.parametrize("message", ["database or disk is full", "attempt to write a readonly database"])
+def test_a_fault_while_playing_keeps_the_verdict_and_the_earlier_runs(tmp_path, zr, message):
+    rid = _one_finished_run(tmp_path, zr)
+    st = Store(tmp_path)
+    real = st.db
+    st.db = FaultyDB(real, message)
+    s = Session(zr, 2, "on-call", store=st, player="bob")
+    s.command("sysctl -w vm.zone_reclaim_mode=0")
+    s.command("sleep 3m")
+    sc = s.finish()
+    assert s.judge.resolved and sc.total > 0 and message in s.save_error
+    st.db = real
+    assert st.run(rid).player == "ann" and aside(tmp_path) == []
+
+
+def test_a_lock_held_by_another_process_is_waited_for_then_reported(tmp_path, zr, monkeypatch):
+    monkeypatch.setattr(store_mod, "BUSY_TIMEOUT_S", 0.3)
+    db = sqlite3.connect(tmp_path / "progress.db", isolation_level=None)  # a rollback-journal database
+    db.execute("CREATE TABLE t (x)")
+    db.execute("BEGIN EXCLUSIVE")
+    t = time.monotonic()
+    with pytest.raises(StoreError, match="locked"):
+        Store(tmp_path)
+    assert 0.25 < time.monotonic() - t < 5  # waited, a bounded while
+    assert aside(tmp_path) == []
+    db.execute("ROLLBACK")
+    db.close()
+    Store(tmp_path)  # once the lock is gone, it opens (and migrates) as usual
+    # a lock during play: the write waits, then the run goes on unrecorded, the player told
+    st = Store(tmp_path)
+    other = sqlite3.connect(tmp_path / "progress.db", isolation_level=None)
+    s = Session(zr, 3, "on-call", store=st, player="cy")
+    other.execute("BEGIN IMMEDIATE")
+    s.command("numastat")
+    assert s.save_error and "locked" in s.save_error
+    other.execute("ROLLBACK")
+
+
+def test_only_a_real_corruption_moves_the_database_aside(tmp_path):
+    (tmp_path / "progress.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)
+    st = Store(tmp_path)
+    assert st.warning and len(aside(tmp_path)) == 1
+
+
+def test_a_schema_version_of_the_wrong_type_is_a_clear_error(tmp_path):
+    db = sqlite3.connect(tmp_path / "progress.db")
+    db.executescript("CREATE TABLE schema_version (version); INSERT INTO schema_version VALUES ('two');")
+    db.close()
+    with pytest.raises(StoreError, match="schema version is 'two'"):
+        Store(tmp_path)
+    assert aside(tmp_path) == []
+
+
+def cli(*args, env=None, stdin=None, timeout=120):
+    return subprocess.run([sys.executable, "-m", "mmquest", *args], cwd=ROOT, capture_output=True, text=True,
+                          env=env, input=stdin, timeout=timeout)
+
+
+def test_mmquest_home_being_a_file_is_a_clear_message_and_run_still_gives_its_verdict(tmp_path):
+    home = tmp_path / "home"
+    home.write_text("not a directory")
+    env = dict(os.environ, MMQUEST_HOME=str(home))
+    r = cli("results", env=env)
+    assert r.returncode == 1 and "is a file, not a directory" in r.stderr and "Traceback" not in r.stderr
+    r = cli("run", "zone-reclaim", "--record", "--script", "-", env=env, stdin="sysctl -w vm.zone_reclaim_mode=0\n"
+            "sleep 3m\n")
+    assert "Traceback" not in r.stderr and "progress is not saved" in r.stderr
+    assert r.returncode == 0 and "resolved" in r.stdout
+
+
+def _unfinished(tmp_path, incident: str, journal: str) -> Store:
+    st = Store(tmp_path)
+    rid = st.start_run("ann", incident, 0, "on-call")
+    st.db.execute("UPDATE runs SET journal = ? WHERE id = ?", (journal, rid))
+    return st
+
+
+@pytest.mark.parametrize("incident, journal, says", [
+    ("zone-reclaim", json.dumps({"not": "a list"}), "saved command log"),
+    ("zone-reclaim", json.dumps([[1, 2, 3]]), "saved command log"),
+    ("zone-reclaim", "{{{{", "saved command log"),
+    ("a-deleted-incident", "[]", "no longer loaded"),
+])
+async def test_the_title_screen_survives_a_bad_resumable_run(tmp_path, incident, journal, says):
+    from mmquest.ui.app import make_app
+    from mmquest.ui.screens import TitleScreen
+
+    st = _unfinished(tmp_path, incident, journal)
+    app = make_app(live=False, store=st, player="ann")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TitleScreen) and app.screen.resume is not None
+        await pilot.press("enter")  # the resume row is the first
+        await pilot.pause()
+        assert isinstance(app.screen, TitleScreen)  # not crashed, not half-resumed
+        assert any(says in n.message for n in app._notifications)
+    assert app.return_code in (None, 0)
+
+
+def test_report_of_a_run_with_a_bad_command_log_is_a_clear_message(tmp_path):
+    home = tmp_path / "h"
+    st = _unfinished(home, "zone-reclaim", json.dumps("oops"))
+    st.close()
+    r = cli("report", "1", env=dict(os.environ, MMQUEST_HOME=str(home)))
+    assert r.returncode == 1 and "saved command log" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_the_command_log_is_appended_not_rewritten(tmp_path, cheap, monkeypatch):
+    st = Store(tmp_path)
+    s = Session(cheap, 0, "on-call", store=st, player="ann")
+    sizes = []
+    real = st._w
+
+    def spy(sql, args=()):
+        sizes.append(sum(len(str(a)) for a in args))
+        return real(sql, args)
+
+    monkeypatch.setattr(st, "_w", spy)
+    for i in range(300):
+        s.command(f"echo {i}")
+    assert max(sizes) < 200  # each save writes one line, not the whole log (which grows to ~4 kB)
+    monkeypatch.undo()
+    assert [c for _, c in st.run(s.run_id).journal] == [f"echo {i}" for i in range(300)]

@@ -67,10 +67,15 @@ class TitleScreen(Screen):
         self.errors = list(errors)
         self.store = store
         self.player = player
-        self.best = store.best(player) if store is not None and player else {}
-        unlock = os.environ.get("MMQUEST_UNLOCK_ALL") == "1" or store is None
+        from ..game.store import StoreError
+        self.store_error: str | None = None
+        try:
+            self.best = store.best(player) if store is not None and player else {}
+            self.resume = store.unfinished(player) if store is not None and player else None
+        except StoreError as e:  # a busy or damaged store: the title screen still opens, and says so
+            self.best, self.resume, self.store_error = {}, None, str(e)
+        unlock = os.environ.get("MMQUEST_UNLOCK_ALL") == "1" or store is None or self.store_error is not None
         self.rows = campaign(incidents, self.best, unlock)
-        self.resume = store.unfinished(player) if store is not None and player else None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="title-box"):
@@ -102,13 +107,26 @@ class TitleScreen(Screen):
         if opts.option_count:
             opts.highlighted = 0
         opts.focus()
+        if self.store_error:
+            self.notify(self.store_error, title="progress database", severity="warning", timeout=15)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id == "resume":
-            rec = self.resume
-            inc = next(i for i in self.incidents if i.id == rec.incident)
             from ..game.session import Session
-            session = Session.resume(inc, rec, self.store)
+            from ..game.store import StoreError
+            from ..world import ConfigError
+            rec = self.resume
+            inc = next((i for i in self.incidents if i.id == rec.incident), None)
+            if inc is None:
+                self.notify(f"Cannot resume run {rec.id}: its incident {rec.incident!r} is no longer loaded "
+                            f"(was its file moved, or its directory not given with --incidents?)",
+                            title="resume", severity="error", timeout=10)
+                return
+            try:
+                session = Session.resume(inc, rec, self.store)
+            except (StoreError, ConfigError, ValueError) as e:
+                self.notify(f"Cannot resume run {rec.id}: {e}", title="resume", severity="error", timeout=10)
+                return
             self.app.goto(self.app.play_screen(inc, rec.seed, rec.mode, session=session))
             return
         inc = next(i for i in self.incidents if i.id == event.option.id)
@@ -214,6 +232,7 @@ class PlayScreen(Screen):
         self._done = False
         self._paged = False
         self._line_running = False
+        self._save_warned: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="status")
@@ -376,6 +395,11 @@ class PlayScreen(Screen):
         self._line_running = False
         if not self.is_mounted:
             return
+        err = self.session.save_error
+        if err and err != self._save_warned:  # a full disk, a busy lock: said once, play goes on
+            self._save_warned = err
+            self.notify(f"Progress is not being saved: {err}", title="progress database", severity="warning",
+                        timeout=15)
         pane = self.query_one(ShellPane)
         self._show(self.engine.snapshot(), force=True)
         if "clear" in step.events:
