@@ -34,12 +34,12 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("play", help="open an incident's play screen directly")
     sp.add_argument("incident", help="incident id (see `mmquest list`) or path to a .toml file")
-    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--seed", type=_seed, default=0)
     sp.add_argument("--mode", choices=sorted(MODES), default=DEFAULT_MODE)
 
     rp = sub.add_parser("run", help="run an incident headless from a script")
     rp.add_argument("incident", help="incident id (see `mmquest list`) or path to a .toml file")
-    rp.add_argument("--seed", type=int, default=0)
+    rp.add_argument("--seed", type=_seed, default=0)
     rp.add_argument("--script", metavar="FILE|-", help="shell lines to run ('-' reads stdin)")
     rp.add_argument("--json", action="store_true", help="print one JSON verdict instead of a transcript")
     rp.add_argument("--mode", choices=sorted(MODES), default=DEFAULT_MODE)
@@ -69,7 +69,23 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _seed(text: str) -> int:
+    """A seed: an integer 0 .. 2**64-1 (what the simulation's generator takes)."""
+    try:
+        v = int(text) if len(text) < 40 else -1
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid seed {text[:40]!r}: expected an integer") from None
+    if not 0 <= v < 2**64:
+        raise argparse.ArgumentTypeError(f"seed out of range: {text[:40]} (expected 0 .. 2**64-1)")
+    return v
+
+
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a character gets an escape, not a crash
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
     args = _parser().parse_args(argv)
     try:
         if args.cmd == "run":
@@ -126,16 +142,28 @@ def _check_model(inc: Incident):
         raise IncidentError(inc.path, e.field, e.message) from None
 
 
+MAX_SCRIPT_BYTES = 4_000_000
+
+
 def read_script(source: str | None) -> list[str]:
+    """A script's lines, read with a size limit (`--script /dev/zero` is refused, not read)."""
+    from .incident import read_limited
     if source is None:
         return []
     if source == "-":
-        text = sys.stdin.read()
+        raw = sys.stdin.buffer.read(MAX_SCRIPT_BYTES + 1) if hasattr(sys.stdin, "buffer") else \
+            sys.stdin.read(MAX_SCRIPT_BYTES + 1).encode("utf-8", "replace")
+        if len(raw) > MAX_SCRIPT_BYTES:
+            raise IncidentError("-", "", f"script larger than {MAX_SCRIPT_BYTES:,} bytes")
     else:
         try:
-            text = Path(source).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise IncidentError(source, "", f"cannot read script: {getattr(e, 'strerror', None) or e}") from None
+            raw = read_limited(Path(source), MAX_SCRIPT_BYTES)
+        except IncidentError as e:
+            raise IncidentError(source, "", f"cannot read script: {e.message}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise IncidentError(source, "", "cannot read script: not UTF-8 text") from None
     lines = []
     for raw in text.splitlines():
         line = raw.strip()

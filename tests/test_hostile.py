@@ -343,3 +343,106 @@ def test_the_command_log_is_appended_not_rewritten(tmp_path, cheap, monkeypatch)
     assert max(sizes) < 200  # each save writes one line, not the whole log (which grows to ~4 kB)
     monkeypatch.undo()
     assert [c for _, c in st.run(s.run_id).journal] == [f"echo {i}" for i in range(300)]
+
+
+# ---------------------------------------------------------------------- 4. incident files
+from mmquest.cli import main  # noqa: E402
+
+HOSTILE_INCIDENTS = HOSTILE / "incidents"
+INCIDENT_CASES = [ln.split("\t") for ln in (HOSTILE_INCIDENTS / "EXPECTED.tsv").read_text().splitlines() if ln]
+
+
+@pytest.mark.parametrize("name, expected", INCIDENT_CASES, ids=[c[0] for c in INCIDENT_CASES])
+def test_a_hostile_incident_file_is_a_clear_error_naming_file_and_field(capsys, name, expected):
+    t = time.monotonic()
+    code = main(["validate", str(HOSTILE_INCIDENTS / name)])
+    out, err = capsys.readouterr()
+    assert code == 2 and f"FAIL {HOSTILE_INCIDENTS / name}: {expected}" in out
+    assert "Traceback" not in out + err and time.monotonic() - t < 5
+
+
+def hostile_dir(tmp_path) -> Path:
+    """Every hostile incident, plus a FIFO, links to /dev/zero and /dev/urandom and an oversized
+    file, all named *.toml."""
+    import shutil
+    d = tmp_path / "incidents"
+    shutil.copytree(HOSTILE_INCIDENTS, d)
+    os.mkfifo(d / "fifo.toml")
+    (d / "zero.toml").symlink_to("/dev/zero")
+    (d / "urandom.toml").symlink_to("/dev/urandom")
+    (d / "dir.toml").mkdir()
+    with open(d / "huge.toml", "wb") as f:
+        f.truncate(50_000_000)  # sparse: 50 MB of NULs
+    return d
+
+
+def test_list_skips_and_reports_every_bad_file_and_never_hangs(tmp_path):
+    d = hostile_dir(tmp_path)
+    t = time.monotonic()
+    r = cli("--incidents", str(d), "list", timeout=60)
+    assert time.monotonic() - t < 30
+    assert r.returncode == 0 and "zone-reclaim" in r.stdout and "Traceback" not in r.stderr
+    for name in ("fifo.toml", "zero.toml", "urandom.toml", "dir.toml", "huge.toml", "nan.toml"):
+        assert f"skipped {d / name}" in r.stderr
+    assert "not a regular file" in r.stderr and "larger than 1,000,000 bytes" in r.stderr
+
+
+def test_validate_a_hostile_directory_reports_each_and_never_hangs(tmp_path):
+    d = hostile_dir(tmp_path)
+    r = cli("validate", str(d), timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"FAIL {d / 'fifo.toml'}: not a regular file" in r.stdout
+    assert f"FAIL {d / 'zero.toml'}: not a regular file" in r.stdout
+
+
+async def test_the_title_screen_opens_beside_a_hostile_incidents_directory(tmp_path):
+    from mmquest.ui.app import make_app
+    from mmquest.ui.screens import TitleScreen
+
+    d = hostile_dir(tmp_path)
+    app = make_app(live=False, extra_dirs=[str(d)])
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TitleScreen)
+        assert any(i.id == "zone-reclaim" for i in app.screen.incidents)
+        assert len(app.screen.errors) >= len(INCIDENT_CASES) + 5
+
+
+def test_validate_never_prints_a_host_file_named_as_a_solution(tmp_path, capsys):
+    secret = tmp_path / "secret.solution"
+    secret.write_text("root:$6$notahash:19000:0:99999:7:::\n")
+    inc_dir = tmp_path / "inc"
+    inc_dir.mkdir()
+    (inc_dir / "leak.solution").symlink_to(secret)  # beside the incident, but a link to a host file
+    base = (INCIDENTS / "zone-reclaim.toml").read_text().replace('solution = "zone-reclaim.solution"',
+                                                                   'solution = "leak.solution"')
+    (inc_dir / "leak.toml").write_text(base)
+    code = main(["validate", str(inc_dir / "leak.toml")])
+    out, err = capsys.readouterr()
+    assert code == 2 and "notahash" not in out + err and "not a regular file" in out
+
+
+# ---------------------------------------------------------------------- 3 and 7. the command line
+def test_script_dev_zero_is_refused_without_reading_it():
+    r = cli("run", "zone-reclaim", "--script", "/dev/zero", timeout=30)
+    assert r.returncode == 2 and "not a regular file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_huge_script_on_stdin_is_refused(tmp_path):
+    r = cli("run", "zone-reclaim", "--script", "-", stdin="uname\n" * 1_000_000, timeout=60)
+    assert r.returncode == 2 and "script larger than" in r.stderr
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2**64), "9" * 5000, "x"])
+def test_a_bad_seed_is_a_usage_error(seed):
+    r = cli("run", "zone-reclaim", "--seed", seed, timeout=30)
+    assert r.returncode == 2 and "seed" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_non_ascii_input_under_an_ascii_terminal_is_no_traceback():
+    env = dict(os.environ, PYTHONIOENCODING="ascii")
+    r = subprocess.run([sys.executable, "-m", "mmquest", "run", "zone-reclaim", "--script", "-"], cwd=ROOT,
+                       capture_output=True, env=env, input="echo héllo ☃ 日本\ngrep ø /proc/meminfo\n".encode(),
+                       timeout=60)
+    assert b"Traceback" not in r.stderr and r.returncode == 1
+    assert b"h\\xe9llo" in r.stdout
