@@ -446,3 +446,16 @@ def test_non_ascii_input_under_an_ascii_terminal_is_no_traceback():
                        timeout=60)
     assert b"Traceback" not in r.stderr and r.returncode == 1
     assert b"h\\xe9llo" in r.stdout
+
+
+def test_recording_2000_lines_costs_about_what_playing_them_costs(tmp_path, cheap):
+    from mmquest.cli import run_headless
+    lines = ["uname -r"] * 2000
+    t = time.monotonic()
+    run_headless(cheap, 0, lines)
+    plain = time.monotonic() - t
+    t = time.monotonic()
+    s = run_headless(cheap, 0, lines, store=Store(tmp_path), player="ann")
+    recorded = time.monotonic() - t
+    assert s.save_error is None and len(Store(tmp_path).run(s.run_id).journal) == 2000
+    assert recorded < 3 * plain + 1.0, (plain, recorded)  # 13x before (the log rewritten, fsynced, per line)
