@@ -62,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="serve the game in a browser (needs the web extra)")
     sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--max-sessions", type=int, default=8, metavar="N",
+                    help="games at once (default 8); more visitors get a 'busy' page")
 
     rpl = sub.add_parser("replay", help="play a recorded run back in the TUI")
     rpl.add_argument("run_id", type=int)
@@ -86,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
         except (AttributeError, ValueError):
             pass
+    if argv is None:
+        from .serve import apply_session_limits
+        apply_session_limits()  # a game process that `mmquest serve` started: bounded CPU and memory
     args = _parser().parse_args(argv)
     try:
         if args.cmd == "run":
@@ -102,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_replay(args)
         if args.cmd == "serve":
             from .serve import serve
-            return serve(args.host, args.port, args.player, args.incidents)
+            return serve(args.host, args.port, args.player, args.incidents, max(args.max_sessions, 1))
         if args.cmd == "play":
             inc = resolve(args.incident, args.incidents)  # the model's parameters are checked as it boots
             return _tui(incident=inc, seed=args.seed, extra=args.incidents, player=args.player, mode=args.mode)

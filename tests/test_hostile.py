@@ -459,3 +459,107 @@ def test_recording_2000_lines_costs_about_what_playing_them_costs(tmp_path, chea
     recorded = time.monotonic() - t
     assert s.save_error is None and len(Store(tmp_path).run(s.run_id).journal) == 2000
     assert recorded < 3 * plain + 1.0, (plain, recorded)  # 13x before (the log rewritten, fsynced, per line)
+
+
+# ---------------------------------------------------------------------- 5 and 6. serve
+def _children(pid: int) -> list[tuple[int, str]]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat_ = (d / "stat").read_text()
+            ppid = int(stat_[stat_.rindex(")") + 2:].split()[1])
+            if ppid == pid:
+                out.append((int(d.name), (d / "cmdline").read_bytes().replace(b"\0", b" ").decode()))
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def _wait(cond, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.1)
+    return cond()
+
+
+def test_visitors_are_their_own_players():
+    from mmquest.serve import command_line, visitor_player
+    a, b = "a" * 32, "b" * 32
+    assert visitor_player(a, None) != visitor_player(b, None)
+    assert visitor_player(a, "ann") != visitor_player(b, "ann")  # the same name, two browsers: two players
+    assert visitor_player(a, "../../x; rm") == visitor_player(a, None)  # a name is a name, not a path or code
+    assert "--player ann@aaaaaaaaaaaa" in command_line(visitor_player(a, "ann"), [], (60, 512))
+
+
+def test_serve_limits_sessions_ends_games_and_lists_no_directory(tmp_path):
+    aiohttp = pytest.importorskip("aiohttp")
+    pytest.importorskip("textual_serve")
+    import asyncio
+    import signal as sig
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, MMQUEST_HOME=str(tmp_path / "home"))
+    server = subprocess.Popen([sys.executable, "-m", "mmquest", "serve", "--port", str(port), "--max-sessions", "1"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+
+    async def scenario():
+        jar = aiohttp.CookieJar  # unsafe: keep cookies of an IP address (127.0.0.1)
+        async with aiohttp.ClientSession(cookie_jar=jar(unsafe=True)) as a, \
+                aiohttp.ClientSession(cookie_jar=jar(unsafe=True)) as b:
+            for _ in range(100):
+                try:
+                    r = await a.get(base + "/")
+                    break
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.2)
+            assert r.status == 200
+            token = r.cookies["mmquest_visitor"].value
+            r = await a.get(base + "/static/")
+            assert r.status in (403, 404)  # no directory listing
+            ws = await a.ws_connect(f"ws://127.0.0.1:{port}/ws?width=80&height=24")
+            assert _wait(lambda: _children(server.pid), 20)
+            (game, cmd), = _children(server.pid)
+            assert f"--player web@{token[:12]}" in cmd
+            def limits():
+                return {ln[:26].strip(): ln[26:].split()[0]
+                        for ln in Path(f"/proc/{game}/limits").read_text().splitlines()[1:]}
+
+            # the game sets its own limits as it starts
+            assert await asyncio.to_thread(_wait, lambda: limits()["Max cpu time"] == "1800", 20)
+            assert limits()["Max address space"] == str(1536 << 20)
+            r = await b.get(base + "/")  # a second visitor while the one seat is taken
+            assert r.status == 503 and "busy" in await r.text()
+            await ws.close()  # the visitor leaves: their game ends
+            assert await asyncio.to_thread(_wait, lambda: not Path(f"/proc/{game}").exists()
+                                           or Path(f"/proc/{game}/stat").read_text().split(") ")[1][0] == "Z", 15)
+            r = await b.get(base + "/")
+            assert r.status == 200
+            ws = await b.ws_connect(f"ws://127.0.0.1:{port}/ws")
+            assert await asyncio.to_thread(_wait, lambda: _children(server.pid), 20)
+            return _children(server.pid)[0][0]
+
+    try:
+        game = asyncio.run(scenario())
+        # a second server on the same port: a clear error
+        r = cli("serve", "--port", str(port), timeout=60)
+        assert r.returncode == 1 and "cannot listen" in r.stderr and "Traceback" not in r.stderr
+        server.send_signal(sig.SIGTERM)  # shutdown ends every game
+        server.wait(timeout=30)
+        assert _wait(lambda: not Path(f"/proc/{game}").exists(), 10)
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+def test_serve_port_out_of_range_is_a_clear_error():
+    pytest.importorskip("textual_serve")
+    r = cli("serve", "--port", "70000", timeout=60)
+    assert r.returncode == 2 and "out of range" in r.stderr and "Traceback" not in r.stderr
