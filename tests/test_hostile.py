@@ -358,7 +358,7 @@ def test_a_hostile_incident_file_is_a_clear_error_naming_file_and_field(capsys, 
     code = main(["validate", str(HOSTILE_INCIDENTS / name)])
     out, err = capsys.readouterr()
     assert code == 2 and f"FAIL {HOSTILE_INCIDENTS / name}: {expected}" in out
-    assert "Traceback" not in out + err and time.monotonic() - t < 5
+    assert "Traceback" not in out + err and time.monotonic() - t < 20  # validate runs remedies under the line budget
 
 
 def hostile_dir(tmp_path) -> Path:
