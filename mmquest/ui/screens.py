@@ -424,6 +424,9 @@ class PlayScreen(Screen):
         if self.session is None:
             return
         pane = self.query_one(ShellPane)
+        if self._line_running:  # the journal takes one entry at a time: the line's, then the hint's
+            pane.write("(a command line is still running: the hint can wait for it)", style="dim")
+            return
         if not self.session.mode.hints:
             pane.write("Hints are off in exam mode.", style="yellow")
             return
