@@ -563,3 +563,29 @@ def test_serve_port_out_of_range_is_a_clear_error():
     pytest.importorskip("textual_serve")
     r = cli("serve", "--port", "70000", timeout=60)
     assert r.returncode == 2 and "out of range" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_two_games_resuming_one_run_never_interleave_its_log(tmp_path, cheap):
+    st = Store(tmp_path)
+    first = Session(cheap, 0, "on-call", store=st, player="ann")
+    first.command("uname -r")
+    rec = st.unfinished("ann")
+    a = Session.resume(cheap, rec, Store(tmp_path))
+    b = Session.resume(cheap, rec, Store(tmp_path))
+    a.command("echo from-a")
+    b.command("echo from-b")
+    b.command("echo b-again")  # seq 2 is free, but b has lost the run: it never writes into a's log
+    a.command("echo a-again")
+    b.finish()
+    assert a.save_error is None and "another game" in b.save_error
+    assert [c for _, c in st.run(rec.id).journal] == ["uname -r", "echo from-a", "echo a-again"]
+    assert st.run(rec.id).status == "running"  # b's finish did not close a's run
+
+
+def test_a_run_saved_before_the_append_only_log_resumes_with_all_its_lines(tmp_path, cheap):
+    st = Store(tmp_path)
+    rid = st.start_run("ann", cheap.id, 0, "on-call")
+    st.db.execute("UPDATE runs SET journal = ? WHERE id = ?", (json.dumps([[0.0, "uname -r"], [0.0, "sleep 5"]]), rid))
+    s = Session.resume(cheap, st.unfinished("ann"), st)
+    s.command("echo after")
+    assert [c for _, c in st.run(rid).journal] == ["uname -r", "sleep 5", "echo after"]

@@ -43,6 +43,7 @@ class Session:
         self.run_id = run_id
         self._replaying = False  # re-typing a journal that the store already holds
         self.save_error: str | None = None  # the last save that failed (a full disk, a busy lock): said once
+        self._lost = False  # another game resumed this run and writes it: this one stops saving
         self.engine.on_tick(self._tick)
         self.engine.diagnose = self.diagnose  # the shell's `diagnose` command calls this
         if store is not None and run_id is None and player is not None:
@@ -76,13 +77,14 @@ class Session:
         return f"incident escalated to the secondary on-call (SLO breached for {minutes:g} minutes)"
 
     def _saving(self) -> bool:
-        return self.store is not None and self.run_id is not None and not self._replaying
+        return self.store is not None and self.run_id is not None and not self._replaying and not self._lost
 
     def _save(self, fn, *args) -> None:
         try:
             fn(*args)
         except StoreError as e:
             self.save_error = str(e)
+            self._lost = e.conflict  # another game owns this run now: never write into its log
 
     def _save_line(self) -> None:
         """Append the journal's last line to the saved run (one row: the log is never rewritten)."""
@@ -174,7 +176,7 @@ class Session:
     def finish(self, status: str = "finished") -> Score:
         sc = self.score()
         self.finished = True
-        if self.store is not None and self.run_id is not None:
+        if self.store is not None and self.run_id is not None and not self._lost:
             try:
                 self.store.finish_run(self.run_id, resolved=self.judge.resolved, resolved_at=self.judge.resolved_at,
                                       score=sc.total, slo_minutes=sc.slo_minutes, sim_t=self.world.t,

@@ -72,6 +72,12 @@ BUSY_TIMEOUT_S = 5.0  # how long to wait for another process's lock before sayin
 class StoreError(Exception):
     """The progress store cannot be used as asked; the message says why, for the player."""
 
+    conflict = False  # another game writes the same run: this one must stop writing it
+
+
+class RunConflict(StoreError):
+    conflict = True
+
 
 class _Corrupt(Exception):
     pass
@@ -126,6 +132,9 @@ class Store:
 
     def _fail(self, e: Exception) -> StoreError:
         msg = str(e)
+        if "UNIQUE constraint failed: journal" in msg:
+            return RunConflict("this run is being played in another game at the same time: only that game's "
+                               "commands are saved")
         if "locked" in msg or "busy" in msg:
             msg += f" (another process held it for more than {BUSY_TIMEOUT_S:g}s; try again when it is done)"
         elif "readonly" in msg or "read-only" in msg:
@@ -269,7 +278,9 @@ class Store:
         with self.lock:
             self._w("BEGIN IMMEDIATE")
             try:
-                self._w("INSERT OR REPLACE INTO journal VALUES (?, ?, ?, ?)", (run_id, seq, t, line))
+                # a plain INSERT: a second game writing the same run (two resumes of it) collides on
+                # (run, seq) and is told, instead of interleaving or overwriting the first one's log
+                self._w("INSERT INTO journal VALUES (?, ?, ?, ?)", (run_id, seq, t, line))
                 self._w("UPDATE runs SET sim_t = ? WHERE id = ?", (sim_t, run_id))
                 self._w("COMMIT")
             except BaseException:
@@ -295,16 +306,15 @@ class Store:
             (time.time(), status, int(resolved), resolved_at, score, slo_minutes, sim_t, diagnosis, hints, run_id))
 
     def _journal(self, r: sqlite3.Row) -> tuple[tuple[tuple[float, str], ...], str | None]:
-        """A run's command log: its rows, or the JSON of a log saved before version 3.
-        One of the wrong shape gives an empty log and the reason, never an exception."""
+        """A run's command log: the JSON of what was saved before version 3 (runs.journal), then
+        its rows (a run resumed after the upgrade numbers them on from there).  A log of the
+        wrong shape gives an empty log and the reason, never an exception."""
         rows = self._x("SELECT t, line FROM journal WHERE run = ? ORDER BY seq", (r["id"],))
         try:
-            if rows:
-                items = [(t, c) for t, c in rows]
-            else:
-                items = json.loads(r["journal"] or "[]")
-                if not isinstance(items, list):
-                    raise ValueError("not a list")
+            items = json.loads(r["journal"] or "[]")
+            if not isinstance(items, list):
+                raise ValueError("not a list")
+            items += [(t, c) for t, c in rows]
             out = []
             for item in items:
                 t, c = item
