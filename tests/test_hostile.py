@@ -589,3 +589,19 @@ def test_a_run_saved_before_the_append_only_log_resumes_with_all_its_lines(tmp_p
     s = Session.resume(cheap, st.unfinished("ann"), st)
     s.command("echo after")
     assert [c for _, c in st.run(rid).journal] == ["uname -r", "sleep 5", "echo after"]
+
+
+async def test_the_prompt_refuses_a_huge_paste(cheap):
+    from textual import events
+
+    from mmquest.ui.app import make_app
+    from mmquest.ui.shellpane import ShellInput
+
+    app = make_app(incident=cheap, live=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        inp = app.screen.query_one(ShellInput)
+        t = time.monotonic()
+        inp.post_message(events.Paste("x" * 10_000_000))
+        await pilot.pause()
+        assert len(inp.value) <= 4096 and time.monotonic() - t < 5
