@@ -605,3 +605,66 @@ async def test_the_prompt_refuses_a_huge_paste(cheap):
         inp.post_message(events.Paste("x" * 10_000_000))
         await pilot.pause()
         assert len(inp.value) <= 4096 and time.monotonic() - t < 5
+
+
+def test_serve_ends_its_games_on_sigint_too(tmp_path):
+    aiohttp = pytest.importorskip("aiohttp")
+    pytest.importorskip("textual_serve")
+    import asyncio
+    import signal as sig
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, MMQUEST_HOME=str(tmp_path / "home"))
+    server = subprocess.Popen([sys.executable, "-m", "mmquest", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    async def start_game():
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as a:
+            for _ in range(100):
+                try:
+                    await a.get(f"http://127.0.0.1:{port}/")
+                    break
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.2)
+            ws = await a.ws_connect(f"ws://127.0.0.1:{port}/ws")
+            assert await asyncio.to_thread(_wait, lambda: _children(server.pid), 20)
+            game = _children(server.pid)[0][0]
+            server.send_signal(sig.SIGINT)  # while the visitor is still connected
+            await asyncio.to_thread(server.wait, 30)
+            await ws.close()
+            return game
+
+    try:
+        game = asyncio.run(start_game())
+        assert _wait(lambda: not Path(f"/proc/{game}").exists(), 10)
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+def test_a_stuck_game_is_killed_when_its_visitor_leaves():
+    pytest.importorskip("textual_serve")
+    import asyncio
+
+    from mmquest.serve import QUIT_GRACE_S, make_server
+
+    server = make_server("127.0.0.1", 8000, None, [])
+
+    class Stuck:  # a game that never answers the quit message (a line at full CPU, say)
+        _task = None
+
+        async def stop(self):
+            await asyncio.sleep(3600)
+
+    async def scenario():
+        game = Stuck()
+        game._process = await asyncio.create_subprocess_exec("sleep", "3600")
+        t = time.monotonic()
+        await server._end(game)
+        return game._process.returncode, time.monotonic() - t
+
+    code, took = asyncio.run(scenario())
+    assert code is not None and took < QUIT_GRACE_S + 3
