@@ -89,7 +89,8 @@ def test_sleeps_in_one_line_share_the_hour(eng):
 
 
 def test_globs_and_repeated_cat_stop_at_the_byte_budget(eng):
-    eng.execute("echo aaaaaaaaaaaaaaa > /tmp/x; for i in $(seq 20); do cat /tmp/x /tmp/x > /tmp/y; cat /tmp/y > /tmp/x; done")
+    eng.execute("echo aaaaaaaaaaaaaaa > /tmp/x; "
+                "for i in $(seq 20); do cat /tmp/x /tmp/x > /tmp/y; cat /tmp/y > /tmp/x; done")
     assert len(eng.shell.vfs.tmp["/tmp/x"]) >= 900_000  # a file the box keeps is at most 1 MB
     st, took = timed(eng, "cat" + " /tmp/*" * 12 + " | wc -c")  # 24 MB
     assert took < LINE_WALL_S

@@ -205,9 +205,9 @@ class Shell:
                 if b.iterations >= MAX_LOOP_ITERATIONS or (t > t0 and b.sim_left(t) <= 0):
                     # one budget for the whole line: nested loops share it, and all of them stop
                     self._stopped = True
-                    self._term.append(f"mmquest: loop stopped after {b.iterations} iterations: one command line may run "
-                               f"at most {MAX_LOOP_ITERATIONS} (all its loops together) and let at most "
-                               f"{MAX_SLEEP_S / 3600:g}h of simulated time pass\n")
+                    self._term.append(f"mmquest: loop stopped after {b.iterations} iterations: one command line may "
+                                      f"run at most {MAX_LOOP_ITERATIONS} (all its loops together) and let at most "
+                                      f"{MAX_SLEEP_S / 3600:g}h of simulated time pass\n")
                     break
                 b.iterations += 1
                 if loop.kind == "for":
