@@ -102,7 +102,7 @@ class Session:
             return
         self.ui_state[key] = value
         self.journal.append((self.world.t, f"{UI_LINE}{key}={value}"))
-        self._autosave()
+        self._save_line()
 
     def checkpoint(self) -> None:
         """Save how far the clock has run (the TUI calls this now and then)."""
