@@ -41,11 +41,12 @@ class Judge:
     def resolved(self) -> bool:
         return self.judged_at is not None
 
-    def update(self, history: list[tuple[float, float, float]], kernel: str | None = None) -> None:
+    def update(self, history, kernel: str | None = None) -> None:
+        """Judge the ticks ``history`` (the world's Series) gained since the last call."""
         below_baseline = False
         if self.min_kernel is not None and kernel is not None:
             below_baseline = KernelVersion(kernel) < self.min_kernel
-        for t, tput, p99 in history[self._i:]:
+        for t, tput, p99 in history.since(self._i):
             dt = t - self._last_t if self._i else 0.5
             a = 1.0 - math.exp(-max(dt, 1e-9) / SMOOTH_S)
             if self._tput is None:

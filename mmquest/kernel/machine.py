@@ -17,6 +17,7 @@ import numpy as np
 
 from .pagecache import FileSet
 from .perf import PerfProfile
+from .printk import LogBuf
 from .sysctl import RECLAIM_DISTANCE, SYSCTLS, available, default_zone_reclaim_mode
 from .version import KernelVersion
 
@@ -263,7 +264,7 @@ class Machine:
                      ("numa_hit", "numa_miss", "numa_foreign", "interleave_hit", "local_node", "other_node")}
         self.ev: dict[str, float] = defaultdict(float)
         self.perf = PerfProfile()
-        self.dmesg: list[tuple[float, str]] = []
+        self.dmesg = LogBuf()  # the kernel log: a ring of 256 KiB, like log_buf
         self.patches: dict[str, str] = {}  # loaded live patch id -> effect
         self.loadavg = np.zeros(3)  # calc_load(): 1, 5 and 15 minute averages of R + D threads
         self.thp_enabled = "always" if not self.version < "2.6.38" else None

@@ -20,6 +20,7 @@ MAX_OUTPUT = 200_000
 MAX_SLEEP_S = 3600.0
 MAX_LOOP_ITERATIONS = 1000
 MAX_LOOP_DEPTH = 3
+HISTSIZE = 1000  # bash's $HISTSIZE: lines of typed history kept
 
 
 class Host(Protocol):
@@ -66,6 +67,7 @@ class Shell:
         self.vfs = Vfs(shell_pid)
         self.cwd = "/root"
         self.history: list[str] = []
+        self.history_base = 0  # lines forgotten from the front of the history (bash numbers on)
         self.events: list[str] = []
         self.looked: dict[str, float] = {}  # evidence the player has looked at -> first sim time
         self.to_tty = True  # is the running command's output the terminal (not a pipe or a file)?
@@ -89,6 +91,9 @@ class Shell:
         self.events = []
         if line.strip():
             self.history.append(line)
+            if len(self.history) > HISTSIZE:  # bash forgets the oldest lines beyond $HISTSIZE
+                del self.history[0]
+                self.history_base += 1
         if self.snap.booting and not _only_sleeps(line):
             # The box is down: only waiting (sleep, on the operator's own terminal) works.
             return LineResult(f"ssh: connect to host {self.snap.hostname} port 22: Connection refused", 255)

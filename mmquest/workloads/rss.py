@@ -209,8 +209,9 @@ class RssService(Workload):
             self.restarts[why] += 1
             self.down_until = now + self.restart_s
             self._pending_start = True
-            recent = [x for x in self._starts if now - x < self.start_limit_interval_s]
-            if len(recent) >= self.start_limit_burst:
+            # systemd only remembers the starts within StartLimitIntervalSec.
+            self._starts = [x for x in self._starts if now - x < self.start_limit_interval_s]
+            if len(self._starts) >= self.start_limit_burst:
                 m.log(f"systemd[1]: {self.unit}.service: Start request repeated too quickly.")
                 m.log(f"systemd[1]: {self.unit}.service: Failed with result 'start-limit-hit'.")
                 m.log(f"systemd[1]: Failed to start {self.unit}.service.")
@@ -221,7 +222,7 @@ class RssService(Workload):
             return
         if self._pending_start:
             self._pending_start = False
-            self._starts.append(now)
+            self._starts = [x for x in self._starts if now - x < self.start_limit_interval_s] + [now]
             m.log(f"systemd[1]: Started {self.unit}.service.")
             self.start(m)
             if self.task is None or not self.task.alive:
