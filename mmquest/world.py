@@ -327,6 +327,13 @@ class World:
             self._preroll(pre)
         self._snap: Snapshot | None = None
 
+    def __getstate__(self) -> dict:
+        """For a warmed world (game.warm): everything but the incident, which the loader re-attaches."""
+        state = self.__dict__.copy()
+        state["incident"] = None
+        state["_snap"] = None
+        return state
+
     def _boot(self, kernel: str, uptime: float) -> Machine:
         try:
             return Machine(self.incident.machine, kernel, dict(self.boot_sysctl), self.rng, uptime_s=uptime)

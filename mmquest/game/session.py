@@ -15,6 +15,7 @@ from ..world import World
 from .judge import Judge
 from .modes import DEFAULT_MODE, MODES
 from .scoring import Score, score
+from .warm import warmed_world
 
 HINT_LINE = "#hint"
 
@@ -27,7 +28,7 @@ class Session:
         self.incident = incident
         self.seed = int(seed)
         self.mode = MODES[mode]
-        self.world = World(incident, self.seed)
+        self.world = warmed_world(incident, self.seed)
         self.engine = Engine(self.world, keep_steps)
         self.judge = Judge.for_incident(incident)
         self.hints_used: list[int] = []

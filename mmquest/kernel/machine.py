@@ -134,6 +134,19 @@ class Task:
     def __repr__(self) -> str:
         return f"Task(pid={self.pid}, comm={self.comm!r}, threads={self.threads}, alive={self.alive})"
 
+    # Pickling (a warmed world): a live task's pages are rows of its table, bound again on load.
+    def __getstate__(self) -> dict:
+        state = {k: getattr(self, k) for k in self.__slots__}
+        if self._table is not None:
+            state["anon"] = state["file"] = state["shmem"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+        if self._table is not None and hasattr(self._table, "anon"):  # else the table binds it when loaded
+            self._table.bind(self)
+
 
 def _sum_rows(rows: np.ndarray) -> np.ndarray:
     """Sum of the rows, added one after the other as a loop over the tasks would add them
@@ -178,7 +191,7 @@ class TaskTable:
         t._table, t._slot = self, i
         if anon is not None:
             self.anon[i] = anon
-        t.anon, t.file, t.shmem = self.anon[i], self.file[i], self.shmem[i]
+        self.bind(t)
         self.threads[i] = t.threads
         self.active[i] = t.state in ("R", "D")
 
@@ -190,6 +203,17 @@ class TaskTable:
         self.active[i] = False
         self.tasks[i] = None
         t._table = None
+
+    def bind(self, t: Task) -> None:
+        """Point a live task's pages at its rows."""
+        i = t._slot
+        t.anon, t.file, t.shmem = self.anon[i], self.file[i], self.shmem[i]
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        for t in self.tasks:  # tasks loaded before their table: bind them now
+            if t is not None and getattr(t, "_slot", None) is not None:
+                self.bind(t)
 
     def _compact(self) -> None:
         live = [t for t in self.tasks if t is not None]
@@ -203,7 +227,7 @@ class TaskTable:
         self.used = k
         for i, t in enumerate(live):
             t._slot = i
-            t.anon, t.file, t.shmem = self.anon[i], self.file[i], self.shmem[i]
+            self.bind(t)
 
     # ------------------------------------------------------------------ totals over the live tasks
     def anon_total(self) -> np.ndarray:
