@@ -60,8 +60,10 @@ class Tmux:
 
     def __init__(self, workdir: Path):
         self.sock = str(workdir / "tmux.sock")
-        self.prefix = f"mmqb{os.getpid()}-"
+        self.prefix = f"mmqb{os.getpid()}-{os.urandom(3).hex()}-"
         self.n = 0
+        # A session that lives as long as the run: the server would exit with its last session.
+        self("new-session", "-d", "-s", f"{self.prefix}keep", "-x", "80", "-y", "24", "sleep 86400", check=True)
 
     def __call__(self, *args: str, check: bool = False) -> str:
         return subprocess.run(["tmux", "-S", self.sock, *args], capture_output=True, text=True, check=check).stdout
@@ -290,7 +292,11 @@ def main() -> int:
     text = report(res)
     print(text)
     if args.json:
-        Path(args.json).write_text(json.dumps(res, default=str, indent=1))
+        def keys_as_text(o):
+            if isinstance(o, dict):
+                return {(" ".join(map(str, k)) if isinstance(k, tuple) else k): keys_as_text(v) for k, v in o.items()}
+            return o
+        Path(args.json).write_text(json.dumps(keys_as_text(res), default=str, indent=1))
     if args.write:
         (ROOT / "bench" / "RESULTS.md").write_text(text + "\n")
     return 0
