@@ -21,9 +21,10 @@ def bench_module():
 
 
 def untracked() -> set[str]:
-    r = subprocess.run(["git", "status", "--porcelain", "--ignored", "--untracked-files=all"], cwd=ROOT,
+    """Files of the checkout that are new or changed (and not ignored)."""
+    r = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT,
                        capture_output=True, text=True)
-    return {ln for ln in r.stdout.splitlines() if "__pycache__" not in ln}
+    return set(r.stdout.splitlines())
 
 
 @needs_tmux

@@ -64,6 +64,12 @@ def cache_dir() -> Path:
     return data_dir() / "warm"
 
 
+def is_warm(incident, seed: int) -> bool:
+    """Is there a warmed world for this incident and seed (loading it takes milliseconds)?"""
+    key = cache_key(incident, seed)
+    return key is not None and (cache_dir() / f"{key}.world").is_file()
+
+
 def load(incident, seed: int) -> World | None:
     """The warmed world for this incident and seed, or None (absent, stale or damaged)."""
     key = cache_key(incident, seed)
