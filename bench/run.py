@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py            # full run (5 rounds; ~15 minutes)
     .venv/bin/python bench/run.py --quick    # CI: proves the benchmarks run (2 rounds, short windows)
+    .venv/bin/python bench/run.py --smoke    # the test suite: one short round of everything
     .venv/bin/python bench/run.py --write    # also rewrite bench/RESULTS.md
 
 Everything runs in a private directory (``--workdir``, default a fresh temporary one,
@@ -254,14 +255,15 @@ def import_baseline(reps: int) -> tuple[float, float, float]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--smoke", action="store_true", help="one short round of everything (the test suite's check)")
     ap.add_argument("--write", action="store_true", help="rewrite bench/RESULTS.md")
     ap.add_argument("--workdir", help="where the run keeps its data dir and tmux socket (default: a new temp dir)")
     ap.add_argument("--json", help="also write the raw figures to this file")
     args = ap.parse_args()
-    quick = args.quick
-    rounds = 2 if quick else 5
-    window = 3.0 if quick else 20.0
-    keys = 5 if quick else 20
+    quick = args.quick or args.smoke
+    rounds = 1 if args.smoke else 2 if quick else 5
+    window = 1.0 if args.smoke else 3.0 if quick else 20.0
+    keys = 3 if args.smoke else 5 if quick else 20
     own = args.workdir is None
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="mmquest-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -280,7 +282,7 @@ def main() -> int:
             res["tmux"] = "not installed: the terminal figures were not measured"
         res["import_baseline_s"] = import_baseline(rounds)
         res["headless"] = headless(env, 1 if quick else 3)
-        hours = 2 if quick else 24
+        hours = 1 if args.smoke else 2 if quick else 24
         res["soak"] = [run_json([PY, str(ROOT / "bench" / "soak.py"), inc, "--hours", str(hours)], env)
                        for inc in ("rss-percpu-oom", "zone-reclaim")]
         res["scale"] = run_json([PY, str(ROOT / "bench" / "scale.py"), "--rounds", str(rounds)], env)

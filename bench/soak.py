@@ -9,6 +9,7 @@ to the first.  Run by bench/run.py in its own process (its memory is the figure)
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from pathlib import Path
@@ -35,12 +36,13 @@ def main() -> int:
     hours = int(args.hours)
     for _ in range(hours):
         s.advance(3600)
+        gc.collect()
         rss.append(round(vmrss_mb(), 2))
     w = s.world
-    sizes = {"history": len(w.history), "history.recent": len(w.history.recent), "dmesg": len(w.machine.dmesg),
-             "dmesg_bytes": w.machine.dmesg.used, "tasks": len(w.machine.tasks),
-             "task_table_rows": w.machine.task_table.capacity,
-             "rss_history": {k: len(v) for k, v in w.rss_history.items()}}
+    log = w.machine.dmesg
+    sizes = {"history": len(w.history), "dmesg": len(log),
+             "dmesg_bytes": getattr(log, "used", sum(len(text) + 16 for _, text in log)),
+             "tasks": len(w.machine.tasks), "rss_history": {k: len(v) for k, v in w.rss_history.items()}}
     print(json.dumps({"incident": args.incident, "hours": hours, "vmrss_mb": rss,
                       "ratio_last_to_first": rss[-1] / rss[0], "sizes": sizes}))
     return 0
