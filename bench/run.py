@@ -133,8 +133,8 @@ def ready_game(tm: Tmux, inc: str, env: dict, size) -> dict:
         raise
 
 
-def ready_bare(tm: Tmux, env: dict, size) -> dict:
-    name, t0 = tm.new(BARE, env, size)
+def ready_bare(tm: Tmux, env: dict, size, numpy: bool = False) -> dict:
+    name, t0 = tm.new(BARE + (["--numpy"] if numpy else []), env, size)
     t_ready = tm.wait_for(name, lambda s: BARE_MARK in s)
     return {"ready": t_ready - t0, "name": name}
 
@@ -171,6 +171,11 @@ def terminal_figures(tm: Tmux, env: dict, rounds: int, window: float, keys: int)
                 res["bare_rss"].append(vmrss_mb(tm.pid(b["name"])))
                 res["key_bare"] += key_latency(tm, b["name"], keys)
             tm.kill(b["name"])
+            if size == (120, 40):
+                bn = ready_bare(tm, env, size, numpy=True)
+                time.sleep(1.0 + window)
+                res.setdefault("bare_numpy_rss", []).append(vmrss_mb(tm.pid(bn["name"])))
+                tm.kill(bn["name"])
             for inc in INCIDENTS if size == (120, 40) else ("zone-reclaim", "rss-percpu-oom"):
                 g = ready_game(tm, inc, env, size)
                 res["ready"].setdefault((inc, size), []).append(g["ready"])
@@ -345,6 +350,8 @@ def report(r: dict) -> str:
                 f"| CPU at 1x, % of one core | {fmt(c1)} | {fmt(cb)} | {c1[1] / cb[1]:.2f}x | <= 0.3x |",
                 f"| CPU at 16x, % of one core | {fmt(c16)} | {fmt(cb)} | {c16[1] / cb[1]:.2f}x | <= 0.6x |",
                 f"| VmRSS, MB | {fmt(rs)} | {fmt(rb)} | {rs[1] / rb[1]:.2f}x | |",
+                f"| VmRSS against the bare app holding numpy, MB | {fmt(rs)} | {fmt(stats(t['bare_numpy_rss']))} | "
+                f"{rs[1] / stats(t['bare_numpy_rss'])[1]:.2f}x | <= 1.0x |",
                 f"| key to screen, ms | {fmt(kg)} | {fmt(kb)} | {kg[1] / kb[1]:.2f}x "
                 f"({above:.2f}x above the echo floor) | <= 1.1x above the floor |", "",
                 f"Echo floor (`cat` in the same tmux): {fmt(kf, ' ms')}.", ""]
