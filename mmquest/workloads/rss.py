@@ -149,6 +149,13 @@ class RssService(Workload):
         if total == self.threads:  # no thread migrated: every thread's events on its current CPU
             return np.bincount(self.cpu, weights=per_thread, minlength=m.ncpus).astype(np.int64), per_thread
         starts = np.cumsum(segs) - segs
+        if pages < self.threads:
+            # At most one event per thread: it falls in the thread's first segment, on the CPU
+            # it was running on (the first ``pages`` threads have one).
+            per_cpu = np.bincount(self.cpu[:pages], minlength=m.ncpus).astype(np.int64)
+            cpus[starts] = self.cpu
+            self.cpu = cpus[starts + segs - 1]
+            return per_cpu, per_thread
         cpus[starts] = self.cpu
         owner = np.repeat(np.arange(self.threads), segs)
         k = per_thread[owner]
