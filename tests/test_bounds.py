@@ -179,3 +179,14 @@ def test_shell_history_is_bounded_like_bash_histsize(monkeypatch):
     out = eng.execute("history").output.splitlines()
     assert out[0].split(None, 1) == ["9", "echo 8"]  # numbering goes on, as bash's does
     assert out[-1].split(None, 1) == ["13", "history"]
+
+
+def test_assigning_a_tasks_pages_writes_into_its_row():
+    w = World(resolve("zone-reclaim"), 0, preroll=False)
+    m = w.machine
+    before = m.anon_pages().copy()
+    t = m.spawn("x", 1, [1.0, 0.0])
+    t.anon = np.array([700.0, 0.0])  # rebinding, not an in-place update: the totals still see it
+    t.file += 5.0
+    assert m.anon_pages()[0] == before[0] + 700.0
+    assert np.shares_memory(t.anon, m.task_table.anon)

@@ -83,7 +83,7 @@ class Task:
     thread count live in rows of the machine's task table (:class:`TaskTable`), so the
     per-node totals of every task are one numpy reduction, not a loop over tasks."""
 
-    __slots__ = ("pid", "comm", "threads", "user", "cmdline", "cpu_nodes", "anon", "file", "shmem", "heap_frac",
+    __slots__ = ("pid", "comm", "threads", "user", "cmdline", "cpu_nodes", "_anon", "_file", "_shmem", "heap_frac",
                  "vm_extra_pages", "start", "_state", "cpu_s", "oom_score_adj", "_alive", "owner", "extra",
                  "_table", "_slot")
 
@@ -94,7 +94,7 @@ class Task:
                  table: "TaskTable | None" = None, slot: int = -1):
         self.pid, self.comm, self.threads, self.user, self.cmdline = pid, comm, threads, user, cmdline
         self.cpu_nodes = cpu_nodes
-        self.anon, self.file, self.shmem = anon, file, shmem  # views of the table's rows while alive
+        self._anon, self._file, self._shmem = anon, file, shmem  # views of the table's rows while alive
         self.heap_frac, self.vm_extra_pages, self.start = heap_frac, vm_extra_pages, start
         self.cpu_s, self.oom_score_adj, self.owner = cpu_s, oom_score_adj, owner
         self.extra = {} if extra is None else extra
@@ -102,6 +102,42 @@ class Task:
         self._alive = alive
         self._state = "S"
         self.state = state
+
+    # Pages per node.  While the task lives they are views of its rows in the task table;
+    # assigning one writes into the row (``t.anon = x`` and ``t.anon += x`` both keep the
+    # table's totals right).
+    @property
+    def anon(self) -> np.ndarray:
+        return self._anon
+
+    @anon.setter
+    def anon(self, value) -> None:
+        if self._table is not None:
+            self._anon[:] = value
+        else:
+            self._anon = np.array(value, dtype=np.float64)
+
+    @property
+    def file(self) -> np.ndarray:
+        return self._file
+
+    @file.setter
+    def file(self, value) -> None:
+        if self._table is not None:
+            self._file[:] = value
+        else:
+            self._file = np.array(value, dtype=np.float64)
+
+    @property
+    def shmem(self) -> np.ndarray:
+        return self._shmem
+
+    @shmem.setter
+    def shmem(self, value) -> None:
+        if self._table is not None:
+            self._shmem[:] = value
+        else:
+            self._shmem = np.array(value, dtype=np.float64)
 
     @property
     def state(self) -> str:
@@ -138,7 +174,7 @@ class Task:
     def __getstate__(self) -> dict:
         state = {k: getattr(self, k) for k in self.__slots__}
         if self._table is not None:
-            state["anon"] = state["file"] = state["shmem"] = None
+            state["_anon"] = state["_file"] = state["_shmem"] = None
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -197,7 +233,7 @@ class TaskTable:
 
     def detach(self, t: Task) -> None:
         i = t._slot
-        t.anon, t.file, t.shmem = t.anon.copy(), t.file.copy(), t.shmem.copy()
+        t._anon, t._file, t._shmem = t._anon.copy(), t._file.copy(), t._shmem.copy()
         self.anon[i] = self.file[i] = self.shmem[i] = 0.0
         self.threads[i] = 0
         self.active[i] = False
@@ -207,7 +243,7 @@ class TaskTable:
     def bind(self, t: Task) -> None:
         """Point a live task's pages at its rows."""
         i = t._slot
-        t.anon, t.file, t.shmem = self.anon[i], self.file[i], self.shmem[i]
+        t._anon, t._file, t._shmem = self.anon[i], self.file[i], self.shmem[i]
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
