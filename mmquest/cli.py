@@ -238,6 +238,8 @@ def cmd_run(args) -> int:
                   + (f"resolved (recovered at t={ra:.1f}s)" if verdict["resolved"] else "not resolved")
                   + f", score {verdict['score']}, SLO minutes burned {verdict['slo_minutes_burned']}, "
                   + f"sim time {verdict['sim_time']:.1f}s\n")
+        for wrong in verdict.get("still_wrong", []):
+            out.write(f"-- still wrong: {wrong}\n")
     return EXIT_OK if verdict["resolved"] else EXIT_UNRESOLVED
 
 
