@@ -80,7 +80,8 @@ def test_transcript_format(capsys, monkeypatch):
     lines = out.splitlines()
     assert lines[0] == "[t=   0.0s] $ uname -r" and lines[1] == "3.10.0"
     assert "[t=  12.0s] $ slo" in lines
-    assert code == 1 and lines[-1].startswith("-- zone-reclaim seed 0: not resolved")
+    assert code == 1 and lines[-2].startswith("-- zone-reclaim seed 0: not resolved")
+    assert lines[-1] == "-- still wrong: node reclaim was still on (vm.zone_reclaim_mode = 1)"
 
 
 def test_bad_incident_file_exits_2_with_file_and_field(capsys, tmp_path):
