@@ -17,6 +17,7 @@ from .kernel import SYSCTLS, KernelVersion, Machine
 from .kernel.machine import PAGES_PER_MB, PATCH_EFFECTS
 from .kernel.oom import oom_score
 from .kernel.perf import PerfRow
+from .kernel.trace import TraceCounts
 from .workloads import Indicators, ParamError, make_workload
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -215,6 +216,7 @@ class Snapshot:
     patches: tuple[str, ...] = ()
     perf_by_comm: tuple[PerfRow, ...] = ()  # the same samples per (symbol, command), for perf top --sort comm
     units: tuple[tuple[str, str], ...] = ()  # systemd units and their ActiveState
+    trace: TraceCounts = TraceCounts()  # the model's own call counts since this boot (kernel.trace)
 
     def sysctl_value(self, name: str):
         return dict(self.sysctl).get(name)
@@ -249,6 +251,7 @@ class World:
         # (t, reported MB, true MB) of every watched service: the debrief's "VmRSS vs truth" chart
         self.rss_history: dict[str, list[tuple[float, float, float]]] = {}
         self.actions: list[tuple[float, Action]] = []
+        self.boots = 0  # reboots so far: a reboot starts the kernel's call counters again
         pre = ms.preroll_s
         self.machine = self._boot(ms.kernel, uptime=max(ms.uptime_s - pre, 0.0))
         self.workloads = []
@@ -511,6 +514,7 @@ class World:
     def _reboot(self, version: str) -> None:
         boot_s = self.incident.machine.boot_s
         self.machine = self._boot(version, uptime=-boot_s, rebooted=True)
+        self.boots += 1
         self.down_until = self.t + boot_s
         for w in self.workloads:
             w.on_boot(self.machine, self.t, boot_s)
@@ -580,6 +584,7 @@ class World:
             loadavg=tuple(float(x) for x in m.loadavg), busy_cpus=m.perf.busy_cpus, kernel_share=m.perf.kernel_share, thp_enabled=m.thp_enabled,
             io_scheduler=tuple(sorted(m.io_scheduler.items())), hugetlb_pages=tuple(map(float, m.hugetlb)),
             patches=tuple(sorted(m.patches)), units=tuple(sorted(self.units().items())),
+            trace=m.trace.view(self.boots),
         )
 
 

@@ -1,0 +1,115 @@
+"""The model counts its own calls: how often each modelled kernel function ran, and for how long.
+
+The model is a fluid model: one call of ``Machine.node_reclaim`` stands for
+``ceil(pages / SWAP_CLUSTER_MAX)`` calls of the kernel's, one tick of the orion
+workload for ``iops * dt`` requests of ``2 * pages`` tail-page references each.  Every
+place of the model that takes a kernel path adds the number of calls it computed
+(:meth:`KTrace.hit`), with the CPU time where the model has a cost for it.  Nothing
+is typed in: a count is the number of times the model took that path.
+
+Keys are the kernel's names *at the booted version* (``zone_reclaim`` before v4.8,
+``node_reclaim`` after), chosen by the caller from :func:`kname`.  A few keys name an
+edge rather than a function ("zone_reclaim:failed", "percpu_counter_add_batch:fold"):
+the mechanism view draws them, the tracers cannot see them.
+
+Cost: one dict update per call site and tick (a few dozen per tick), nothing per page.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .version import KernelVersion
+
+# Functions the model counts that the tracers cannot attach to: static inlines, macros.
+INLINE = frozenset({"compound_lock_irqsave", "get_page", "get_mm_counter",
+                    "add_mm_counter_fast", "percpu_counter_read_positive"})
+
+# Renames over kernel history: model name -> ((first version with the new name, new name), ...).
+_RENAMES: dict[str, tuple[tuple[str, str], ...]] = {
+    "__alloc_pages_nodemask": (("5.13", "__alloc_pages"),),
+    "zone_reclaim": (("4.8", "node_reclaim"),),
+    "shrink_zone": (("4.8", "shrink_node"),),
+    "shrink_page_list": (("6.1", "shrink_folio_list"),),
+    "try_to_free_pages": (),
+    "balance_pgdat": (),
+}
+
+HIST_BUCKETS = 40  # log2 buckets of nanoseconds per call: 1 ns .. ~18 minutes
+
+
+def kname(name: str, version: KernelVersion) -> str:
+    """The kernel's name for the function the model calls ``name`` (its oldest name)."""
+    out = name
+    for since, new in _RENAMES.get(name, ()):
+        if not version < since:
+            out = new
+    return out
+
+
+class KTrace:
+    """Per-boot call counters: (function, comm) -> calls, CPU seconds, a log2 latency histogram."""
+
+    __slots__ = ("calls", "time_s", "hist", "perf")
+
+    def __init__(self, perf=None) -> None:
+        self.calls: dict[tuple[str, str], float] = {}
+        self.time_s: dict[str, float] = {}
+        self.hist: dict[str, list[float]] = {}
+        self.perf = perf  # the machine's PerfProfile: its ``current`` is the task on the CPU
+
+    def hit(self, fn: str, n: float, seconds: float = 0.0, comm: str | None = None) -> None:
+        """``n`` calls of ``fn`` (fluid: may be fractional), costing ``seconds`` of CPU in all."""
+        if n <= 0:
+            return
+        k = (fn, comm or (self.perf.current if self.perf is not None else "swapper"))
+        self.calls[k] = self.calls.get(k, 0.0) + float(n)
+        if seconds > 0:
+            self.time_s[fn] = self.time_s.get(fn, 0.0) + float(seconds)
+            # These n calls took seconds/n each, as far as the fluid model can tell.
+            b = min(max(int(math.log2(max(seconds / n * 1e9, 1.0))), 0), HIST_BUCKETS - 1)
+            h = self.hist.get(fn)
+            if h is None:
+                h = self.hist[fn] = [0.0] * HIST_BUCKETS
+            h[b] += n
+
+    def view(self, boot: int) -> "TraceCounts":
+        return TraceCounts(
+            boot=boot,
+            calls=tuple(sorted((f, c, n) for (f, c), n in self.calls.items())),
+            time_s=tuple(sorted(self.time_s.items())),
+            hist=tuple(sorted((f, tuple(h)) for f, h in self.hist.items())),
+        )
+
+
+@dataclass(frozen=True)
+class TraceCounts:
+    """An immutable copy of the counters, as the snapshot carries them."""
+
+    boot: int = 0  # which boot of the box these counters belong to (a reboot starts them again)
+    calls: tuple[tuple[str, str, float], ...] = ()  # (function, comm, calls)
+    time_s: tuple[tuple[str, float], ...] = ()
+    hist: tuple[tuple[str, tuple[float, ...]], ...] = ()
+
+    def count(self, fn: str) -> float:
+        return sum(n for f, _, n in self.calls if f == fn)
+
+    def by_comm(self, fn: str) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for f, c, n in self.calls:
+            if f == fn:
+                out[c] = out.get(c, 0.0) + n
+        return out
+
+    def seconds(self, fn: str) -> float:
+        return dict(self.time_s).get(fn, 0.0)
+
+    def histogram(self, fn: str) -> tuple[float, ...]:
+        return dict(self.hist).get(fn, (0.0,) * HIST_BUCKETS)
+
+    def functions(self) -> list[str]:
+        return sorted({f for f, _, _ in self.calls})
+
+
+__all__ = ["KTrace", "TraceCounts", "INLINE", "kname", "HIST_BUCKETS"]
