@@ -585,6 +585,7 @@ class Machine:
         no page between nodes; it costs kernel CPU time.
         """
         self.perf.charge("[kernel]", "compact_zone", 0.4)
+        self.trace.hit("compact_zone", self.nnodes, 0.4)
 
     def add_file_pages(self, cpu_node: int, pages: float, kind: str = "cold") -> AllocResult:
         """Page-cache pages that nobody will read again soon (logs, backups, checkpoints)."""

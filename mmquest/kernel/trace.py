@@ -48,6 +48,42 @@ def kname(name: str, version: KernelVersion) -> str:
     return out
 
 
+def traceable(version: KernelVersion) -> list[str]:
+    """The functions of the booted kernel the model counts and a tracer can attach to, sorted."""
+    v = version
+    names = {kname("__alloc_pages_nodemask", v), "get_page_from_freelist", "zone_watermark_ok",
+             "__alloc_pages_slowpath", "wakeup_kswapd", kname("zone_reclaim", v), kname("shrink_zone", v),
+             "shrink_inactive_list", kname("shrink_page_list", v), "page_referenced", "__remove_mapping",
+             "try_to_free_pages", "balance_pgdat", "do_io_submit", "aio_complete", "put_page",
+             "out_of_memory", "oom_badness", "compact_zone"}
+    if not v < "2.6.38" and v < "4.5":
+        names |= {"__get_page_tail", "put_compound_page"}
+    if not v < "6.2":
+        names |= {"percpu_counter_add_batch", "__percpu_counter_sum"}
+    elif not v < "2.6.34":
+        names.add("sync_mm_rss")
+    return sorted(names - INLINE)
+
+
+# Tracepoints the model drives: event -> (first kernel with it, the counter behind it).
+TRACEPOINTS: dict[str, tuple[str, str]] = {
+    "kmem:mm_page_alloc": ("2.6.32", "__alloc_pages_nodemask"),
+    "vmscan:mm_vmscan_direct_reclaim_begin": ("2.6.36", "try_to_free_pages"),
+    "vmscan:mm_vmscan_direct_reclaim_end": ("2.6.36", "try_to_free_pages"),
+    "vmscan:mm_vmscan_lru_shrink_inactive": ("2.6.36", "shrink_inactive_list"),
+    "compaction:mm_compaction_isolate_migratepages": ("2.6.35", "compact_zone"),
+    "compaction:mm_compaction_isolate_freepages": ("2.6.35", "compact_zone"),
+}
+
+
+def tracepoint_counter(event: str, version: KernelVersion) -> str | None:
+    """The counter key behind a tracepoint on this kernel, or None if it lacks the event."""
+    tp = TRACEPOINTS.get(event)
+    if tp is None or version < tp[0]:
+        return None
+    return kname(tp[1], version)
+
+
 class KTrace:
     """Per-boot call counters: (function, comm) -> calls, CPU seconds, a log2 latency histogram."""
 
@@ -112,4 +148,4 @@ class TraceCounts:
         return sorted({f for f, _, _ in self.calls})
 
 
-__all__ = ["KTrace", "TraceCounts", "INLINE", "kname", "HIST_BUCKETS"]
+__all__ = ["KTrace", "TraceCounts", "INLINE", "kname", "HIST_BUCKETS", "traceable", "TRACEPOINTS", "tracepoint_counter"]

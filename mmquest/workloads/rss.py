@@ -147,6 +147,7 @@ class RssService(Workload):
             per_cpu, per_thread = self._per_cpu_of_threads(m, pages, dt)
         mm = self.task.extra["mm"]
         folds = mm.fault(member, per_cpu, per_thread)
+        m.trace.hit(m.fn_alloc, pages)  # each fault allocates its page
         if mm.percpu:  # add_mm_counter() -> percpu_counter_add_batch() once per fault
             m.trace.hit("percpu_counter_add_batch", pages)
             m.trace.hit("percpu_counter_add_batch:fold", folds)
