@@ -108,7 +108,8 @@ def refcount_calls(version: KernelVersion, fastpath: bool, page_kind: str, size_
     out["__get_page_tail"] = (refs, get_us)
     out["put_compound_page"] = (refs, put_us)
     if path == "locked":
-        out["compound_lock_irqsave"] = (2 * refs, 0.0)  # one in __get_page_tail, one in put_compound_page
+        out["__get_page_tail:lock"] = (refs, 0.0)  # compound_lock_irqsave() on the head, in each call
+        out["put_compound_page:lock"] = (refs, 0.0)
     return out
 
 

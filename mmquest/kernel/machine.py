@@ -602,6 +602,7 @@ class Machine:
         self._reclaimed_tick[:] = 0.0
         self.disk.tick(dt)
         self.perf.tick(dt)
+        self.trace.tick(dt)
         active = sum(t.threads for t in self.tasks.values() if t.alive and t.state in ("R", "D"))
         self.loadavg += (1.0 - np.exp(-dt / LOADAVG_PERIODS_S)) * (active - self.loadavg)
         self.clock += dt

@@ -36,11 +36,28 @@ _RENAMES: dict[str, tuple[tuple[str, str], ...]] = {
     "balance_pgdat": (),
 }
 
+# Every counter key the model hits (oldest function names; "fn:edge" for a branch inside fn).
+COUNTERS = frozenset({
+    "__alloc_pages_nodemask", "get_page_from_freelist", "get_page_from_freelist:remote", "zone_watermark_ok",
+    "__alloc_pages_slowpath", "wakeup_kswapd", "zone_reclaim", "zone_reclaim:failed", "zone_reclaim:full",
+    "shrink_zone", "shrink_inactive_list", "shrink_page_list", "page_referenced", "__remove_mapping",
+    "try_to_free_pages", "balance_pgdat", "compact_zone", "do_io_submit", "aio_complete", "get_page", "put_page",
+    "__get_page_tail", "put_compound_page", "__get_page_tail:lock", "put_compound_page:lock", "percpu_counter_add_batch",
+    "percpu_counter_add_batch:fold", "add_mm_counter_fast", "sync_mm_rss", "__percpu_counter_sum",
+    "percpu_counter_read_positive", "oom_badness", "out_of_memory",
+})
+RATE_TAU_S = 5.0  # time constant of the live call rates the mechanism view shows
 HIST_BUCKETS = 40  # log2 buckets of nanoseconds per call: 1 ns .. ~18 minutes
 
 
 def kname(name: str, version: KernelVersion) -> str:
-    """The kernel's name for the function the model calls ``name`` (its oldest name)."""
+    """The kernel's name for the function the model calls ``name`` (its oldest name).
+
+    A counter key "fn:edge" keeps its edge: ``kname("zone_reclaim:failed", 4.8) == "node_reclaim:failed"``.
+    """
+    if ":" in name:
+        base, _, edge = name.partition(":")
+        return kname(base, version) + ":" + edge
     out = name
     for since, new in _RENAMES.get(name, ()):
         if not version < since:
@@ -87,9 +104,11 @@ def tracepoint_counter(event: str, version: KernelVersion) -> str | None:
 class KTrace:
     """Per-boot call counters: (function, comm) -> calls, CPU seconds, a log2 latency histogram."""
 
-    __slots__ = ("calls", "time_s", "hist", "perf")
+    __slots__ = ("calls", "time_s", "hist", "perf", "rate", "_tick")
 
     def __init__(self, perf=None) -> None:
+        self.rate: dict[str, float] = {}  # calls per second, averaged over ~RATE_TAU_S
+        self._tick: dict[str, float] = {}
         self.calls: dict[tuple[str, str], float] = {}
         self.time_s: dict[str, float] = {}
         self.hist: dict[str, list[float]] = {}
@@ -101,6 +120,7 @@ class KTrace:
             return
         k = (fn, comm or (self.perf.current if self.perf is not None else "swapper"))
         self.calls[k] = self.calls.get(k, 0.0) + float(n)
+        self._tick[fn] = self._tick.get(fn, 0.0) + float(n)
         if seconds > 0:
             self.time_s[fn] = self.time_s.get(fn, 0.0) + float(seconds)
             # These n calls took seconds/n each, as far as the fluid model can tell.
@@ -110,9 +130,23 @@ class KTrace:
                 h = self.hist[fn] = [0.0] * HIST_BUCKETS
             h[b] += n
 
+    def tick(self, dt: float) -> None:
+        """End of a tick: fold this tick's calls into the moving call rates."""
+        if dt <= 0:
+            return
+        f = math.exp(-dt / RATE_TAU_S)
+        for fn in set(self.rate) | set(self._tick):
+            r = self.rate.get(fn, 0.0) * f + (1.0 - f) * self._tick.get(fn, 0.0) / dt
+            if r < 1e-6:
+                self.rate.pop(fn, None)
+            else:
+                self.rate[fn] = r
+        self._tick = {}
+
     def view(self, boot: int) -> "TraceCounts":
         return TraceCounts(
             boot=boot,
+            rates=tuple(sorted(self.rate.items())),
             calls=tuple(sorted((f, c, n) for (f, c), n in self.calls.items())),
             time_s=tuple(sorted(self.time_s.items())),
             hist=tuple(sorted((f, tuple(h)) for f, h in self.hist.items())),
@@ -127,6 +161,10 @@ class TraceCounts:
     calls: tuple[tuple[str, str, float], ...] = ()  # (function, comm, calls)
     time_s: tuple[tuple[str, float], ...] = ()
     hist: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    rates: tuple[tuple[str, float], ...] = ()  # calls per second lately (kernel.trace.RATE_TAU_S)
+
+    def rate(self, key: str) -> float:
+        return dict(self.rates).get(key, 0.0)
 
     def count(self, fn: str) -> float:
         return sum(n for f, _, n in self.calls if f == fn)
@@ -148,4 +186,4 @@ class TraceCounts:
         return sorted({f for f, _, _ in self.calls})
 
 
-__all__ = ["KTrace", "TraceCounts", "INLINE", "kname", "HIST_BUCKETS", "traceable", "TRACEPOINTS", "tracepoint_counter"]
+__all__ = ["KTrace", "TraceCounts", "INLINE", "COUNTERS", "kname", "HIST_BUCKETS", "traceable", "TRACEPOINTS", "tracepoint_counter"]
