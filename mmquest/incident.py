@@ -22,7 +22,7 @@ ENV_INCIDENTS = "MMQUEST_INCIDENTS"
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
 _KERNEL_RE = re.compile(r"^\d+\.\d+(\.\d+)?(-rc\d+)?$")
 DIFFICULTIES = ("easy", "medium", "hard")
-PANES = ("service", "numastat", "perf", "memory", "rss", "oom")
+PANES = ("service", "numastat", "perf", "memory", "rss", "oom", "mechanism")
 DEFAULT_PANES = PANES[:4]
 
 

@@ -79,9 +79,13 @@ def cmd_mechanism(sh: Shell, args: list[str], stdin: str) -> Result:
     steps = getattr(inc, "mechanism", ())
     if not steps:
         return Result(err="mechanism: this incident declares no mechanism path", status=1)
+    if args and args != ["off"]:
+        return Result(err="usage: mechanism [off]   (off: give the dashboard its pane back)", status=2)
     unlocked = getattr(sh.host, "mechanism_unlocked", None)
     if unlocked is not None and not unlocked():
         return Result(err=LOCKED, status=1)
+    if args == ["off"]:
+        return Result()
     commits = getattr(getattr(inc, "debrief", None), "commits", ())
     commit = f"{commits[0].id[:12]} {commits[0].title} ({commits[0].release})" if commits else ""
     return Result(render(sh.snap, steps, commit) + "\n")
