@@ -266,6 +266,9 @@ class World:
         if preroll:
             self._preroll(pre)
         self._snap: Snapshot | None = None
+        # The kernel's call rates when the run started and just before each action (bounded):
+        # the debrief draws the mechanism before and after the fix from them.
+        self.trace_marks: list[tuple[float, str, tuple[tuple[str, float], ...]]] = [self._trace_mark()]
 
     def _boot(self, kernel: str, uptime: float, rebooted: bool = False) -> Machine:
         try:
@@ -342,11 +345,15 @@ class World:
         return Indicators(tput, p99, up, hit)
 
     # ------------------------------------------------------------------ actions
+    def _trace_mark(self) -> tuple[float, str, tuple[tuple[str, float], ...]]:
+        return (round(self.t, 3), str(self.machine.version), tuple(sorted(self.machine.trace.rate.items())))
+
     def apply(self, action: Action) -> str:
         """Change the machine.  Returns a short description for the timeline."""
         m = self.machine
         if self.booting:
             raise ActionError("the machine is booting")
+        self.trace_marks = (self.trace_marks[:1] + self.trace_marks[1:][-62:]) + [self._trace_mark()]
         desc = None  # a label other than describe(action), where the machine's state decides it
         if isinstance(action, SetSysctl):
             d = SYSCTLS.get(action.name)

@@ -19,11 +19,25 @@ LOCKED = ("mechanism: locked until you have looked at the evidence that points t
 
 
 def step_name(step, version: KernelVersion) -> str:
+    """The step's function name on this kernel; a branch inside it ("fn:edge" counter) keeps its edge."""
     name = step.fn
     for since, new in step.renamed:
         if not version < since:
             name = new
+    base, _, edge = step.counter.partition(":")
+    if edge and base == step.fn:
+        name += ":" + edge
     return name
+
+
+def fix_commit(inc) -> str:
+    """The commit that changed the path: the debrief's commit a live patch carries, else its first."""
+    commits = getattr(getattr(inc, "debrief", None), "commits", ())
+    if not commits:
+        return ""
+    fixes = {p.id for p in getattr(inc, "patches", ()) if p.effect != "none"}
+    c = next((c for c in commits if c.id in fixes), commits[0])
+    return f"{c.id[:12]} {c.title}" + (f" ({c.release})" if c.release else "")
 
 
 def steps_at(steps, version: KernelVersion) -> list:
@@ -86,6 +100,4 @@ def cmd_mechanism(sh: Shell, args: list[str], stdin: str) -> Result:
         return Result(err=LOCKED, status=1)
     if args == ["off"]:
         return Result()
-    commits = getattr(getattr(inc, "debrief", None), "commits", ())
-    commit = f"{commits[0].id[:12]} {commits[0].title} ({commits[0].release})" if commits else ""
-    return Result(render(sh.snap, steps, commit) + "\n")
+    return Result(render(sh.snap, steps, fix_commit(inc)) + "\n")

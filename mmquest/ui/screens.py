@@ -254,8 +254,8 @@ class PlayScreen(Screen):
         if name == "rss":
             return RssPane("processes by VmRSS", {}, id="rss", classes="pane")
         if name == "mechanism":
-            c = self.incident.debrief.commits
-            commit = f"{c[0].id[:12]} {c[0].title} ({c[0].release})" if c else ""
+            from ..shell.mechanism import fix_commit
+            commit = fix_commit(self.incident)
             return MechanismPane("kernel path (live calls/s)", self.incident.mechanism, commit, id="mechanism",
                                  classes="pane")
         cls = {"numastat": NumastatPane, "perf": PerfPane, "memory": MemoryPane, "oom": OomPane}[name]
@@ -640,6 +640,9 @@ class DebriefScreen(Screen):
             yield Static(Text("\n".join(f"  {n:<26}{v:+5d}" for n, v in d.score_parts)))
             yield Static(Text("COUNTERFACTUAL", style="bold underline"), classes="debrief-head")
             yield Static(Text("replaying the same seed with the best remedy...", style="dim"), id="counterfactual")
+            if d.mechanism:
+                yield Static(Text("THE KERNEL PATH, BEFORE AND AFTER", style="bold underline"), classes="debrief-head")
+                yield Static(Text("\n".join(d.mechanism)), id="mechanism-debrief")
         yield KeyBar()
 
     def on_mount(self) -> None:
