@@ -267,3 +267,37 @@ def test_validate_rejects_unknown_counters_and_missing_paths():
     data.pop("mechanism")
     inc = parse_incident(data, path)
     assert any("mechanism:" in p for p in validate_incident(inc))
+
+
+def test_debrief_shows_the_path_before_and_after_the_fix():
+    from mmquest.cli import read_script, run_headless
+    from mmquest.game.debrief import as_text, build
+    inc = resolve("zone-reclaim")
+    s = run_headless(inc, 0, read_script(inc.solution))
+    lines = build(s).mechanism
+    row = next(line for line in lines if line.strip().startswith("=> zone_reclaim "))
+    before, after = row[:58], row[60:]
+    assert "=> zone_reclaim" in before and "-> zone_reclaim 0/s" in after  # the fix turned the branch off
+    remote = next(line for line in lines if "get_page_from_freelist:remote" in line)
+    assert remote[:58].strip().startswith("->") and remote[60:].strip().startswith("=>")
+    assert any("4f9b16a64753" in line for line in lines)
+    assert "THE KERNEL PATH, BEFORE AND AFTER" in as_text(build(s))
+
+
+def test_bpftrace_begin_interval_end_order():
+    s = _session("rss-percpu-oom")
+    out = _out(s, "bpftrace -e 'BEGIN { printf(\"hello\\n\"); } kprobe:percpu_counter_add_batch { @ = count(); } "
+                  "interval:s:2 { print(@); clear(@); } END { printf(\"bye\\n\"); }' -c 'sleep 4'")
+    lines = [line for line in out.splitlines() if line]
+    assert lines[0] == "Attaching 2 probes..." and lines[1] == "hello" and lines[-1] == "bye"
+    assert len([line for line in lines if re.fullmatch(r"@: \d+", line)]) == 2  # one print per interval
+    assert s.world.t == pytest.approx(4.0)
+
+
+def test_tracing_output_is_deterministic():
+    outs = []
+    for _ in range(2):
+        s = _session("zone-reclaim", seed=5)
+        _out(s, "perf probe --add zone_reclaim")
+        outs.append(_out(s, "perf stat -e probe:zone_reclaim -a sleep 3"))
+    assert outs[0] == outs[1]

@@ -614,14 +614,14 @@ def _bpftrace_plan(s: Snapshot, prog: str):
     interval = None
     interval_stmts: list[str] = []
     end_stmts: list[str] = []
+    begin_stmts: list[str] = []
     nprobes = 0
     for probes, flt, stmts in _parse_bpftrace(prog):
         for p in probes:
             parts = p.split(":")
             kind = parts[0]
             if kind in ("BEGIN", "END"):
-                if kind == "END":
-                    end_stmts += stmts
+                (end_stmts if kind == "END" else begin_stmts).extend(stmts)
                 continue
             if kind in ("interval", "i"):
                 if len(parts) != 3 or parts[1] not in ("s", "ms") or not parts[2].isdigit():
@@ -656,7 +656,7 @@ def _bpftrace_plan(s: Snapshot, prog: str):
             nprobes += len(fns)
             for st in stmts:
                 _bpftrace_stmt(st, fns, ret, maps)
-    return maps, interval, interval_stmts, end_stmts, nprobes
+    return maps, interval, interval_stmts, (begin_stmts, end_stmts), nprobes
 
 
 _ASSIGN = re.compile(r"(@\w*)(?:\[(.*)\])?\s*=\s*(\w+)\((.*)\)$")
@@ -760,6 +760,16 @@ def _print_maps(maps: dict[str, _Map], a: TraceCounts, b: TraceCounts, names: li
     return out
 
 
+def _printfs(stmts: list[str]) -> list[str]:
+    """The constant printf()s of a block (format directives are not simulated: printed as typed)."""
+    out = []
+    for st in stmts:
+        pm = re.fullmatch(r'printf\("(.*)"\)', st)
+        if pm:
+            out.append(pm.group(1).replace("\\n", "\n").rstrip("\n"))
+    return out
+
+
 @command("bpftrace", "eBPF tracing: bpftrace -e 'kprobe:FUNC { @[comm] = count(); }' -c 'sleep N'")
 def cmd_bpftrace(sh: Shell, args: list[str], stdin: str) -> Result:
     prog, cmd = None, None
@@ -797,7 +807,7 @@ def cmd_bpftrace(sh: Shell, args: list[str], stdin: str) -> Result:
         return Result(err="ERROR: failed to create map: Function not implemented\n"
                           f"ERROR: bpftrace needs Linux 4.9 or later (this kernel is {s.kernel})", status=1)
     try:
-        maps, interval, istmts, end_stmts, nprobes = _bpftrace_plan(s, prog)
+        maps, interval, istmts, (begin_stmts, end_stmts), nprobes = _bpftrace_plan(s, prog)
     except BpfError as e:
         return Result(err=str(e), status=1)
     exit_in_interval = any(st.startswith("exit(") for st in istmts)
@@ -814,6 +824,7 @@ def cmd_bpftrace(sh: Shell, args: list[str], stdin: str) -> Result:
                           "or end it from an interval probe: interval:s:10 { exit(); }", status=1)
     total = min(total, MAX_SLEEP_S)
     out = [f"Attaching {nprobes} probe{'s' if nprobes != 1 else ''}..."]
+    out += _printfs(begin_stmts)
     start = last = sh.snap.trace
     t_end = sh.snap.t + total
     if interval is not None and not exit_in_interval and interval < total:
@@ -825,10 +836,7 @@ def cmd_bpftrace(sh: Shell, args: list[str], stdin: str) -> Result:
             now = sh.snap.trace
             if now.boot != start.boot:
                 break
-            for st in istmts:
-                pm = re.fullmatch(r'printf\("(.*)"\)', st)
-                if pm:
-                    out.append(pm.group(1).replace("\\n", "\n").rstrip("\n"))
+            out += _printfs(istmts)
             out += _print_maps(maps, last if cleared else start, now, printed)
             if cleared:
                 last = now
@@ -840,10 +848,7 @@ def cmd_bpftrace(sh: Shell, args: list[str], stdin: str) -> Result:
     end = sh.snap.trace
     if end.boot != start.boot:
         return Result("\n".join(out) + "\n", "ERROR: lost connection: the box went down", 1)
-    for st in end_stmts:
-        pm = re.fullmatch(r'printf\("(.*)"\)', st)
-        if pm:
-            out.append(pm.group(1).replace("\\n", "\n").rstrip("\n"))
+    out += _printfs(end_stmts)
     out.append("")
     if interval is not None and not exit_in_interval and any(st.startswith("clear(") for st in istmts):
         out += _print_maps(maps, last, end)
