@@ -83,7 +83,7 @@ def render(s: Snapshot, steps, commit: str = "") -> str:
     lines += mechanism_lines(steps, s.kernel, dict(s.trace.rates))
     lines += ["", "=> taken now   -> on the path, idle   [fix: ...] what the fix removes or bypasses"]
     if commit:
-        lines.append(f"The fix: {commit}")
+        lines.append(f"The commit that changed this path: {commit}")
     return "\n".join(lines)
 
 

@@ -407,5 +407,5 @@ class MechanismPane(Pane):
             text.append("\n")
             key.append((name, mech._rate(rate), taken))
         if self.commit:
-            text.append(f"fix: {self.commit}", style="dim")
+            text.append(f"changed by {self.commit}", style="dim")
         return (tuple(key), self.size.width), text
