@@ -591,7 +591,7 @@ class World:
             loadavg=tuple(float(x) for x in m.loadavg), busy_cpus=m.perf.busy_cpus, kernel_share=m.perf.kernel_share, thp_enabled=m.thp_enabled,
             io_scheduler=tuple(sorted(m.io_scheduler.items())), hugetlb_pages=tuple(map(float, m.hugetlb)),
             patches=tuple(sorted(m.patches)), units=tuple(sorted(self.units().items())),
-            trace=m.trace.view(self.boots),
+            trace=m.trace.view(self.boots, m.trace_placement()),
         )
 
 

@@ -301,3 +301,18 @@ def test_tracing_output_is_deterministic():
         _out(s, "perf probe --add zone_reclaim")
         outs.append(_out(s, "perf stat -e probe:zone_reclaim -a sleep 3"))
     assert outs[0] == outs[1]
+
+
+def test_ftrace_per_cpu_files_follow_where_the_task_runs():
+    """postgres runs on node 0 (cpu_nodes = [1, 0]): its node reclaim calls show on CPUs 0-15 only."""
+    s = _session("zone-reclaim")
+    T = "/sys/kernel/debug/tracing"
+    _out(s, f"echo zone_reclaim > {T}/set_ftrace_filter")
+    _out(s, f"echo 1 > {T}/function_profile_enabled")
+    _out(s, "sleep 5")
+
+    def hits(c):
+        rows = _out(s, f"cat {T}/trace_stat/function{c}").splitlines()[2:]
+        return sum(int(r.split()[1]) for r in rows)
+    assert hits(0) > 0 and hits(15) > 0
+    assert hits(16) == 0 and hits(31) == 0

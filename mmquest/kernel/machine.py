@@ -625,6 +625,21 @@ class Machine:
         f = mm.get_mm_counter_sum if self.rss_precise(user) else mm.get_mm_counter
         return f(MM_ANONPAGES), f(MM_FILEPAGES), f(MM_SHMEMPAGES), f(MM_SWAPENTS)
 
+    def trace_placement(self) -> tuple[tuple[str, tuple[float, ...]], ...]:
+        """For the tracers' per-CPU views: the nodes each counted command runs on (kswapdN on node N)."""
+        out = []
+        by_comm = {}
+        for t in self.tasks.values():
+            by_comm.setdefault(t.comm, t.cpu_nodes)
+        for comm in sorted(self.trace.comms()):
+            if comm.startswith("kswapd") and comm[6:].isdigit() and int(comm[6:]) < self.nnodes:
+                w = tuple(1.0 if z == int(comm[6:]) else 0.0 for z in range(self.nnodes))
+            else:
+                w = tuple(float(x) for x in by_comm.get(comm, ()))
+            if len(w) == self.nnodes:
+                out.append((comm, w))
+        return tuple(out)
+
     def trace_rss_read(self, t: Task, user: str, comm: str | None = None) -> None:
         """Count the functions one reading of t's RSS counters calls (what rss_read models)."""
         if t.extra.get("mm") is None or self.version < "6.2":

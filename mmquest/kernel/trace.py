@@ -143,9 +143,13 @@ class KTrace:
                 self.rate[fn] = r
         self._tick = {}
 
-    def view(self, boot: int) -> "TraceCounts":
+    def comms(self) -> set[str]:
+        return {c for _, c in self.calls}
+
+    def view(self, boot: int, placement: tuple = ()) -> "TraceCounts":
         return TraceCounts(
             boot=boot,
+            placement=placement,
             rates=tuple(sorted(self.rate.items())),
             calls=tuple(sorted((f, c, n) for (f, c), n in self.calls.items())),
             time_s=tuple(sorted(self.time_s.items())),
@@ -162,6 +166,15 @@ class TraceCounts:
     time_s: tuple[tuple[str, float], ...] = ()
     hist: tuple[tuple[str, tuple[float, ...]], ...] = ()
     rates: tuple[tuple[str, float], ...] = ()  # calls per second lately (kernel.trace.RATE_TAU_S)
+    # Where each command's calls ran: its share per NUMA node (the CPUs its threads may use).
+    placement: tuple[tuple[str, tuple[float, ...]], ...] = ()
+
+    def node_share(self, comm: str, nnodes: int) -> tuple[float, ...]:
+        w = dict(self.placement).get(comm)
+        if not w or sum(w) <= 0:
+            return (1.0 / nnodes,) * nnodes
+        tot = sum(w)
+        return tuple(x / tot for x in w)
 
     def rate(self, key: str) -> float:
         return dict(self.rates).get(key, 0.0)

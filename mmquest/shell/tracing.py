@@ -9,8 +9,8 @@
 
 Every count is the difference of the model's counters between the start and the end of
 the measurement; tools that measure for a while let simulated time pass, like ``sleep``.
-The model has no per-CPU placement for these calls: ftrace's per-CPU files share the
-counts out evenly.
+The model places calls on NUMA nodes, not on single CPUs: ftrace's per-CPU files share
+each command's calls evenly over the CPUs of the nodes it runs on.
 """
 
 from __future__ import annotations
@@ -85,7 +85,6 @@ def _duration(ns: float) -> str:
 
 
 def function_stat(s: Snapshot, st: TraceState, cpu: int) -> str:
-    ncpu = s.nnodes * s.cpus_per_node
     out = ["  Function                               Hit    Time            Avg             s^2",
            "  --------                               ---    ----            ---             ---"]
     if st.base is None:
@@ -93,12 +92,17 @@ def function_stat(s: Snapshot, st: TraceState, cpu: int) -> str:
     end = st.end if st.end is not None else s.trace
     fns = [f for f in traceable(_version(s)) if not st.filter or f in st.filter]
     rows = []
+    z = cpu // s.cpus_per_node
     for f in fns:
         calls, secs = _delta(st.base, end, f)
-        hit = int(calls / ncpu + (1 if cpu < round(calls) % ncpu else 0)) if calls > 0 else 0
+        if calls <= 0:
+            continue
+        a, b = st.base.by_comm(f), end.by_comm(f)
+        here = sum((b[c] - a.get(c, 0.0)) * end.node_share(c, s.nnodes)[z] for c in b) / s.cpus_per_node
+        hit = int(round(here))
         if hit <= 0:
             continue
-        rows.append((secs / ncpu, hit, f))
+        rows.append((secs * here / calls, hit, f))
     rows.sort(key=lambda r: (-r[0], -r[1], r[2]))
     for secs, hit, f in rows:
         line = f"  {f[:30]:<30}  {hit:10d}"
