@@ -316,3 +316,15 @@ def test_ftrace_per_cpu_files_follow_where_the_task_runs():
         return sum(int(r.split()[1]) for r in rows)
     assert hits(0) > 0 and hits(15) > 0
     assert hits(16) == 0 and hits(31) == 0
+
+
+def test_kprobe_events_file_and_perf_stat_share_the_probes():
+    s = _session("zone-reclaim")
+    K = "/sys/kernel/debug/tracing/kprobe_events"
+    _out(s, f"echo 'p:probe/zone_reclaim zone_reclaim' >> {K}")
+    assert _out(s, f"cat {K}") == "p:probe/zone_reclaim zone_reclaim"
+    assert "probe:zone_reclaim" in _out(s, "perf stat -e 'probe:*' -a sleep 1")
+    assert "write error: File exists" in _out(s, f"echo 'p:probe/zone_reclaim zone_reclaim' >> {K}")
+    assert "No such file" in _out(s, f"echo 'p:probe/x nosuch' >> {K}")
+    _out(s, f"echo '-:probe/zone_reclaim' >> {K}")
+    assert _out(s, "perf probe -l") == ""

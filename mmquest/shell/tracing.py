@@ -181,7 +181,37 @@ def _write_profile(sh: Shell, m, data: str, append: bool) -> None:
     sh.note_read(T + "/function_profile_enabled")
 
 
-@write_handler(re.escape(T) + r"/(current_tracer|tracing_on|kprobe_events|available_filter_functions|trace_stat.*)")
+@write_handler(re.escape(T) + r"/kprobe_events")
+def _write_kprobe_events(sh: Shell, m, data: str, append: bool) -> None:
+    """'p[:[probe/]NAME] FUNC' adds a kprobe, '-:[probe/]NAME' removes one; '>' without text clears them."""
+    s = sh.snap
+    st = state(sh, s)
+    if not append:
+        st.probes = []
+    for line in data.splitlines():
+        words = line.split()
+        if not words:
+            continue
+        head = words[0]
+        if head.startswith("-:"):
+            name = head[2:].split("/")[-1]
+            if name not in st.probes:
+                raise ActionError("No such file or directory")
+            st.probes.remove(name)
+            continue
+        if not head.startswith(("p", "r")) or len(words) < 2:
+            raise ActionError("Invalid argument")
+        fn = words[1].split("+")[0]
+        name = head.split(":", 1)[1].split("/")[-1] if ":" in head else fn
+        if fn in INLINE or fn not in traceable(_version(s)) or name != fn:
+            # the box names a kprobe after its function: perf stat -e probe:FUNC reads that function's count
+            raise ActionError("Invalid argument" if fn in traceable(_version(s)) else "No such file or directory")
+        if name in st.probes:
+            raise ActionError("File exists")
+        st.probes.append(name)
+
+
+@write_handler(re.escape(T) + r"/(current_tracer|tracing_on|available_filter_functions|trace_stat.*)")
 def _write_other(sh: Shell, m, data: str, append: bool) -> None:
     if m.group(1) == "current_tracer" and data.strip() in ("nop", "function", "function_graph"):
         return
