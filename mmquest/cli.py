@@ -18,6 +18,7 @@ from .incident import Incident, IncidentError, discover, resolve
 
 EXIT_OK, EXIT_UNRESOLVED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # Ctrl+C, as a shell reports a SIGINT
+EXIT_STORE = 3  # the progress store cannot be used (results, report, replay)
 EXIT_PIPE = 141  # the reader of stdout went away (`| head`), as a shell reports a SIGPIPE
 
 
@@ -36,12 +37,12 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("play", help="open an incident's play screen directly")
     sp.add_argument("incident", help="incident id (see `mmquest list`) or path to a .toml file")
-    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--seed", type=_seed, default=0)
     sp.add_argument("--mode", choices=sorted(MODES), default=DEFAULT_MODE)
 
     rp = sub.add_parser("run", help="run an incident headless from a script")
     rp.add_argument("incident", help="incident id (see `mmquest list`) or path to a .toml file")
-    rp.add_argument("--seed", type=int, default=0)
+    rp.add_argument("--seed", type=_seed, default=0)
     rp.add_argument("--script", metavar="FILE|-", help="shell lines to run ('-' reads stdin)")
     rp.add_argument("--json", action="store_true", help="print one JSON verdict instead of a transcript")
     rp.add_argument("--mode", choices=sorted(MODES), default=DEFAULT_MODE)
@@ -64,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="serve the game in a browser (needs the web extra)")
     sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--max-sessions", type=int, default=8, metavar="N",
+                    help="games at once (default 8); more visitors get a 'busy' page")
 
     rpl = sub.add_parser("replay", help="play a recorded run back in the TUI")
     rpl.add_argument("run_id", type=int)
@@ -71,8 +74,27 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _seed(text: str) -> int:
+    """A seed: an integer 0 .. 2**64-1 (what the simulation's generator takes)."""
+    try:
+        v = int(text) if len(text) < 40 else -1
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid seed {text[:40]!r}: expected an integer") from None
+    if not 0 <= v < 2**64:
+        raise argparse.ArgumentTypeError(f"seed out of range: {text[:40]} (expected 0 .. 2**64-1)")
+    return v
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; its exit status never means two things (see EXIT_*)."""
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a character gets an escape, not a crash
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
+    if argv is None:
+        from .serve import apply_session_limits
+        apply_session_limits()  # a game process that `mmquest serve` started: bounded CPU and memory
     try:
         status = _main(argv)
         sys.stdout.flush()  # a closed pipe shows up here when the output fit in the buffer
@@ -106,7 +128,7 @@ def _main(argv: list[str] | None) -> int:
             return cmd_replay(args)
         if args.cmd == "serve":
             from .serve import serve
-            return serve(args.host, args.port, args.player, args.incidents)
+            return serve(args.host, args.port, args.player, args.incidents, max(args.max_sessions, 1))
         if args.cmd == "play":
             inc = resolve(args.incident, args.incidents)  # the model's parameters are checked as it boots
             return _tui(incident=inc, seed=args.seed, extra=args.incidents, player=args.player, mode=args.mode)
@@ -116,15 +138,22 @@ def _main(argv: list[str] | None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except Exception as e:  # noqa: BLE001 - the progress store's faults read as messages, not tracebacks
+        from .game.store import StoreError
+        if isinstance(e, StoreError):
+            print(f"mmquest: {e}", file=sys.stderr)
+            return EXIT_STORE
+        raise
 
 
 def _tui(incident: Incident | None, seed: int, extra: list[str], player: str | None = None,
          mode: str = DEFAULT_MODE, replay=None) -> int:
     from .ui.app import make_app  # Textual is imported only here
 
-    store = _store()
+    store, problem = _store_or_none()
     app = make_app(incident=incident, seed=seed, extra_dirs=extra, store=store, player=player, mode=mode,
                    replay=replay)
+    app.store_problem = problem
     app.run()
     return app.return_code or 0
 
@@ -139,16 +168,28 @@ def _check_model(inc: Incident):
         raise IncidentError(inc.path, e.field, e.message) from None
 
 
+MAX_SCRIPT_BYTES = 4_000_000
+
+
 def read_script(source: str | None) -> list[str]:
+    """A script's lines, read with a size limit (`--script /dev/zero` is refused, not read)."""
+    from .incident import read_limited
     if source is None:
         return []
     if source == "-":
-        text = sys.stdin.read()
+        raw = sys.stdin.buffer.read(MAX_SCRIPT_BYTES + 1) if hasattr(sys.stdin, "buffer") else \
+            sys.stdin.read(MAX_SCRIPT_BYTES + 1).encode("utf-8", "replace")
+        if len(raw) > MAX_SCRIPT_BYTES:
+            raise IncidentError("-", "", f"script larger than {MAX_SCRIPT_BYTES:,} bytes")
     else:
         try:
-            text = Path(source).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise IncidentError(source, "", f"cannot read script: {getattr(e, 'strerror', None) or e}") from None
+            raw = read_limited(Path(source), MAX_SCRIPT_BYTES)
+        except IncidentError as e:
+            raise IncidentError(source, "", f"cannot read script: {e.message}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise IncidentError(source, "", "cannot read script: not UTF-8 text") from None
     lines = []
     for raw in text.splitlines():
         line = raw.strip()
@@ -179,8 +220,10 @@ def run_headless(inc: Incident, seed: int, lines: list[str], mode: str = DEFAULT
 def cmd_run(args) -> int:
     inc = resolve(args.incident, args.incidents)
     lines = read_script(args.script)
-    store = _store() if args.record else None
+    store = _store_or_none()[0] if args.record else None
     session = run_headless(inc, args.seed, lines, args.mode, store, args.player or _default_player())
+    if session.save_error:  # a full disk or a busy lock: the verdict is still printed below
+        print(f"mmquest: warning: the run was not fully recorded: {session.save_error}", file=sys.stderr)
     verdict = session.verdict()
     if args.json:
         sys.stdout.write(json.dumps(verdict, indent=None, sort_keys=False) + "\n")
@@ -210,6 +253,18 @@ def _store():
     return store
 
 
+def _store_or_none():
+    """The progress store, or (None, why) when it cannot be used: the game is played all the
+    same, unrecorded, and the player is told."""
+    from .game.store import StoreError
+    try:
+        return _store(), None
+    except StoreError as e:
+        msg = f"{e}; progress is not saved this time"
+        print(f"mmquest: warning: {msg}", file=sys.stderr)
+        return None, msg
+
+
 def cmd_results(args) -> int:
     from .game.report import results
     store = _store()
@@ -222,6 +277,9 @@ def _recorded(args):
     rec = store.run(args.run_id)
     if rec is None:
         raise IncidentError(str(store.path), "", f"no run with id {args.run_id}")
+    if rec.journal_error:
+        from .game.store import StoreError
+        raise StoreError(rec.journal_error)
     return store, rec, resolve(rec.incident, args.incidents)
 
 

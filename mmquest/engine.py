@@ -18,6 +18,7 @@ from .shell import Shell
 from .world import DT, Snapshot, World
 
 SPEEDS = (1.0, 4.0, 16.0)
+MAX_RUN_OUTPUT = 20_000_000  # characters of command output one run keeps (transcript, JSON verdict)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Engine:
         self.shell = Shell(self)
         self.steps: list[Step] = []
         self.speed = 1.0
+        self.output_kept = 0  # characters of output kept in steps so far
         self.paused = False
         self._lock = threading.RLock()
         self._subscribers: list[Callable[[Snapshot], None]] = []
@@ -81,7 +83,12 @@ class Engine:
         with self._lock:
             t = self.world.t
             res = self.shell.execute(line)
-            step = Step(round(t, 3), line, res.output, res.status, tuple(res.events))
+            output = res.output
+            if self.output_kept + len(output) > MAX_RUN_OUTPUT:
+                output = (f"[output truncated: this run has already printed {MAX_RUN_OUTPUT // 1_000_000} MB; "
+                          f"a run keeps at most that much]")
+            self.output_kept += len(output)
+            step = Step(round(t, 3), line, output, res.status, tuple(res.events))
             self.steps.append(step)
         self._publish()
         return step
@@ -113,4 +120,12 @@ class Engine:
             if owed >= DT:
                 n = int(owed / DT)
                 owed -= n * DT
-                self.advance(n * DT)
+                # A command line runs in a worker thread and holds the lock: the clock waits for
+                # it without blocking the screen (the line lets its own time pass).
+                if not self._lock.acquire(blocking=False):
+                    owed = 0.0
+                    continue
+                try:
+                    self.advance(n * DT)
+                finally:
+                    self._lock.release()

@@ -7,8 +7,10 @@ writes a variant by hand sees exactly what to fix.
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,11 @@ _KERNEL_RE = re.compile(r"^\d+\.\d+(\.\d+)?(-rc\d+)?$")
 DIFFICULTIES = ("easy", "medium", "hard")
 PANES = ("service", "numastat", "perf", "memory", "rss", "oom", "mechanism")
 DEFAULT_PANES = PANES[:4]
+MAX_FILE_BYTES = 1_000_000  # an incident file, or its solution script
+MAX_DEPTH = 8  # tables and arrays nested in one another (the bundled files use 3)
+MAX_NUMBER = 1e12  # any number in the file, in magnitude (sane for every field; nan and inf are refused)
+MAX_WORKLOADS = 16
+MAX_ITEMS = 200  # hints, diagnoses, patches, remedies, files: entries of one list or table
 
 
 class IncidentError(Exception):
@@ -147,6 +154,19 @@ class WrongPath:
 
 
 @dataclass(frozen=True)
+class Mitigation:
+    """Wrong paths that, together, hide the symptom well enough for the SLO (the cause stays).
+
+    The model decides whether a combination works; an incident declares the ones that do,
+    so that the property tests can tell a modelled mitigation from a judge that was fooled.
+    Their collateral costs make them score below the fix.
+    """
+
+    lines: tuple[str, ...]
+    why: str
+
+
+@dataclass(frozen=True)
 class Fix:
     """One spelling of a real fix (the property tests insert each at a random moment)."""
 
@@ -199,6 +219,7 @@ class Incident:
     wrong_paths: tuple[WrongPath, ...] = field(default_factory=tuple)
     causes: tuple[Cause, ...] = field(default_factory=tuple)
     fixes: tuple[Fix, ...] = field(default_factory=tuple)
+    mitigations: tuple[Mitigation, ...] = field(default_factory=tuple)
     patches: tuple[Patch, ...] = field(default_factory=tuple)
     files: Mapping[str, str] = field(default_factory=dict)  # extra files on the box (path -> text)
     panes: tuple[str, ...] = DEFAULT_PANES  # the play screen's four panes
@@ -252,6 +273,8 @@ class _Reader:
         v = self._get(key, default)
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise self.fail(key, f"expected a number, got {_show(v)}")
+        if not math.isfinite(v):
+            raise self.fail(key, f"expected a finite number, got {v!r}")
         _range(self, key, v, lo, hi)
         return float(v)
 
@@ -265,6 +288,8 @@ class _Reader:
         v = self._get(key, _REQUIRED if required else [])
         if not isinstance(v, list):
             raise self.fail(key, f"expected a list, got {_show(v)}")
+        if len(v) > MAX_ITEMS:
+            raise self.fail(key, f"at most {MAX_ITEMS} entries, got {len(v)}")
         return v
 
 
@@ -294,7 +319,7 @@ def _kernel(r: _Reader, key: str, v: Any) -> str:
 
 
 KNOWN = {
-    "": {"id", "title", "era", "difficulty", "order", "summary", "solution", "wrong_path", "cause", "fix", "best_remedy",
+    "": {"id", "title", "era", "difficulty", "order", "summary", "solution", "wrong_path", "cause", "fix", "mitigation", "best_remedy",
          "variant_of", "exam_limit_s", "briefing", "machine", "sysctl", "workload", "slo", "resolution", "hint",
          "debrief", "patch", "files", "ui", "diagnosis", "mechanism"},
     "briefing": {"pager", "text"},
@@ -321,7 +346,28 @@ def _check_known(data: Mapping[str, Any], path: str) -> None:
                 raise IncidentError(path, where, f"unknown field{hint}")
 
 
+def _check_values(data: Mapping[str, Any], path: str) -> None:
+    """Every number in the file is finite and of a sane size; nothing is nested deeper than
+    MAX_DEPTH (walked without recursion, whatever the file holds)."""
+    stack: list[tuple[str, Any, int]] = [("", data, 0)]
+    while stack:
+        where, v, depth = stack.pop()
+        if isinstance(v, (dict, list)):
+            if depth > MAX_DEPTH:
+                raise IncidentError(path, where, f"nested more than {MAX_DEPTH} deep")
+            items = v.items() if isinstance(v, dict) else ((f"[{i}]", x) for i, x in enumerate(v))
+            for k, x in items:
+                sub = (f"{where}{k}" if str(k).startswith("[") else f"{where}.{k}" if where else str(k))
+                stack.append((sub, x, depth + 1))
+        elif isinstance(v, float) and not math.isfinite(v):
+            raise IncidentError(path, where, f"expected a finite number, got {v!r}")
+        elif isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) > MAX_NUMBER:
+            raise IncidentError(path, where, f"number out of range (at most {MAX_NUMBER:g} in magnitude), "
+                                             f"got {str(v)[:20]}{'...' if len(str(v)) > 20 else ''}")
+
+
 def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
+    _check_values(data, path)
     _check_known(data, path)
     r = _Reader(path, data)
     iid = r.str("id")
@@ -348,6 +394,8 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
     wl_list = r.list_("workload")
     if not wl_list:
         raise r.fail("workload", "at least one [[workload]] is required")
+    if len(wl_list) > MAX_WORKLOADS:
+        raise r.fail("workload", f"at most {MAX_WORKLOADS} workloads, got {len(wl_list)}")
     workloads = []
     for i, w in enumerate(wl_list):
         if not isinstance(w, dict):
@@ -403,14 +451,26 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
     solution = None
     if "solution" in data:
         solution = r.str("solution")
+        # a file beside the incident, named *.solution: never a host file elsewhere (validate
+        # prints the lines of a solution that fail)
+        if "/" in solution or "\\" in solution or solution.startswith(".") or not solution.endswith(".solution"):
+            raise r.fail("solution", f"must name a NAME.solution file beside the incident, got {solution!r}")
         sol_path = Path(path).parent / solution
-        if not sol_path.is_file():
-            raise r.fail("solution", f"no such file: {sol_path}")
+        try:
+            st_ = sol_path.lstat()
+        except OSError:
+            raise r.fail("solution", f"no such file: {sol_path}") from None
+        if not stat.S_ISREG(st_.st_mode):
+            raise r.fail("solution", f"not a regular file: {sol_path}")
+        if st_.st_size > MAX_FILE_BYTES:
+            raise r.fail("solution", f"larger than {MAX_FILE_BYTES:,} bytes: {sol_path}")
         solution = str(sol_path)
 
     wrong = _parse_wrong_paths(r)
     causes = _parse_causes(r)
     fixes = tuple(Fix(lines=_strings(fr, "lines")) for fr in _items(r, "fix", {"lines"}))
+    mitigations = tuple(Mitigation(lines=_strings(mr, "lines"), why=mr.str("why"))
+                        for mr in _items(r, "mitigation", {"lines", "why"}))
 
     patches = []
     for i, pt in enumerate(r.list_("patch", required=False)):
@@ -480,6 +540,7 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
         wrong_paths=wrong,
         causes=causes,
         fixes=fixes,
+        mitigations=mitigations,
         patches=tuple(patches),
         files=MappingProxyType(files),
         panes=panes,
@@ -621,18 +682,47 @@ def _parse_machine(m: _Reader) -> MachineSpec:
     )
 
 
-def load_incident(path: str | os.PathLike[str]) -> Incident:
-    p = Path(path)
+def read_limited(p: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A regular file's bytes, at most ``limit`` of them.  A FIFO, a device (a link to
+    /dev/zero) or a directory is refused before it is opened: opening a FIFO blocks, and
+    reading /dev/zero never ends."""
     try:
-        raw = p.read_bytes()
+        st = p.stat()
     except OSError as e:
         raise IncidentError(p, "", f"cannot read file: {e.strerror or e}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise IncidentError(p, "", "not a regular file (a FIFO, a device or a directory)")
+    if st.st_size > limit:
+        raise IncidentError(p, "", f"larger than {limit:,} bytes")
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped after the check above
+                raise IncidentError(p, "", "not a regular file")
+            raw = f.read(limit + 1)
+    except OSError as e:
+        raise IncidentError(p, "", f"cannot read file: {e.strerror or e}") from None
+    if len(raw) > limit:
+        raise IncidentError(p, "", f"larger than {limit:,} bytes")
+    return raw
+
+
+def load_incident(path: str | os.PathLike[str]) -> Incident:
+    p = Path(path)
+    raw = read_limited(p)
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise IncidentError(p, "", "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         raise IncidentError(p, "", f"TOML syntax error: {e}") from None
+    except RecursionError:
+        raise IncidentError(p, "", f"tables or arrays nested too deeply (at most {MAX_DEPTH})") from None
+    except ValueError as e:  # an integer of thousands of digits
+        text = raw.decode("utf-8", "replace")
+        m = re.search(r"\d{1000,}", text)
+        where = f"line {text.count(chr(10), 0, m.start()) + 1}: an integer of {len(m.group(0))} digits" if m else ""
+        raise IncidentError(p, "", f"a value cannot be read: {where or str(e)[:120]}") from None
     return parse_incident(data, str(p))
 
 
@@ -652,7 +742,12 @@ def discover(extra: list[str] | None = None) -> tuple[list[Incident], list[Incid
     for d in incident_dirs(extra):
         if not d.is_dir():
             continue
-        for f in sorted(d.glob("*.toml")):
+        try:
+            files = sorted(d.glob("*.toml"))
+        except OSError as e:
+            errors.append(IncidentError(d, "", f"cannot list the directory: {e.strerror or e}"))
+            continue
+        for f in files:
             try:
                 inc = load_incident(f)
             except IncidentError as e:

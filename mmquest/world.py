@@ -390,7 +390,7 @@ class World:
         elif isinstance(action, (StopService, StartService)):
             desc = self._stop_start(action)
             if desc is None:
-                return "unchanged"  # stopping a stopped unit, starting a running one: nothing happens
+                return ""  # stopping a stopped unit, starting a running one: nothing happens, no action
         elif isinstance(action, KillProcess):
             t = m.tasks.get(action.pid)
             if t is None or not t.alive:

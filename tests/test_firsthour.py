@@ -402,6 +402,11 @@ async def test_quit_dialog_mid_run_says_progress_is_saved_and_saves_it(tmp_path)
         assert isinstance(app.screen, QuitScreen)
         text = _quit_label(app)
         assert "not saved" not in text and "progress is saved (at t=42s)" in text and "Resume" in text
+        from textual.widgets import Label
+        label = app.screen.query_one(Label)
+        shown = " ".join(label.render_line(y).text.strip() for y in range(label.size.height))
+        assert " ".join(shown.split()) == " ".join(text.split())
+        assert label.region.right <= app.screen.query_one("#quit-box").content_region.right  # wrapped, not cut
         await pilot.press("y")
         await pilot.pause()
     rec = Store(tmp_path).unfinished("ann")
@@ -617,3 +622,27 @@ def test_every_try_help_suggestion_answers(zr_session):
             st = s.command(f"{tool} --help")
             assert st.status == 0 and tool in st.output, (line, st.output)
     assert seen >= 4
+
+
+def test_systemctl_start_of_a_running_unit_is_no_action():
+    from mmquest.game import Session
+
+    s = Session(resolve("rss-percpu-oom"), 0)
+    st = s.command("systemctl start authsvc")
+    assert (st.status, st.output, tuple(st.events)) == (0, "", ())
+    assert s.first_action_t() is None and s.score().collateral == 0
+    st = s.command("systemctl stop authsvc")
+    assert tuple(st.events) == ("stop authsvc",) and s.score().collateral > 0
+
+
+def test_perf_top_g_puts_direct_reclaim_under_the_tasks_allocations():
+    from mmquest.game import Session
+
+    s = Session(resolve("zone-reclaim"), 0)
+    s.command("sleep 30")
+    out = s.command("perf top -g -K").output
+    table = {line[1:].split()[-1]: float(line[1:].split()[0].rstrip("%")) for line in _perf_rows(out)}
+    # the database's reads allocate page cache, and the allocation reclaims the node: the read path's
+    # children hold zone_reclaim's, which hold everything it calls
+    assert table["page_cache_sync_readahead"] >= table["zone_reclaim"] >= table["shrink_page_list"] > 0
+    assert table["get_page_from_freelist"] >= table["zone_reclaim"]

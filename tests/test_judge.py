@@ -72,6 +72,15 @@ def test_two_hours_of_waiting_never_resolve(iid, seed):
 
 
 # ---------------------------------------------------------------------- wrong paths
+def wrong_turns(data, inc, lo: int, hi: int, waits: list[float]):
+    """A random sequence of wrong paths from the incident's matrix, at random waits."""
+    plan, t = [], 0.0
+    for _ in range(data.draw(st.integers(lo, hi), label="wrong turns")):
+        t += data.draw(st.sampled_from(waits), label="wait")
+        plan.append((t, list(data.draw(st.sampled_from(inc.wrong_paths), label="wrong path").lines)))
+    return plan, t
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("iid", IDS)
 @BUDGET
@@ -79,15 +88,28 @@ def test_two_hours_of_waiting_never_resolve(iid, seed):
 def test_wrong_paths_alone_or_combined_never_resolve(iid, data):
     inc = INCIDENTS[iid]
     seed = data.draw(st.integers(0, 2**16), label="seed")
-    n = data.draw(st.integers(1, 4), label="steps")
-    plan, t = [], 0.0
-    for _ in range(n):
-        t += data.draw(st.sampled_from([0.0, 30.0, 120.0, 600.0, 1200.0]), label="wait")
-        wp = data.draw(st.sampled_from(inc.wrong_paths), label="wrong path")
-        plan.append((t, list(wp.lines)))
+    plan, t = wrong_turns(data, inc, 1, 4, [0.0, 30.0, 120.0, 600.0, 1200.0])
     s = run(inc, seed, plan, t + TWO_HOURS)
+    typed = {line for _, lines in plan for line in lines}
+    if any(set(m.lines) <= typed for m in inc.mitigations):
+        return  # a declared mitigation: test_a_mitigation_hides_the_symptom_and_scores_below_the_fix
     assert not s.judge.resolved, (plan, s.judge.episodes)
     assert s.still_wrong()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("iid,k", [(iid, k) for iid in IDS for k in range(len(INCIDENTS[iid].mitigations))])
+def test_a_mitigation_hides_the_symptom_and_scores_below_the_fix(iid, k):
+    inc = INCIDENTS[iid]
+    m = inc.mitigations[k]
+    horizon = 60.0 + inc.sustain_s + 1800.0
+    mitigated = run(inc, 2, [(60.0, list(m.lines))], horizon)
+    fixed = run(inc, 2, [(60.0, list(inc.fixes[0].lines))], horizon)
+    alone = [run(inc, 2, [(60.0, [line])], horizon) for line in m.lines]
+    assert mitigated.judge.resolved and fixed.judge.resolved
+    assert not any(a.judge.resolved for a in alone)  # each part alone is a wrong path
+    assert mitigated.score().total < fixed.score().total
+    assert causes_in_place(inc, mitigated.world.snapshot())  # the cause is still there
 
 
 APPLY_AT = 600.0  # the broken state has settled (and the rss service has failed) by then
@@ -130,10 +152,7 @@ def test_each_wrong_path_does_what_its_effect_says(baselines, iid, k):
 def test_every_fix_resolves_after_any_wrong_turns(iid, data):
     inc = INCIDENTS[iid]
     seed = data.draw(st.integers(0, 2**16), label="seed")
-    plan, t = [], 0.0
-    for _ in range(data.draw(st.integers(0, 2), label="wrong turns")):
-        t += data.draw(st.sampled_from([0.0, 60.0, 300.0]), label="wait")
-        plan.append((t, list(data.draw(st.sampled_from(inc.wrong_paths), label="wrong path").lines)))
+    plan, t = wrong_turns(data, inc, 0, 2, [0.0, 60.0, 300.0])
     t += data.draw(st.sampled_from([0.0, 45.0, 400.0]), label="wait before the fix")
     fix = data.draw(st.sampled_from(inc.fixes), label="fix")
     plan.append((t, list(fix.lines)))
@@ -263,3 +282,15 @@ def test_pane_titles_name_no_root_cause():
     titles = re.findall(r'Pane\("([^"]+)"', src) + re.findall(r'"(?:perf|oom)": "([^"]+)"', src)
     assert titles
     assert not [t for t in titles if any(w in t.lower() for w in SPOILERS)], titles
+
+
+def test_the_debrief_says_how_long_a_relief_lasted():
+    inc = INCIDENTS["zone-reclaim-hpc"]
+    s = run(inc, 0, [(60.0, ["echo 3 > /proc/sys/vm/drop_caches"])], 1800.0)
+    assert not s.judge.resolved
+    relief = [w for w in s.still_wrong() if "then relapsed" in w]
+    assert relief and "vm.drop_caches=3" in relief[0], s.still_wrong()
+    minutes = float(relief[0].split("for ")[1].split(" minutes")[0])
+    a, b = s.judge.reliefs()[0]
+    assert minutes == round((b - a) / 60, 1) and 2 < minutes < inc.sustain_s / 60
+    assert any("node reclaim was off" in w for w in s.still_wrong())

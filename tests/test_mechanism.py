@@ -328,3 +328,13 @@ def test_kprobe_events_file_and_perf_stat_share_the_probes():
     assert "No such file" in _out(s, f"echo 'p:probe/x nosuch' >> {K}")
     _out(s, f"echo '-:probe/zone_reclaim' >> {K}")
     assert _out(s, "perf probe -l") == ""
+
+
+def test_bpftrace_comm_filter_selects_the_models_per_command_counts():
+    s = _session("rss-percpu-oom")
+    out = _out(s, "bpftrace -e 'kprobe:percpu_counter_add_batch /comm == \"authsvc\"/ { @a = count(); } "
+                  "kprobe:percpu_counter_add_batch { @all[comm] = count(); }' -c 'sleep 2'")
+    a = int(re.search(r"^@a: (\d+)$", out, re.M).group(1))
+    assert a == int(re.search(r"^@all\[authsvc\]: (\d+)$", out, re.M).group(1))
+    assert "cannot simulate the filter" in _out(s, "bpftrace -e 'kprobe:oom_badness /pid == 1/ { @ = count(); }' "
+                                                   "-c 'sleep 1'")

@@ -81,7 +81,7 @@ class Judge:
     def update(self, history, kernel: str | None = None) -> None:
         below: str | None = None
         if self.min_kernel is not None and kernel is not None and KernelVersion(kernel) < self.min_kernel:
-            below = f"kernel {kernel} is below the platform baseline {self.min_kernel}: it does not count"
+            below = f"kernel {kernel} < platform baseline {self.min_kernel}: not counted"
         self.refusal = below
         for t, tput, p99 in history[self._i:]:
             dt = t - self._last_t if self._i else 0.5

@@ -16,6 +16,7 @@ from ..world import World
 from .judge import Judge, causes_in_place
 from .modes import DEFAULT_MODE, MODES
 from .scoring import PAGER_ESCALATED, Score, score
+from .store import StoreError
 
 HINT_LINE = "#hint"
 UI_LINE = "#ui "  # "#ui KEY=VALUE": how the player left the screen (speed, zoom ...), restored on resume
@@ -43,12 +44,17 @@ class Session:
         self.store = store
         self.player = player
         self.run_id = run_id
-        self._replaying = False  # re-typing a journal: it is saved once, at the end
+        self._replaying = False  # re-typing a journal that the store already holds
+        self.save_error: str | None = None  # the last save that failed (a full disk, a busy lock): said once
+        self._lost = False  # another game resumed this run and writes it: this one stops saving
         self.engine.on_tick(self._tick)
         self.engine.diagnose = self.diagnose  # the shell's `diagnose` command calls this
         self.engine.mechanism_unlocked = self.mechanism_unlocked  # the shell's `mechanism` command asks this
         if store is not None and run_id is None and player is not None:
-            self.run_id = store.start_run(player, incident.id, self.seed, self.mode.name)
+            try:
+                self.run_id = store.start_run(player, incident.id, self.seed, self.mode.name)
+            except StoreError as e:  # play on; the run is not recorded, and the player is told
+                self.save_error = str(e)
 
     # ------------------------------------------------------------------ time
     def _tick(self, w: World) -> None:
@@ -63,7 +69,7 @@ class Session:
     def command(self, line: str) -> Step:
         step = self.engine.execute(line)
         self.journal.append((step.t, line))
-        self._autosave()
+        self._save_line()
         return step
 
     def advance(self, seconds: float) -> None:
@@ -74,9 +80,21 @@ class Session:
         minutes = (self.mode.pager_after_s or 0) / 60
         return f"incident escalated to the secondary on-call (SLO breached for {minutes:g} minutes)"
 
-    def _autosave(self) -> None:
-        if self.store is not None and self.run_id is not None and not self._replaying:
-            self.store.save_journal(self.run_id, self.journal, self.world.t)
+    def _saving(self) -> bool:
+        return self.store is not None and self.run_id is not None and not self._replaying and not self._lost
+
+    def _save(self, fn, *args) -> None:
+        try:
+            fn(*args)
+        except StoreError as e:
+            self.save_error = str(e)
+            self._lost = e.conflict  # another game owns this run now: never write into its log
+
+    def _save_line(self) -> None:
+        """Append the journal's last line to the saved run (one row: the log is never rewritten)."""
+        if self._saving():
+            t, line = self.journal[-1]
+            self._save(self.store.append_line, self.run_id, len(self.journal) - 1, t, line, self.world.t)
 
     def note_ui(self, key: str, value: str) -> None:
         """Journal a change of the screen's state (speed, zoom, a pane's filter): it does not touch
@@ -85,11 +103,12 @@ class Session:
             return
         self.ui_state[key] = value
         self.journal.append((self.world.t, f"{UI_LINE}{key}={value}"))
-        self._autosave()
+        self._save_line()
 
     def checkpoint(self) -> None:
         """Save how far the clock has run (the TUI calls this now and then)."""
-        self._autosave()
+        if self._saving():
+            self._save(self.store.save_clock, self.run_id, self.world.t)
 
     # ------------------------------------------------------------------ hints and diagnosis
     def hint(self) -> str | None:
@@ -102,7 +121,7 @@ class Session:
         h = tiers[len(self.hints_used)]
         self.hints_used.append(h.tier)
         self.journal.append((self.world.t, HINT_LINE))
-        self._autosave()
+        self._save_line()
         return h.text
 
     def diagnose(self, choice: str | None) -> str:
@@ -197,10 +216,13 @@ class Session:
     def finish(self, status: str = "finished") -> Score:
         sc = self.score()
         self.finished = True
-        if self.store is not None and self.run_id is not None:
-            self.store.finish_run(self.run_id, resolved=self.judge.resolved, resolved_at=self.judge.resolved_at,
-                                  score=sc.total, slo_minutes=sc.slo_minutes, sim_t=self.world.t,
-                                  diagnosis=self.diagnosis, hints=len(self.hints_used), status=status)
+        if self.store is not None and self.run_id is not None and not self._lost:
+            try:
+                self.store.finish_run(self.run_id, resolved=self.judge.resolved, resolved_at=self.judge.resolved_at,
+                                      score=sc.total, slo_minutes=sc.slo_minutes, sim_t=self.world.t,
+                                      diagnosis=self.diagnosis, hints=len(self.hints_used), status=status)
+            except StoreError as e:  # the verdict stands; only the record of it is missing
+                self.save_error = str(e)
         return sc
 
     def verdict(self) -> dict:
@@ -239,10 +261,12 @@ class Session:
                 self.advance(until - self.world.t)
         finally:
             self._replaying = False
-        self._autosave()
+        self.checkpoint()
 
     @classmethod
     def resume(cls, incident, record, store) -> "Session":
+        if record.journal_error:
+            raise StoreError(f"cannot resume: {record.journal_error}")
         s = cls(incident, record.seed, record.mode, store=store, player=record.player, run_id=record.id)
         s.replay(record.journal, until=record.sim_t)
         return s

@@ -3,10 +3,15 @@
 * Location: ``$MMQUEST_HOME`` if set, else ``$XDG_DATA_HOME/mmquest``, else
   ``~/.local/share/mmquest``.  Nothing is written anywhere else.
 * WAL journal, a ``schema_version`` and numbered migrations.
-* A run is its incident, seed, mode and timed commands: saved after every command, so
-  a quit, a crash or ``kill -9`` loses nothing; resuming replays them deterministically.
-* A database that cannot be opened or fails its integrity check is moved aside
-  (``progress.db.corrupt-<time>``) with a warning, and a fresh one is started.
+* A run is its incident, seed, mode and timed commands: each command is appended as it is
+  typed (one row, not the whole log again), so a quit, a crash or ``kill -9`` loses nothing;
+  resuming replays them deterministically.
+* Only real corruption -- a file that is not a database, or a failed integrity check -- moves
+  the database aside (``progress.db.corrupt-<time>``) with a warning and starts a fresh one.
+  A busy lock (another process writing) is waited for, a bounded while; that and every other
+  failure (a full disk, a read-only file or directory, a data directory that is a file, a
+  schema this version does not know) is a :class:`StoreError` with a clear message, and the
+  database is left as it was.
 """
 
 from __future__ import annotations
@@ -48,7 +53,34 @@ MIGRATIONS: list[str] = [
     ALTER TABLE runs ADD COLUMN diagnosis TEXT;
     ALTER TABLE runs ADD COLUMN hints INTEGER NOT NULL DEFAULT 0;
     """,
+    # 3: the command log one row per command, appended as it is typed (runs.journal keeps the
+    #    logs written before this version)
+    """
+    CREATE TABLE journal (
+        run INTEGER NOT NULL REFERENCES runs(id),
+        seq INTEGER NOT NULL,
+        t REAL NOT NULL,
+        line TEXT NOT NULL,
+        PRIMARY KEY (run, seq)
+    );
+    """,
 ]
+
+BUSY_TIMEOUT_S = 5.0  # how long to wait for another process's lock before saying so
+
+
+class StoreError(Exception):
+    """The progress store cannot be used as asked; the message says why, for the player."""
+
+    conflict = False  # another game writes the same run: this one must stop writing it
+
+
+class RunConflict(StoreError):
+    conflict = True
+
+
+class _Corrupt(Exception):
+    pass
 
 
 def data_dir() -> Path:
@@ -78,6 +110,7 @@ class RunRecord:
     journal: tuple[tuple[float, str], ...]
     diagnosis: str | None
     hints: int
+    journal_error: str | None = None  # the saved command log could not be read (then journal is empty)
 
 
 class Store:
@@ -86,37 +119,79 @@ class Store:
         self.path = self.dir / DB_NAME
         self.warning: str | None = None
         self.lock = threading.RLock()
-        self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise StoreError(f"the data directory {self.dir} is a file, not a directory "
+                             f"(set MMQUEST_HOME to a directory)") from None
+        except OSError as e:
+            raise StoreError(f"cannot create the data directory {self.dir}: {e.strerror or e}") from None
+        if not self.dir.is_dir():
+            raise StoreError(f"the data directory {self.dir} is not a directory (set MMQUEST_HOME to a directory)")
         self.db = self._open()
+
+    def _fail(self, e: Exception) -> StoreError:
+        msg = str(e)
+        if "UNIQUE constraint failed: journal" in msg:
+            return RunConflict("this run is being played in another game at the same time: only that game's "
+                               "commands are saved")
+        if "locked" in msg or "busy" in msg:
+            msg += f" (another process held it for more than {BUSY_TIMEOUT_S:g}s; try again when it is done)"
+        elif "readonly" in msg or "read-only" in msg:
+            msg += " (the file or its directory is read-only)"
+        elif "unable to open" in msg:
+            msg += " (check that the directory exists and is writable)"
+        return StoreError(f"progress database {self.path}: {msg}")
 
     def _x(self, sql: str, args=()):
         with self.lock:
-            return self.db.execute(sql, args).fetchall()
+            try:
+                return self.db.execute(sql, args).fetchall()
+            except sqlite3.Error as e:
+                raise self._fail(e) from None
 
     def _w(self, sql: str, args=()) -> int:
         with self.lock:
-            return self.db.execute(sql, args).lastrowid
+            try:
+                return self.db.execute(sql, args).lastrowid
+            except sqlite3.Error as e:
+                raise self._fail(e) from None
 
     # ------------------------------------------------------------------ open / migrate
     def _connect(self) -> sqlite3.Connection:
         # The TUI boots a session in a worker thread; every use goes through self.lock.
-        db = sqlite3.connect(self.path, timeout=5, isolation_level=None, check_same_thread=False)
+        # timeout: the busy handler waits (a bounded while) for another process's lock
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         db.row_factory = sqlite3.Row
         return db
 
     def _open(self) -> sqlite3.Connection:
+        db = None
         try:
+            if self.path.exists() and not self.path.is_file():
+                raise StoreError(f"progress database {self.path} is not a regular file")
             db = self._connect()
             ok = db.execute("PRAGMA integrity_check").fetchone()[0]
             if ok != "ok":
-                raise sqlite3.DatabaseError(f"integrity check: {ok}")
+                raise _Corrupt(f"integrity check: {ok}")
             self._migrate(db)
             return db
-        except sqlite3.DatabaseError as e:
-            try:
+        except StoreError:
+            if db is not None:
                 db.close()
-            except Exception:  # noqa: BLE001 - closing a broken handle
-                pass
+            raise
+        except sqlite3.OperationalError as e:
+            # busy, full, read-only, cannot open: a fault around a database that may be healthy
+            if db is not None:
+                db.close()
+            raise self._fail(e) from None
+        except (sqlite3.DatabaseError, _Corrupt) as e:  # not a database, malformed, failed integrity check
+            if db is not None:
+                db.close()
+            return self._move_aside(e)
+
+    def _move_aside(self, e: Exception) -> sqlite3.Connection:
+        try:
             aside = self.path.with_name(f"{DB_NAME}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
             n = 0
             while aside.exists():
@@ -127,18 +202,31 @@ class Store:
                 side = self.path.with_name(DB_NAME + suffix)
                 if side.exists():
                     side.rename(aside.with_name(aside.name + suffix))
-            self.warning = (f"the progress database was unreadable ({e}); it was kept as {aside} "
-                            f"and a fresh one was started")
+        except OSError as oe:
+            raise StoreError(f"progress database {self.path} is damaged ({e}) and cannot be moved aside: "
+                             f"{oe.strerror or oe}") from None
+        self.warning = (f"the progress database was unreadable ({e}); it was kept as {aside} "
+                        f"and a fresh one was started")
+        try:
             db = self._connect()
             self._migrate(db)
-            return db
+        except sqlite3.Error as e2:
+            raise self._fail(e2) from None
+        return db
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives kill -9 without an fsync each
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         row = db.execute("SELECT version FROM schema_version").fetchone()
         version = row[0] if row else 0
+        if not isinstance(version, int) or version < 0:
+            raise StoreError(f"progress database {self.path}: its schema version is {version!r}, not a version "
+                             f"number: it was not written by mmquest (move it away to start afresh)")
+        if version > len(MIGRATIONS):
+            raise StoreError(f"progress database {self.path}: schema version {version} is newer than this "
+                             f"mmquest knows ({len(MIGRATIONS)}): use a newer mmquest")
         if row is None:
             db.execute("INSERT INTO schema_version VALUES (0)")
         for i, sql in enumerate(MIGRATIONS[version:], start=version + 1):
@@ -172,8 +260,42 @@ class Store:
                            (player, incident, seed, mode, time.time())))
 
     def save_journal(self, run_id: int, journal: list[tuple[float, str]], sim_t: float) -> None:
-        self._w("UPDATE runs SET journal = ?, sim_t = ? WHERE id = ?",
-                        (json.dumps(journal), sim_t, run_id))
+        """Write a run's whole command log (appending is what play does: :meth:`append_line`)."""
+        with self.lock:
+            self._w("BEGIN IMMEDIATE")
+            try:
+                self._w("DELETE FROM journal WHERE run = ?", (run_id,))
+                for seq, (t, line) in enumerate(journal):
+                    self._w("INSERT INTO journal VALUES (?, ?, ?, ?)", (run_id, seq, t, line))
+                self._w("UPDATE runs SET journal = '[]', sim_t = ? WHERE id = ?", (sim_t, run_id))
+                self._w("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+
+    def append_line(self, run_id: int, seq: int, t: float, line: str, sim_t: float) -> None:
+        """Save one command of a run's log as it is typed: one row, whatever the log's length."""
+        with self.lock:
+            self._w("BEGIN IMMEDIATE")
+            try:
+                # a plain INSERT: a second game writing the same run (two resumes of it) collides on
+                # (run, seq) and is told, instead of interleaving or overwriting the first one's log
+                self._w("INSERT INTO journal VALUES (?, ?, ?, ?)", (run_id, seq, t, line))
+                self._w("UPDATE runs SET sim_t = ? WHERE id = ?", (sim_t, run_id))
+                self._w("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+
+    def save_clock(self, run_id: int, sim_t: float) -> None:
+        """How far a run's clock has gone (the TUI saves it now and then)."""
+        self._w("UPDATE runs SET sim_t = ? WHERE id = ?", (sim_t, run_id))
+
+    def _rollback(self) -> None:
+        try:
+            self.db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
     def finish_run(self, run_id: int, *, resolved: bool, resolved_at: float | None, score: int,
                    slo_minutes: float, sim_t: float, diagnosis: str | None, hints: int,
@@ -183,13 +305,33 @@ class Store:
             " sim_t = ?, diagnosis = ?, hints = ? WHERE id = ?",
             (time.time(), status, int(resolved), resolved_at, score, slo_minutes, sim_t, diagnosis, hints, run_id))
 
+    def _journal(self, r: sqlite3.Row) -> tuple[tuple[tuple[float, str], ...], str | None]:
+        """A run's command log: the JSON of what was saved before version 3 (runs.journal), then
+        its rows (a run resumed after the upgrade numbers them on from there).  A log of the
+        wrong shape gives an empty log and the reason, never an exception."""
+        rows = self._x("SELECT t, line FROM journal WHERE run = ? ORDER BY seq", (r["id"],))
+        try:
+            items = json.loads(r["journal"] or "[]")
+            if not isinstance(items, list):
+                raise ValueError("not a list")
+            items += [(t, c) for t, c in rows]
+            out = []
+            for item in items:
+                t, c = item
+                if isinstance(t, bool) or not isinstance(t, (int, float)) or not isinstance(c, str) or not t >= 0:
+                    raise ValueError(f"entry {item!r}")
+                out.append((float(t), c))
+            return tuple(out), None
+        except (ValueError, TypeError, RecursionError) as e:
+            return (), f"run {r['id']}: its saved command log is not a list of [time, command] pairs ({e})"[:300]
+
     def _record(self, r: sqlite3.Row) -> RunRecord:
+        journal, error = self._journal(r)
         return RunRecord(id=r["id"], player=r["player"], incident=r["incident"], seed=r["seed"], mode=r["mode"],
                          started=r["started"], finished=r["finished"], status=r["status"],
                          resolved=bool(r["resolved"]), resolved_at=r["resolved_at"], score=r["score"],
-                         slo_minutes=r["slo_minutes"], sim_t=r["sim_t"],
-                         journal=tuple((float(t), str(c)) for t, c in json.loads(r["journal"])),
-                         diagnosis=r["diagnosis"], hints=r["hints"])
+                         slo_minutes=r["slo_minutes"], sim_t=r["sim_t"], journal=journal,
+                         diagnosis=r["diagnosis"], hints=r["hints"], journal_error=error)
 
     def run(self, run_id: int) -> RunRecord | None:
         rows = self._x("SELECT * FROM runs WHERE id = ?", (run_id,))

@@ -90,18 +90,38 @@ _CALLERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def call_chain(symbol: str, comm: str, kernel: bool, reclaim_entry: str = "zone_reclaim") -> tuple[str, ...]:
+# Where a task's allocations come from, by what else it is seen doing: page cache reads
+# (readahead allocates the pages) or anonymous faults.
+_ALLOC_FROM_READ = _READ + ("generic_file_aio_read", "page_cache_sync_readahead", "__do_page_cache_readahead",
+                            "__page_cache_alloc")
+_ALLOC_FROM_FAULT = _FAULT + ("handle_mm_fault", "alloc_pages_vma")
+
+
+def alloc_context(symbols: set[str]) -> tuple[str, ...]:
+    """The path into the page allocator of a task whose samples hit ``symbols``."""
+    if symbols & {"__do_page_cache_readahead", "add_to_page_cache_lru", "generic_file_aio_read"}:
+        return _ALLOC_FROM_READ
+    if symbols & {"clear_page_c_e", "handle_mm_fault"}:
+        return _ALLOC_FROM_FAULT
+    return ()
+
+
+def call_chain(symbol: str, comm: str, kernel: bool, reclaim_entry: str = "zone_reclaim",
+               alloc: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The kernel functions on the stack above ``symbol`` when it is sampled in ``comm``, outermost first.
 
-    The reclaim functions are reached from kswapd's thread in ``kswapdN`` and from the
-    allocating task's ``reclaim_entry`` (zone_reclaim, node_reclaim from v4.8) elsewhere.
+    The reclaim functions are reached from kswapd's thread in ``kswapdN`` and, elsewhere, from
+    the allocating task's ``reclaim_entry`` (zone_reclaim; node_reclaim from v4.8), below the
+    task's way into the allocator (``alloc``, from :func:`alloc_context`).
     """
     if not kernel:
         return ()
     chain = _CALLERS.get(symbol, ())
     if chain[:1] == ("shrink_zone",):
         kswapd = ("ret_from_fork", "kthread", "kswapd", "balance_pgdat")
-        chain = (kswapd if comm.startswith("kswapd") else _DIRECT + (reclaim_entry,)) + chain
+        chain = (kswapd if comm.startswith("kswapd") else alloc + _DIRECT + (reclaim_entry,)) + chain
+    elif chain[: len(_DIRECT)] == _DIRECT:  # zone_reclaim / node_reclaim themselves
+        chain = alloc + chain
     elif symbol == "balance_pgdat":
         chain = ("ret_from_fork", "kthread", "kswapd")
     return chain

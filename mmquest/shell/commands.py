@@ -9,6 +9,7 @@ from ..world import (ActionError, KexecExec, KexecLoad, KillProcess, KpatchLoad,
                      StartService, StopService,
                      SetBootSysctl, SetOomScoreAdj, SetScheduler, SetTHP, SetWatchdogLimit)
 from . import render as R
+from .budget import IGNORECASE, LINE_SIM_S, PatternError, escape as re_escape
 from .core import COMMANDS, MAX_OUTPUT as MAX_TEXT, Result, Shell, UsageError, command, write_handler
 from .vfs import VfsError, norm
 
@@ -27,8 +28,10 @@ def _inputs(sh: Shell, files: list[str], stdin: str, tool: str) -> tuple[list[tu
         return [("(standard input)", stdin)], []
     out, errs = [], []
     for f in files:
+        sh.budget.check()
         try:
             out.append((f, sh.read(f)))
+            sh.budget.charge(len(out[-1][1]))  # `cat /proc/* /proc/* ...` stops at the line's byte budget
         except VfsError as e:
             errs.append(f"{tool}: {f}: {e.reason}")
     return out, errs
@@ -119,15 +122,15 @@ def cmd_grep(sh: Shell, args: list[str], stdin: str) -> Result:
             return Result(err="Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.",
                           status=2)
         patterns = [rest.pop(0)]
-    flags = re.IGNORECASE if opts["i"] else 0
+    flags = IGNORECASE if opts["i"] else 0
     try:
         regs = []
         for p in patterns:
-            src = re.escape(p) if opts["F"] else (p if opts["E"] else _bre_to_ere(p))
+            src = re_escape(p) if opts["F"] else (p if opts["E"] else _bre_to_ere(p))
             if opts["w"]:
                 src = rf"\b(?:{src})\b"
-            regs.append(re.compile(src, flags))
-    except re.error as e:
+            regs.append(sh.pattern(src, flags))
+    except PatternError as e:
         return Result(err=f"grep: {e}", status=2)
     ins, errs = _inputs(sh, rest, stdin, "grep")
     multi = (len(rest) > 1 or opts["H"]) and not opts["h"]
@@ -407,8 +410,8 @@ def cmd_awk(sh: Shell, args: list[str], stdin: str) -> Result:
         return Result(err=f"awk: this shell's awk runs the print idiom only ([/re/] {{print $1, $NF}}), "
                           f"not: {prog}", status=2)
     try:
-        pat = re.compile(m.group("re")) if m.group("re") is not None else None
-    except re.error:
+        pat = sh.pattern(m.group("re")) if m.group("re") is not None else None
+    except PatternError:
         return Result(err=f"awk: syntax error in regular expression {m.group('re')}", status=2)
     items = []  # each printed item: terms written side by side are concatenated, as in awk
     for t in (t.strip() for t in (m.group("args") or "").split(",")):
@@ -593,8 +596,11 @@ def cmd_vmstat(sh: Shell, args: list[str], stdin: str) -> Result:
     count = min(count, 60)
     lines = R.vmstat_cmd(s)
     for _ in range(count - 1):
+        if sh.budget.sim_left(sh.snap.t) < delay:  # the line's one hour of simulated time is spent
+            return Result(_join(lines), f"vmstat: stopped after {len(lines) - 2} reports: one command line may "
+                                        f"let at most {LINE_SIM_S / 3600:g}h of simulated time pass", 0)
         prev = sh.snap
-        sh.host.advance(delay)
+        sh.advance(delay)
         lines.append(R.vmstat_row(sh.snap, prev, delay))
     return Result(_join(lines))
 
@@ -687,8 +693,8 @@ def cmd_pgrep(sh: Shell, args: list[str], stdin: str) -> Result:
     if not pats:
         return Result(err="pgrep: no matching criteria specified\nTry `pgrep --help' for more information.", status=2)
     try:
-        rx = re.compile(pats[0])
-    except re.error:
+        rx = sh.pattern(pats[0])
+    except PatternError:
         return Result(err=f"pgrep: invalid regular expression: {pats[0]}", status=2)
     hits = [t for t in sh.snap.tasks
             if (rx.search(t.cmdline) if "f" in flags else (rx.fullmatch(t.comm) if "x" in flags else rx.search(t.comm)))]
@@ -1001,10 +1007,12 @@ def cmd_systemctl(sh: Shell, args: list[str], stdin: str) -> Result:
             action = (StopService(unit) if verb == "stop" else StartService(unit) if verb == "start"
                       else RestartService(unit))
             try:
-                sh.events.append(sh.host.apply(action))
+                event = sh.host.apply(action)
             except ActionError as e:
                 results.append(Result(err=f"Failed to {verb} {full}: {e}", status=1))
                 continue
+            if event:  # "" when nothing changed (start a running unit)
+                sh.events.append(event)
             results.append(Result())
     out = "".join(r.out for r in results)
     err = "\n".join(r.err for r in results if r.err)
@@ -1078,7 +1086,7 @@ def cmd_sleep(sh: Shell, args: list[str], stdin: str) -> Result:
             return Result(err=f"sleep: invalid time interval '{a}'\nTry 'sleep --help' for more information.",
                           status=1)
         total += float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
-    sh.host.advance(min(total, 3600.0))
+    sh.advance(total)  # at most what is left of the line's hour
     return Result()
 
 
@@ -1225,7 +1233,7 @@ def cmd_sed(sh: Shell, args: list[str], stdin: str) -> Result:
 
     try:
         opts, scripts, files = sed.parse_args(args)
-        cmds = sed.compile_script(scripts, opts["extended"])
+        cmds = sed.compile_script(scripts, opts["extended"], sh.pattern)
     except sed.SedError as e:
         return Result(err=str(e), status=1)
     if opts["inplace"] and not files:
@@ -1245,7 +1253,7 @@ def cmd_sed(sh: Shell, args: list[str], stdin: str) -> Result:
     outs = []
     for group in streams:
         lines = [ln for _, text in group for ln in text.splitlines()]
-        new, code = sed.run(cmds, lines, opts["quiet"])
+        new, code = sed.run(cmds, lines, opts["quiet"], sh.budget.charge)
         body = _join(new)
         if opts["inplace"] and group and group[0][0] != "(standard input)":
             sh.write(sh.path(group[0][0]), body)
@@ -1343,7 +1351,9 @@ def cmd_orion(sh: Shell, args: list[str], stdin: str) -> Result:
             "Using a large value for -cache_size may take longer.", ""]
     points = []
     for n in levels:
-        sh.host.advance(duration)
+        if sh.budget.sim_left(sh.snap.t) < duration:
+            break
+        sh.advance(duration)
         m = workload.machine
         points.append(workload.point(m, size_kb=size, outstanding=n))
     best = max(points, key=lambda p: p.mbps)

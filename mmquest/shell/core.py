@@ -13,12 +13,14 @@ from typing import Callable, Protocol
 
 from ..world import ActionError, Snapshot
 from . import render as R
-from .parser import Command, GlobWord, Loop, ShellSyntaxError, expand_var, find_loop, mask_substitutions, parse, tokenize
+from .budget import LINE_ITERATIONS, LINE_SIM_S, MAX_ARGS, Budget, BudgetExceeded, Pattern, PatternError
+from .parser import (MAX_LINE, Command, GlobWord, Loop, ShellSyntaxError, expand_var, find_loop, mask_substitutions,
+                     parse, tokenize)
 from .vfs import EACCES, ENOENT, Vfs, VfsError, norm
 
-MAX_OUTPUT = 200_000
-MAX_SLEEP_S = 3600.0
-MAX_LOOP_ITERATIONS = 1000
+MAX_OUTPUT = 200_000  # characters one line shows; past that, an "output truncated" note
+MAX_SLEEP_S = LINE_SIM_S
+MAX_LOOP_ITERATIONS = LINE_ITERATIONS  # loop rounds per line, all loops together
 MAX_LOOP_DEPTH = 3
 
 
@@ -71,6 +73,9 @@ class Shell:
         self.to_tty = True  # is the running command's output the terminal (not a pipe or a file)?
         self._into_pipe = False  # inside a loop whose output goes into a pipe
         self._gone = False  # the box went down during this line
+        self._stopped = False  # the line's loop budget is spent: every loop ends
+        self._term: list[str] = []
+        self.budget = Budget(0.0)
         inc = getattr(host, "incident", None)
         conf = ["# System default settings live in /usr/lib/sysctl.d/00-system.conf.",
                 "# To override those settings, enter new settings here."]
@@ -85,6 +90,8 @@ class Shell:
 
     # ------------------------------------------------------------------ entry point
     def execute(self, line: str) -> LineResult:
+        if len(line) > MAX_LINE:  # refused before it is scanned at all
+            return LineResult(f"bash: line too long ({len(line):,} characters; one line may have {MAX_LINE:,})", 2)
         line = line.replace("\x00", "")
         self.events = []
         if line.strip():
@@ -93,15 +100,19 @@ class Shell:
             # The box is down: only waiting (sleep, on the operator's own terminal) works.
             return LineResult(f"ssh: connect to host {self.snap.hostname} port 22: Connection refused", 255)
         out: list[str] = []
-        self._gone = False
+        self._gone = self._stopped = False
+        self._term = out  # the terminal: where the line's own notes go (never into a pipe)
+        self.budget = Budget(self.snap.t)
         try:
             self._list(line, out, dry=True)  # bash reads the whole line before it runs any of it
             status = self._list(line, out)
         except ShellSyntaxError as e:
-            return LineResult("".join(out) + f"bash: {e}", 2)
-        text = "".join(out)
-        if len(text) > MAX_OUTPUT:
-            text = text[:MAX_OUTPUT] + "\n[output truncated]\n"
+            return LineResult(_cap("".join(out)) + f"bash: {e}", 2)
+        except BudgetExceeded as e:
+            text = _cap("".join(out))
+            return LineResult(text + ("" if not text or text.endswith("\n") else "\n") + f"mmquest: {e}", 124,
+                              list(self.events))
+        text = _cap("".join(out))
         return LineResult(text.rstrip("\n"), status, list(self.events))
 
     def _list(self, line: str, out: list[str], op: str = ";", status: int = 0, depth: int = 0,
@@ -135,6 +146,27 @@ class Shell:
             status = self._list(loop.tail, out, loop.tail_op, status, depth, dry)
         return status
 
+    def interrupt(self) -> None:
+        """End the running line at its next check (called from another thread)."""
+        self.budget.cancelled = True
+
+    def advance(self, seconds: float) -> float:
+        """Let up to ``seconds`` of simulated time pass, within what is left of the line's one hour;
+        returns how much passed.  The real time it takes counts against the line's wall time."""
+        b = self.budget
+        total = min(max(seconds, 0.0), b.sim_left(self.snap.t))
+        left = total
+        while left > 1e-9:
+            b.check()
+            piece = min(left, 600.0)  # a multiple of the engine's 10 s chunks: the same steps as one call
+            self.host.advance(piece)
+            left -= piece
+        return total
+
+    def pattern(self, source: str, flags: int = 0) -> Pattern:
+        """A player's pattern (grep, sed, awk, pgrep), matched within the line's budget."""
+        return Pattern(source, flags, self.budget)
+
     def _items(self, items: list, out: list[str], status: int) -> int:
         for item in items:
             if item.op == "&&" and status != 0:
@@ -162,15 +194,22 @@ class Shell:
         m = re.match(r"\s*head(?:\s+-n\s*(\d+)|\s+-(\d+))?\s*(?:\||$)", loop.pipe) if piped else None
         head_lines = int(m.group(1) or m.group(2) or 10) if m else None
         status, t0, count = 0, self.host.snapshot().t, 0
+        b = self.budget
         sink = buf if piped else out
         size, lines, seen = sum(map(len, sink)), 0, len(sink)  # output so far, counted once per chunk
         outer, self._into_pipe = self._into_pipe, self._into_pipe or piped
         try:
-            while not self._gone and (loop.kind != "for" or count < len(words)):
-                if count >= MAX_LOOP_ITERATIONS or self.host.snapshot().t - t0 >= MAX_SLEEP_S:
-                    out.append(f"mmquest: loop stopped after {count} iterations: one command line may run at most "
-                               f"{MAX_LOOP_ITERATIONS} and let at most {MAX_SLEEP_S / 3600:g}h of simulated time pass\n")
+            while not self._gone and not self._stopped and (loop.kind != "for" or count < len(words)):
+                b.check()
+                t = self.host.snapshot().t
+                if b.iterations >= MAX_LOOP_ITERATIONS or (t > t0 and b.sim_left(t) <= 0):
+                    # one budget for the whole line: nested loops share it, and all of them stop
+                    self._stopped = True
+                    self._term.append(f"mmquest: loop stopped after {b.iterations} iterations: one command line may "
+                                      f"run at most {MAX_LOOP_ITERATIONS} (all its loops together) and let at most "
+                                      f"{MAX_SLEEP_S / 3600:g}h of simulated time pass\n")
                     break
+                b.iterations += 1
                 if loop.kind == "for":
                     body = expand_var(loop.body, loop.var, words[count])
                 else:
@@ -238,8 +277,10 @@ class Shell:
         data = stdin
         res = Result()
         for i, c in enumerate(cmds):
+            self.budget.check()
             self.to_tty = i == len(cmds) - 1 and not c.redirect and not self._into_pipe
             res = self._run(c, data)
+            self.budget.charge(len(res.out) + len(res.err))
             if res.err and not c.stderr_null:
                 if c.stderr_to_stdout:
                     res.out = res.err + res.out
@@ -274,6 +315,8 @@ class Shell:
     def _run(self, c: Command, stdin: str) -> Result:
         argv = [w for word in c.argv for w in self._glob(word)]
         name, args = argv[0], argv[1:]
+        if len(argv) > MAX_ARGS:
+            return Result(err=f"bash: {name}: Argument list too long", status=126)
         if "=" in name and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", name):
             return Result()  # variable assignment: accepted, no effect
         entry = COMMANDS.get(name)
@@ -290,6 +333,8 @@ class Shell:
             return Result(err=f"{name}: {e.path}: {e.reason}", status=1)
         except UsageError as e:
             return Result(err=str(e), status=e.status)
+        except PatternError as e:
+            return Result(err=f"{name}: invalid regular expression: {e}", status=2)
 
     # ------------------------------------------------------------------ files
     def path(self, p: str) -> str:
@@ -365,6 +410,13 @@ class Shell:
 WRITE_HANDLERS: list[tuple[str, Callable[[Shell, re.Match, str, bool], None]]] = []
 
 
+def _cap(text: str) -> str:
+    """What one line shows: at most MAX_OUTPUT characters, and a note when it was cut."""
+    if len(text) <= MAX_OUTPUT:
+        return text
+    return text[:MAX_OUTPUT] + f"\n[output truncated: one command line shows at most {MAX_OUTPUT:,} characters]\n"
+
+
 def _only_sleeps(line: str) -> bool:
     try:
         items = parse(line)
@@ -411,4 +463,4 @@ def complete(shell: Shell, text: str) -> list[str]:
     return sorted(out)
 
 
-__all__ = ["Shell", "Result", "LineResult", "COMMANDS", "command", "UsageError", "complete", "ENOENT"]
+__all__ = ["Shell", "Result", "BudgetExceeded", "LineResult", "COMMANDS", "command", "UsageError", "complete", "ENOENT"]

@@ -554,7 +554,7 @@ def perf_top(s: Snapshot, kernel_only: bool = False, rows: int = 30, event: str 
              sort: tuple[str, ...] = ("dso", "sym"), children: bool = False) -> str:
     """perf top's screen: one row per distinct value of the ``sort`` keys; with ``children``
     (``-g``), each function also carries the samples of the functions it calls."""
-    from ..kernel.perf import call_chain
+    from ..kernel.perf import alloc_context, call_chain
 
     by_comm = "comm" in sort or children
     data = [r for r in (s.perf_by_comm if by_comm else s.perf) if r.kernel or not kernel_only]
@@ -569,13 +569,17 @@ def perf_top(s: Snapshot, kernel_only: bool = False, rows: int = 30, event: str 
     has_chain: set[tuple] = set()
     dso_of = {r.symbol: r.dso for r in data}
     entry = "node_reclaim" if "node_reclaim" in dso_of else "zone_reclaim"
+    seen_in: dict[str, set[str]] = {}
+    for r in data:
+        seen_in.setdefault(r.comm, set()).add(r.symbol)
+    alloc = {comm: alloc_context(syms) for comm, syms in seen_in.items()}
     for r in data:
         pct = r.overhead * scale
         k = key(r.comm, r.dso, r.symbol, r.kernel)
         self_pct[k] = self_pct.get(k, 0.0) + pct
         if not children:
             continue
-        chain = call_chain(r.symbol, r.comm, r.kernel, entry)
+        chain = call_chain(r.symbol, r.comm, r.kernel, entry, alloc.get(r.comm, ()))
         if chain:
             has_chain.add(k)
         frames = {k}

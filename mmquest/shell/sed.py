@@ -61,6 +61,8 @@ def _bre_to_ere(p: str) -> str:
 
 
 class _Parser:
+    pattern = None  # the shell's budgeted pattern factory (source, flags) -> Pattern, when given
+
     def __init__(self, script: str, n: int, extended: bool):
         self.s, self.i, self.n, self.extended = script, 0, n, extended
 
@@ -94,10 +96,17 @@ class _Parser:
     def compile(self, src: str, icase: bool) -> re.Pattern:
         if src == "":
             raise self.fail("no previous regular expression", 0)
+        source = src if self.extended else _bre_to_ere(src)
         try:
-            return re.compile(src if self.extended else _bre_to_ere(src), re.I if icase else 0)
+            re.compile(source)  # GNU's messages for a malformed pattern
         except re.error as e:
             raise SedError(f"sed: -e expression #{self.n}, char {self.i}: {_regex_message(e)}") from None
+        if self.pattern is None:
+            return re.compile(source, re.I if icase else 0)
+        try:  # a player's pattern runs within the line's budget (no catastrophic backtracking)
+            return self.pattern(source, re.I if icase else 0)
+        except ValueError as e:  # PatternError: repetition counts too large
+            raise SedError(f"sed: -e expression #{self.n}, char {self.i}: {e}") from None
 
     def address(self) -> Address | None:
         c = self.peek()
@@ -256,10 +265,13 @@ def _regex_message(e: re.error) -> str:
     return "Invalid regular expression"
 
 
-def compile_script(scripts: list[str], extended: bool) -> list[Cmd]:
+def compile_script(scripts: list[str], extended: bool, pattern=None) -> list[Cmd]:
+    """Parse the scripts; ``pattern`` compiles the regular expressions (the shell's budgeted one)."""
     cmds: list[Cmd] = []
     for n, script in enumerate(scripts, 1):
-        cmds += _Parser(script, n, extended).parse()
+        p = _Parser(script, n, extended)
+        p.pattern = pattern
+        cmds += p.parse()
     return cmds
 
 
@@ -319,8 +331,12 @@ def _substitute(cmd: Cmd, line: str) -> tuple[str, bool]:
     return new, done
 
 
-def run(cmds: list[Cmd], lines: list[str], quiet: bool) -> tuple[list[str], int | None]:
-    """Run the script over ``lines``; returns the output lines and q's exit status (None: no q)."""
+def run(cmds: list[Cmd], lines: list[str], quiet: bool, charge=None) -> tuple[list[str], int | None]:
+    """Run the script over ``lines``; returns the output lines and q's exit status (None: no q).
+
+    ``charge(n)`` is called with the length of every substituted line (s/a/&&&&/g grows a
+    line tenfold, and -e may repeat it): the shell's budget stops a line that explodes.
+    """
     out: list[str] = []
     for c in cmds:
         c.in_range = False
@@ -341,6 +357,8 @@ def run(cmds: list[Cmd], lines: list[str], quiet: bool) -> tuple[list[str], int 
                 break
             elif c.name == "s":
                 line, changed = _substitute(c, line)
+                if charge is not None:
+                    charge(len(line))
                 if changed and c.print_:
                     out.append(line)
             elif c.name == "q":

@@ -24,6 +24,7 @@ from ..kernel.perf import call_chain
 from ..kernel.trace import HIST_BUCKETS, INLINE, TRACEPOINTS, TraceCounts, kname, tracepoint_counter, traceable
 from ..world import ActionError, Snapshot
 from . import vfs as V
+from .budget import PatternError
 from .core import COMMANDS, MAX_SLEEP_S, Result, Shell, command, write_handler
 
 T = "/sys/kernel/debug/tracing"
@@ -67,7 +68,7 @@ def _match(s: Snapshot, pattern: str) -> list[str]:
 
 
 def _run_for(sh: Shell, seconds: float) -> None:
-    sh.host.advance(min(max(seconds, 0.0), MAX_SLEEP_S))
+    sh.advance(min(max(seconds, 0.0), MAX_SLEEP_S))  # within what is left of the line's hour
 
 
 # ---------------------------------------------------------------------- ftrace (debugfs)
@@ -473,7 +474,11 @@ def cmd_funccount(sh: Shell, args: list[str], stdin: str) -> Result:
         return Result(err=dur, status=2)
     pat = pos[0].split(":", 1)[1] if pos[0].startswith(("k:", "kprobe:")) else pos[0]
     if opts.get("r"):
-        fns = [f for f in traceable(_version(s)) if re.search(pat, f)]
+        try:
+            rx = sh.pattern(pat)
+        except PatternError as e:
+            return Result(err=f"re.error: {e}", status=1)
+        fns = [f for f in traceable(_version(s)) if rx.search(f)]
     else:
         fns = _match(s, pat)
     if not fns:
@@ -615,21 +620,32 @@ class BpfError(Exception):
     pass
 
 
-_PROBE_RE = re.compile(r"\s*([^{]+?)\s*(/[^/]*/)?\s*\{([^}]*)\}")
+MAX_PROGRAM = 4096  # characters: the one-liners people paste are far shorter
 
 
 def _parse_bpftrace(prog: str) -> list[tuple[list[str], str | None, list[str]]]:
+    """PROBE[,PROBE] [/FILTER/] { STMT; ... } ... -- scanned once, left to right."""
+    if len(prog) > MAX_PROGRAM:
+        raise BpfError(f"mmquest: bpftrace: a program of at most {MAX_PROGRAM} characters, please")
     blocks = []
     pos = 0
     prog = prog.strip()
     while pos < len(prog):
-        m = _PROBE_RE.match(prog, pos)
-        if not m:
+        opening = prog.find("{", pos)
+        closing = prog.find("}", opening + 1) if opening >= 0 else -1
+        if opening < 0 or closing < 0:
             raise BpfError(f"stdin:1:{pos + 1}-{len(prog)}: ERROR: syntax error, unexpected end of file")
-        probes = [p.strip() for p in m.group(1).split(",") if p.strip()]
-        stmts = [x.strip() for x in m.group(3).split(";") if x.strip()]
-        blocks.append((probes, m.group(2), stmts))
-        pos = m.end()
+        head = prog[pos:opening].strip()
+        flt = None
+        if head.endswith("/") and head.count("/") >= 2 and "/" in head[:-1]:
+            cut = head[:-1].rfind("/")
+            head, flt = head[:cut].strip(), head[cut:]
+        probes = [p.strip() for p in head.split(",") if p.strip()]
+        if not probes:
+            raise BpfError(f"stdin:1:{pos + 1}-{opening + 1}: ERROR: syntax error, unexpected {{")
+        stmts = [x.strip() for x in prog[opening + 1:closing].split(";") if x.strip()]
+        blocks.append((probes, flt, stmts))
+        pos = closing + 1
         while pos < len(prog) and prog[pos] in " \t\n;":
             pos += 1
     return blocks
@@ -688,15 +704,32 @@ def _bpftrace_plan(s: Snapshot, prog: str):
                                else f"mmquest: bpftrace: {kind} probes are not simulated on this box "
                                     "(kprobe, kretprobe, tracepoint, interval, BEGIN, END are)")
             nprobes += len(fns)
+            cond = _filter(flt)
             for st in stmts:
-                _bpftrace_stmt(st, fns, ret, maps)
+                _bpftrace_stmt(st, fns, ret, maps, cond)
     return maps, interval, interval_stmts, (begin_stmts, end_stmts), nprobes
+
+
+def _filter(flt: str | None) -> tuple[str, str] | None:
+    """/comm == "name"/ or /comm != "name"/: the filters the model's per-command counts can answer."""
+    if flt is None:
+        return None
+    m = re.fullmatch(r'/\s*comm\s*(==|!=)\s*"([^"]*)"\s*/', flt)
+    if not m:
+        raise BpfError(f"mmquest: bpftrace: cannot simulate the filter {flt} (comm == \"NAME\" and "
+                       "comm != \"NAME\" are)")
+    return m.group(1), m.group(2)
+
+
+def _keep(cond: tuple[str, str] | None, comm: str) -> bool:
+    return cond is None or (comm == cond[1]) == (cond[0] == "==")
 
 
 _ASSIGN = re.compile(r"(@\w*)(?:\[(.*)\])?\s*=\s*(\w+)\((.*)\)$")
 
 
-def _bpftrace_stmt(st: str, fns: list[str], ret: bool, maps: dict[str, _Map]) -> None:
+def _bpftrace_stmt(st: str, fns: list[str], ret: bool, maps: dict[str, _Map],
+                   cond: tuple[str, str] | None = None) -> None:
     if re.fullmatch(r"@\w*\[tid\]\s*=\s*nsecs", st) or re.fullmatch(r"delete\(@\w*\[tid\]\)", st):
         return  # the entry timestamp of the latency idiom
     if st.startswith(("printf(", "print(", "clear(", "exit(")):
@@ -707,8 +740,9 @@ def _bpftrace_stmt(st: str, fns: list[str], ret: bool, maps: dict[str, _Map]) ->
                        "hist(nsecs - @start[tid]) on kretprobes, keyed by comm/func/probe or nothing)")
     name, key, fn_name, arg = m.groups()
     key = key.strip() if key else None
-    if key not in (None, "comm", "func", "probe", "kstack"):
-        raise BpfError(f"mmquest: bpftrace: map key `{key}` is not simulated (comm, func, probe, kstack are)")
+    if key not in (None, "comm", "func", "probe"):
+        raise BpfError(f"mmquest: bpftrace: map key `{key}` is not simulated (comm, func, probe are; "
+                       "for stacks, try stackcount)")
     if fn_name == "count" and arg.strip() == "":
         kind = "count"
     elif fn_name == "sum" and arg.strip() == "1":
@@ -718,15 +752,18 @@ def _bpftrace_stmt(st: str, fns: list[str], ret: bool, maps: dict[str, _Map]) ->
     else:
         raise BpfError(f"mmquest: bpftrace: cannot simulate `{fn_name}({arg})` here (count(), sum(1) and "
                        "hist(nsecs - @start[tid]) in a kretprobe are)")
+    if cond is not None and kind != "count":
+        raise BpfError("mmquest: bpftrace: the model keeps latencies per function, not per command: "
+                       "a filter works with count() only")
     for f in fns:
         mp = maps.get(name)
         if mp is None:
-            maps[name] = _Map(name, kind, key, f)
-            maps[name].fns = [f]
-        else:
-            if mp.kind != kind:
-                raise BpfError(f"stdin:1:1: ERROR: Type mismatch for {name}")
-            mp.fns.append(f)
+            mp = maps[name] = _Map(name, kind, key, f)
+            mp.fns, mp.conds = [], []
+        elif mp.kind != kind:
+            raise BpfError(f"stdin:1:1: ERROR: Type mismatch for {name}")
+        mp.fns.append(f)
+        mp.conds.append(cond)
 
 
 def _hist_label(n: int) -> str:
@@ -753,15 +790,15 @@ def bpftrace_hist(buckets: dict[int, int]) -> list[str]:
 
 def _map_lines(mp: _Map, a: TraceCounts, b: TraceCounts) -> list[str]:
     if mp.kind == "count":
-        vals: dict[str, int] = {}
-        for f in mp.fns:
-            if mp.key == "comm":
-                ca, cb = a.by_comm(f), b.by_comm(f)
-                for c in cb:
-                    vals[c] = vals.get(c, 0) + int(round(cb[c] - ca.get(c, 0.0)))
-            else:
-                k = {"func": f, "probe": f"kprobe:{f}", "kstack": f, None: ""}[mp.key]
-                vals[k] = vals.get(k, 0) + int(round(b.count(f) - a.count(f)))
+        vals: dict[str, float] = {}
+        for f, cond in zip(mp.fns, mp.conds):
+            ca, cb = a.by_comm(f), b.by_comm(f)
+            for c in cb:
+                if not _keep(cond, c):
+                    continue
+                k = c if mp.key == "comm" else {"func": f, "probe": f"kprobe:{f}", None: ""}[mp.key]
+                vals[k] = vals.get(k, 0.0) + cb[c] - ca.get(c, 0.0)
+        vals = {k: int(round(n)) for k, n in vals.items()}
         vals = {k: n for k, n in vals.items() if n > 0}
         if not vals:
             return []

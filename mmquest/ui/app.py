@@ -35,6 +35,7 @@ class MMQuestApp(App):
         # NO_COLOR, or MMQUEST_MONO=1 (a monochrome terminal, a colour-blind player, a projector)
         self.mono = self.no_color or bool(os.environ.get("MMQUEST_MONO"))
         self._mono_filter = ReadableMonochrome()
+        self.store_problem: str | None = None  # why there is no progress store (the CLI sets it)
 
     def get_line_filters(self):
         """Textual's filters, with its luminance greying replaced by one that keeps alarms visible."""
@@ -56,6 +57,8 @@ class MMQuestApp(App):
     def on_mount(self) -> None:
         if self.store is not None and self.store.warning:
             self.notify(self.store.warning, title="progress database", severity="warning", timeout=15)
+        if self.store_problem:
+            self.notify(self.store_problem, title="progress database", severity="warning", timeout=15)
         if self.replay is not None or self.start_incident is not None:
             return
         if self.player is None and self.store is not None:

@@ -68,10 +68,15 @@ class TitleScreen(Screen):
         self.errors = list(errors)
         self.store = store
         self.player = player
-        self.best = store.best(player) if store is not None and player else {}
-        unlock = os.environ.get("MMQUEST_UNLOCK_ALL") == "1" or store is None
+        from ..game.store import StoreError
+        self.store_error: str | None = None
+        try:
+            self.best = store.best(player) if store is not None and player else {}
+            self.resume = store.unfinished(player) if store is not None and player else None
+        except StoreError as e:  # a busy or damaged store: the title screen still opens, and says so
+            self.best, self.resume, self.store_error = {}, None, str(e)
+        unlock = os.environ.get("MMQUEST_UNLOCK_ALL") == "1" or store is None or self.store_error is not None
         self.rows = campaign(incidents, self.best, unlock)
-        self.resume = store.unfinished(player) if store is not None and player else None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="title-box"):
@@ -103,13 +108,26 @@ class TitleScreen(Screen):
         if opts.option_count:
             opts.highlighted = 0
         opts.focus()
+        if self.store_error:
+            self.notify(self.store_error, title="progress database", severity="warning", timeout=15)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id == "resume":
-            rec = self.resume
-            inc = next(i for i in self.incidents if i.id == rec.incident)
             from ..game.session import Session
-            session = Session.resume(inc, rec, self.store)
+            from ..game.store import StoreError
+            from ..world import ConfigError
+            rec = self.resume
+            inc = next((i for i in self.incidents if i.id == rec.incident), None)
+            if inc is None:
+                self.notify(f"Cannot resume run {rec.id}: its incident {rec.incident!r} is no longer loaded "
+                            f"(was its file moved, or its directory not given with --incidents?)",
+                            title="resume", severity="error", timeout=10)
+                return
+            try:
+                session = Session.resume(inc, rec, self.store)
+            except (StoreError, ConfigError, ValueError) as e:
+                self.notify(f"Cannot resume run {rec.id}: {e}", title="resume", severity="error", timeout=10)
+                return
             self.app.goto(self.app.play_screen(inc, rec.seed, rec.mode, session=session))
             return
         inc = next(i for i in self.incidents if i.id == event.option.id)
@@ -235,6 +253,8 @@ class PlayScreen(Screen):
         self._shown: Snapshot | None = None
         self._done = False
         self._paged = False
+        self._line_running = False
+        self._save_warned: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="status")
@@ -308,6 +328,7 @@ class PlayScreen(Screen):
         if (self.page and not session.journal) or (resumed and session.ui_state.get("page") == "1"):
             pane.write(f"PAGE  {self.incident.briefing.pager}", style="bold red")
             pane.write(self.incident.briefing.text.strip("\n"))
+            pane.write(condition_text(self.incident), style="italic")
             pane.write("")
             if self.replay is None:
                 session.note_ui("page", "1")  # a resumed run shows it again
@@ -370,6 +391,7 @@ class PlayScreen(Screen):
     def on_unmount(self) -> None:
         if self.engine is not None:
             self.engine._subscribers.clear()
+            self.engine.shell.interrupt()  # a line still running in its worker ends at its next check
 
     # ------------------------------------------------------------------ updates
     def _on_snapshot(self, snap: Snapshot) -> None:
@@ -418,10 +440,11 @@ class PlayScreen(Screen):
                   (f"t+{m:02d}:{sec:02d}", "bold", 0), (speed, "", 0), (f" {state} ", style, 0),
                   (f"score {self.session.score(final=False).total}", "", 1)]
         if st is not None and not snap.booting:
-            fields.append((f"{st.throughput:,.0f} {self.incident.slo.unit}", "dim", 2))
-        reason = self.session.judge.reason
-        if reason and not healthy and not snap.booting:  # which limit is breached, or why it does not count
-            fields.append((reason, "bold red", 2))
+            reason = self.session.judge.reason
+            if reason and not healthy:  # which limit is breached (with the value), or why it does not count
+                fields.append((reason, "bold red", 0.5))  # dropped last, after the score
+            else:
+                fields.append((f"{st.throughput:,.0f} {self.incident.slo.unit}", "dim", 2))
         fields += self._status_extra(snap)
         width = self.size.width or self.app.size.width
 
@@ -468,8 +491,35 @@ class PlayScreen(Screen):
         if line.strip() == "perf top" or line.strip().startswith("perf top "):
             self.query_one(PerfPane).add_class("flash")
             self.set_timer(1.0, lambda: self.query_one(PerfPane).remove_class("flash"))
+        if not self.app.live:  # tests and snapshots: the clock only moves through commands
+            self._line_done(self.session.command(line))
+            return
+        if self._line_running:
+            pane.write("(the previous line is still running)", style="dim")
+            return
+        # A line may take seconds of real time (a one-hour sleep, a loop): it runs in a worker
+        # thread so that the screen, the clock and Ctrl+Q stay live meanwhile.
+        self._line_running = True
+        self.run_worker(lambda: self._run_line(line), thread=True, group="line")
+
+    def _run_line(self, line: str) -> None:
         step = self.session.command(line)
-        words = line.split()
+        try:
+            self.app.call_from_thread(self._line_done, step)
+        except RuntimeError:  # the app has gone meanwhile
+            pass
+
+    def _line_done(self, step) -> None:
+        self._line_running = False
+        if not self.is_mounted:
+            return
+        err = self.session.save_error
+        if err and err != self._save_warned:  # a full disk, a busy lock: said once, play goes on
+            self._save_warned = err
+            self.notify(f"Progress is not being saved: {err}", title="progress database", severity="warning",
+                        timeout=15)
+        pane = self.query_one(ShellPane)
+        words = step.command.split()
         if words[:1] == ["mechanism"] and step.status == 0:
             self._show_mechanism(words[1:] != ["off"])
         self._show(self.engine.snapshot(), force=True)
@@ -510,6 +560,9 @@ class PlayScreen(Screen):
         if self.session is None:
             return
         pane = self.query_one(ShellPane)
+        if self._line_running:  # the journal takes one entry at a time: the line's, then the hint's
+            pane.write("(a command line is still running: the hint can wait for it)", style="dim")
+            return
         if not self.session.mode.hints:
             pane.write("Hints are off in exam mode.", style="yellow")
             return

@@ -115,7 +115,10 @@ class ShellPane(Vertical):
     def compose(self):
         # Long lines wrap, as in a terminal (no horizontal scrollbar eating a row at 80x24).
         yield Scrollback(id="scrollback", max_lines=5000)
-        yield ShellInput(self, id="prompt", placeholder="type a command (help, numastat, perf top ...)")
+        from ..shell.parser import MAX_LINE
+        # a paste longer than a shell line is refused by the prompt itself, before anything scans it
+        yield ShellInput(self, id="prompt", placeholder="type a command (help, numastat, perf top ...)",
+                         max_length=MAX_LINE)
 
     @property
     def log_widget(self) -> Scrollback:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -29,6 +31,8 @@ class Params:
         v = self.raw[key]
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise ParamError(key, f"expected a number, got {type(v).__name__} {v!r}")
+        if not math.isfinite(v):
+            raise ParamError(key, f"expected a finite number, got {v!r}")
         if lo is not None and v < lo:
             raise ParamError(key, f"must be >= {lo}, got {v}")
         if hi is not None and v > hi:
