@@ -78,6 +78,22 @@ class Judge:
             parts.append(f"p99 {self._p99:.1f} ms > {self.p99_ms_max:g} ms")
         return ", ".join(parts) or None
 
+    @property
+    def brief(self) -> str | None:
+        """The breach in a few characters, for a narrow status line ("tps<40,000 p99>3ms")."""
+        if self.reason is None:
+            return None
+        if self.refusal:
+            return "kernel<baseline"
+        if self.reason == "service down":
+            return "down"
+        out = []
+        if self._tput is not None and self._tput < self.throughput_min:
+            out.append(f"{self.unit}<{self.throughput_min:,.0f}")
+        if self._p99 is not None and self._p99 > self.p99_ms_max:
+            out.append(f"p99>{self.p99_ms_max:g}ms")
+        return " ".join(out)
+
     def update(self, history, kernel: str | None = None) -> None:
         below: str | None = None
         if self.min_kernel is not None and kernel is not None and KernelVersion(kernel) < self.min_kernel:

@@ -440,9 +440,10 @@ class PlayScreen(Screen):
                   (f"t+{m:02d}:{sec:02d}", "bold", 0), (speed, "", 0), (f" {state} ", style, 0),
                   (f"score {self.session.score(final=False).total}", "", 1)]
         if st is not None and not snap.booting:
-            reason = self.session.judge.reason
-            if reason and not healthy:  # which limit is breached (with the value), or why it does not count
-                fields.append((reason, "bold red", 0.5))  # dropped last, after the score
+            judge = self.session.judge
+            if judge.reason and not healthy:  # which limit is breached (with the value), or why it does not count
+                fields.append((judge.reason, "bold red", 2))
+                fields.append((judge.brief, "bold red", 0.5))  # the short form, where the long one does not fit
             else:
                 fields.append((f"{st.throughput:,.0f} {self.incident.slo.unit}", "dim", 2))
         fields += self._status_extra(snap)
@@ -461,6 +462,10 @@ class PlayScreen(Screen):
         while text.cell_len > width and any(p for _, _, p in kept):  # drop whole fields, never cut one
             worst = max(p for _, _, p in kept)
             kept = [f for f in kept if f[2] != worst]
+            text = line(kept)
+        judge = self.session.judge
+        if judge.reason and any(f[0] == judge.reason for f in kept):  # the long form made it: no short one
+            kept = [f for f in kept if not (f[0] == judge.brief and f[2] == 0.5)]
             text = line(kept)
         if text.plain != getattr(self, "_status_text", None):  # repaint only what changed
             self._status_text = text.plain
