@@ -428,23 +428,19 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
     tolerate_s = res.num("tolerate_s", 0.0, lo=0, hi=120)
 
     hints = []
-    for i, h in enumerate(r.list_("hint", required=False)):
-        if not isinstance(h, dict):
-            raise IncidentError(path, f"hint[{i}]", f"expected a table, got {_show(h)}")
-        hr = _Reader(path, h, f"hint[{i}]")
+    for hr in _items(r, "hint", {"tier", "text"}):
         hints.append(Hint(tier=hr.int("tier", lo=1, hi=3), text=hr.str("text")))
 
     d = r.table_("debrief")
     commits = []
-    for i, c in enumerate(d.list_("commit")):
-        if not isinstance(c, dict):
-            raise IncidentError(path, f"debrief.commit[{i}]", "expected a table")
-        cr = _Reader(path, c, f"debrief.commit[{i}]")
+    if not d.list_("commit"):
+        raise d.fail("commit", "at least one [[debrief.commit]] is required")
+    for cr in _items(d, "commit", {"id", "title", "release"}):
         cid = cr.str("id")
         if not re.fullmatch(r"[0-9a-f]{12,40}", cid):
             raise cr.fail("id", f"expected a 12-40 digit hex commit id, got {cid!r}")
         commits.append(Commit(id=cid, title=cr.str("title"), release=cr.str("release", "")
-                              if "release" in c else ""))
+                              if "release" in cr.table else ""))
     debrief = Debrief(root_cause=d.str("root_cause"), fix=d.str("fix"), lesson=d.str("lesson"),
                       commits=tuple(commits))
 
@@ -473,10 +469,7 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
                         for mr in _items(r, "mitigation", {"lines", "why"}))
 
     patches = []
-    for i, pt in enumerate(r.list_("patch", required=False)):
-        if not isinstance(pt, dict):
-            raise IncidentError(path, f"patch[{i}]", f"expected a table, got {_show(pt)}")
-        pr = _Reader(path, pt, f"patch[{i}]")
+    for pr in _items(r, "patch", {"id", "title", "effect"}):
         pid = pr.str("id")
         if not re.fullmatch(r"[0-9a-f]{12}", pid):
             raise pr.fail("id", f"expected a 12-digit hex commit id, got {pid!r}")
@@ -492,10 +485,8 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
         files[k] = v
 
     diagnoses = []
-    for i, dg in enumerate(r.list_("diagnosis", required=False)):
-        if not isinstance(dg, dict):
-            raise IncidentError(path, f"diagnosis[{i}]", f"expected a table, got {_show(dg)}")
-        dr = _Reader(path, dg, f"diagnosis[{i}]")
+    for dr in _items(r, "diagnosis", {"id", "text", "correct", "evidence"}):
+        dg = dr.table
         ev = dr.list_("evidence", required=False)
         if any(not isinstance(x, str) for x in ev):
             raise dr.fail("evidence", "expected a list of commands or paths")
@@ -590,7 +581,7 @@ def _items(r: _Reader, key: str, allowed: set[str]) -> list[_Reader]:
     """The tables of an array of tables ``[[key]]``, each checked for unknown fields."""
     out = []
     for i, item in enumerate(r.list_(key, required=False)):
-        where = f"{key}[{i}]"
+        where = f"{r.name(key)}[{i}]"
         if not isinstance(item, dict):
             raise IncidentError(r.path, where, f"expected a table, got {_show(item)}")
         for k in item:

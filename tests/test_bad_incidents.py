@@ -1,38 +1,46 @@
-"""A corpus of broken incident files: each gives its own clear message, never a traceback."""
+"""A corpus of broken incident files: each gives its own clear message, never a traceback.
+
+The files are generated from one base incident plus a small edit each (broken_incidents.py).
+"""
 
 import pytest
 
 from mmquest.cli import main
 
-from .conftest import ROOT
+from .broken_incidents import BAD, write, write_duplicates
 
-CORPUS = ROOT / "tests" / "bad_incidents"
-CASES = [line.split("\t") for line in (CORPUS / "EXPECTED.tsv").read_text().splitlines() if line.strip()]
+NAMES = [c[0] for c in BAD]
 
 
-@pytest.mark.parametrize("name, expected", CASES, ids=[c[0] for c in CASES])
-def test_validate_names_the_file_and_the_problem(capsys, name, expected):
-    code = main(["validate", str(CORPUS / name)])
+@pytest.fixture
+def corpus(tmp_path):
+    return dict((p.name, (p, e)) for p, e in write(BAD, tmp_path / "bad"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_validate_names_the_file_and_the_problem(capsys, corpus, name):
+    path, expected = corpus[name]
+    code = main(["validate", str(path)])
     out, err = capsys.readouterr()
     assert code == 2
-    assert f"FAIL {CORPUS / name}" in out and expected in out
+    assert f"FAIL {path}" in out and expected in out, out
     assert "Traceback" not in out + err
 
 
-@pytest.mark.parametrize("name, expected", [c for c in CASES if c[0] not in ("bad_remedy.toml",)],
-                         ids=[c[0] for c in CASES if c[0] not in ("bad_remedy.toml",)])
-def test_run_refuses_a_broken_file_with_exit_2(capsys, name, expected):
-    code = main(["run", str(CORPUS / name)])
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "bad_remedy.toml"])
+def test_run_refuses_a_broken_file_with_exit_2(capsys, corpus, name):
+    path, expected = corpus[name]
+    code = main(["run", str(path)])
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
-    assert str(CORPUS / name) in err and expected in err and "Traceback" not in err
+    assert str(path) in err and expected in err and "Traceback" not in err
 
 
-def test_duplicate_ids_are_reported(capsys):
-    code = main(["validate", str(CORPUS / "duplicate_id")])
+def test_duplicate_ids_are_reported(capsys, tmp_path):
+    code = main(["validate", str(write_duplicates(tmp_path / "duplicate_id"))])
     out, _ = capsys.readouterr()
     assert code == 2 and "id: duplicate id 'zone-reclaim'" in out
 
 
 def test_each_message_is_distinct():
-    assert len({e for _, e in CASES}) == len(CASES)
+    assert len({e for _, _, e in BAD}) == len(BAD)

@@ -349,25 +349,26 @@ def test_the_command_log_is_appended_not_rewritten(tmp_path, cheap, monkeypatch)
 # ---------------------------------------------------------------------- 4. incident files
 from mmquest.cli import main  # noqa: E402
 
-HOSTILE_INCIDENTS = HOSTILE / "incidents"
-INCIDENT_CASES = [ln.split("\t") for ln in (HOSTILE_INCIDENTS / "EXPECTED.tsv").read_text().splitlines() if ln]
+from .broken_incidents import HOSTILE as HOSTILE_CASES, write  # noqa: E402
+
+INCIDENT_CASES = [(name, expected) for name, _, expected in HOSTILE_CASES]
 
 
 @pytest.mark.parametrize("name, expected", INCIDENT_CASES, ids=[c[0] for c in INCIDENT_CASES])
-def test_a_hostile_incident_file_is_a_clear_error_naming_file_and_field(capsys, name, expected):
+def test_a_hostile_incident_file_is_a_clear_error_naming_file_and_field(capsys, tmp_path, name, expected):
+    path = write([c for c in HOSTILE_CASES if c[0] == name], tmp_path)[0][0]
     t = time.monotonic()
-    code = main(["validate", str(HOSTILE_INCIDENTS / name)])
+    code = main(["validate", str(path)])
     out, err = capsys.readouterr()
-    assert code == 2 and f"FAIL {HOSTILE_INCIDENTS / name}: {expected}" in out
+    assert code == 2 and f"FAIL {path}: {expected}" in out
     assert "Traceback" not in out + err and time.monotonic() - t < 20  # validate runs remedies under the line budget
 
 
 def hostile_dir(tmp_path) -> Path:
     """Every hostile incident, plus a FIFO, links to /dev/zero and /dev/urandom and an oversized
     file, all named *.toml."""
-    import shutil
     d = tmp_path / "incidents"
-    shutil.copytree(HOSTILE_INCIDENTS, d)
+    write(HOSTILE_CASES, d)
     os.mkfifo(d / "fifo.toml")
     (d / "zero.toml").symlink_to("/dev/zero")
     (d / "urandom.toml").symlink_to("/dev/urandom")

@@ -294,3 +294,24 @@ def test_the_debrief_says_how_long_a_relief_lasted():
     a, b = s.judge.reliefs()[0]
     assert minutes == round((b - a) / 60, 1) and 2 < minutes < inc.sustain_s / 60
     assert any("node reclaim was off" in w for w in s.still_wrong())
+
+
+async def test_the_screen_says_why_a_downgrade_does_not_count():
+    from mmquest.incident import resolve
+    from mmquest.ui.app import make_app
+    from mmquest.ui.panes import ServicePane
+    from mmquest.ui.shellpane import ShellInput
+
+    app = make_app(incident=resolve("thp-compound-lock"), live=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        for line in ("kexec -l /boot/vmlinuz-2.6.37", "kexec -e", "sleep 200"):
+            inp = app.screen.query_one(ShellInput)
+            inp.value = line
+            await pilot.press("enter")
+            await pilot.pause()
+        status = str(app.screen.query_one("#status").content)
+        label = str(app.screen.query_one(ServicePane).query_one("#tput-label").content)
+        assert "SLO BREACHED" in status and "2.6.37 < platform baseline" in status
+        assert "NOT COUNTED" in label
+        assert app.screen.session.world.snapshot().kernel == "2.6.37"

@@ -194,8 +194,9 @@ def test_snapshot_debrief(snap_compare):
         await type_line(pilot, "numastat -m")
         await type_line(pilot, "sleep 30")
         await type_line(pilot, "sysctl -w vm.zone_reclaim_mode=0")
-        await type_line(pilot, "sleep 4m")
+        await type_line(pilot, "sleep 7m")
         await pilot.pause(2.0)
+        assert isinstance(pilot.app.screen, DebriefScreen)  # the snapshot is of the debrief, not the play screen
 
     assert snap_compare(make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(100, 40),
                         run_before=run_before)
