@@ -50,5 +50,7 @@ class BareApp(App):
 
 
 if __name__ == "__main__":
+    if "--numpy" in sys.argv:  # the memory baseline of an app that also holds numpy
+        import numpy  # noqa: F401
     BareApp().run()
     sys.exit(0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -31,11 +32,15 @@ class Step:
 
 
 class Engine:
-    def __init__(self, world: World):
+    def __init__(self, world: World, keep_steps: int | None = None):
+        """``keep_steps``: how many commands' outputs to keep (None: all of them, as a
+        headless run reports them; the TUI keeps the last few hundred).  The commands
+        that changed the machine are all kept in ``acted`` (the score and the debrief)."""
         self.world = world
         self.incident = world.incident
         self.shell = Shell(self)
-        self.steps: list[Step] = []
+        self.steps: list[Step] | deque[Step] = [] if keep_steps is None else deque(maxlen=keep_steps)
+        self.acted: list[Step] = []  # the steps with events (remedies, restarts, kills...)
         self.speed = 1.0
         self.output_kept = 0  # characters of output kept in steps so far
         self.paused = False
@@ -90,6 +95,8 @@ class Engine:
             self.output_kept += len(output)
             step = Step(round(t, 3), line, output, res.status, tuple(res.events))
             self.steps.append(step)
+            if step.events:
+                self.acted.append(step)
         self._publish()
         return step
 

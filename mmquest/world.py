@@ -8,8 +8,10 @@ shell, the judge) reads a :class:`Snapshot`.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from itertools import islice
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
@@ -25,6 +27,86 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DT = 0.5  # seconds of simulated time per tick
 HISTORY_SHOWN = 240
+RECENT_TICKS = 720  # ticks a Series keeps at full resolution (6 minutes)
+LONG_POINTS = 4096  # points of a Series' whole-run view (every tick for the first 34 minutes)
+
+
+class Series:
+    """One row of values per tick, bounded like a monitoring system's store.
+
+    ``recent`` holds the last RECENT_TICKS rows as they were (the panes, the judge);
+    the whole-run view (iterating the series: the debrief's charts) holds every row
+    until it has LONG_POINTS of them, then averages neighbouring points in pairs, again
+    and again, so that it never holds more than LONG_POINTS however long the run.  A
+    point of that view is (time of its last tick, mean of each value over its ticks).
+    """
+
+    def __init__(self, recent: int | None = None, long_points: int | None = None):
+        self.recent: deque[tuple[float, ...]] = deque(maxlen=recent or RECENT_TICKS)
+        self.long_points = long_points or LONG_POINTS
+        self.count = 0  # rows appended so far
+        self._long: list[tuple[float, ...]] = []
+        self._per = 1  # ticks per point of the long view
+        self._acc: list[float] = []  # sums of the point being filled
+        self._nacc = 0
+        self._t = 0.0
+
+    def append(self, row: tuple[float, ...]) -> None:
+        self.count += 1
+        self.recent.append(row)
+        if self._per == 1:
+            self._long.append(row)
+        else:
+            if self._nacc == 0:
+                self._acc = list(row[1:])
+            else:
+                self._acc = [a + v for a, v in zip(self._acc, row[1:])]
+            self._nacc += 1
+            self._t = row[0]
+            if self._nacc < self._per:
+                return
+            self._long.append(self._point())
+            self._nacc = 0
+        if len(self._long) >= self.long_points:  # halve the resolution of the whole-run view
+            old = self._long
+            self._long = [(b[0],) + tuple((x + y) / 2 for x, y in zip(a[1:], b[1:]))
+                          for a, b in zip(old[0::2], old[1::2])]
+            self._per *= 2
+
+    def _point(self) -> tuple[float, ...]:
+        return (self._t,) + tuple(a / self._nacc for a in self._acc)
+
+    def since(self, count: int) -> list[tuple[float, ...]]:
+        """The rows appended after the first ``count`` (for a reader that keeps up)."""
+        new = self.count - count
+        if new > len(self.recent):
+            raise RuntimeError(f"series reader fell {new} rows behind (keeps {len(self.recent)})")
+        k = len(self.recent)
+        return list(islice(self.recent, k - new, k)) if new > 0 else []
+
+    def last(self, n: int) -> tuple[tuple[float, ...], ...]:
+        k = len(self.recent)
+        return tuple(islice(self.recent, max(k - n, 0), k))
+
+    def clear(self) -> None:
+        self.__init__(self.recent.maxlen, self.long_points)
+
+    def __iter__(self) -> Iterator[tuple[float, ...]]:
+        yield from self._long
+        if self._nacc:
+            yield self._point()
+
+    def __len__(self) -> int:
+        return len(self._long) + (1 if self._nacc else 0)
+
+    def __getitem__(self, i):
+        return list(self)[i]
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"Series({list(self)!r})"
 
 
 class ConfigError(Exception):
@@ -247,9 +329,9 @@ class World:
         self.kexec_loaded: str | None = None
         self.watchdog_stopped = False  # systemctl stop svc-watchdog
         self.boot_sysctl: dict[str, int | str] = dict(incident.sysctl)  # /etc/sysctl.conf
-        self.history: list[tuple[float, float, float]] = []
+        self.history = Series()  # (t, throughput, p99_ms) of the SLO service, per tick
         # (t, reported MB, true MB) of every watched service: the debrief's "VmRSS vs truth" chart
-        self.rss_history: dict[str, list[tuple[float, float, float]]] = {}
+        self.rss_history: dict[str, Series] = {}
         self.actions: list[tuple[float, Action]] = []
         self.boots = 0  # reboots so far: a reboot starts the kernel's call counters again
         pre = ms.preroll_s
@@ -269,6 +351,13 @@ class World:
         # The kernel's call rates when the run started and just before each action (bounded):
         # the debrief draws the mechanism before and after the fix from them.
         self.trace_marks: list[tuple[float, str, tuple[tuple[str, float], ...]]] = [self._trace_mark()]
+
+    def __getstate__(self) -> dict:
+        """For a warmed world (game.warm): everything but the incident, which the loader re-attaches."""
+        state = self.__dict__.copy()
+        state["incident"] = None
+        state["_snap"] = None
+        return state
 
     def _boot(self, kernel: str, uptime: float, rebooted: bool = False) -> Machine:
         try:
@@ -325,7 +414,9 @@ class World:
             for w in self.workloads:
                 if getattr(w, "watchdog_mb", 0) > 0 and getattr(w, "task", None) is not None and w.task.alive:
                     rep = sum(m.rss_read(w.task, "status")[:3]) / PAGES_PER_MB
-                    self.rss_history.setdefault(w.name, []).append(
+                    if w.name not in self.rss_history:
+                        self.rss_history[w.name] = Series(recent=HISTORY_SHOWN)
+                    self.rss_history[w.name].append(
                         (round(self.t, 3), rep, w.task.rss_pages / PAGES_PER_MB))
         self._snap = None
 
@@ -586,8 +677,8 @@ class World:
             distances=tuple(tuple(int(x) for x in row) for row in m.distance), nodes=tuple(nodes),
             numastat=numastat, vm=tuple(sorted(vm.items())), sysctl=tuple(sorted(m.sysctl.items())),
             tasks=tasks, perf=m.perf.rows()[:64], perf_by_comm=m.perf.rows(by_comm=True)[:128], perf_samples=m.perf.samples, perf_events=m.perf.event_count,
-            services=tuple(services), history=tuple(self.history[-HISTORY_SHOWN:]),
-            dmesg=tuple(m.dmesg[-400:]), disk_util=m.disk.util, wm_low=tuple(map(float, m.wm_low)),
+            services=tuple(services), history=self.history.last(HISTORY_SHOWN),
+            dmesg=m.dmesg.tail(400), disk_util=m.disk.util, wm_low=tuple(map(float, m.wm_low)),
             loadavg=tuple(float(x) for x in m.loadavg), busy_cpus=m.perf.busy_cpus, kernel_share=m.perf.kernel_share, thp_enabled=m.thp_enabled,
             io_scheduler=tuple(sorted(m.io_scheduler.items())), hugetlb_pages=tuple(map(float, m.hugetlb)),
             patches=tuple(sorted(m.patches)), units=tuple(sorted(self.units().items())),
@@ -628,6 +719,6 @@ def describe(action: Action) -> str:
     raise TypeError(action)
 
 
-__all__ = ["World", "Snapshot", "DT", "ConfigError", "ActionError", "SetSysctl",
+__all__ = ["World", "Snapshot", "Series", "DT", "ConfigError", "ActionError", "SetSysctl",
            "RestartService", "StopService", "StartService", "WATCHDOG_UNIT", "KexecLoad", "KexecExec", "KpatchLoad", "KpatchUnload", "SetTHP", "SetScheduler",
            "KillProcess", "SetOomScoreAdj", "SetWatchdogLimit", "SetBootSysctl", "KernelVersion"]

@@ -1,6 +1,7 @@
 """Distribution: the wheel carries the incidents and assets; it installs and plays outside the checkout."""
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -10,11 +11,21 @@ import pytest
 from .conftest import INCIDENTS, ROOT
 
 
+pytestmark = pytest.mark.slow  # a wheel build and a fresh venv: tens of seconds
+
+SKIP = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
+                              ".hypothesis", ".import_linter_cache", "tests")
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
+    # Built from a copy of the checkout: setuptools leaves build/ beside the sources, and a
+    # test writes only into its temporary directory.
+    src = tmp_path_factory.mktemp("src") / "mmquest"
+    shutil.copytree(ROOT, src, ignore=SKIP)
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
-                    str(ROOT)], check=True, capture_output=True, timeout=300)
+                    str(src)], check=True, capture_output=True, timeout=300)
     return next(out.glob("mmquest-*.whl"))
 
 

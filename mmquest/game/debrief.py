@@ -123,7 +123,7 @@ def build(session) -> DebriefData:
     inc = session.incident
     markers = []
     n = 0
-    for st in session.engine.steps:
+    for st in session.engine.acted:
         if st.events:
             label = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[n % 26]
             n += 1

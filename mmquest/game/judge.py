@@ -38,7 +38,7 @@ class Judge:
     slo_burn_s: float = 0.0  # unhealthy seconds
     relapses: int = 0  # resolutions withdrawn because the service fell out of SLO again
     episodes: list[tuple[float, float]] = field(default_factory=list)  # ended healthy streaks (start, end)
-    reason: str | None = None  # why the SLO is breached now, or None
+    _last_tput: float | None = None  # the last row's raw throughput (0: the service is down)
     refusal: str | None = None  # why a healthy-looking service does not count (a kernel below the baseline)
     _i: int = 0
     _tput: float | None = None
@@ -95,11 +95,15 @@ class Judge:
         return " ".join(out)
 
     def update(self, history, kernel: str | None = None) -> None:
+        """Judge the ticks ``history`` (the world's Series) gained since the last call."""
         below: str | None = None
         if self.min_kernel is not None and kernel is not None and KernelVersion(kernel) < self.min_kernel:
             below = f"kernel {kernel} < platform baseline {self.min_kernel}: not counted"
         self.refusal = below
-        for t, tput, p99 in history[self._i:]:
+        # the world's Series gives the rows it gained since the last call; a plain list works too
+        rows = history.since(self._i) if hasattr(history, "since") else history[self._i:]
+        last_tput = None
+        for t, tput, p99 in rows:
             dt = t - self._last_t if self._i else 0.5
             a = 1.0 - math.exp(-max(dt, 1e-9) / SMOOTH_S)
             if self._tput is None:
@@ -109,7 +113,7 @@ class Judge:
                 self._p99 += a * (p99 - self._p99)
             up = tput > 0 and below is None
             self.healthy = up and self._tput >= self.throughput_min and self._p99 <= self.p99_ms_max
-            self.reason = None if self.healthy else self._reason(tput, below)
+            last_tput = tput
             if not self.healthy:
                 self.slo_burn_s += dt
                 if self.unhealthy_since is None:
@@ -133,6 +137,15 @@ class Judge:
                 self.judged_at = t
             self._last_t = t
             self._i += 1
+        if last_tput is not None:
+            self._last_tput = last_tput
+
+    @property
+    def reason(self) -> str | None:
+        """Why the SLO is breached now (which limit, with its value), or None."""
+        if self.healthy or self._last_tput is None:
+            return None
+        return self._reason(self._last_tput, self.refusal)
 
     def reliefs(self, min_s: float = 30.0) -> list[tuple[float, float]]:
         """Healthy streaks that ended again (relief that relapsed), at least ``min_s`` long."""

@@ -17,6 +17,7 @@ from .judge import Judge, causes_in_place
 from .modes import DEFAULT_MODE, MODES
 from .scoring import PAGER_ESCALATED, Score, score
 from .store import StoreError
+from .warm import warmed_world
 
 HINT_LINE = "#hint"
 UI_LINE = "#ui "  # "#ui KEY=VALUE": how the player left the screen (speed, zoom ...), restored on resume
@@ -24,14 +25,14 @@ UI_LINE = "#ui "  # "#ui KEY=VALUE": how the player left the screen (speed, zoom
 
 class Session:
     def __init__(self, incident, seed: int = 0, mode: str = DEFAULT_MODE, store=None, player: str | None = None,
-                 run_id: int | None = None):
+                 run_id: int | None = None, keep_steps: int | None = None):
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r} (known: {', '.join(MODES)})")
         self.incident = incident
         self.seed = int(seed)
         self.mode = MODES[mode]
-        self.world = World(incident, self.seed)
-        self.engine = Engine(self.world)
+        self.world = warmed_world(incident, self.seed)
+        self.engine = Engine(self.world, keep_steps)
         self.judge = Judge.for_incident(incident)
         self.hints_used: list[int] = []
         self.journal: list[tuple[float, str]] = []
@@ -184,10 +185,10 @@ class Session:
     # ------------------------------------------------------------------ score
     @property
     def events(self) -> list[str]:
-        return [e for st in self.engine.steps for e in st.events]
+        return [e for st in self.engine.acted for e in st.events]
 
     def first_action_t(self) -> float | None:
-        return next((st.t for st in self.engine.steps if st.events and st.events != ("clear",)), None)
+        return next((st.t for st in self.engine.acted if st.events != ("clear",)), None)
 
     def diagnosis_points(self) -> tuple[str, int] | None:
         if self.diagnosis is None:

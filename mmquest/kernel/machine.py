@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from .pagecache import FileSet
 from .perf import PerfProfile
+from .printk import LogBuf
 from .sysctl import RECLAIM_DISTANCE, SYSCTLS, available, default_zone_reclaim_mode
 from .trace import KTrace, kname
 from .version import KernelVersion
@@ -81,26 +82,86 @@ class Disk:
         self._tick_pages = 0.0
 
 
-@dataclass
 class Task:
-    pid: int
-    comm: str
-    threads: int
-    user: str
-    cmdline: str
-    cpu_nodes: tuple[float, ...]
-    anon: np.ndarray  # resident anon pages per node
-    file: np.ndarray  # resident file-backed (mapped) pages per node
-    shmem: np.ndarray
-    heap_frac: float = 0.3
-    vm_extra_pages: float = 50_000.0
-    start: float = 0.0  # uptime at start
-    state: str = "S"
-    cpu_s: float = 0.0
-    oom_score_adj: int = 0
-    alive: bool = True
-    owner: str = ""  # workload that owns it
-    extra: dict = field(default_factory=dict)
+    """A process.  Its resident pages per node (``anon``, ``file``, ``shmem``) and its
+    thread count live in rows of the machine's task table (:class:`TaskTable`), so the
+    per-node totals of every task are one numpy reduction, not a loop over tasks."""
+
+    __slots__ = ("pid", "comm", "threads", "user", "cmdline", "cpu_nodes", "_anon", "_file", "_shmem", "heap_frac",
+                 "vm_extra_pages", "start", "_state", "cpu_s", "oom_score_adj", "_alive", "owner", "extra",
+                 "_table", "_slot")
+
+    def __init__(self, pid: int, comm: str, threads: int, user: str, cmdline: str, cpu_nodes: tuple[float, ...],
+                 anon: np.ndarray, file: np.ndarray, shmem: np.ndarray, heap_frac: float = 0.3,
+                 vm_extra_pages: float = 50_000.0, start: float = 0.0, state: str = "S", cpu_s: float = 0.0,
+                 oom_score_adj: int = 0, alive: bool = True, owner: str = "", extra: dict | None = None,
+                 table: "TaskTable | None" = None, slot: int = -1):
+        self.pid, self.comm, self.threads, self.user, self.cmdline = pid, comm, threads, user, cmdline
+        self.cpu_nodes = cpu_nodes
+        self._anon, self._file, self._shmem = anon, file, shmem  # views of the table's rows while alive
+        self.heap_frac, self.vm_extra_pages, self.start = heap_frac, vm_extra_pages, start
+        self.cpu_s, self.oom_score_adj, self.owner = cpu_s, oom_score_adj, owner
+        self.extra = {} if extra is None else extra
+        self._table, self._slot = table, slot
+        self._alive = alive
+        self._state = "S"
+        self.state = state
+
+    # Pages per node.  While the task lives they are views of its rows in the task table;
+    # assigning one writes into the row (``t.anon = x`` and ``t.anon += x`` both keep the
+    # table's totals right).
+    @property
+    def anon(self) -> np.ndarray:
+        return self._anon
+
+    @anon.setter
+    def anon(self, value) -> None:
+        if self._table is not None:
+            self._anon[:] = value
+        else:
+            self._anon = np.array(value, dtype=np.float64)
+
+    @property
+    def file(self) -> np.ndarray:
+        return self._file
+
+    @file.setter
+    def file(self, value) -> None:
+        if self._table is not None:
+            self._file[:] = value
+        else:
+            self._file = np.array(value, dtype=np.float64)
+
+    @property
+    def shmem(self) -> np.ndarray:
+        return self._shmem
+
+    @shmem.setter
+    def shmem(self, value) -> None:
+        if self._table is not None:
+            self._shmem[:] = value
+        else:
+            self._shmem = np.array(value, dtype=np.float64)
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @state.setter
+    def state(self, value: str) -> None:
+        self._state = value
+        if self._table is not None:
+            self._table.active[self._slot] = value in ("R", "D")
+
+    @property
+    def alive(self) -> bool:
+        return self._alive
+
+    @alive.setter
+    def alive(self, value: bool) -> None:
+        if self._alive and not value and self._table is not None:
+            self._table.detach(self)
+        self._alive = value
 
     @property
     def rss_pages(self) -> float:
@@ -109,6 +170,115 @@ class Task:
     @property
     def vm_pages_total(self) -> float:
         return self.rss_pages + self.vm_extra_pages
+
+    def __repr__(self) -> str:
+        return f"Task(pid={self.pid}, comm={self.comm!r}, threads={self.threads}, alive={self.alive})"
+
+    # Pickling (a warmed world): a live task's pages are rows of its table, bound again on load.
+    def __getstate__(self) -> dict:
+        state = {k: getattr(self, k) for k in self.__slots__}
+        if self._table is not None:
+            state["_anon"] = state["_file"] = state["_shmem"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+        if self._table is not None and hasattr(self._table, "anon"):  # else the table binds it when loaded
+            self._table.bind(self)
+
+
+def _sum_rows(rows: np.ndarray) -> np.ndarray:
+    """Sum of the rows, added one after the other as a loop over the tasks would add them
+    (``add.accumulate`` is sequential by definition; ``sum`` is pairwise over a single column)."""
+    if rows.shape[0] == 0:
+        return np.zeros(rows.shape[1])
+    return np.add.accumulate(rows, axis=0)[-1].copy()
+
+
+class TaskTable:
+    """Per-task state in numpy arrays, one row per task in the order the tasks were spawned.
+
+    A task that exits gets its own copy of its rows (readers of a dead task see what it
+    had) and its rows are zeroed, so a column sum over every row is the sum over the live
+    tasks.  Rows are compacted, in order, when the table fills up; a table holds at most
+    twice the number of live tasks.
+    """
+
+    def __init__(self, nnodes: int, capacity: int = 64):
+        self.nnodes = nnodes
+        self.used = 0
+        self.tasks: list[Task | None] = []  # by slot; None once its task exited
+        self._alloc(capacity)
+
+    def _alloc(self, cap: int) -> None:
+        self.anon = np.zeros((cap, self.nnodes))
+        self.file = np.zeros((cap, self.nnodes))
+        self.shmem = np.zeros((cap, self.nnodes))
+        self.threads = np.zeros(cap, dtype=np.int64)
+        self.active = np.zeros(cap, dtype=bool)  # in state R or D (counted in the load average)
+
+    @property
+    def capacity(self) -> int:
+        return self.threads.shape[0]
+
+    def add(self, t: Task, anon: np.ndarray | None) -> None:
+        if self.used == self.capacity:
+            self._compact()
+        i = self.used
+        self.used += 1
+        self.tasks.append(t)
+        t._table, t._slot = self, i
+        if anon is not None:
+            self.anon[i] = anon
+        self.bind(t)
+        self.threads[i] = t.threads
+        self.active[i] = t.state in ("R", "D")
+
+    def detach(self, t: Task) -> None:
+        i = t._slot
+        t._anon, t._file, t._shmem = t._anon.copy(), t._file.copy(), t._shmem.copy()
+        self.anon[i] = self.file[i] = self.shmem[i] = 0.0
+        self.threads[i] = 0
+        self.active[i] = False
+        self.tasks[i] = None
+        t._table = None
+
+    def bind(self, t: Task) -> None:
+        """Point a live task's pages at its rows."""
+        i = t._slot
+        t._anon, t._file, t._shmem = self.anon[i], self.file[i], self.shmem[i]
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        for t in self.tasks:  # tasks loaded before their table: bind them now
+            if t is not None and getattr(t, "_slot", None) is not None:
+                self.bind(t)
+
+    def _compact(self) -> None:
+        live = [t for t in self.tasks if t is not None]
+        old = (self.anon, self.file, self.shmem, self.threads, self.active)
+        idx = np.array([t._slot for t in live], dtype=np.int64)
+        self._alloc(max(64, 2 * len(live) + 2))
+        k = len(live)
+        for new, arr in zip((self.anon, self.file, self.shmem, self.threads, self.active), old):
+            new[:k] = arr[idx]
+        self.tasks = list(live)
+        self.used = k
+        for i, t in enumerate(live):
+            t._slot = i
+            self.bind(t)
+
+    # ------------------------------------------------------------------ totals over the live tasks
+    def anon_total(self) -> np.ndarray:
+        return _sum_rows(self.anon[:self.used])
+
+    def file_total(self) -> np.ndarray:
+        return _sum_rows(self.file[:self.used])
+
+    def active_threads(self) -> int:
+        k = self.used
+        return int(self.threads[:k][self.active[:k]].sum())
 
 
 class Machine:
@@ -149,6 +319,7 @@ class Machine:
         self.hugetlb = np.zeros(n)
         self.filesets: list[FileSet] = []
         self.tasks: dict[int, Task] = {}
+        self.task_table = TaskTable(n)
         self.next_pid = 1
         self.reclaim_ewma = np.full(n, 1.0)  # pages reclaimed per second, per node
         self._reclaimed_tick = np.zeros(n)
@@ -164,7 +335,7 @@ class Machine:
         self.fn_node_reclaim = kname("zone_reclaim", v)
         self.fn_shrink = kname("shrink_zone", v)
         self.fn_shrink_list = kname("shrink_page_list", v)
-        self.dmesg: list[tuple[float, str]] = []
+        self.dmesg = LogBuf()  # the kernel log: a ring of 256 KiB, like log_buf
         self.patches: dict[str, str] = {}  # loaded live patch id -> effect
         self.loadavg = np.zeros(3)  # calc_load(): 1, 5 and 15 minute averages of R + D threads
         self.thp_enabled = "always" if not self.version < "2.6.38" else None
@@ -198,18 +369,10 @@ class Machine:
         return self.cold + fs + self.dirty + self.mapped_pages() + self.shmem
 
     def mapped_pages(self) -> np.ndarray:
-        tot = np.zeros(self.nnodes)
-        for t in self.tasks.values():
-            if t.alive:
-                tot += t.file
-        return tot
+        return self.task_table.file_total()
 
     def anon_pages(self) -> np.ndarray:
-        tot = np.zeros(self.nnodes)
-        for t in self.tasks.values():
-            if t.alive:
-                tot += t.anon
-        return tot
+        return self.task_table.anon_total()
 
     def used_pages(self) -> np.ndarray:
         return (self.kernel_pages + self.slab_rec + self.slab_unrec + self.anon_pages()
@@ -228,8 +391,8 @@ class Machine:
         self.next_pid += 1
         z = np.zeros(self.nnodes)
         t = Task(pid=pid, comm=comm, threads=threads, user=user, cmdline=cmdline or comm,
-                 cpu_nodes=tuple(cpu_nodes), anon=z.copy() if anon is None else anon,
-                 file=z.copy(), shmem=z.copy(), start=self.uptime, owner=owner)
+                 cpu_nodes=tuple(cpu_nodes), anon=z, file=z, shmem=z, start=self.uptime, owner=owner)
+        self.task_table.add(t, anon)
         self.tasks[pid] = t
         return t
 
@@ -603,7 +766,7 @@ class Machine:
         self.disk.tick(dt)
         self.perf.tick(dt)
         self.trace.tick(dt)
-        active = sum(t.threads for t in self.tasks.values() if t.alive and t.state in ("R", "D"))
+        active = self.task_table.active_threads()
         self.loadavg += (1.0 - np.exp(-dt / LOADAVG_PERIODS_S)) * (active - self.loadavg)
         self.clock += dt
 

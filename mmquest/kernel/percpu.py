@@ -40,21 +40,18 @@ def percpu_counter_add_batch(local: np.ndarray, amounts: np.ndarray, batch: int)
     ``local`` (the per-CPU deltas) changes in place; the return value is what was folded
     into the global count.  Conserves count + sum(local) exactly, as the kernel does.
     """
-    amounts = amounts.astype(np.int64)
-    folded = 0
-    pos = amounts > 0
-    neg = amounts < 0
-    if pos.any():
-        tot = local[pos] + amounts[pos]
-        folds = np.where(tot >= batch, tot // batch, 0)
-        folded += int((folds * batch).sum())
-        local[pos] = tot - folds * batch
-    if neg.any():
-        tot = local[neg] + amounts[neg]
-        folds = np.where(tot <= -batch, (-tot) // batch, 0)
-        folded -= int((folds * batch).sum())
-        local[neg] = tot + folds * batch
-    return folded
+    cpus = np.flatnonzero(amounts)  # a CPU without events keeps its delta: only these change
+    if cpus.size == 0:
+        return 0
+    a = amounts[cpus].astype(np.int64, copy=False)
+    tot = local[cpus] + a
+    # A positive run folds floor(tot / batch) batches once tot reaches +batch, a negative
+    # one floor(-tot / batch) once it reaches -batch.
+    up = np.where((a > 0) & (tot >= batch), tot // batch, 0)
+    down = np.where((a < 0) & (tot <= -batch), (-tot) // batch, 0)
+    folds = up - down
+    local[cpus] = tot - folds * batch
+    return int(folds.sum()) * batch
 
 
 class MMCounters:

@@ -1114,7 +1114,7 @@ def cmd_help(sh: Shell, args: list[str], stdin: str) -> Result:
 
 @command("history", "commands typed so far")
 def cmd_history(sh: Shell, args: list[str], stdin: str) -> Result:
-    return Result(_join([f"{i + 1:>5}  {c}" for i, c in enumerate(sh.history)]))
+    return Result(_join([f"{sh.history_base + i + 1:>5}  {c}" for i, c in enumerate(sh.history)]))
 
 
 @command("true", "")

@@ -22,6 +22,7 @@ MAX_OUTPUT = 200_000  # characters one line shows; past that, an "output truncat
 MAX_SLEEP_S = LINE_SIM_S
 MAX_LOOP_ITERATIONS = LINE_ITERATIONS  # loop rounds per line, all loops together
 MAX_LOOP_DEPTH = 3
+HISTSIZE = 1000  # bash's $HISTSIZE: lines of typed history kept
 
 
 class Host(Protocol):
@@ -68,6 +69,7 @@ class Shell:
         self.vfs = Vfs(shell_pid)
         self.cwd = "/root"
         self.history: list[str] = []
+        self.history_base = 0  # lines forgotten from the front of the history (bash numbers on)
         self.events: list[str] = []
         self.looked: dict[str, float] = {}  # evidence the player has looked at -> first sim time
         self.to_tty = True  # is the running command's output the terminal (not a pipe or a file)?
@@ -96,6 +98,9 @@ class Shell:
         self.events = []
         if line.strip():
             self.history.append(line)
+            if len(self.history) > HISTSIZE:  # bash forgets the oldest lines beyond $HISTSIZE
+                del self.history[0]
+                self.history_base += 1
         if self.snap.booting and not _only_sleeps(line):
             # The box is down: only waiting (sleep, on the operator's own terminal) works.
             return LineResult(f"ssh: connect to host {self.snap.hostname} port 22: Connection refused", 255)

@@ -13,6 +13,8 @@ from ..incident import Incident, discover
 from .mono import ReadableMonochrome
 from .screens import DebriefScreen, PlayerScreen, PlayScreen, QuitScreen, TitleScreen
 
+KEEP_STEPS = 500  # commands whose output the session keeps (the scrollback shows them; the journal keeps every line)
+
 
 class MMQuestApp(App):
     CSS_PATH = "mmquest.tcss"
@@ -74,8 +76,9 @@ class MMQuestApp(App):
         from ..game.session import Session
 
         if self.store is not None:
-            return Session(incident, seed, mode, store=self.store, player=self.player or "player")
-        return Session(incident, seed, mode)
+            return Session(incident, seed, mode, store=self.store, player=self.player or "player",
+                           keep_steps=KEEP_STEPS)
+        return Session(incident, seed, mode, keep_steps=KEEP_STEPS)
 
     def play_screen(self, incident: Incident, seed: int, mode: str, session=None) -> PlayScreen:
         """The play screen; without a session it boots one in a worker after its first frame."""

@@ -286,17 +286,20 @@ class PlayScreen(Screen):
         self.query_one(ShellPane).input.focus()
         if self.session is not None or not self.app.live:
             self._attach_session(self.session or self._make_session())
-        else:  # paint the first frame now; boot the simulated machine in a worker thread
+        else:  # paint the first frame now; then load the simulated machine (or boot it in a worker thread)
             self.query_one("#status", Static).update(Text(" mmquest  booting the simulated machine...", style="dim"))
-            # after the first frame is on screen: the boot holds the GIL for a while
-            self.call_after_refresh(lambda: self.set_timer(0.05, self._start_boot))
+            self.call_after_refresh(self._start_boot)
 
     def _start_boot(self) -> None:
         # The model's modules (numpy among them) are imported here, on the main thread: what an
         # import allocates then lives in the main allocator arena rather than the worker's.
         from ..game import session  # noqa: F401
+        from ..game.warm import is_warm
 
-        self.run_worker(self._boot, thread=True, exclusive=True, group="boot")
+        if is_warm(self.incident, self.seed):  # a warmed world loads in milliseconds: no thread hand-off
+            self._boot(in_thread=False)
+        else:  # the first start of this incident and seed pre-rolls it: keep the screen live meanwhile
+            self.run_worker(self._boot, thread=True, exclusive=True, group="boot")
 
     def _make_session(self) -> Session:
         factory = getattr(self.app, "new_session", None)
@@ -305,14 +308,15 @@ class PlayScreen(Screen):
         from ..game.session import Session
         return Session(self.incident, self.seed, self.mode)
 
-    def _boot(self) -> None:
+    def _boot(self, in_thread: bool = True) -> None:
         from ..world import ConfigError
+        call = self.app.call_from_thread if in_thread else (lambda fn, *a: fn(*a))
         try:
             session = self._make_session()
         except ConfigError as e:
-            self.app.call_from_thread(self.app.exit, 2, f"mmquest: {self.incident.path}: {e.field}: {e.message}")
+            call(self.app.exit, 2, f"mmquest: {self.incident.path}: {e.field}: {e.message}")
             return
-        self.app.call_from_thread(self._attach_session, session)
+        call(self._attach_session, session)
 
     def _attach_session(self, session: Session) -> None:
         self.session = session
