@@ -81,8 +81,11 @@ class AioReader(Workload):
         hit = m.trace.hit
         hit("do_io_submit", reqs)
         hit("aio_complete", reqs)
-        for fn, (calls, us) in refcount_calls(KernelVersion(str(m.version)), m.has_effect("pagehuge_fastpath"),
-                                              self.page_kind, self.size_kb, pt.cpus).items():
+        key = (m.version, m.has_effect("pagehuge_fastpath"), self.page_kind, self.size_kb, pt.cpus)
+        if getattr(self, "_refs_key", None) != key:  # the refcount path changes only with these
+            self._refs_key = key
+            self._refs = tuple(refcount_calls(m.version, key[1], self.page_kind, self.size_kb, pt.cpus).items())
+        for fn, (calls, us) in self._refs:
             hit(fn, calls * reqs, calls * reqs * us * 1e-6)
         pages = mbps * PAGES_PER_MB * dt
         m.ev["pgpgin"] += pages * 4
