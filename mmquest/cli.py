@@ -330,6 +330,13 @@ def validate_incident(inc: Incident) -> list[str]:
         return [str(e)]
     except ConfigError as e:  # pragma: no cover - _check_model converts it
         return [f"{inc.path}: {e}"]
+    from .kernel.trace import COUNTERS
+    if not inc.mechanism:
+        problems.append(f"{inc.path}: mechanism: every incident declares the kernel path it exercises ([[mechanism]])")
+    for i, st in enumerate(inc.mechanism):
+        if st.counter not in COUNTERS:
+            problems.append(f"{inc.path}: mechanism[{i}].counter: unknown model counter {st.counter!r} "
+                            f"(known: {', '.join(sorted(COUNTERS))})")
     checks = [("best_remedy", [line]) for line in inc.best_remedy]
     checks += [("wrong_path", list(wp.lines)) for wp in inc.wrong_paths]
     counters = {"best_remedy": 0, "wrong_path": 0}

@@ -24,7 +24,7 @@ ENV_INCIDENTS = "MMQUEST_INCIDENTS"
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
 _KERNEL_RE = re.compile(r"^\d+\.\d+(\.\d+)?(-rc\d+)?$")
 DIFFICULTIES = ("easy", "medium", "hard")
-PANES = ("service", "numastat", "perf", "memory", "rss", "oom")
+PANES = ("service", "numastat", "perf", "memory", "rss", "oom", "mechanism")
 DEFAULT_PANES = PANES[:4]
 MAX_FILE_BYTES = 1_000_000  # an incident file, or its solution script
 MAX_DEPTH = 8  # tables and arrays nested in one another (the bundled files use 3)
@@ -115,6 +115,28 @@ class Diagnosis:
 
 
 WRONG_EFFECTS = ("relief", "none", "harm")
+MECH_FIX = ("", "bypassed", "removed", "lock-free")  # what the fix does to a step of the mechanism
+MECH_FIELDS = {"fn", "label", "depth", "counter", "renamed", "since", "until", "fix", "unit"}
+
+
+@dataclass(frozen=True)
+class MechStep:
+    """One function (or branch) on the kernel path the incident exercises, caller first.
+
+    ``fn`` is the function's oldest name; ``renamed`` lists ``(first version, new name)``;
+    the step exists on kernels in [since, until).  ``counter`` names the model's call
+    counter behind the edge into this step (kernel.trace.COUNTERS, oldest names).
+    """
+
+    fn: str
+    counter: str
+    depth: int = 0
+    label: str = ""
+    renamed: tuple[tuple[str, str], ...] = ()
+    since: str | None = None
+    until: str | None = None
+    fix: str = ""  # "", "bypassed", "removed", "lock-free"
+    unit: str = "calls"  # calls | pages
 
 
 @dataclass(frozen=True)
@@ -206,6 +228,7 @@ class Incident:
     variant_of: str | None = None
     exam_limit_s: float = 1800.0
     tolerate_s: float = 0.0  # [resolution] breaks this short do not end a healthy streak
+    mechanism: tuple[MechStep, ...] = field(default_factory=tuple)  # [[mechanism]]: the kernel path, caller first
 
 
 # --------------------------------------------------------------------------- helpers
@@ -298,7 +321,7 @@ def _kernel(r: _Reader, key: str, v: Any) -> str:
 KNOWN = {
     "": {"id", "title", "era", "difficulty", "order", "summary", "solution", "wrong_path", "cause", "fix", "mitigation", "best_remedy",
          "variant_of", "exam_limit_s", "briefing", "machine", "sysctl", "workload", "slo", "resolution", "hint",
-         "debrief", "patch", "files", "ui", "diagnosis"},
+         "debrief", "patch", "files", "ui", "diagnosis", "mechanism"},
     "briefing": {"pager", "text"},
     "machine": {"hostname", "kernel", "boot_kernels", "nodes", "cpus_per_node", "mem_per_node_mb", "distances",
                 "disk_read_mbps", "disk_latency_us", "uptime_s", "cold_cache_gb", "slab_gb", "preroll_s", "boot_s"},
@@ -516,7 +539,42 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
         best_remedy=tuple(best),
         variant_of=r.str("variant_of") if "variant_of" in data else None,
         exam_limit_s=r.num("exam_limit_s", 1800.0, lo=60, hi=86400),
+        mechanism=_parse_mechanism(r),
     )
+
+
+def _parse_mechanism(r: _Reader) -> tuple[MechStep, ...]:
+    out = []
+    for mr in _items(r, "mechanism", MECH_FIELDS):
+        fn = mr.str("fn")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", fn):
+            raise mr.fail("fn", f"expected a kernel function name, got {fn!r}")
+        counter = mr.str("counter")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*(:[a-z_]+)?", counter):
+            raise mr.fail("counter", f"expected a model counter name (function or function:edge), got {counter!r}")
+        renamed = []
+        for j, pair in enumerate(mr.list_("renamed", required=False)):
+            if (not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(x, str) for x in pair)
+                    or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", pair[1])):
+                raise mr.fail("renamed", f"item {j}: expected [\"VERSION\", \"new_name\"], got {_show(pair)}")
+            renamed.append((_kernel(mr, "renamed", pair[0]), pair[1]))
+        since = _kernel(mr, "since", mr.table["since"]) if "since" in mr.table else None
+        until = _kernel(mr, "until", mr.table["until"]) if "until" in mr.table else None
+        fix = mr.str("fix") if "fix" in mr.table else ""
+        if fix not in MECH_FIX:
+            raise mr.fail("fix", f"must be one of {', '.join(repr(x) for x in MECH_FIX)}, got {fix!r}")
+        unit = mr.str("unit", "calls")
+        if unit not in ("calls", "pages"):
+            raise mr.fail("unit", f"must be 'calls' or 'pages', got {unit!r}")
+        out.append(MechStep(fn=fn, counter=counter, depth=mr.int("depth", 0, lo=0, hi=8),
+                            label=mr.str("label") if "label" in mr.table else "",
+                            renamed=tuple(renamed), since=since, until=until, fix=fix, unit=unit))
+    if out and out[0].depth != 0:
+        raise IncidentError(r.path, "mechanism[0].depth", "the path starts at depth 0")
+    for i in range(1, len(out)):
+        if out[i].depth > out[i - 1].depth + 1:
+            raise IncidentError(r.path, f"mechanism[{i}].depth", "a step is at most one level below the one before")
+    return tuple(out)
 
 
 def _items(r: _Reader, key: str, allowed: set[str]) -> list[_Reader]:

@@ -19,6 +19,7 @@ from .kernel import SYSCTLS, KernelVersion, Machine
 from .kernel.machine import PAGES_PER_MB, PATCH_EFFECTS
 from .kernel.oom import oom_score
 from .kernel.perf import PerfRow
+from .kernel.trace import TraceCounts
 from .workloads import Indicators, ParamError, make_workload
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -297,6 +298,7 @@ class Snapshot:
     patches: tuple[str, ...] = ()
     perf_by_comm: tuple[PerfRow, ...] = ()  # the same samples per (symbol, command), for perf top --sort comm
     units: tuple[tuple[str, str], ...] = ()  # systemd units and their ActiveState
+    trace: TraceCounts = TraceCounts()  # the model's own call counts since this boot (kernel.trace)
 
     def sysctl_value(self, name: str):
         return dict(self.sysctl).get(name)
@@ -331,6 +333,7 @@ class World:
         # (t, reported MB, true MB) of every watched service: the debrief's "VmRSS vs truth" chart
         self.rss_history: dict[str, Series] = {}
         self.actions: list[tuple[float, Action]] = []
+        self.boots = 0  # reboots so far: a reboot starts the kernel's call counters again
         pre = ms.preroll_s
         self.machine = self._boot(ms.kernel, uptime=max(ms.uptime_s - pre, 0.0))
         self.workloads = []
@@ -345,6 +348,9 @@ class World:
         if preroll:
             self._preroll(pre)
         self._snap: Snapshot | None = None
+        # The kernel's call rates when the run started and just before each action (bounded):
+        # the debrief draws the mechanism before and after the fix from them.
+        self.trace_marks: list[tuple[float, str, tuple[tuple[str, float], ...]]] = [self._trace_mark()]
 
     def __getstate__(self) -> dict:
         """For a warmed world (game.warm): everything but the incident, which the loader re-attaches."""
@@ -430,11 +436,15 @@ class World:
         return Indicators(tput, p99, up, hit)
 
     # ------------------------------------------------------------------ actions
+    def _trace_mark(self) -> tuple[float, str, tuple[tuple[str, float], ...]]:
+        return (round(self.t, 3), str(self.machine.version), tuple(sorted(self.machine.trace.rate.items())))
+
     def apply(self, action: Action) -> str:
         """Change the machine.  Returns a short description for the timeline."""
         m = self.machine
         if self.booting:
             raise ActionError("the machine is booting")
+        self.trace_marks = (self.trace_marks[:1] + self.trace_marks[1:][-62:]) + [self._trace_mark()]
         desc = None  # a label other than describe(action), where the machine's state decides it
         if isinstance(action, SetSysctl):
             d = SYSCTLS.get(action.name)
@@ -602,6 +612,7 @@ class World:
     def _reboot(self, version: str) -> None:
         boot_s = self.incident.machine.boot_s
         self.machine = self._boot(version, uptime=-boot_s, rebooted=True)
+        self.boots += 1
         self.down_until = self.t + boot_s
         for w in self.workloads:
             w.on_boot(self.machine, self.t, boot_s)
@@ -671,6 +682,7 @@ class World:
             loadavg=tuple(float(x) for x in m.loadavg), busy_cpus=m.perf.busy_cpus, kernel_share=m.perf.kernel_share, thp_enabled=m.thp_enabled,
             io_scheduler=tuple(sorted(m.io_scheduler.items())), hugetlb_pages=tuple(map(float, m.hugetlb)),
             patches=tuple(sorted(m.patches)), units=tuple(sorted(self.units().items())),
+            trace=m.trace.view(self.boots, m.trace_placement()),
         )
 
 

@@ -34,6 +34,7 @@ class DebriefData:
     rss_chart: tuple[str, ...] = ()  # reported vs true RSS of a watched service, where there is one
     rss_name: str = ""
     still_wrong: tuple[str, ...] = ()  # of an unresolved run: what was still wrong with the machine
+    mechanism: tuple[str, ...] = ()  # the kernel path before and after the fix, side by side
 
 
 def _col(t: float, t_end: float, width: int) -> int:
@@ -142,8 +143,53 @@ def build(session) -> DebriefData:
         lesson=inc.debrief.lesson.strip(),
         commits=tuple((c.id, c.title, c.release) for c in inc.debrief.commits),
         still_wrong=() if session.judge.resolved else tuple(session.still_wrong()),
+        mechanism=tuple(mechanism_compare(session)),
         **_rss(session),
     )
+
+
+def _mech_column(steps, kernel: str, rates: dict[str, float]) -> list[str]:
+    from ..shell.mechanism import _rate, rows
+    out = []
+    for depth, name, r, unit, fix, taken, _label in rows(steps, kernel, rates):
+        arrow = "" if depth == 0 else ("=> " if taken else "-> ")
+        tag = f" [{fix}]" if fix else ""
+        out.append(f"{'  ' * depth}{arrow}{name} {_rate(r)}{' pages' if unit == 'pages' else ''}/s{tag}")
+    return out
+
+
+def mechanism_compare(session, width: int = 58) -> list[str]:
+    """The incident's kernel path with the call rates before the fix and now, side by side.
+
+    "Before" is the machine just before the action that fixed it (the last one before the
+    service recovered), or the start of the run; "after" is the machine at the end.
+    """
+    inc = session.incident
+    steps = getattr(inc, "mechanism", ())
+    w = session.world
+    if not steps or not getattr(w, "trace_marks", None):
+        return []
+    marks = w.trace_marks
+    before = marks[0]
+    if session.judge.resolved and session.judge.resolved_at is not None:
+        done = [mk for mk in marks[1:] if mk[0] <= session.judge.resolved_at]
+        before = done[-1] if done else marks[0]
+    snap = w.snapshot()
+    left = _mech_column(steps, before[1], dict(before[2]))
+    right = _mech_column(steps, snap.kernel, dict(snap.trace.rates))
+    head_l = f"before the fix (t={before[0]:.0f}s, {before[1]})"
+    head_r = f"{'after the fix' if session.judge.resolved else 'at the end'} (t={snap.t:.0f}s, {snap.kernel})"
+    out = [f"{head_l:<{width}}  {head_r}"]
+    for i in range(max(len(left), len(right))):
+        a = left[i] if i < len(left) else ""
+        b = right[i] if i < len(right) else ""
+        out.append(f"{a[:width]:<{width}}  {b}".rstrip())
+    from ..shell.mechanism import fix_commit
+    commit = fix_commit(inc)
+    if commit:
+        out.append(f"The commit that changed this path: {commit}")
+    out.append("=> taken   -> idle   [bypassed/removed]: what the fix does to the step   (calls per second)")
+    return out
 
 
 def _rss(session) -> dict:
@@ -170,4 +216,6 @@ def as_text(d: DebriefData, unit: str = "ops/s") -> str:
             "COMMITS TO READ"]
     out += [f"  {cid}  {title}" + (f" ({rel})" if rel else "") for cid, title, rel in d.commits]
     out += ["", f"SCORE {d.score}"] + [f"  {name:<24} {v:+d}" for name, v in d.score_parts]
+    if d.mechanism:
+        out += ["", "THE KERNEL PATH, BEFORE AND AFTER"] + list(d.mechanism)
     return "\n".join(out)

@@ -69,6 +69,8 @@ def html_report(d: DebriefData, history, counterfactual, slo_min: float, unit: s
     rows = "".join(f"<tr><td>{esc(n)}</td><td>{v:+d}</td></tr>" for n, v in d.score_parts)
     acts = "".join(f"<li><b>{m.label}</b> t={m.t:.1f}s <code>{esc(m.command)}</code></li>" for m in d.markers)
     commits = "".join(f"<li><code>{c}</code> {esc(t)} {esc(r)}</li>" for c, t, r in d.commits)
+    mech = (f"<h2>The kernel path, before and after</h2><pre>{esc(chr(10).join(d.mechanism))}</pre>\n"
+            if getattr(d, "mechanism", ()) else "")
     meta_rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in meta.items())
     verdict = (f"Resolved: the service recovered at t={d.resolved_at:.0f}s." if d.resolved else "Not resolved.")
     return f"""<!doctype html>
@@ -86,7 +88,7 @@ td,th{{padding:2px 8px;text-align:left}}</style></head><body>
 <h2>The fix</h2><p>{esc(d.fix)}</p>
 <h2>The lesson</h2><p>{esc(d.lesson)}</p>
 <h2>Commits to read</h2><ul>{commits}</ul>
-<h2>Score</h2><table>{rows}</table>
+{mech}<h2>Score</h2><table>{rows}</table>
 </body></html>
 """
 

@@ -50,6 +50,7 @@ class Session:
         self._lost = False  # another game resumed this run and writes it: this one stops saving
         self.engine.on_tick(self._tick)
         self.engine.diagnose = self.diagnose  # the shell's `diagnose` command calls this
+        self.engine.mechanism_unlocked = self.mechanism_unlocked  # the shell's `mechanism` command asks this
         if store is not None and run_id is None and player is not None:
             try:
                 self.run_id = store.start_run(player, incident.id, self.seed, self.mode.name)
@@ -167,6 +168,10 @@ class Session:
     def action_log(self) -> list[tuple[float, str]]:
         """(time, label) of every action, newest first."""
         return [(st.t, e) for st in reversed(self.engine.steps) for e in st.events if e != "clear"]
+
+    def mechanism_unlocked(self) -> bool:
+        """The mechanism view opens once the player has seen the evidence, or spent a hint."""
+        return bool(self.hints_used) or self.evidence_time() is not None
 
     def evidence_time(self) -> float | None:
         """When the player first looked at something that reveals the correct root cause."""

@@ -87,6 +87,32 @@ def put_compound_page_cost_us(path: str, cpus: int) -> float:
     return ATOMIC_US * (1.0 + ATOMIC_BOUNCE_PER_CPU * (max(cpus, 1) - 1))
 
 
+def refcount_calls(version: KernelVersion, fastpath: bool, page_kind: str, size_kb: int,
+                   cpus: int) -> dict[str, tuple[float, float]]:
+    """The refcount functions one direct-I/O request of ``size_kb`` calls: name -> (calls, us per call).
+
+    The same path :func:`io_point` costs: REFS_PER_SUBPAGE gets and as many puts per 4 KiB
+    piece; on the locked path each of them takes the head's compound lock once.
+    """
+    n = max(size_kb // SUBPAGE_KB, 1)
+    refs = float(REFS_PER_SUBPAGE * n)
+    path = refcount_path(version, fastpath, page_kind)
+    get_us = __get_page_tail_cost_us(path, cpus)
+    put_us = put_compound_page_cost_us(path, cpus)
+    out: dict[str, tuple[float, float]] = {"get_page": (refs, 0.0), "put_page": (refs, 0.0)}
+    if version < "2.6.38" or not version < "4.5" or page_kind == "small":
+        out["get_page"] = (refs, get_us)  # an atomic on the head page (inline)
+        out["put_page"] = (refs, put_us)
+        return out
+    # THP era: a tail page's get_page()/put_page() go out of line.
+    out["__get_page_tail"] = (refs, get_us)
+    out["put_compound_page"] = (refs, put_us)
+    if path == "locked":
+        out["__get_page_tail:lock"] = (refs, 0.0)  # compound_lock_irqsave() on the head, in each call
+        out["put_compound_page:lock"] = (refs, 0.0)
+    return out
+
+
 def dio_generation(version: KernelVersion) -> str:
     if version < "2.6.38":
         return "2.6.37"

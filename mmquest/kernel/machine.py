@@ -19,6 +19,7 @@ from .pagecache import FileSet
 from .perf import PerfProfile
 from .printk import LogBuf
 from .sysctl import RECLAIM_DISTANCE, SYSCTLS, available, default_zone_reclaim_mode
+from .trace import KTrace, kname
 from .version import KernelVersion
 
 PAGE_SIZE = 4096
@@ -328,6 +329,12 @@ class Machine:
                      ("numa_hit", "numa_miss", "numa_foreign", "interleave_hit", "local_node", "other_node")}
         self.ev: dict[str, float] = defaultdict(float)
         self.perf = PerfProfile()
+        self.trace = KTrace(self.perf)  # the model's own call counts (kernel.trace)
+        v = self.version
+        self.fn_alloc = kname("__alloc_pages_nodemask", v)
+        self.fn_node_reclaim = kname("zone_reclaim", v)
+        self.fn_shrink = kname("shrink_zone", v)
+        self.fn_shrink_list = kname("shrink_page_list", v)
         self.dmesg = LogBuf()  # the kernel log: a ring of 256 KiB, like log_buf
         self.patches: dict[str, str] = {}  # loaded live patch id -> effect
         self.loadavg = np.zeros(3)  # calc_load(): 1, 5 and 15 minute averages of R + D threads
@@ -456,12 +463,18 @@ class Machine:
             return res
         free = self.free
         mode = self.zone_reclaim_mode
+        hit = self.trace.hit
+        hit(self.fn_alloc, remaining)
+        hit("get_page_from_freelist", remaining)
         for z in self.zonelist[pref]:
+            hit("zone_watermark_ok", remaining)  # every allocation still looking checks this zone
             take = min(remaining, max(free[z] - self.wm_low[z], 0.0))
             if take > 0:
                 res.per_node[z] += take
                 free[z] -= take
                 self._count(z, pref, cpu_node, take, interleave=preferred is not None)
+                if z != pref:
+                    hit("get_page_from_freelist:remote", take)
                 remaining -= take
             if remaining <= 0:
                 break
@@ -485,12 +498,21 @@ class Machine:
     def _slowpath(self, cpu_node: int, pref: int, remaining: float, res: AllocResult, free: np.ndarray,
                   kind: str) -> float:
         self._kswapd_woken[self.zonelist[pref]] = True
+        hit = self.trace.hit
+        hit("__alloc_pages_slowpath", remaining)
+        hit("wakeup_kswapd", remaining)
+        hit("get_page_from_freelist", remaining)
         for z in self.zonelist[pref]:
+            if remaining <= 0:
+                break
+            hit("zone_watermark_ok", remaining)
             take = min(remaining, max(free[z] - self.wm_min[z], 0.0))
             if take > 0:
                 res.per_node[z] += take
                 free[z] -= take
                 self._count(z, pref, cpu_node, take)
+                if z != pref:
+                    hit("get_page_from_freelist:remote", take)
                 remaining -= take
         if remaining <= 0:
             return 0.0
@@ -503,6 +525,8 @@ class Machine:
         cost = calls * NODE_RECLAIM_CALL_S + scanned * SCAN_S_PER_PAGE + reclaimed * RECLAIM_S_PER_PAGE
         res.cost_s += cost
         self._charge_reclaim(calls, scanned, reclaimed, "try_to_free_pages")
+        hit("try_to_free_pages", calls, cost)
+        self._trace_shrink(calls, scanned, reclaimed)
         take = min(remaining, reclaimed)
         res.per_node[pref] += take
         self._count(pref, pref, cpu_node, take)
@@ -610,10 +634,12 @@ class Machine:
         min_unmapped = self.node_pages * int(self.sysctl.get("vm.min_unmapped_ratio", 1)) / 100.0
         min_slab = self.node_pages * int(self.sysctl.get("vm.min_slab_ratio", 5)) / 100.0
         reclaimable = self.node_pagecache_reclaimable(z, mode)
+        calls = math.ceil(nr / SWAP_CLUSTER_MAX)
         if reclaimable <= min_unmapped and self.slab_rec[z] <= min_slab:
+            self.trace.hit(self.fn_node_reclaim, calls, calls * NODE_RECLAIM_CALL_S * 0.05)
+            self.trace.hit(self.fn_node_reclaim + ":full", calls)
             return 0.0  # NODE_RECLAIM_FULL
         may_unmap, may_write = bool(mode & RECLAIM_UNMAP), bool(mode & RECLAIM_WRITE)
-        calls = math.ceil(nr / SWAP_CLUSTER_MAX)
         rho = self._tail_referenced(z, nr, may_unmap)
         p_fail = rho ** NODE_RECLAIM_SCAN_PAGES
         failed = float(self.rng.binomial(calls, min(max(p_fail, 0.0), 1.0))) if calls > 0 else 0.0
@@ -632,9 +658,23 @@ class Machine:
         res.cost_s += cost
         res.reclaim_calls += calls
         res.failed += failed
-        self._charge_reclaim(calls, scanned, reclaimed, "zone_reclaim" if self.version < "4.8" else "node_reclaim")
+        self._charge_reclaim(calls, scanned, reclaimed, self.fn_node_reclaim)
         self.perf.charge("[kernel]", "_raw_spin_lock_irq", spin)
+        hit = self.trace.hit
+        hit(self.fn_node_reclaim, calls, cost)
+        hit(self.fn_node_reclaim + ":failed", failed)
+        # __node_reclaim() shrinks once per call, and again at each lower priority while nothing came back.
+        self._trace_shrink(ok + failed * (NODE_RECLAIM_PRIORITY + 1), scanned, reclaimed)
         return reclaimed
+
+    def _trace_shrink(self, passes: float, scanned: float, reclaimed: float) -> None:
+        """Count the shrink_zone/shrink_node passes of a reclaim and the per-page work inside them."""
+        hit = self.trace.hit
+        hit(self.fn_shrink, passes, scanned * SCAN_S_PER_PAGE + reclaimed * RECLAIM_S_PER_PAGE)
+        hit("shrink_inactive_list", passes)
+        hit(self.fn_shrink_list, passes, scanned * SCAN_S_PER_PAGE * 0.45 + reclaimed * RECLAIM_S_PER_PAGE)
+        hit("page_referenced", scanned, scanned * SCAN_S_PER_PAGE * 0.25)
+        hit("__remove_mapping", reclaimed, reclaimed * RECLAIM_S_PER_PAGE * 0.5)
 
     def _lru_lock_spin(self, z: int, scanned: float) -> float:
         """CPU spent spinning on node z's lru_lock: an M/M/1 wait for every acquisition.
@@ -674,6 +714,9 @@ class Machine:
             self.ev["pgsteal_kswapd_normal"] += got
             self.ev["pageoutrun"] += 1
             self._charge_reclaim(want / SWAP_CLUSTER_MAX, scanned, got, "balance_pgdat")
+            self.trace.hit("balance_pgdat", 1, want / SWAP_CLUSTER_MAX * NODE_RECLAIM_CALL_S
+                           + scanned * SCAN_S_PER_PAGE + got * RECLAIM_S_PER_PAGE)
+            self._trace_shrink(math.ceil(want / SWAP_CLUSTER_MAX), scanned, got)
             if got <= 0:
                 self._kswapd_woken[z] = False
         self.perf.current = ran
@@ -705,6 +748,7 @@ class Machine:
         no page between nodes; it costs kernel CPU time.
         """
         self.perf.charge("[kernel]", "compact_zone", 0.4)
+        self.trace.hit("compact_zone", self.nnodes, 0.4)
 
     def add_file_pages(self, cpu_node: int, pages: float, kind: str = "cold") -> AllocResult:
         """Page-cache pages that nobody will read again soon (logs, backups, checkpoints)."""
@@ -721,6 +765,7 @@ class Machine:
         self._reclaimed_tick[:] = 0.0
         self.disk.tick(dt)
         self.perf.tick(dt)
+        self.trace.tick(dt)
         active = self.task_table.active_threads()
         self.loadavg += (1.0 - np.exp(-dt / LOADAVG_PERIODS_S)) * (active - self.loadavg)
         self.clock += dt
@@ -742,6 +787,30 @@ class Machine:
         from .percpu import MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS
         f = mm.get_mm_counter_sum if self.rss_precise(user) else mm.get_mm_counter
         return f(MM_ANONPAGES), f(MM_FILEPAGES), f(MM_SHMEMPAGES), f(MM_SWAPENTS)
+
+    def trace_placement(self) -> tuple[tuple[str, tuple[float, ...]], ...]:
+        """For the tracers' per-CPU views: the nodes each counted command runs on (kswapdN on node N)."""
+        out = []
+        by_comm = {}
+        for t in self.tasks.values():
+            by_comm.setdefault(t.comm, t.cpu_nodes)
+        for comm in sorted(self.trace.comms()):
+            if comm.startswith("kswapd") and comm[6:].isdigit() and int(comm[6:]) < self.nnodes:
+                w = tuple(1.0 if z == int(comm[6:]) else 0.0 for z in range(self.nnodes))
+            else:
+                w = tuple(float(x) for x in by_comm.get(comm, ()))
+            if len(w) == self.nnodes:
+                out.append((comm, w))
+        return tuple(out)
+
+    def trace_rss_read(self, t: Task, user: str, comm: str | None = None) -> None:
+        """Count the functions one reading of t's RSS counters calls (what rss_read models)."""
+        if t.extra.get("mm") is None or self.version < "6.2":
+            return
+        if self.rss_precise(user):  # get_mm_counter_sum() -> percpu_counter_sum_positive()
+            self.trace.hit("__percpu_counter_sum", 4, comm=comm)
+        else:  # get_mm_counter() -> percpu_counter_read_positive(): inline
+            self.trace.hit("percpu_counter_read_positive", 4, comm=comm)
 
     def kill_task(self, t: Task) -> float:
         """The task exits: its memory goes back to the free lists (exit_mmap).

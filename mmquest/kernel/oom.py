@@ -55,6 +55,9 @@ def select_bad_process(m: "Machine", totalpages: int) -> "Task | None":
     best, best_points = None, None
     for t in sorted(m.tasks.values(), key=lambda t: t.pid):
         pts = oom_badness(m, t, totalpages)
+        if eligible(t):
+            m.trace.hit("oom_badness", 1)
+            m.trace_rss_read(t, "oom")
         if pts is None:
             continue
         if best_points is None or pts > best_points:
@@ -65,6 +68,7 @@ def select_bad_process(m: "Machine", totalpages: int) -> "Task | None":
 def out_of_memory(m: "Machine", trigger: "Task") -> "Task | None":
     """Global OOM: log the header and the task table, kill the worst task, reap it."""
     totalpages = int(m.node_pages * m.nnodes)  # no swap on this box
+    m.trace.hit("out_of_memory", 1)
     victim = select_bad_process(m, totalpages)
     _dump_header(m, trigger)
     if victim is None:

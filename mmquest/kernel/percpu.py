@@ -69,11 +69,16 @@ class MMCounters:
             self.events = np.zeros(max(nr_threads, 1), dtype=np.int64)
 
     # ------------------------------------------------------------------ updates
-    def fault(self, member: int, per_cpu: np.ndarray, per_thread: np.ndarray) -> None:
-        """Page faults charged to ``member``: ``per_cpu[c]`` on CPU c (6.2+), or by thread."""
+    def fault(self, member: int, per_cpu: np.ndarray, per_thread: np.ndarray) -> int:
+        """Page faults charged to ``member``: ``per_cpu[c]`` on CPU c (6.2+), or by thread.
+
+        Returns how many times a delta was folded into the shared count (6.2+: under
+        fbc->lock) or a thread's cache was synced into the atomics (<= 6.1).
+        """
         if self.percpu:
-            self.count[member] += percpu_counter_add_batch(self.local[member], per_cpu, self.batch)
-            return
+            folded = percpu_counter_add_batch(self.local[member], per_cpu, self.batch)
+            self.count[member] += folded
+            return abs(folded) // self.batch  # one sign per run: each fold moves exactly one batch
         # add_mm_counter_fast() into current->rss_stat, synced by check_sync_rss_stat().
         self.local[member] += per_thread.astype(np.int64)
         self.events += np.abs(per_thread).astype(np.int64)
@@ -82,13 +87,20 @@ class MMCounters:
             self.count += self.local[:, sync].sum(axis=1)
             self.local[:, sync] = 0
             self.events[sync] = 0
+            return int(sync.sum())
+        return 0
 
-    def free(self, member: int, per_cpu: np.ndarray, total: int) -> None:
-        """Pages unmapped (``total``), by the CPU that freed them (6.2+) or straight to the atomics."""
+    def free(self, member: int, per_cpu: np.ndarray, total: int) -> int:
+        """Pages unmapped (``total``), by the CPU that freed them (6.2+) or straight to the atomics.
+
+        Returns the folds into the shared count (6.2+), 0 before.
+        """
         if self.percpu:
-            self.count[member] += percpu_counter_add_batch(self.local[member], -per_cpu, self.batch)
-        else:
-            self.count[member] -= int(total)  # add_mm_rss_vec(): atomic
+            folded = percpu_counter_add_batch(self.local[member], -per_cpu, self.batch)
+            self.count[member] += folded
+            return abs(folded) // self.batch
+        self.count[member] -= int(total)  # add_mm_rss_vec(): atomic
+        return 0
 
     def set_exact(self, member: int, pages: int) -> None:
         """Start-up state of a fresh mm (exec): the counter holds this many pages, folded."""

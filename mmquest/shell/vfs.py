@@ -10,6 +10,9 @@ from ..world import Snapshot, TaskInfo
 from . import render as R
 
 Reader = Callable[[Snapshot], str]
+# Other modules' subtrees (e.g. shell.tracing's /sys/kernel/debug): objects with
+# ``listdir(vfs, snap, path) -> list[str] | None`` and ``read(vfs, snap, path) -> str | None``.
+PROVIDERS: list = []
 
 
 class VfsError(Exception):
@@ -62,6 +65,10 @@ class Vfs:
 
     def listdir(self, s: Snapshot, path: str) -> list[str]:
         v = KernelVersion(s.kernel)
+        for p in PROVIDERS:
+            got = p.listdir(self, s, path)
+            if got is not None:
+                return got
         if path == "/":
             return ["bin", "boot", "dev", "etc", "home", "proc", "root", "sys", "tmp", "usr", "var"]
         if path == "/proc":
@@ -132,6 +139,10 @@ class Vfs:
             return self.tmp[path]
         if path in self.extra_files:
             return self.extra_files[path](s)
+        for p in PROVIDERS:
+            got = p.read(self, s, path)
+            if got is not None:
+                return got
         fixed = {
             "/proc/vmstat": R.vmstat_file, "/proc/meminfo": R.meminfo,
             "/proc/loadavg": lambda s: "{:.2f} {:.2f} {:.2f} {}/{} {}".format(

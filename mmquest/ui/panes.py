@@ -372,3 +372,40 @@ class OomPane(Pane):
             text.append("(no OOM kills yet)", style="dim")
         key = (round(used, 3), len(events), int(snap.t) // 5, self.size.width)
         return key, text
+
+
+class MechanismPane(Pane):
+    """The kernel path the incident exercises, with the model's live call rates (shell: `mechanism`).
+
+    Locked until the player has looked at the evidence or spent a hint (``unlocked``, set by
+    the play screen from the session).
+    """
+
+    def __init__(self, title: str, steps=(), commit: str = "", **kw):
+        super().__init__(title, **kw)
+        self.steps = steps
+        self.commit = commit
+        self.unlocked = lambda: False
+
+    def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
+        from importlib import import_module
+        mech = import_module("mmquest.shell.mechanism")
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if not self.unlocked():
+            text.append("locked\n", style="bold")
+            text.append("Look at the evidence that points to the kernel path first (or take a hint).", style="dim")
+            return ("locked", self.size.width), text
+        rows = mech.rows(self.steps, snap.kernel, dict(snap.trace.rates))
+        key = []
+        for depth, name, rate, unit, fix, taken, label in rows:
+            text.append("  " * depth + ("" if depth == 0 else ("=> " if taken else "-> ")),
+                        style="bold green" if taken else "dim")
+            text.append(f"{name}", style="bold" if taken else "dim")
+            text.append(f"  {mech._rate(rate)}{' pages' if unit == 'pages' else ''}/s", style="cyan" if taken else "dim")
+            if fix:
+                text.append(f"  [fix: {fix}]", style="magenta")
+            text.append("\n")
+            key.append((name, mech._rate(rate), taken))
+        if self.commit:
+            text.append(f"changed by {self.commit}", style="dim")
+        return (tuple(key), self.size.width), text

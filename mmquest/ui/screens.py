@@ -19,7 +19,7 @@ from .. import __version__
 from ..game.judge import condition_text
 from ..game.modes import MODES
 from .keybar import KeyBar
-from .panes import MemoryPane, NumastatPane, OomPane, Pane, PerfPane, RssPane, ServicePane
+from .panes import MechanismPane, MemoryPane, NumastatPane, OomPane, Pane, PerfPane, RssPane, ServicePane
 from .shellpane import ShellPane
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -261,6 +261,10 @@ class PlayScreen(Screen):
         with Grid(id="dash"):
             for name in self.incident.panes:
                 yield self._pane(name)
+            if "mechanism" not in self.incident.panes and self.incident.mechanism:
+                mech = self._pane("mechanism")
+                mech.display = False  # `mechanism` in the shell shows it in place of the last pane
+                yield mech
         yield ShellPane(None, self.incident.machine.hostname, id="shell")
         yield KeyBar()
 
@@ -269,6 +273,11 @@ class PlayScreen(Screen):
             return ServicePane(self.incident.slo, id="service", classes="pane")
         if name == "rss":
             return RssPane("processes by VmRSS", {}, id="rss", classes="pane")
+        if name == "mechanism":
+            from ..shell.mechanism import fix_commit
+            commit = fix_commit(self.incident)
+            return MechanismPane("kernel path (live calls/s)", self.incident.mechanism, commit, id="mechanism",
+                                 classes="pane")
         cls = {"numastat": NumastatPane, "perf": PerfPane, "memory": MemoryPane, "oom": OomPane}[name]
         title = {"perf": "perf top", "oom": "memory pressure / OOM"}.get(name, name)
         return cls(title, id=name, classes="pane")
@@ -316,6 +325,8 @@ class PlayScreen(Screen):
         pane.shell = self.engine.shell
         for rss in self.query(RssPane):
             rss.looked = self.engine.shell.looked
+        for mp in self.query(MechanismPane):
+            mp.unlocked = session.mechanism_unlocked
         self.engine.subscribe(self._on_snapshot)
         resumed = bool(session.journal) and self.replay is None
         if (self.page and not session.journal) or (resumed and session.ui_state.get("page") == "1"):
@@ -378,6 +389,8 @@ class PlayScreen(Screen):
         perf = ui.get("perf")
         for p in self.query(PerfPane):
             p.set_filter(perf if perf in ("kernel", "user") else None)
+        if ui.get("mechanism") == "1":
+            self._show_mechanism(True)
 
     def on_unmount(self) -> None:
         if self.engine is not None:
@@ -515,11 +528,22 @@ class PlayScreen(Screen):
             self.notify(f"Progress is not being saved: {err}", title="progress database", severity="warning",
                         timeout=15)
         pane = self.query_one(ShellPane)
+        words = step.command.split()
+        if words[:1] == ["mechanism"] and step.status == 0:
+            self._show_mechanism(words[1:] != ["off"])
         self._show(self.engine.snapshot(), force=True)
         if "clear" in step.events:
             pane.log_widget.clear()
         elif step.output:
             pane.write(step.output)
+
+    def _show_mechanism(self, on: bool) -> None:
+        """The mechanism pane takes the place of the dashboard's last pane (`mechanism off` gives it back)."""
+        if "mechanism" in self.incident.panes or not self.query("#mechanism"):
+            return
+        self.query_one("#mechanism").display = on
+        self.query_one(f"#{self.incident.panes[-1]}").display = not on
+        self._note_ui("mechanism", "1" if on else "0")
 
     # ------------------------------------------------------------------ actions
     def _note_ui(self, key: str, value: str) -> None:
@@ -678,6 +702,9 @@ class DebriefScreen(Screen):
             yield Static(Text("\n".join(f"  {n:<26}{v:+5d}" for n, v in d.score_parts)))
             yield Static(Text("COUNTERFACTUAL", style="bold underline"), classes="debrief-head")
             yield Static(Text("replaying the same seed with the best remedy...", style="dim"), id="counterfactual")
+            if d.mechanism:
+                yield Static(Text("THE KERNEL PATH, BEFORE AND AFTER", style="bold underline"), classes="debrief-head")
+                yield Static(Text("\n".join(d.mechanism)), id="mechanism-debrief")
         yield KeyBar()
 
     def on_mount(self) -> None:

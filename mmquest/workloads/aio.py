@@ -7,7 +7,7 @@ model in ``kernel.compound``; this class only runs it tick by tick on the machin
 from __future__ import annotations
 
 from ..kernel import KernelVersion
-from ..kernel.compound import io_point
+from ..kernel.compound import io_point, refcount_calls
 from ..kernel.machine import PAGES_PER_MB, Machine
 from .base import Indicators, Params, Workload
 
@@ -77,6 +77,16 @@ class AioReader(Workload):
         iops = mbps * 1024.0 / self.size_kb
         for (dso, sym, kern), us in pt.symbols.items():
             m.perf.charge(dso, sym, us * 1e-6 * iops * dt, kernel=kern)
+        reqs = iops * dt
+        hit = m.trace.hit
+        hit("do_io_submit", reqs)
+        hit("aio_complete", reqs)
+        key = (m.version, m.has_effect("pagehuge_fastpath"), self.page_kind, self.size_kb, pt.cpus)
+        if getattr(self, "_refs_key", None) != key:  # the refcount path changes only with these
+            self._refs_key = key
+            self._refs = tuple(refcount_calls(m.version, key[1], self.page_kind, self.size_kb, pt.cpus).items())
+        for fn, (calls, us) in self._refs:
+            hit(fn, calls * reqs, calls * reqs * us * 1e-6)
         pages = mbps * PAGES_PER_MB * dt
         m.ev["pgpgin"] += pages * 4
         if self.task is not None:

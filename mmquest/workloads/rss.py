@@ -174,7 +174,15 @@ class RssService(Workload):
             per_thread = self._per_thread(pages)
         else:
             per_cpu, per_thread = self._per_cpu_of_threads(m, pages, dt)
-        self.task.extra["mm"].fault(member, per_cpu, per_thread)
+        mm = self.task.extra["mm"]
+        folds = mm.fault(member, per_cpu, per_thread)
+        m.trace.hit(m.fn_alloc, pages)  # each fault allocates its page
+        if mm.percpu:  # add_mm_counter() -> percpu_counter_add_batch() once per fault
+            m.trace.hit("percpu_counter_add_batch", pages)
+            m.trace.hit("percpu_counter_add_batch:fold", folds)
+        else:  # add_mm_counter_fast() into current->rss_stat, synced now and then
+            m.trace.hit("add_mm_counter_fast", pages)
+            m.trace.hit("sync_mm_rss", folds)
         self._arrays(member)[:] += pages / m.nnodes
         m.ev["pgfault"] += pages
 
@@ -185,7 +193,11 @@ class RssService(Workload):
             per_cpu = spread_over_cpus(m.rng, pages, m.ncpus)
         else:
             per_cpu, _ = self._per_cpu_of_threads(m, pages, dt)
-        self.task.extra["mm"].free(member, per_cpu, pages)
+        mm = self.task.extra["mm"]
+        folds = mm.free(member, per_cpu, pages)
+        if mm.percpu:
+            m.trace.hit("percpu_counter_add_batch", pages)
+            m.trace.hit("percpu_counter_add_batch:fold", folds)
         arr = self._arrays(member)
         arr[:] = np.maximum(arr - pages / m.nnodes, 0.0)
         m.ev["pgfree"] += pages
@@ -269,6 +281,8 @@ class RssService(Workload):
                 m.ev["pgscan_direct_normal"] += scanned
                 m.ev["pgsteal_direct_normal"] += got
             m.ev["allocstall"] += 1
+            m.trace.hit("try_to_free_pages", 1)
+            m.trace.hit(m.fn_shrink, m.nnodes)
             short = pages - (m.free.sum() - m.wm_min.sum())
         if short > 0:
             oom.out_of_memory(m, self.task)
@@ -285,6 +299,7 @@ class RssService(Workload):
             return
         self._next_check = now + self.watchdog_interval_s
         a, f, s, _ = m.rss_read(self.task, "status")
+        m.trace_rss_read(self.task, "status", comm="svc-watchdog")
         rss_mb = (a + f + s) / PAGES_PER_MB
         if rss_mb > self.watchdog_mb:
             self._strikes += 1
