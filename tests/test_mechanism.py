@@ -338,3 +338,11 @@ def test_bpftrace_comm_filter_selects_the_models_per_command_counts():
     assert a == int(re.search(r"^@all\[authsvc\]: (\d+)$", out, re.M).group(1))
     assert "cannot simulate the filter" in _out(s, "bpftrace -e 'kprobe:oom_badness /pid == 1/ { @ = count(); }' "
                                                    "-c 'sleep 1'")
+
+
+def test_perf_probe_suggests_a_command_the_box_runs():
+    s = _session("zone-reclaim")
+    out = _out(s, "perf probe --add zone_reclaim")
+    suggestion = out.split("such as:")[1].strip().splitlines()[0].strip()
+    step = s.command(suggestion)
+    assert step.status == 0 and "probe:zone_reclaim" in step.output, (suggestion, step.output)

@@ -292,7 +292,9 @@ def _perf_probe(sh: Shell, args: list[str]) -> Result:
                 out.append(f"Removed event: probe:{f}")
     if op == "add" and out:
         last = st.probes[-1]
-        out += ["You can now use it in all perf tools, such as:", "", f"\tperf record -e probe:{last} -aR sleep 1",
+        # perf prints a `perf record` example here; the box has no perf record, so it suggests
+        # the tool that counts the probe (a tool must never suggest what it then refuses)
+        out += ["You can now use it in all perf tools, such as:", "", f"\tperf stat -e probe:{last} -a sleep 1",
                 ""]
     return Result("\n".join(out) + ("\n" if out else ""), "\n".join(err), 1 if err else 0)
 
