@@ -8,21 +8,11 @@ from mmquest.ui.keybar import KeyBar
 from mmquest.ui.screens import PlayScreen, QuitScreen
 from mmquest.ui.shellpane import ShellInput, ShellPane
 
+from .test_tui import type_line
+
 
 def log_text(app) -> str:
     return app.screen.query_one(ShellPane).log_widget.text
-
-
-async def type_line(pilot, line: str):
-    for _ in range(50):
-        if pilot.app.screen.query(ShellInput):
-            break
-        await pilot.pause()
-    inp = pilot.app.screen.query_one(ShellInput)
-    inp.value = line
-    inp.cursor_position = len(line)
-    await pilot.press("enter")
-    await pilot.pause()
 
 
 # 1. F6 zooms the shell, by key and by a click on the key bar

@@ -458,19 +458,28 @@ def _bcc_usage(tool: str, synopsis: str, msg: str) -> Result:
     return Result(err=f"usage: {tool} {synopsis}\n{tool}: error: {msg}", status=2)
 
 
-@command("funccount", "BCC: count kernel function calls: funccount -d SECONDS 'PATTERN'")
-def cmd_funccount(sh: Shell, args: list[str], stdin: str) -> Result:
-    syn = "[-h] [-p PID] [-i INTERVAL] [-d DURATION] [-T] [-r] [-D] pattern"
-    o = _opts(args, "TrD", "pid")
+def _bcc_start(tool: str, syn: str, args: list[str], flags: str, valued: str, snap: Snapshot, needs):
+    """A BCC tool's common start: options, its one pattern, the kernel it needs.
+
+    Returns (opts, pattern) or the Result the tool prints when it cannot start."""
+    o = _opts(args, flags, valued)
     if isinstance(o, str):
-        return _bcc_usage("funccount", syn, o)
+        return _bcc_usage(tool, syn, o)
     opts, pos = o
     if len(pos) != 1:
-        return _bcc_usage("funccount", syn, "the following arguments are required: pattern")
+        return _bcc_usage(tool, syn, "the following arguments are required: pattern")
+    return _bcc_missing(tool, snap, needs) or (opts, pos[0])
+
+
+@command("funccount", "BCC: count kernel function calls: funccount -d SECONDS 'PATTERN'")
+def cmd_funccount(sh: Shell, args: list[str], stdin: str) -> Result:
     s = sh.snap
-    miss = _bcc_missing("funccount", s, BPF_KPROBES)
-    if miss:
-        return miss
+    start = _bcc_start("funccount", "[-h] [-p PID] [-i INTERVAL] [-d DURATION] [-T] [-r] [-D] pattern",
+                       args, "TrD", "pid", s, BPF_KPROBES)
+    if isinstance(start, Result):
+        return start
+    opts, pattern = start
+    pos = [pattern]
     dur = _bcc_duration("funccount", opts)
     if isinstance(dur, str):
         return Result(err=dur, status=2)
@@ -531,17 +540,13 @@ def _latency_buckets(a: TraceCounts, b: TraceCounts, fn: str, unit_ns: float) ->
 
 @command("funclatency", "BCC: latency histogram of a kernel function: funclatency -d SECONDS FUNC")
 def cmd_funclatency(sh: Shell, args: list[str], stdin: str) -> Result:
-    syn = "[-h] [-p PID] [-i INTERVAL] [-d DURATION] [-T] [-u] [-m] [-F] [-r] [-v] pattern"
-    o = _opts(args, "TumFrv", "pidi")
-    if isinstance(o, str):
-        return _bcc_usage("funclatency", syn, o)
-    opts, pos = o
-    if len(pos) != 1:
-        return _bcc_usage("funclatency", syn, "the following arguments are required: pattern")
     s = sh.snap
-    miss = _bcc_missing("funclatency", s, BPF_KPROBES)
-    if miss:
-        return miss
+    start = _bcc_start("funclatency", "[-h] [-p PID] [-i INTERVAL] [-d DURATION] [-T] [-u] [-m] [-F] [-r] [-v] pattern",
+                       args, "TumFrv", "pidi", s, BPF_KPROBES)
+    if isinstance(start, Result):
+        return start
+    opts, pattern = start
+    pos = [pattern]
     dur = _bcc_duration("funclatency", opts)
     if isinstance(dur, str):
         return Result(err=dur, status=2)
@@ -572,17 +577,13 @@ def cmd_funclatency(sh: Shell, args: list[str], stdin: str) -> Result:
 
 @command("stackcount", "BCC: count the kernel stacks that call a function: stackcount -D SECONDS FUNC")
 def cmd_stackcount(sh: Shell, args: list[str], stdin: str) -> Result:
-    syn = "[-h] [-p PID] [-i INTERVAL] [-D DURATION] [-T] [-r] [-s] [-P] [-K] [-U] [-v] [-d] [-f] pattern"
-    o = _opts(args, "TrsPKUvdf", "piD")
-    if isinstance(o, str):
-        return _bcc_usage("stackcount", syn, o)
-    opts, pos = o
-    if len(pos) != 1:
-        return _bcc_usage("stackcount", syn, "the following arguments are required: pattern")
     s = sh.snap
-    miss = _bcc_missing("stackcount", s, BPF_STACKS)
-    if miss:
-        return miss
+    start = _bcc_start("stackcount", "[-h] [-p PID] [-i INTERVAL] [-D DURATION] [-T] [-r] [-s] [-P] [-K] [-U] [-v] [-d] "
+                       "[-f] pattern", args, "TrsPKUvdf", "piD", s, BPF_STACKS)
+    if isinstance(start, Result):
+        return start
+    opts, pattern = start
+    pos = [pattern]
     if "D" not in opts:
         return Result(err="mmquest: stackcount traces until Ctrl-C, which a script cannot send: "
                           "give it a duration, e.g. stackcount -D 10 FUNC", status=2)
