@@ -66,33 +66,33 @@ class Judge:
             text += f", on a kernel at or above the platform baseline {self.min_kernel}"
         return text + "; a relapse reopens the incident."
 
-    def _reason(self, tput: float, below_baseline: str | None) -> str | None:
-        if tput <= 0:
-            return "service down"
-        if below_baseline:
-            return below_baseline
-        parts = []
+    def _breached(self, compact: bool) -> str:
+        """The limits the smoothed indicators break.  No values: the panes show the service's
+        current figures, and a second, smoothed copy of them would disagree with the panes."""
+        sep = "" if compact else " "
+        out = []
         if self._tput is not None and self._tput < self.throughput_min:
-            parts.append(f"{self.unit} {self._tput:,.0f} < {self.throughput_min:,.0f}")
+            out.append(f"{self.unit}{sep}<{sep}{self.throughput_min:,.0f}")
         if self._p99 is not None and self._p99 > self.p99_ms_max:
-            parts.append(f"p99 {self._p99:.1f} ms > {self.p99_ms_max:g} ms")
-        return ", ".join(parts) or None
+            out.append(f"p99{sep}>{sep}{self.p99_ms_max:g}{sep}ms")
+        return (" " if compact else ", ").join(out)
+
+    @property
+    def reason(self) -> str | None:
+        """Why the SLO is breached now (which limit), or why a healthy-looking service does not count."""
+        if self.healthy or self._last_tput is None:
+            return None
+        if self._last_tput <= 0:
+            return "service down"
+        return self.refusal or self._breached(compact=False) or None
 
     @property
     def brief(self) -> str | None:
-        """The breach in a few characters, for a narrow status line ("tps<40,000 p99>3ms")."""
-        if self.reason is None:
-            return None
-        if self.refusal:
-            return "kernel<baseline"
-        if self.reason == "service down":
-            return "down"
-        out = []
-        if self._tput is not None and self._tput < self.throughput_min:
-            out.append(f"{self.unit}<{self.throughput_min:,.0f}")
-        if self._p99 is not None and self._p99 > self.p99_ms_max:
-            out.append(f"p99>{self.p99_ms_max:g}ms")
-        return " ".join(out)
+        """The same in a few characters, for a narrow status line ("tps<40,000 p99>3ms")."""
+        reason = self.reason
+        if reason is None or reason == "service down":
+            return reason and "down"
+        return "kernel<baseline" if self.refusal else self._breached(compact=True)
 
     def update(self, history, kernel: str | None = None) -> None:
         """Judge the ticks ``history`` (the world's Series) gained since the last call."""
@@ -139,13 +139,6 @@ class Judge:
             self._i += 1
         if last_tput is not None:
             self._last_tput = last_tput
-
-    @property
-    def reason(self) -> str | None:
-        """Why the SLO is breached now (which limit, with its value), or None."""
-        if self.healthy or self._last_tput is None:
-            return None
-        return self._reason(self._last_tput, self.refusal)
 
     def reliefs(self, min_s: float = 30.0) -> list[tuple[float, float]]:
         """Healthy streaks that ended again (relief that relapsed), at least ``min_s`` long."""

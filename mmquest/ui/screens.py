@@ -444,12 +444,11 @@ class PlayScreen(Screen):
                   (f"t+{m:02d}:{sec:02d}", "bold", 0), (speed, "", 0), (f" {state} ", style, 0),
                   (f"score {self.session.score(final=False).total}", "", 1)]
         if st is not None and not snap.booting:
+            fields.append((f"{st.throughput:,.0f} {self.incident.slo.unit}", "dim", 2))  # as the service pane
             judge = self.session.judge
-            if judge.reason and not healthy:  # which limit is breached (with the value), or why it does not count
+            if judge.reason and not healthy:  # which limit is breached, or why the service does not count
                 fields.append((judge.reason, "bold red", 2))
                 fields.append((judge.brief, "bold red", 0.5))  # the short form, where the long one does not fit
-            else:
-                fields.append((f"{st.throughput:,.0f} {self.incident.slo.unit}", "dim", 2))
         fields += self._status_extra(snap)
         width = self.size.width or self.app.size.width
 
