@@ -332,7 +332,6 @@ class World:
         self.history = Series()  # (t, throughput, p99_ms) of the SLO service, per tick
         # (t, reported MB, true MB) of every watched service: the debrief's "VmRSS vs truth" chart
         self.rss_history: dict[str, Series] = {}
-        self.actions: list[tuple[float, Action]] = []
         self.boots = 0  # reboots so far: a reboot starts the kernel's call counters again
         pre = ms.preroll_s
         self.machine = self._boot(ms.kernel, uptime=max(ms.uptime_s - pre, 0.0))
@@ -547,7 +546,6 @@ class World:
             m.unload_patch(p.id)
         else:  # pragma: no cover - programming error
             raise TypeError(action)
-        self.actions.append((self.t, action))
         self._snap = None
         return desc or describe(action)
 

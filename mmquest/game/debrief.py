@@ -165,9 +165,9 @@ def mechanism_compare(session, width: int = 58) -> list[str]:
     service recovered), or the start of the run; "after" is the machine at the end.
     """
     inc = session.incident
-    steps = getattr(inc, "mechanism", ())
+    steps = inc.mechanism
     w = session.world
-    if not steps or not getattr(w, "trace_marks", None):
+    if not steps or not w.trace_marks:
         return []
     marks = w.trace_marks
     before = marks[0]
