@@ -461,14 +461,20 @@ def _bcc_usage(tool: str, synopsis: str, msg: str) -> Result:
 def _bcc_start(tool: str, syn: str, args: list[str], flags: str, valued: str, snap: Snapshot, needs):
     """A BCC tool's common start: options, its one pattern, the kernel it needs.
 
-    Returns (opts, pattern) or the Result the tool prints when it cannot start."""
+    Returns (opts, pattern, duration) or the Result the tool prints when it cannot start."""
     o = _opts(args, flags, valued)
     if isinstance(o, str):
         return _bcc_usage(tool, syn, o)
     opts, pos = o
     if len(pos) != 1:
         return _bcc_usage(tool, syn, "the following arguments are required: pattern")
-    return _bcc_missing(tool, snap, needs) or (opts, pos[0])
+    miss = _bcc_missing(tool, snap, needs)
+    if miss:
+        return miss
+    if "d" not in valued:  # stackcount: -D is its duration, -d something else
+        return opts, pos[0], None
+    dur = _bcc_duration(tool, opts)
+    return Result(err=dur, status=2) if isinstance(dur, str) else (opts, pos[0], dur)
 
 
 @command("funccount", "BCC: count kernel function calls: funccount -d SECONDS 'PATTERN'")
@@ -478,12 +484,8 @@ def cmd_funccount(sh: Shell, args: list[str], stdin: str) -> Result:
                        args, "TrD", "pid", s, BPF_KPROBES)
     if isinstance(start, Result):
         return start
-    opts, pattern = start
-    pos = [pattern]
-    dur = _bcc_duration("funccount", opts)
-    if isinstance(dur, str):
-        return Result(err=dur, status=2)
-    pat = pos[0].split(":", 1)[1] if pos[0].startswith(("k:", "kprobe:")) else pos[0]
+    opts, pattern, dur = start
+    pat = pattern.split(":", 1)[1] if pattern.startswith(("k:", "kprobe:")) else pattern
     if opts.get("r"):
         try:
             rx = sh.pattern(pat)
@@ -497,7 +499,7 @@ def cmd_funccount(sh: Shell, args: list[str], stdin: str) -> Result:
     a = s.trace
     _run_for(sh, dur)
     b = sh.snap.trace
-    out = [f'Tracing {len(fns)} functions for "{pos[0]}"... Hit Ctrl-C to end.', "", f"{'FUNC':<36} {'COUNT':>8}"]
+    out = [f'Tracing {len(fns)} functions for "{pattern}"... Hit Ctrl-C to end.', "", f"{'FUNC':<36} {'COUNT':>8}"]
     rows = sorted(((int(round(b.count(f) - a.count(f))), f) for f in fns), key=lambda r: (r[0], r[1]))
     out += [f"{f:<36} {n:>8d}" for n, f in rows if n > 0]
     out.append("Detaching...")
@@ -545,19 +547,15 @@ def cmd_funclatency(sh: Shell, args: list[str], stdin: str) -> Result:
                        args, "TumFrv", "pidi", s, BPF_KPROBES)
     if isinstance(start, Result):
         return start
-    opts, pattern = start
-    pos = [pattern]
-    dur = _bcc_duration("funclatency", opts)
-    if isinstance(dur, str):
-        return Result(err=dur, status=2)
-    fns = _match(s, pos[0])
+    opts, pattern, dur = start
+    fns = _match(s, pattern)
     if not fns:
-        return Result(err=f"Exception: No functions matched by pattern {pos[0]}", status=1)
+        return Result(err=f"Exception: No functions matched by pattern {pattern}", status=1)
     unit, ns = ("msecs", 1e6) if opts.get("m") else ("usecs", 1e3) if opts.get("u") else ("nsecs", 1.0)
     a = s.trace
     _run_for(sh, dur)
     b = sh.snap.trace
-    out = [f'Tracing {len(fns)} functions for "{pos[0]}"... Hit Ctrl-C to end.', ""]
+    out = [f'Tracing {len(fns)} functions for "{pattern}"... Hit Ctrl-C to end.', ""]
     total = [0] * (HIST_BUCKETS + 1)
     for f in fns:
         for k, c in enumerate(_latency_buckets(a, b, f, ns)):
@@ -571,7 +569,7 @@ def cmd_funclatency(sh: Shell, args: list[str], stdin: str) -> Result:
         if not timed and any(b.count(f) > a.count(f) for f in fns):
             out.append("(the model gives these functions no cost of their own: no latency to show)")
     out.append("Detaching...")
-    sh.note_read(f"funclatency {pos[0]}")
+    sh.note_read(f"funclatency {pattern}")
     return Result("\n".join(out) + "\n")
 
 
@@ -582,23 +580,22 @@ def cmd_stackcount(sh: Shell, args: list[str], stdin: str) -> Result:
                        "[-f] pattern", args, "TrsPKUvdf", "piD", s, BPF_STACKS)
     if isinstance(start, Result):
         return start
-    opts, pattern = start
-    pos = [pattern]
+    opts, pattern, _ = start
     if "D" not in opts:
         return Result(err="mmquest: stackcount traces until Ctrl-C, which a script cannot send: "
                           "give it a duration, e.g. stackcount -D 10 FUNC", status=2)
     dur = _seconds(str(opts["D"]))
     if not dur:
         return Result(err=f"argument -D/--duration: invalid int value: '{opts['D']}'", status=2)
-    fns = _match(s, pos[0])
+    fns = _match(s, pattern)
     if not fns:
-        return Result(err=f"Exception: No functions matched by pattern {pos[0]}", status=1)
+        return Result(err=f"Exception: No functions matched by pattern {pattern}", status=1)
     a = s.trace
     _run_for(sh, dur)
     b = sh.snap.trace
     v = _version(s)
     entry = kname("zone_reclaim", v)
-    out = [f'Tracing {len(fns)} functions for "{pos[0]}"... Hit Ctrl-C to end.', ""]
+    out = [f'Tracing {len(fns)} functions for "{pattern}"... Hit Ctrl-C to end.', ""]
     rows = []
     stacks: dict[tuple, int] = {}
     for f in fns:
