@@ -747,8 +747,10 @@ class Machine:
         The model keeps no free-list fragmentation, so compaction frees nothing and moves
         no page between nodes; it costs kernel CPU time.
         """
-        self.perf.charge("[kernel]", "compact_zone", 0.4)
-        self.trace.hit("compact_zone", self.nnodes, 0.4)
+        # Both scanners walk every zone once: the cost is the memory scanned, priced like reclaim's scan.
+        cost = self.node_pages * self.nnodes * SCAN_S_PER_PAGE
+        self.perf.charge("[kernel]", "compact_zone", cost)
+        self.trace.hit("compact_zone", self.nnodes, cost)
 
     def add_file_pages(self, cpu_node: int, pages: float, kind: str = "cold") -> AllocResult:
         """Page-cache pages that nobody will read again soon (logs, backups, checkpoints)."""
