@@ -370,6 +370,12 @@ def run(cmds: list[Cmd], lines: list[str], quiet: bool, charge=None) -> tuple[li
     return out, None
 
 
+# sed's boolean options, by their long and short names (-i takes its own branch: a suffix follows)
+LONG_FLAGS = {"quiet": "quiet", "silent": "quiet", "regexp-extended": "extended", "in-place": "inplace",
+              "separate": "separate"}
+SHORT_FLAGS = {"n": "quiet", "E": "extended", "r": "extended", "s": "separate"}
+
+
 def parse_args(args: list[str]) -> tuple[dict, list[str], list[str]]:
     """(options, scripts, files); raises SedError with GNU's message."""
     opts = {"quiet": False, "extended": False, "inplace": False, "separate": False}
@@ -383,14 +389,8 @@ def parse_args(args: list[str]) -> tuple[dict, list[str], list[str]]:
             break
         if a.startswith("--"):
             name, _, value = a[2:].partition("=")
-            if name in ("quiet", "silent"):
-                opts["quiet"] = True
-            elif name == "regexp-extended":
-                opts["extended"] = True
-            elif name == "in-place":
-                opts["inplace"] = True
-            elif name == "separate":
-                opts["separate"] = True
+            if name in LONG_FLAGS:
+                opts[LONG_FLAGS[name]] = True
             elif name == "expression":
                 if not value and i + 1 < len(args):
                     i += 1
@@ -404,12 +404,8 @@ def parse_args(args: list[str]) -> tuple[dict, list[str], list[str]]:
             j = 1
             while j < len(a):
                 f = a[j]
-                if f == "n":
-                    opts["quiet"] = True
-                elif f in ("E", "r"):
-                    opts["extended"] = True
-                elif f == "s":
-                    opts["separate"] = True
+                if f in SHORT_FLAGS:
+                    opts[SHORT_FLAGS[f]] = True
                 elif f == "i":
                     opts["inplace"] = True
                     break  # the rest is the backup suffix
