@@ -149,12 +149,12 @@ def build(session) -> DebriefData:
 
 
 def _mech_column(steps, kernel: str, rates: dict[str, float]) -> list[str]:
-    from ..shell.mechanism import _rate, rows
+    from ..shell.mechanism import rate_text, rows
     out = []
     for depth, name, r, unit, fix, taken, _label in rows(steps, kernel, rates):
         arrow = "" if depth == 0 else ("=> " if taken else "-> ")
         tag = f" [{fix}]" if fix else ""
-        out.append(f"{'  ' * depth}{arrow}{name} {_rate(r)}{' pages' if unit == 'pages' else ''}/s{tag}")
+        out.append(f"{'  ' * depth}{arrow}{name} {rate_text(r)}{' pages' if unit == 'pages' else ''}/s{tag}")
     return out
 
 

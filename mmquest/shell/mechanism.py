@@ -46,7 +46,7 @@ def steps_at(steps, version: KernelVersion) -> list:
             and (st.until is None or version < st.until)]
 
 
-def _rate(r: float) -> str:
+def rate_text(r: float) -> str:
     if r >= 1e6:
         return f"{r / 1e6:,.1f}M"
     if r >= 1e4:
@@ -71,7 +71,7 @@ def mechanism_lines(steps, kernel: str, rates: dict[str, float], width: int = 16
     for depth, name, r, unit, fix, taken, label in rows(steps, kernel, rates):
         arrow = "=>" if taken else "->"
         head = "  " * depth + ("" if depth == 0 else arrow + " ") + name
-        rate = f"{_rate(r)} {'pages' if unit == 'pages' else 'calls'}/s"
+        rate = f"{rate_text(r)} {'pages' if unit == 'pages' else 'calls'}/s"
         tag = f"[fix: {fix}]" if fix else ""
         line = f"{head:<40} {rate:>16}  {tag:<16} {label}".rstrip()
         out.append(line[:width])

@@ -388,8 +388,7 @@ class MechanismPane(Pane):
         self.unlocked = lambda: False
 
     def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
-        from importlib import import_module
-        mech = import_module("mmquest.shell.mechanism")
+        from ..shell import mechanism as mech  # deferred: it loads the model (numpy), which start-up leaves for later
         text = Text(no_wrap=True, overflow="ellipsis")
         if not self.unlocked():
             text.append("locked\n", style="bold")
@@ -401,11 +400,11 @@ class MechanismPane(Pane):
             text.append("  " * depth + ("" if depth == 0 else ("=> " if taken else "-> ")),
                         style="bold green" if taken else "dim")
             text.append(f"{name}", style="bold" if taken else "dim")
-            text.append(f"  {mech._rate(rate)}{' pages' if unit == 'pages' else ''}/s", style="cyan" if taken else "dim")
+            text.append(f"  {mech.rate_text(rate)}{' pages' if unit == 'pages' else ''}/s", style="cyan" if taken else "dim")
             if fix:
                 text.append(f"  [fix: {fix}]", style="magenta")
             text.append("\n")
-            key.append((name, mech._rate(rate), taken))
+            key.append((name, mech.rate_text(rate), taken))
         if self.commit:
             text.append(f"changed by {self.commit}", style="dim")
         return (tuple(key), self.size.width), text
