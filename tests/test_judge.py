@@ -184,8 +184,10 @@ def test_a_downgrade_below_the_baseline_is_refused_with_the_reason(iid, kernel):
 
 
 # ---------------------------------------------------------------------- the judge itself
-def history(*segments, t: float = 0.0):
-    out = []
+def history(*segments, t: float = 0.0, into=None):
+    """The world's Series of (t, throughput, p99) ticks: constant segments of (seconds, throughput)."""
+    from mmquest.world import Series
+    out = Series() if into is None else into
     for seconds, tput in segments:
         for _ in range(int(seconds / 0.5)):
             t += 0.5
@@ -198,7 +200,7 @@ def test_a_relapse_reopens_a_resolved_incident():
     h = history((90, 150))
     j.update(h)
     assert j.resolved and j.resolved_at is not None
-    h += history((120, 50), t=h[-1][0])
+    history((120, 50), t=h[-1][0], into=h)
     j.update(h)
     assert not j.resolved and j.relapses == 1
     assert j.reason.startswith("ops/s") and "< 100" in j.reason

@@ -100,10 +100,8 @@ class Judge:
         if self.min_kernel is not None and kernel is not None and KernelVersion(kernel) < self.min_kernel:
             below = f"kernel {kernel} < platform baseline {self.min_kernel}: not counted"
         self.refusal = below
-        # the world's Series gives the rows it gained since the last call; a plain list works too
-        rows = history.since(self._i) if hasattr(history, "since") else history[self._i:]
         last_tput = None
-        for t, tput, p99 in rows:
+        for t, tput, p99 in history.since(self._i):
             dt = t - self._last_t if self._i else 0.5
             a = 1.0 - math.exp(-max(dt, 1e-9) / SMOOTH_S)
             if self._tput is None:
