@@ -51,11 +51,23 @@ def main() -> int:
     for inc in incidents:
         for line in lines:
             t = time.monotonic()
-            r = subprocess.run([sys.executable, "-c", CHILD, inc, line], capture_output=True, text=True,
-                               timeout=120, preexec_fn=limit)
+            r = subprocess.run(
+                [sys.executable, "-c", CHILD, inc, line],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                preexec_fn=limit,
+            )
             if r.returncode != 0:
-                rows.append({"incident": inc, "line": line, "error": (r.stderr.strip().splitlines() or ["?"])[-1],
-                             "wall_s": time.monotonic() - t, "peak_mb": float("nan")})
+                rows.append(
+                    {
+                        "incident": inc,
+                        "line": line,
+                        "error": (r.stderr.strip().splitlines() or ["?"])[-1],
+                        "wall_s": time.monotonic() - t,
+                        "peak_mb": float("nan"),
+                    }
+                )
                 continue
             row = json.loads(r.stdout.strip().splitlines()[-1])
             rows.append({"incident": inc, "line": line, **row})

@@ -64,10 +64,14 @@ class Tmux:
         self.prefix = f"mmqb{os.getpid()}-{os.urandom(3).hex()}-"
         self.n = 0
         # A session that lives as long as the run: the server would exit with its last session.
-        self("new-session", "-d", "-s", f"{self.prefix}keep", "-x", "80", "-y", "24", "sleep 86400", check=True)
+        self(
+            "new-session", "-d", "-s", f"{self.prefix}keep", "-x", "80", "-y", "24", "sleep 86400", check=True
+        )
 
     def __call__(self, *args: str, check: bool = False) -> str:
-        return subprocess.run(["tmux", "-S", self.sock, *args], capture_output=True, text=True, check=check).stdout
+        return subprocess.run(
+            ["tmux", "-S", self.sock, *args], capture_output=True, text=True, check=check
+        ).stdout
 
     def new(self, cmd: list[str], env: dict, size: tuple[int, int]) -> tuple[str, float]:
         self.n += 1
@@ -153,8 +157,18 @@ def key_latency(tm: Tmux, name: str, reps: int, char: str = "z") -> list[float]:
 
 
 def terminal_figures(tm: Tmux, env: dict, rounds: int, window: float, keys: int) -> dict:
-    res: dict = {"ready": {}, "answer": {}, "cpu_1x": [], "cpu_16x": [], "rss": [], "bare_cpu": [], "bare_rss": [],
-                 "key_game": [], "key_bare": [], "key_floor": []}
+    res: dict = {
+        "ready": {},
+        "answer": {},
+        "cpu_1x": [],
+        "cpu_16x": [],
+        "rss": [],
+        "bare_cpu": [],
+        "bare_rss": [],
+        "key_game": [],
+        "key_bare": [],
+        "key_floor": [],
+    }
     # First starts: each incident's pre-roll is computed and stored (later starts load it).
     res["first_start"] = {}
     for inc in INCIDENTS:
@@ -224,19 +238,38 @@ def headless(env: dict, reps: int) -> dict:
         walls, sims = [], []
         for _ in range(reps):
             t0 = time.perf_counter()
-            r = subprocess.run([MMQUEST, "run", inc, "--script", str(sol), "--json"], capture_output=True, text=True,
-                               env={**os.environ, **env})
+            r = subprocess.run(
+                [MMQUEST, "run", inc, "--script", str(sol), "--json"],
+                capture_output=True,
+                text=True,
+                env={**os.environ, **env},
+            )
             walls.append(time.perf_counter() - t0)
             sims.append(json.loads(r.stdout)["sim_time"])
-        out[inc] = {"wall_s": stats(walls), "sim_s": sims[0], "speedup": stats([s / w for s, w in zip(sims, walls)])}
+        out[inc] = {
+            "wall_s": stats(walls),
+            "sim_s": sims[0],
+            "speedup": stats([s / w for s, w in zip(sims, walls)]),
+        }
     # the 250-CPU incident's 20 simulated minutes in-process, without process start-up
-    code = ("import time, json; from mmquest.incident import resolve; from mmquest.world import World\n"
-            "w = World(resolve('rss-percpu-oom'), 0); t0 = time.perf_counter(); w.step(1200)\n"
-            "print(json.dumps(1200 / (time.perf_counter() - t0)))")
-    xs = [json.loads(subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True,
-                                    env={**os.environ, **env}).stdout) for _ in range(reps)]
-    out["rss-percpu-oom, 20 simulated minutes in-process"] = {"wall_s": (1200 / max(xs),) * 3, "sim_s": 1200,
-                                                               "speedup": stats(xs)}
+    code = (
+        "import time, json; from mmquest.incident import resolve; from mmquest.world import World\n"
+        "w = World(resolve('rss-percpu-oom'), 0); t0 = time.perf_counter(); w.step(1200)\n"
+        "print(json.dumps(1200 / (time.perf_counter() - t0)))"
+    )
+    xs = [
+        json.loads(
+            subprocess.run(
+                [PY, "-c", code], capture_output=True, text=True, check=True, env={**os.environ, **env}
+            ).stdout
+        )
+        for _ in range(reps)
+    ]
+    out["rss-percpu-oom, 20 simulated minutes in-process"] = {
+        "wall_s": (1200 / max(xs),) * 3,
+        "sim_s": 1200,
+        "speedup": stats(xs),
+    }
     return out
 
 
@@ -260,9 +293,13 @@ def import_baseline(reps: int) -> tuple[float, float, float]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--smoke", action="store_true", help="one short round of everything (the test suite's check)")
+    ap.add_argument(
+        "--smoke", action="store_true", help="one short round of everything (the test suite's check)"
+    )
     ap.add_argument("--write", action="store_true", help="rewrite bench/RESULTS.md")
-    ap.add_argument("--workdir", help="where the run keeps its data dir and tmux socket (default: a new temp dir)")
+    ap.add_argument(
+        "--workdir", help="where the run keeps its data dir and tmux socket (default: a new temp dir)"
+    )
     ap.add_argument("--json", help="also write the raw figures to this file")
     args = ap.parse_args()
     quick = args.quick or args.smoke
@@ -274,9 +311,13 @@ def main() -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     env = {"MMQUEST_HOME": str(workdir / "home"), "MMQUEST_PLAYER": "bench", "TERM": "xterm-256color"}
     load0 = os.getloadavg()
-    res: dict = {"quick": quick, "rounds": rounds, "date": time.strftime("%Y-%m-%d %H:%M"),
-                 "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-                            f"{platform.system()} {platform.release()}"}
+    res: dict = {
+        "quick": quick,
+        "rounds": rounds,
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}",
+    }
     tm = Tmux(workdir)
     try:
         if shutil.which("tmux"):
@@ -288,8 +329,10 @@ def main() -> int:
         res["import_baseline_s"] = import_baseline(rounds)
         res["headless"] = headless(env, 1 if quick else 3)
         hours = 1 if args.smoke else 2 if quick else 24
-        res["soak"] = [run_json([PY, str(ROOT / "bench" / "soak.py"), inc, "--hours", str(hours)], env)
-                       for inc in ("rss-percpu-oom", "zone-reclaim")]
+        res["soak"] = [
+            run_json([PY, str(ROOT / "bench" / "soak.py"), inc, "--hours", str(hours)], env)
+            for inc in ("rss-percpu-oom", "zone-reclaim")
+        ]
         res["scale"] = run_json([PY, str(ROOT / "bench" / "scale.py"), "--rounds", str(rounds)], env)
     finally:
         tm.kill_server()
@@ -299,10 +342,15 @@ def main() -> int:
     text = report(res)
     print(text)
     if args.json:
+
         def keys_as_text(o):
             if isinstance(o, dict):
-                return {(" ".join(map(str, k)) if isinstance(k, tuple) else k): keys_as_text(v) for k, v in o.items()}
+                return {
+                    (" ".join(map(str, k)) if isinstance(k, tuple) else k): keys_as_text(v)
+                    for k, v in o.items()
+                }
             return o
+
         Path(args.json).write_text(json.dumps(keys_as_text(res), default=str, indent=1))
     if args.write:
         (ROOT / "bench" / "RESULTS.md").write_text(text + "\n")
@@ -316,65 +364,107 @@ def fmt(t, unit: str = "", nd: int = 2) -> str:
 
 def report(r: dict) -> str:
     l0, l1 = r["load"]
-    out = ["# mmquest benchmarks", "",
-           f"Measured {r['date']} on {r['machine']}" + (" (quick mode)" if r["quick"] else "") + ".",
-           f"Load average at the start {l0[0]:.2f} / {l0[1]:.2f} / {l0[2]:.2f}, at the end "
-           f"{l1[0]:.2f} / {l1[1]:.2f} / {l1[2]:.2f} (1/5/15 min)"
-           + (": a loaded machine, absolute times are inflated; the ratios compare figures taken side by side."
-              if max(l0[0], l1[0]) > 1.0 else "."), "",
-           f"Each figure is min / median / max over {r['rounds']} rounds; a ratio compares medians with the baseline "
-           "measured in the same run.  `bench/run.py` runs everything in a temporary data directory with a tmux "
-           "server of its own.", ""]
+    out = [
+        "# mmquest benchmarks",
+        "",
+        f"Measured {r['date']} on {r['machine']}" + (" (quick mode)" if r["quick"] else "") + ".",
+        f"Load average at the start {l0[0]:.2f} / {l0[1]:.2f} / {l0[2]:.2f}, at the end "
+        f"{l1[0]:.2f} / {l1[1]:.2f} / {l1[2]:.2f} (1/5/15 min)"
+        + (
+            ": a loaded machine, absolute times are inflated; the ratios compare figures taken side by side."
+            if max(l0[0], l1[0]) > 1.0
+            else "."
+        ),
+        "",
+        f"Each figure is min / median / max over {r['rounds']} rounds; a ratio compares medians with the baseline "
+        "measured in the same run.  `bench/run.py` runs everything in a temporary data directory with a tmux "
+        "server of its own.",
+        "",
+    ]
     t = r.get("terminal")
     if t:
         ready = {k if isinstance(k, tuple) else tuple(k): v for k, v in t["ready"].items()}
-        out += ["## Ready: exec to the box's data on screen, shell answering (tmux)", "",
-                "| incident | size | ready, s | bare app first frame, s | ratio | then `echo` answers, ms |",
-                "|---|---|---|---|---|---|"]
+        out += [
+            "## Ready: exec to the box's data on screen, shell answering (tmux)",
+            "",
+            "| incident | size | ready, s | bare app first frame, s | ratio | then `echo` answers, ms |",
+            "|---|---|---|---|---|---|",
+        ]
         for (inc, size), xs in ready.items():
             if inc == "bare":
                 continue
             b = ready[("bare", size)]
             a = t["answer"][(inc, size)]
-            out.append(f"| {inc} | {size[0]}x{size[1]} | {fmt(stats(xs))} | {fmt(stats(b))} | "
-                       f"{statistics.median(xs) / statistics.median(b):.2f}x | "
-                       f"{fmt(stats([x * 1000 for x in a]), '', 0)} |")
-        out += ["", "First start of each incident (its pre-roll computed, then stored in the data directory): "
-                + ", ".join(f"{k} {v:.2f} s" for k, v in t["first_start"].items()) + ".", ""]
+            out.append(
+                f"| {inc} | {size[0]}x{size[1]} | {fmt(stats(xs))} | {fmt(stats(b))} | "
+                f"{statistics.median(xs) / statistics.median(b):.2f}x | "
+                f"{fmt(stats([x * 1000 for x in a]), '', 0)} |"
+            )
+        out += [
+            "",
+            "First start of each incident (its pre-roll computed, then stored in the data directory): "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in t["first_start"].items())
+            + ".",
+            "",
+        ]
         c1, c16, cb = stats(t["cpu_1x"]), stats(t["cpu_16x"]), stats(t["bare_cpu"])
         rs, rb = stats(t["rss"]), stats(t["bare_rss"])
         kg, kb, kf = stats(t["key_game"]), stats(t["key_bare"]), stats(t["key_floor"])
         above = (kg[1] - kf[1]) / max(kb[1] - kf[1], 1e-9)
-        out += ["## While playing (zone-reclaim, tmux 120x40)", "",
-                "| figure | mmquest | bare 4 Hz Textual app | ratio | target |", "|---|---|---|---|---|",
-                f"| CPU at 1x, % of one core | {fmt(c1)} | {fmt(cb)} | {c1[1] / cb[1]:.2f}x | <= 0.3x |",
-                f"| CPU at 16x, % of one core | {fmt(c16)} | {fmt(cb)} | {c16[1] / cb[1]:.2f}x | <= 0.6x |",
-                f"| VmRSS, MB | {fmt(rs)} | {fmt(rb)} | {rs[1] / rb[1]:.2f}x | |",
-                f"| VmRSS against the bare app holding numpy, MB | {fmt(rs)} | {fmt(stats(t['bare_numpy_rss']))} | "
-                f"{rs[1] / stats(t['bare_numpy_rss'])[1]:.2f}x | <= 1.0x |",
-                f"| key to screen, ms | {fmt(kg)} | {fmt(kb)} | {kg[1] / kb[1]:.2f}x "
-                f"({above:.2f}x above the echo floor) | <= 1.1x above the floor |", "",
-                f"Echo floor (`cat` in the same tmux): {fmt(kf, ' ms')}.", ""]
+        out += [
+            "## While playing (zone-reclaim, tmux 120x40)",
+            "",
+            "| figure | mmquest | bare 4 Hz Textual app | ratio | target |",
+            "|---|---|---|---|---|",
+            f"| CPU at 1x, % of one core | {fmt(c1)} | {fmt(cb)} | {c1[1] / cb[1]:.2f}x | <= 0.3x |",
+            f"| CPU at 16x, % of one core | {fmt(c16)} | {fmt(cb)} | {c16[1] / cb[1]:.2f}x | <= 0.6x |",
+            f"| VmRSS, MB | {fmt(rs)} | {fmt(rb)} | {rs[1] / rb[1]:.2f}x | |",
+            f"| VmRSS against the bare app holding numpy, MB | {fmt(rs)} | {fmt(stats(t['bare_numpy_rss']))} | "
+            f"{rs[1] / stats(t['bare_numpy_rss'])[1]:.2f}x | <= 1.0x |",
+            f"| key to screen, ms | {fmt(kg)} | {fmt(kb)} | {kg[1] / kb[1]:.2f}x "
+            f"({above:.2f}x above the echo floor) | <= 1.1x above the floor |",
+            "",
+            f"Echo floor (`cat` in the same tmux): {fmt(kf, ' ms')}.",
+            "",
+        ]
     if "tui_memory" in r:
         m = r["tui_memory"]
-        out += [f"Play screen at 16x (rss-percpu-oom): VmRSS {m['first_mb']:.1f} MB after 1 minute, "
-                f"{m['last_mb']:.1f} MB after {m['minutes']:g} ({m['last_mb'] / m['first_mb']:.3f}x).", ""]
+        out += [
+            f"Play screen at 16x (rss-percpu-oom): VmRSS {m['first_mb']:.1f} MB after 1 minute, "
+            f"{m['last_mb']:.1f} MB after {m['minutes']:g} ({m['last_mb'] / m['first_mb']:.3f}x).",
+            "",
+        ]
     out += [f"Baseline `python -c 'import textual.app, numpy'`: {fmt(r['import_baseline_s'], ' s')}.", ""]
-    out += ["## Memory over a long headless run (bench/soak.py)", "",
-            "| incident | hours | VmRSS after 1 h, MB | after the last hour, MB | ratio | largest container |",
-            "|---|---|---|---|---|---|"]
+    out += [
+        "## Memory over a long headless run (bench/soak.py)",
+        "",
+        "| incident | hours | VmRSS after 1 h, MB | after the last hour, MB | ratio | largest container |",
+        "|---|---|---|---|---|---|",
+    ]
     for s in r["soak"]:
         v = s["vmrss_mb"]
-        out.append(f"| {s['incident']} | {s['hours']} | {v[0]:.1f} | {v[-1]:.1f} | {v[-1] / v[0]:.3f}x | "
-                   f"history {s['sizes']['history']} points, dmesg {s['sizes']['dmesg_bytes']} bytes |")
-    out += ["", "## Headless speed", "",
-            "| run | wall s | simulated s | simulated s per wall s |", "|---|---|---|---|"]
+        out.append(
+            f"| {s['incident']} | {s['hours']} | {v[0]:.1f} | {v[-1]:.1f} | {v[-1] / v[0]:.3f}x | "
+            f"history {s['sizes']['history']} points, dmesg {s['sizes']['dmesg_bytes']} bytes |"
+        )
+    out += [
+        "",
+        "## Headless speed",
+        "",
+        "| run | wall s | simulated s | simulated s per wall s |",
+        "|---|---|---|---|",
+    ]
     for inc, h in r["headless"].items():
         label = f"`mmquest run {inc}` (its solution, start-up included)" if " " not in inc else inc
         out.append(f"| {label} | {fmt(h['wall_s'])} | {h['sim_s']:.0f} | {fmt(h['speedup'], '', 0)} |")
     sc = r["scale"]
-    out += ["", "## Scaling (bench/scale.py, in-process, 120 simulated seconds)", "",
-            "| box | wall s | ratio |", "|---|---|---|"]
+    out += [
+        "",
+        "## Scaling (bench/scale.py, in-process, 120 simulated seconds)",
+        "",
+        "| box | wall s | ratio |",
+        "|---|---|---|",
+    ]
     for row in sc["rows"]:
         out.append(f"| {row['box']} | {fmt(row['wall_s'], '', 3)} | {row['ratio']} |")
     return "\n".join(out)

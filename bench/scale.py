@@ -50,10 +50,12 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
-    boxes = [("zone-reclaim as shipped (21 tasks)", lambda: tasks_box(0)),
-             ("zone-reclaim + 2,000 tasks", lambda: tasks_box(2000)),
-             ("rss-percpu-oom on 16 CPUs", lambda: cpus_box(16)),
-             ("rss-percpu-oom on 4,096 CPUs", lambda: cpus_box(4096))]
+    boxes = [
+        ("zone-reclaim as shipped (21 tasks)", lambda: tasks_box(0)),
+        ("zone-reclaim + 2,000 tasks", lambda: tasks_box(2000)),
+        ("rss-percpu-oom on 16 CPUs", lambda: cpus_box(16)),
+        ("rss-percpu-oom on 4,096 CPUs", lambda: cpus_box(4096)),
+    ]
     walls: dict[str, list[float]] = {name: [] for name, _ in boxes}
     for _ in range(args.rounds):  # interleaved, so the machine's load hits every box alike
         for name, make in boxes:

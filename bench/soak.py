@@ -40,11 +40,24 @@ def main() -> int:
         rss.append(round(vmrss_mb(), 2))
     w = s.world
     log = w.machine.dmesg
-    sizes = {"history": len(w.history), "dmesg": len(log),
-             "dmesg_bytes": getattr(log, "used", sum(len(text) + 16 for _, text in log)),
-             "tasks": len(w.machine.tasks), "rss_history": {k: len(v) for k, v in w.rss_history.items()}}
-    print(json.dumps({"incident": args.incident, "hours": hours, "vmrss_mb": rss,
-                      "ratio_last_to_first": rss[-1] / rss[0], "sizes": sizes}))
+    sizes = {
+        "history": len(w.history),
+        "dmesg": len(log),
+        "dmesg_bytes": getattr(log, "used", sum(len(text) + 16 for _, text in log)),
+        "tasks": len(w.machine.tasks),
+        "rss_history": {k: len(v) for k, v in w.rss_history.items()},
+    }
+    print(
+        json.dumps(
+            {
+                "incident": args.incident,
+                "hours": hours,
+                "vmrss_mb": rss,
+                "ratio_last_to_first": rss[-1] / rss[0],
+                "sizes": sizes,
+            }
+        )
+    )
     return 0
 
 

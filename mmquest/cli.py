@@ -29,10 +29,19 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Without a command, mmquest opens the incident selection screen.",
     )
     p.add_argument("--version", action="version", version=f"mmquest {__version__}")
-    p.add_argument("--incidents", action="append", metavar="DIR", default=[],
-                   help="also load incidents from DIR (repeatable; also $MMQUEST_INCIDENTS)")
-    p.add_argument("--player", metavar="NAME", default=os.environ.get("MMQUEST_PLAYER"),
-                   help="who is playing (results are recorded for this name; also $MMQUEST_PLAYER)")
+    p.add_argument(
+        "--incidents",
+        action="append",
+        metavar="DIR",
+        default=[],
+        help="also load incidents from DIR (repeatable; also $MMQUEST_INCIDENTS)",
+    )
+    p.add_argument(
+        "--player",
+        metavar="NAME",
+        default=os.environ.get("MMQUEST_PLAYER"),
+        help="who is playing (results are recorded for this name; also $MMQUEST_PLAYER)",
+    )
     sub = p.add_subparsers(dest="cmd", metavar="COMMAND")
 
     sp = sub.add_parser("play", help="open an incident's play screen directly")
@@ -46,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--script", metavar="FILE|-", help="shell lines to run ('-' reads stdin)")
     rp.add_argument("--json", action="store_true", help="print one JSON verdict instead of a transcript")
     rp.add_argument("--mode", choices=sorted(MODES), default=DEFAULT_MODE)
-    rp.add_argument("--record", action="store_true", help="record the run in the progress store (for grading)")
+    rp.add_argument(
+        "--record", action="store_true", help="record the run in the progress store (for grading)"
+    )
 
     sub.add_parser("list", help="list the incidents")
 
@@ -63,10 +74,17 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: stdout)")
 
     sv = sub.add_parser("serve", help="serve the game in a browser (needs the web extra)")
-    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    sv.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
     sv.add_argument("--port", type=int, default=8000)
-    sv.add_argument("--max-sessions", type=int, default=8, metavar="N",
-                    help="games at once (default 8); more visitors get a 'busy' page")
+    sv.add_argument(
+        "--max-sessions",
+        type=int,
+        default=8,
+        metavar="N",
+        help="games at once (default 8); more visitors get a 'busy' page",
+    )
 
     rpl = sub.add_parser("replay", help="play a recorded run back in the TUI")
     rpl.add_argument("run_id", type=int)
@@ -87,13 +105,17 @@ def _seed(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; its exit status never means two things (see EXIT_*)."""
-    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a character gets an escape, not a crash
+    for stream in (
+        sys.stdout,
+        sys.stderr,
+    ):  # a terminal that cannot show a character gets an escape, not a crash
         try:
             stream.reconfigure(errors="backslashreplace")
         except (AttributeError, ValueError):
             pass
     if argv is None:
         from .serve import apply_session_limits
+
         apply_session_limits()  # a game process that `mmquest serve` started: bounded CPU and memory
     try:
         status = _main(argv)
@@ -128,31 +150,42 @@ def _main(argv: list[str] | None) -> int:
             return cmd_replay(args)
         if args.cmd == "serve":
             from .serve import serve
+
             return serve(args.host, args.port, args.player, args.incidents, max(args.max_sessions, 1))
         if args.cmd == "play":
             inc = resolve(args.incident, args.incidents)  # the model's parameters are checked as it boots
-            return _tui(incident=inc, seed=args.seed, extra=args.incidents, player=args.player, mode=args.mode)
+            return _tui(
+                incident=inc, seed=args.seed, extra=args.incidents, player=args.player, mode=args.mode
+            )
         return _tui(incident=None, seed=0, extra=args.incidents, player=args.player)
     except IncidentError as e:
         print(f"mmquest: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    except Exception as e:  # noqa: BLE001 - the progress store's faults read as messages, not tracebacks
+    except Exception as e:
         from .game.store import StoreError
+
         if isinstance(e, StoreError):
             print(f"mmquest: {e}", file=sys.stderr)
             return EXIT_STORE
         raise
 
 
-def _tui(incident: Incident | None, seed: int, extra: list[str], player: str | None = None,
-         mode: str = DEFAULT_MODE, replay=None) -> int:
+def _tui(
+    incident: Incident | None,
+    seed: int,
+    extra: list[str],
+    player: str | None = None,
+    mode: str = DEFAULT_MODE,
+    replay=None,
+) -> int:
     from .ui.app import make_app  # Textual is imported only here
 
     store, problem = _store_or_none()
-    app = make_app(incident=incident, seed=seed, extra_dirs=extra, store=store, player=player, mode=mode,
-                   replay=replay)
+    app = make_app(
+        incident=incident, seed=seed, extra_dirs=extra, store=store, player=player, mode=mode, replay=replay
+    )
     app.store_problem = problem
     app.run()
     return app.return_code or 0
@@ -174,11 +207,15 @@ MAX_SCRIPT_BYTES = 4_000_000
 def read_script(source: str | None) -> list[str]:
     """A script's lines, read with a size limit (`--script /dev/zero` is refused, not read)."""
     from .incident import read_limited
+
     if source is None:
         return []
     if source == "-":
-        raw = sys.stdin.buffer.read(MAX_SCRIPT_BYTES + 1) if hasattr(sys.stdin, "buffer") else \
-            sys.stdin.read(MAX_SCRIPT_BYTES + 1).encode("utf-8", "replace")
+        raw = (
+            sys.stdin.buffer.read(MAX_SCRIPT_BYTES + 1)
+            if hasattr(sys.stdin, "buffer")
+            else sys.stdin.read(MAX_SCRIPT_BYTES + 1).encode("utf-8", "replace")
+        )
         if len(raw) > MAX_SCRIPT_BYTES:
             raise IncidentError("-", "", f"script larger than {MAX_SCRIPT_BYTES:,} bytes")
     else:
@@ -199,8 +236,14 @@ def read_script(source: str | None) -> list[str]:
     return lines
 
 
-def run_headless(inc: Incident, seed: int, lines: list[str], mode: str = DEFAULT_MODE, store=None,
-                 player: str | None = None):
+def run_headless(
+    inc: Incident,
+    seed: int,
+    lines: list[str],
+    mode: str = DEFAULT_MODE,
+    store=None,
+    player: str | None = None,
+):
     from .game import Session
     from .world import ConfigError
 
@@ -234,10 +277,12 @@ def cmd_run(args) -> int:
             if st["output"]:
                 out.write(st["output"] + "\n")
         ra = verdict["resolved_at"]
-        out.write(f"-- {inc.id} seed {args.seed}: "
-                  + (f"resolved (recovered at t={ra:.1f}s)" if verdict["resolved"] else "not resolved")
-                  + f", score {verdict['score']}, SLO minutes burned {verdict['slo_minutes_burned']}, "
-                  + f"sim time {verdict['sim_time']:.1f}s\n")
+        out.write(
+            f"-- {inc.id} seed {args.seed}: "
+            + (f"resolved (recovered at t={ra:.1f}s)" if verdict["resolved"] else "not resolved")
+            + f", score {verdict['score']}, SLO minutes burned {verdict['slo_minutes_burned']}, "
+            + f"sim time {verdict['sim_time']:.1f}s\n"
+        )
         for wrong in verdict.get("still_wrong", []):
             out.write(f"-- still wrong: {wrong}\n")
     return EXIT_OK if verdict["resolved"] else EXIT_UNRESOLVED
@@ -249,6 +294,7 @@ def _default_player() -> str:
 
 def _store():
     from .game.store import Store
+
     store = Store()
     if store.warning:
         print(f"mmquest: warning: {store.warning}", file=sys.stderr)
@@ -259,6 +305,7 @@ def _store_or_none():
     """The progress store, or (None, why) when it cannot be used: the game is played all the
     same, unrecorded, and the player is told."""
     from .game.store import StoreError
+
     try:
         return _store(), None
     except StoreError as e:
@@ -269,6 +316,7 @@ def _store_or_none():
 
 def cmd_results(args) -> int:
     from .game.report import results
+
     store = _store()
     sys.stdout.write(results(store.runs(args.filter_player, args.incident), args.format))
     return EXIT_OK
@@ -281,6 +329,7 @@ def _recorded(args):
         raise IncidentError(str(store.path), "", f"no run with id {args.run_id}")
     if rec.journal_error:
         from .game.store import StoreError
+
         raise StoreError(rec.journal_error)
     return store, rec, resolve(rec.incident, args.incidents)
 
@@ -289,6 +338,7 @@ def cmd_report(args) -> int:
     from .game import Session
     from .game.debrief import build
     from .game.report import html_report
+
     _, rec, inc = _recorded(args)
     s = Session(inc, rec.seed, rec.mode)
     s.replay(rec.journal, until=rec.sim_t)
@@ -304,8 +354,14 @@ def cmd_report(args) -> int:
 
 def cmd_replay(args) -> int:
     _, rec, inc = _recorded(args)
-    return _tui(incident=inc, seed=rec.seed, extra=args.incidents, player=rec.player, mode=rec.mode,
-                replay=(rec, args.speed))
+    return _tui(
+        incident=inc,
+        seed=rec.seed,
+        extra=args.incidents,
+        player=rec.player,
+        mode=rec.mode,
+        replay=(rec, args.speed),
+    )
 
 
 def cmd_list(args) -> int:
@@ -331,12 +387,17 @@ def validate_incident(inc: Incident) -> list[str]:
     except ConfigError as e:  # pragma: no cover - _check_model converts it
         return [f"{inc.path}: {e}"]
     from .kernel.trace import COUNTERS
+
     if not inc.mechanism:
-        problems.append(f"{inc.path}: mechanism: every incident declares the kernel path it exercises ([[mechanism]])")
+        problems.append(
+            f"{inc.path}: mechanism: every incident declares the kernel path it exercises ([[mechanism]])"
+        )
     for i, st in enumerate(inc.mechanism):
         if st.counter not in COUNTERS:
-            problems.append(f"{inc.path}: mechanism[{i}].counter: unknown model counter {st.counter!r} "
-                            f"(known: {', '.join(sorted(COUNTERS))})")
+            problems.append(
+                f"{inc.path}: mechanism[{i}].counter: unknown model counter {st.counter!r} "
+                f"(known: {', '.join(sorted(COUNTERS))})"
+            )
     checks = [("best_remedy", [line]) for line in inc.best_remedy]
     checks += [("wrong_path", list(wp.lines)) for wp in inc.wrong_paths]
     counters = {"best_remedy": 0, "wrong_path": 0}
@@ -346,8 +407,10 @@ def validate_incident(inc: Incident) -> list[str]:
         probe = run_headless(inc, 0, lines)
         for st in probe.engine.steps:
             if st.status in (2, 127) or (kind == "best_remedy" and st.status != 0):
-                problems.append(f"{inc.path}: {kind}[{i}]: '{st.command}' fails on the incident's machine: "
-                                f"{st.output.splitlines()[0] if st.output else 'exit ' + str(st.status)}")
+                problems.append(
+                    f"{inc.path}: {kind}[{i}]: '{st.command}' fails on the incident's machine: "
+                    f"{st.output.splitlines()[0] if st.output else 'exit ' + str(st.status)}"
+                )
     if inc.solution is None:
         problems.append(f"{inc.path}: solution: every incident needs a solution script that resolves it")
     else:
@@ -357,8 +420,10 @@ def validate_incident(inc: Incident) -> list[str]:
             if st.status == 127:
                 problems.append(f"{inc.solution}: line '{st.command}': command not found")
         if not session.judge.resolved:
-            problems.append(f"{inc.path}: solution: the script {Path(inc.solution).name} does not resolve the "
-                            f"incident (sim time {session.world.t:.0f}s)")
+            problems.append(
+                f"{inc.path}: solution: the script {Path(inc.solution).name} does not resolve the "
+                f"incident (sim time {session.world.t:.0f}s)"
+            )
     return problems
 
 
@@ -369,6 +434,7 @@ def cmd_validate(args) -> int:
         paths += sorted(pp.glob("*.toml")) if pp.is_dir() else [pp]
     if not args.paths:
         from .incident import PACKAGE_INCIDENTS
+
         paths = sorted(PACKAGE_INCIDENTS.glob("*.toml"))
     from .incident import load_incident
 

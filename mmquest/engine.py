@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .shell import Shell
 from .world import DT, Snapshot, World
@@ -90,8 +90,10 @@ class Engine:
             res = self.shell.execute(line)
             output = res.output
             if self.output_kept + len(output) > MAX_RUN_OUTPUT:
-                output = (f"[output truncated: this run has already printed {MAX_RUN_OUTPUT // 1_000_000} MB; "
-                          f"a run keeps at most that much]")
+                output = (
+                    f"[output truncated: this run has already printed {MAX_RUN_OUTPUT // 1_000_000} MB; "
+                    f"a run keeps at most that much]"
+                )
             self.output_kept += len(output)
             step = Step(round(t, 3), line, output, res.status, tuple(res.events))
             self.steps.append(step)

@@ -12,10 +12,11 @@ import os
 import re
 import stat
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 _HERE = Path(__file__).resolve().parent
 # In a wheel the incidents ship inside the package; in a checkout they sit beside it.
@@ -228,7 +229,9 @@ class Incident:
     variant_of: str | None = None
     exam_limit_s: float = 1800.0
     tolerate_s: float = 0.0  # [resolution] breaks this short do not end a healthy streak
-    mechanism: tuple[MechStep, ...] = field(default_factory=tuple)  # [[mechanism]]: the kernel path, caller first
+    mechanism: tuple[MechStep, ...] = field(
+        default_factory=tuple
+    )  # [[mechanism]]: the kernel path, caller first
 
 
 # --------------------------------------------------------------------------- helpers
@@ -278,7 +281,7 @@ class _Reader:
         _range(self, key, v, lo, hi)
         return float(v)
 
-    def table_(self, key: str, required: bool = True) -> "_Reader":
+    def table_(self, key: str, required: bool = True) -> _Reader:
         v = self._get(key, _REQUIRED if required else {})
         if not isinstance(v, dict):
             raise self.fail(key, f"expected a table, got {_show(v)}")
@@ -319,12 +322,52 @@ def _kernel(r: _Reader, key: str, v: Any) -> str:
 
 
 KNOWN = {
-    "": {"id", "title", "era", "difficulty", "order", "summary", "solution", "wrong_path", "cause", "fix", "mitigation", "best_remedy",
-         "variant_of", "exam_limit_s", "briefing", "machine", "sysctl", "workload", "slo", "resolution", "hint",
-         "debrief", "patch", "files", "ui", "diagnosis", "mechanism"},
+    "": {
+        "id",
+        "title",
+        "era",
+        "difficulty",
+        "order",
+        "summary",
+        "solution",
+        "wrong_path",
+        "cause",
+        "fix",
+        "mitigation",
+        "best_remedy",
+        "variant_of",
+        "exam_limit_s",
+        "briefing",
+        "machine",
+        "sysctl",
+        "workload",
+        "slo",
+        "resolution",
+        "hint",
+        "debrief",
+        "patch",
+        "files",
+        "ui",
+        "diagnosis",
+        "mechanism",
+    },
     "briefing": {"pager", "text"},
-    "machine": {"hostname", "kernel", "boot_kernels", "nodes", "cpus_per_node", "mem_per_node_mb", "distances",
-                "disk_read_mbps", "disk_latency_us", "uptime_s", "cold_cache_gb", "slab_gb", "preroll_s", "boot_s"},
+    "machine": {
+        "hostname",
+        "kernel",
+        "boot_kernels",
+        "nodes",
+        "cpus_per_node",
+        "mem_per_node_mb",
+        "distances",
+        "disk_read_mbps",
+        "disk_latency_us",
+        "uptime_s",
+        "cold_cache_gb",
+        "slab_gb",
+        "preroll_s",
+        "boot_s",
+    },
     "slo": {"service", "unit", "throughput_min", "p99_ms_max", "min_kernel"},
     "resolution": {"sustain_s", "tolerate_s"},
     "debrief": {"root_cause", "fix", "lesson", "commit"},
@@ -341,8 +384,11 @@ def _check_known(data: Mapping[str, Any], path: str) -> None:
         for k in sub:
             if k not in allowed:
                 where = f"{table}.{k}" if table else k
-                hint = (" (a top-level key must come before the first [table])"
-                        if table and k in KNOWN[""] else "")
+                hint = (
+                    " (a top-level key must come before the first [table])"
+                    if table and k in KNOWN[""]
+                    else ""
+                )
                 raise IncidentError(path, where, f"unknown field{hint}")
 
 
@@ -357,13 +403,17 @@ def _check_values(data: Mapping[str, Any], path: str) -> None:
                 raise IncidentError(path, where, f"nested more than {MAX_DEPTH} deep")
             items = v.items() if isinstance(v, dict) else ((f"[{i}]", x) for i, x in enumerate(v))
             for k, x in items:
-                sub = (f"{where}{k}" if str(k).startswith("[") else f"{where}.{k}" if where else str(k))
+                sub = f"{where}{k}" if str(k).startswith("[") else f"{where}.{k}" if where else str(k)
                 stack.append((sub, x, depth + 1))
         elif isinstance(v, float) and not math.isfinite(v):
             raise IncidentError(path, where, f"expected a finite number, got {v!r}")
         elif isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) > MAX_NUMBER:
-            raise IncidentError(path, where, f"number out of range (at most {MAX_NUMBER:g} in magnitude), "
-                                             f"got {str(v)[:20]}{'...' if len(str(v)) > 20 else ''}")
+            raise IncidentError(
+                path,
+                where,
+                f"number out of range (at most {MAX_NUMBER:g} in magnitude), "
+                f"got {str(v)[:20]}{'...' if len(str(v)) > 20 else ''}",
+            )
 
 
 def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
@@ -439,17 +489,26 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
         cid = cr.str("id")
         if not re.fullmatch(r"[0-9a-f]{12,40}", cid):
             raise cr.fail("id", f"expected a 12-40 digit hex commit id, got {cid!r}")
-        commits.append(Commit(id=cid, title=cr.str("title"), release=cr.str("release", "")
-                              if "release" in cr.table else ""))
-    debrief = Debrief(root_cause=d.str("root_cause"), fix=d.str("fix"), lesson=d.str("lesson"),
-                      commits=tuple(commits))
+        commits.append(
+            Commit(
+                id=cid, title=cr.str("title"), release=cr.str("release", "") if "release" in cr.table else ""
+            )
+        )
+    debrief = Debrief(
+        root_cause=d.str("root_cause"), fix=d.str("fix"), lesson=d.str("lesson"), commits=tuple(commits)
+    )
 
     solution = None
     if "solution" in data:
         solution = r.str("solution")
         # a file beside the incident, named *.solution: never a host file elsewhere (validate
         # prints the lines of a solution that fail)
-        if "/" in solution or "\\" in solution or solution.startswith(".") or not solution.endswith(".solution"):
+        if (
+            "/" in solution
+            or "\\" in solution
+            or solution.startswith(".")
+            or not solution.endswith(".solution")
+        ):
             raise r.fail("solution", f"must name a NAME.solution file beside the incident, got {solution!r}")
         sol_path = Path(path).parent / solution
         try:
@@ -465,8 +524,10 @@ def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
     wrong = _parse_wrong_paths(r)
     causes = _parse_causes(r)
     fixes = tuple(Fix(lines=_strings(fr, "lines")) for fr in _items(r, "fix", {"lines"}))
-    mitigations = tuple(Mitigation(lines=_strings(mr, "lines"), why=mr.str("why"))
-                        for mr in _items(r, "mitigation", {"lines", "why"}))
+    mitigations = tuple(
+        Mitigation(lines=_strings(mr, "lines"), why=mr.str("why"))
+        for mr in _items(r, "mitigation", {"lines", "why"})
+    )
 
     patches = []
     for pr in _items(r, "patch", {"id", "title", "effect"}):
@@ -551,12 +612,18 @@ def _parse_mechanism(r: _Reader) -> tuple[MechStep, ...]:
             raise mr.fail("fn", f"expected a kernel function name, got {fn!r}")
         counter = mr.str("counter")
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*(:[a-z_]+)?", counter):
-            raise mr.fail("counter", f"expected a model counter name (function or function:edge), got {counter!r}")
+            raise mr.fail(
+                "counter", f"expected a model counter name (function or function:edge), got {counter!r}"
+            )
         renamed = []
         for j, pair in enumerate(mr.list_("renamed", required=False)):
-            if (not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(x, str) for x in pair)
-                    or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", pair[1])):
-                raise mr.fail("renamed", f"item {j}: expected [\"VERSION\", \"new_name\"], got {_show(pair)}")
+            if (
+                not isinstance(pair, list)
+                or len(pair) != 2
+                or not all(isinstance(x, str) for x in pair)
+                or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", pair[1])
+            ):
+                raise mr.fail("renamed", f'item {j}: expected ["VERSION", "new_name"], got {_show(pair)}')
             renamed.append((_kernel(mr, "renamed", pair[0]), pair[1]))
         since = _kernel(mr, "since", mr.table["since"]) if "since" in mr.table else None
         until = _kernel(mr, "until", mr.table["until"]) if "until" in mr.table else None
@@ -566,14 +633,26 @@ def _parse_mechanism(r: _Reader) -> tuple[MechStep, ...]:
         unit = mr.str("unit", "calls")
         if unit not in ("calls", "pages"):
             raise mr.fail("unit", f"must be 'calls' or 'pages', got {unit!r}")
-        out.append(MechStep(fn=fn, counter=counter, depth=mr.int("depth", 0, lo=0, hi=8),
-                            label=mr.str("label") if "label" in mr.table else "",
-                            renamed=tuple(renamed), since=since, until=until, fix=fix, unit=unit))
+        out.append(
+            MechStep(
+                fn=fn,
+                counter=counter,
+                depth=mr.int("depth", 0, lo=0, hi=8),
+                label=mr.str("label") if "label" in mr.table else "",
+                renamed=tuple(renamed),
+                since=since,
+                until=until,
+                fix=fix,
+                unit=unit,
+            )
+        )
     if out and out[0].depth != 0:
         raise IncidentError(r.path, "mechanism[0].depth", "the path starts at depth 0")
     for i in range(1, len(out)):
         if out[i].depth > out[i - 1].depth + 1:
-            raise IncidentError(r.path, f"mechanism[{i}].depth", "a step is at most one level below the one before")
+            raise IncidentError(
+                r.path, f"mechanism[{i}].depth", "a step is at most one level below the one before"
+            )
     return tuple(out)
 
 
@@ -586,7 +665,9 @@ def _items(r: _Reader, key: str, allowed: set[str]) -> list[_Reader]:
             raise IncidentError(r.path, where, f"expected a table, got {_show(item)}")
         for k in item:
             if k not in allowed:
-                raise IncidentError(r.path, f"{where}.{k}", f"unknown field (known: {', '.join(sorted(allowed))})")
+                raise IncidentError(
+                    r.path, f"{where}.{k}", f"unknown field (known: {', '.join(sorted(allowed))})"
+                )
         out.append(_Reader(r.path, item, where))
     return out
 
@@ -618,14 +699,18 @@ def _parse_causes(r: _Reader) -> tuple[Cause, ...]:
         if "kernels" in cr.table:
             raw = cr.list_("kernels")
             if len(raw) != 2 or (raw[1] is not None and not isinstance(raw[1], str)):
-                raise cr.fail("kernels", "expected [FROM, BEFORE] kernel versions (BEFORE may be \"\")")
+                raise cr.fail("kernels", 'expected [FROM, BEFORE] kernel versions (BEFORE may be "")')
             kernels = (_kernel(cr, "kernels", raw[0]), _kernel(cr, "kernels", raw[1]) if raw[1] else None)
         fixed = cr.list_("fixed_values", required=False)
         if any(isinstance(x, bool) or not isinstance(x, (int, str)) for x in fixed):
             raise cr.fail("fixed_values", "expected a list of integers or strings")
-        c = Cause(text=cr.str("text"), sysctl=cr.str("sysctl") if "sysctl" in cr.table else None,
-                  fixed_values=tuple(fixed), kernels=kernels,
-                  fixed_by=cr.str("fixed_by") if "fixed_by" in cr.table else None)
+        c = Cause(
+            text=cr.str("text"),
+            sysctl=cr.str("sysctl") if "sysctl" in cr.table else None,
+            fixed_values=tuple(fixed),
+            kernels=kernels,
+            fixed_by=cr.str("fixed_by") if "fixed_by" in cr.table else None,
+        )
         if c.sysctl is None and c.kernels is None and c.fixed_by is None:
             raise IncidentError(r.path, cr.prefix, "a cause needs at least one of sysctl, kernels, fixed_by")
         if (c.sysctl is None) != (not c.fixed_values):
@@ -644,7 +729,9 @@ def _parse_machine(m: _Reader) -> MachineSpec:
             if isinstance(v, bool) or not isinstance(v, int) or not 10 <= v <= 254:
                 raise m.fail("distances", f"row {i} column {j}: expected an integer 10..254, got {_show(v)}")
             if (i == j) != (v == 10):
-                raise m.fail("distances", f"row {i} column {j}: the local distance is 10 and only the local one")
+                raise m.fail(
+                    "distances", f"row {i} column {j}: the local distance is 10 and only the local one"
+                )
             if dist_raw[j][i] != v:
                 raise m.fail("distances", f"not symmetric at [{i}][{j}]")
     kernel = _kernel(m, "kernel", m.str("kernel"))
@@ -653,7 +740,9 @@ def _parse_machine(m: _Reader) -> MachineSpec:
     if kernel not in boot_k:
         raise m.fail("boot_kernels", f"must include the running kernel {kernel!r}")
     cold = m.list_("cold_cache_gb", required=False) or [0.0] * nodes
-    if len(cold) != nodes or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in cold):
+    if len(cold) != nodes or any(
+        isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in cold
+    ):
         raise m.fail("cold_cache_gb", f"expected {nodes} non-negative numbers (one per node)")
     return MachineSpec(
         hostname=m.str("hostname"),
@@ -712,7 +801,11 @@ def load_incident(path: str | os.PathLike[str]) -> Incident:
     except ValueError as e:  # an integer of thousands of digits
         text = raw.decode("utf-8", "replace")
         m = re.search(r"\d{1000,}", text)
-        where = f"line {text.count(chr(10), 0, m.start()) + 1}: an integer of {len(m.group(0))} digits" if m else ""
+        where = (
+            f"line {text.count(chr(10), 0, m.start()) + 1}: an integer of {len(m.group(0))} digits"
+            if m
+            else ""
+        )
         raise IncidentError(p, "", f"a value cannot be read: {where or str(e)[:120]}") from None
     return parse_incident(data, str(p))
 
@@ -745,7 +838,9 @@ def discover(extra: list[str] | None = None) -> tuple[list[Incident], list[Incid
                 errors.append(e)
                 continue
             if inc.id in found:
-                errors.append(IncidentError(f, "id", f"duplicate id {inc.id!r} (also in {found[inc.id].path})"))
+                errors.append(
+                    IncidentError(f, "id", f"duplicate id {inc.id!r} (also in {found[inc.id].path})")
+                )
                 continue
             found[inc.id] = inc
     return sorted(found.values(), key=lambda i: (i.order, i.id)), errors

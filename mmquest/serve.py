@@ -71,6 +71,7 @@ def apply_session_limits() -> None:
     if not spec:
         return
     import resource
+
     try:
         cpu_s, mem_mb = (int(x) for x in spec.split(":"))
     except ValueError:
@@ -79,6 +80,7 @@ def apply_session_limits() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (mem_mb << 20, mem_mb << 20))
     try:
         import ctypes
+
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
@@ -100,8 +102,14 @@ BUSY_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>mmquest i
 at once. Try again in a few minutes.</p></body></html>"""
 
 
-def make_server(host: str, port: int, player: str | None, extra_dirs: list[str], max_sessions: int = MAX_SESSIONS,
-                limits: tuple[int, int] = (SESSION_CPU_S, SESSION_MEM_MB)):
+def make_server(
+    host: str,
+    port: int,
+    player: str | None,
+    extra_dirs: list[str],
+    max_sessions: int = MAX_SESSIONS,
+    limits: tuple[int, int] = (SESSION_CPU_S, SESSION_MEM_MB),
+):
     from aiohttp import WSMsgType, web
     from textual_serve.app_service import AppService
     from textual_serve.server import Server, log
@@ -116,14 +124,17 @@ def make_server(host: str, port: int, player: str | None, extra_dirs: list[str],
         async def _make_app(self) -> web.Application:
             import aiohttp_jinja2
             import jinja2
+
             app = web.Application()
             aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
-            app.add_routes([
-                web.get("/", self.handle_index, name="index"),
-                web.get("/ws", self.handle_websocket, name="websocket"),
-                web.get("/download/{key}", self.handle_download, name="download"),
-                web.static("/static", self.statics_path, show_index=False, name="static"),
-            ])
+            app.add_routes(
+                [
+                    web.get("/", self.handle_index, name="index"),
+                    web.get("/ws", self.handle_websocket, name="websocket"),
+                    web.get("/download/{key}", self.handle_download, name="download"),
+                    web.static("/static", self.statics_path, show_index=False, name="static"),
+                ]
+            )
             app.on_startup.append(self.on_startup)
             app.on_shutdown.append(self.on_shutdown)
             return app
@@ -134,15 +145,21 @@ def make_server(host: str, port: int, player: str | None, extra_dirs: list[str],
         async def handle_index(self, request: web.Request) -> web.StreamResponse:
             token = request.cookies.get(COOKIE, "")
             if self.busy() and token not in self.sessions:
-                return web.Response(status=503, text=BUSY_PAGE.format(n=self.max_sessions),
-                                    content_type="text/html", headers={"Retry-After": "120"})
+                return web.Response(
+                    status=503,
+                    text=BUSY_PAGE.format(n=self.max_sessions),
+                    content_type="text/html",
+                    headers={"Retry-After": "120"},
+                )
             response = await Server.handle_index(self, request)
             if not _TOKEN_RE.fullmatch(token):
                 token = secrets.token_hex(16)
             response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", max_age=30 * 86400)
             name = request.query.get("name")
             if name is not None and _NAME_RE.fullmatch(name):
-                response.set_cookie(COOKIE + "_name", name, httponly=True, samesite="Strict", max_age=30 * 86400)
+                response.set_cookie(
+                    COOKIE + "_name", name, httponly=True, samesite="Strict", max_age=30 * 86400
+                )
             return response
 
         async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
@@ -153,14 +170,21 @@ def make_server(host: str, port: int, player: str | None, extra_dirs: list[str],
             if old is not None:  # the same visitor in a second tab: one game (one writer) per visitor
                 await self._end(old)
             if self.busy():
-                return web.Response(status=503, text=BUSY_PAGE.format(n=self.max_sessions), content_type="text/html")
+                return web.Response(
+                    status=503, text=BUSY_PAGE.format(n=self.max_sessions), content_type="text/html"
+                )
             websocket = web.WebSocketResponse(heartbeat=15)
             width = _to_int(request.query.get("width", "80"), 80, 20, 500)
             height = _to_int(request.query.get("height", "24"), 24, 10, 300)
             who = visitor_player(token, request.cookies.get(COOKIE + "_name"), self.prefix)
-            service = AppService(command_line(who, extra_dirs, limits), write_bytes=websocket.send_bytes,
-                                 write_str=websocket.send_str, close=websocket.close,
-                                 download_manager=self.download_manager, debug=self.debug)
+            service = AppService(
+                command_line(who, extra_dirs, limits),
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=websocket.close,
+                download_manager=self.download_manager,
+                debug=self.debug,
+            )
             self.sessions[token] = service
             try:
                 await websocket.prepare(request)
@@ -168,7 +192,7 @@ def make_server(host: str, port: int, player: str | None, extra_dirs: list[str],
                 await self._messages(websocket, service)
             except asyncio.CancelledError:
                 await websocket.close()
-            except Exception as error:  # noqa: BLE001 - one visitor's fault never takes the server down
+            except Exception as error:
                 log.exception(error)
             finally:
                 await self._end(service)
@@ -188,8 +212,10 @@ def make_server(host: str, port: int, player: str | None, extra_dirs: list[str],
                 if kind == "stdin" and isinstance(data, str):
                     await service.send_bytes(data.encode("utf-8", "replace"))
                 elif kind == "resize" and isinstance(data, dict):
-                    await service.set_terminal_size(_to_int(str(data.get("width")), 80, 20, 500),
-                                                    _to_int(str(data.get("height")), 24, 10, 300))
+                    await service.set_terminal_size(
+                        _to_int(str(data.get("width")), 80, 20, 500),
+                        _to_int(str(data.get("height")), 24, 10, 300),
+                    )
                 elif kind == "ping":
                     await websocket.send_json(["pong", data])
                 elif kind == "blur":
@@ -202,7 +228,7 @@ def make_server(host: str, port: int, player: str | None, extra_dirs: list[str],
             proc = service._process
             try:
                 await asyncio.wait_for(service.stop(), QUIT_GRACE_S)
-            except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - a stuck or broken game: killed below
+            except (TimeoutError, Exception):
                 pass
             if proc is not None and proc.returncode is None:
                 try:
@@ -211,14 +237,16 @@ def make_server(host: str, port: int, player: str | None, extra_dirs: list[str],
                     pass
                 try:
                     await asyncio.wait_for(proc.wait(), 5)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             task = service._task
             if task is not None and not task.done():
                 task.cancel()
 
         async def on_shutdown(self, app) -> None:
-            await asyncio.gather(*(self._end(s) for s in list(self.sessions.values())), return_exceptions=True)
+            await asyncio.gather(
+                *(self._end(s) for s in list(self.sessions.values())), return_exceptions=True
+            )
             self.sessions.clear()
 
     return GameServer()
@@ -231,7 +259,9 @@ def _to_int(text: str, default: int, lo: int, hi: int) -> int:
         return default
 
 
-def serve(host: str, port: int, player: str | None, extra_dirs: list[str], max_sessions: int = MAX_SESSIONS) -> int:
+def serve(
+    host: str, port: int, player: str | None, extra_dirs: list[str], max_sessions: int = MAX_SESSIONS
+) -> int:
     try:
         import textual_serve.server  # noqa: F401
     except ImportError:
@@ -242,8 +272,11 @@ def serve(host: str, port: int, player: str | None, extra_dirs: list[str], max_s
         print(f"mmquest: serve: {problem}", file=sys.stderr)
         return 2
     if not is_loopback(host):
-        print(f"mmquest: WARNING: serving on {host}:{port}. The server has no authentication: anyone who can "
-              f"reach this address can play, and each visitor starts a process on this machine.", file=sys.stderr)
+        print(
+            f"mmquest: WARNING: serving on {host}:{port}. The server has no authentication: anyone who can "
+            f"reach this address can play, and each visitor starts a process on this machine.",
+            file=sys.stderr,
+        )
     server = make_server(host, port, player, extra_dirs, max_sessions)
     try:
         server.serve()

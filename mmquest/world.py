@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -69,8 +70,10 @@ class Series:
             self._nacc = 0
         if len(self._long) >= self.long_points:  # halve the resolution of the whole-run view
             old = self._long
-            self._long = [(b[0],) + tuple((x + y) / 2 for x, y in zip(a[1:], b[1:]))
-                          for a, b in zip(old[0::2], old[1::2])]
+            self._long = [
+                (b[0],) + tuple((x + y) / 2 for x, y in zip(a[1:], b[1:]))
+                for a, b in zip(old[0::2], old[1::2])
+            ]
             self._per *= 2
 
     def _point(self) -> tuple[float, ...]:
@@ -205,8 +208,22 @@ class KpatchUnload:
     id: str
 
 
-Action = (SetSysctl | RestartService | StopService | StartService | KexecLoad | KexecExec | KpatchLoad | KpatchUnload | SetTHP
-          | SetScheduler | KillProcess | SetOomScoreAdj | SetWatchdogLimit | SetBootSysctl)
+Action = (
+    SetSysctl
+    | RestartService
+    | StopService
+    | StartService
+    | KexecLoad
+    | KexecExec
+    | KpatchLoad
+    | KpatchUnload
+    | SetTHP
+    | SetScheduler
+    | KillProcess
+    | SetOomScoreAdj
+    | SetWatchdogLimit
+    | SetBootSysctl
+)
 
 
 # ---------------------------------------------------------------------- snapshot
@@ -318,7 +335,7 @@ class Snapshot:
 
 # ---------------------------------------------------------------------- world
 class World:
-    def __init__(self, incident: "Incident", seed: int = 0, preroll: bool = True):
+    def __init__(self, incident: Incident, seed: int = 0, preroll: bool = True):
         self.incident = incident
         self.seed = int(seed)
         self.rng = np.random.default_rng(self.seed)
@@ -343,7 +360,10 @@ class World:
                 raise ConfigError(f"{w.field_path}.{e.field}", e.message) from None
         for i, p in enumerate(incident.patches):
             if not set(p.effect.split("+")) <= PATCH_EFFECTS:
-                raise ConfigError(f"patch[{i}].effect", f"unknown effect {p.effect!r} (known: {', '.join(sorted(PATCH_EFFECTS))})")
+                raise ConfigError(
+                    f"patch[{i}].effect",
+                    f"unknown effect {p.effect!r} (known: {', '.join(sorted(PATCH_EFFECTS))})",
+                )
         if preroll:
             self._preroll(pre)
         self._snap: Snapshot | None = None
@@ -360,8 +380,14 @@ class World:
 
     def _boot(self, kernel: str, uptime: float, rebooted: bool = False) -> Machine:
         try:
-            return Machine(self.incident.machine, kernel, dict(self.boot_sysctl), self.rng, uptime_s=uptime,
-                           rebooted=rebooted)
+            return Machine(
+                self.incident.machine,
+                kernel,
+                dict(self.boot_sysctl),
+                self.rng,
+                uptime_s=uptime,
+                rebooted=rebooted,
+            )
         except KeyError as e:
             raise ConfigError(f"sysctl.{e.args[0]}", "unknown sysctl") from None
 
@@ -415,8 +441,7 @@ class World:
                     rep = sum(m.rss_read(w.task, "status")[:3]) / PAGES_PER_MB
                     if w.name not in self.rss_history:
                         self.rss_history[w.name] = Series(recent=HISTORY_SHOWN)
-                    self.rss_history[w.name].append(
-                        (round(self.t, 3), rep, w.task.rss_pages / PAGES_PER_MB))
+                    self.rss_history[w.name].append((round(self.t, 3), rep, w.task.rss_pages / PAGES_PER_MB))
         self._snap = None
 
     def step(self, seconds: float = DT) -> None:
@@ -448,7 +473,9 @@ class World:
         if isinstance(action, SetSysctl):
             d = SYSCTLS.get(action.name)
             if d is None or action.name not in m.sysctl:
-                raise ActionError(f"cannot stat /proc/sys/{action.name.replace('.', '/')}: No such file or directory")
+                raise ActionError(
+                    f"cannot stat /proc/sys/{action.name.replace('.', '/')}: No such file or directory"
+                )
             if not d.writable:
                 raise ActionError("permission denied")
             if d.text:
@@ -506,8 +533,11 @@ class World:
                     raise ActionError(f"unknown key '{name}'")
             self.boot_sysctl = dict(action.values)
         elif isinstance(action, SetWatchdogLimit):
-            ws = [w for w in self.workloads if getattr(w, "unit", None) == action.unit and
-                  getattr(w, "watchdog_mb", 0) > 0]
+            ws = [
+                w
+                for w in self.workloads
+                if getattr(w, "unit", None) == action.unit and getattr(w, "watchdog_mb", 0) > 0
+            ]
             if not ws:
                 return "watchdog config (no watched unit)"
             for w in ws:
@@ -583,8 +613,7 @@ class World:
             return f"{verb} {WATCHDOG_UNIT}"
         ws = [w for w in self.workloads if action.unit in (w.name, getattr(w, "unit", None))]
         if not ws:
-            raise ActionError(f"Unit {action.unit}.service not "
-                              + ("loaded." if stop else "found."))
+            raise ActionError(f"Unit {action.unit}.service not " + ("loaded." if stop else "found."))
         changed = False
         for w in ws:
             if stop and not getattr(w, "stopped", False):
@@ -600,7 +629,7 @@ class World:
 
     def _patch(self, pid: str):
         for p in self.incident.patches:
-            if p.id == pid or p.id.startswith(pid) and len(pid) >= 7:
+            if p.id == pid or (p.id.startswith(pid) and len(pid) >= 7):
                 return p
         raise ActionError(f"kpatch_{pid}.ko: module not found")
 
@@ -639,27 +668,54 @@ class World:
             lru = m.cold[z] + fs_res[z] + mapped[z] + m.dirty[z]
             # Hot page cache sits on the active list, cold cache on the inactive one.
             active = min(fs_res[z] * 0.6 + mapped[z], lru)
-            nodes.append(NodeMem(total=m.node_pages, free=float(free[z]), anon=float(anon[z]),
-                                 file=float(filep[z]), mapped=float(mapped[z]), dirty=float(m.dirty[z]),
-                                 shmem=float(m.shmem[z]), slab_rec=float(m.slab_rec[z]),
-                                 slab_unrec=float(m.slab_unrec[z]), kernel=float(m.kernel_pages[z]),
-                                 active_file=float(active), inactive_file=float(lru - active)))
+            nodes.append(
+                NodeMem(
+                    total=m.node_pages,
+                    free=float(free[z]),
+                    anon=float(anon[z]),
+                    file=float(filep[z]),
+                    mapped=float(mapped[z]),
+                    dirty=float(m.dirty[z]),
+                    shmem=float(m.shmem[z]),
+                    slab_rec=float(m.slab_rec[z]),
+                    slab_unrec=float(m.slab_unrec[z]),
+                    kernel=float(m.kernel_pages[z]),
+                    active_file=float(active),
+                    inactive_file=float(lru - active),
+                )
+            )
         numastat = tuple((k, tuple(int(x) for x in v)) for k, v in m.numa.items())
         vm = {k: int(v) for k, v in m.ev.items() if not k.startswith("workingset_shadow")}
         vm["pgmajfault"] = vm.get("pgmajfault", 0)
         totalpages = int(m.node_pages * m.nnodes)
-        watch = {w.task.pid: w.watchdog_mb for w in self.workloads
-                 if getattr(w, "watchdog_mb", 0) > 0 and getattr(w, "task", None) is not None}
+        watch = {
+            w.task.pid: w.watchdog_mb
+            for w in self.workloads
+            if getattr(w, "watchdog_mb", 0) > 0 and getattr(w, "task", None) is not None
+        }
         tasks = tuple(
-            TaskInfo(pid=t.pid, comm=t.comm, user=t.user, threads=t.threads, cmdline=t.cmdline,
-                     state=t.state, anon=tuple(map(float, t.anon)), file=tuple(map(float, t.file)),
-                     shmem=tuple(map(float, t.shmem)),
-                     vm_pages=t.vm_pages_total,
-                     cpu_s=t.cpu_s, start=t.start, oom_score_adj=t.oom_score_adj,
-                     rss_status=tuple(m.rss_read(t, "status")[:3]),
-                     oom_score=oom_score(m, t, totalpages), watchdog_mb=watch.get(t.pid, 0.0),
-                     kthread=bool(t.extra.get("kthread")))
-            for t in sorted(m.tasks.values(), key=lambda t: t.pid) if t.alive)
+            TaskInfo(
+                pid=t.pid,
+                comm=t.comm,
+                user=t.user,
+                threads=t.threads,
+                cmdline=t.cmdline,
+                state=t.state,
+                anon=tuple(map(float, t.anon)),
+                file=tuple(map(float, t.file)),
+                shmem=tuple(map(float, t.shmem)),
+                vm_pages=t.vm_pages_total,
+                cpu_s=t.cpu_s,
+                start=t.start,
+                oom_score_adj=t.oom_score_adj,
+                rss_status=tuple(m.rss_read(t, "status")[:3]),
+                oom_score=oom_score(m, t, totalpages),
+                watchdog_mb=watch.get(t.pid, 0.0),
+                kthread=bool(t.extra.get("kthread")),
+            )
+            for t in sorted(m.tasks.values(), key=lambda t: t.pid)
+            if t.alive
+        )
         services = []
         seen = []
         for w in self.workloads:
@@ -669,17 +725,38 @@ class World:
             ind = self.service_indicators(w.service)
             services.append(ServiceState(w.service, ind.throughput, ind.p99_ms, ind.up, ind.hit_ratio))
         return Snapshot(
-            t=round(self.t, 3), uptime=max(m.uptime, 0.0), hostname=m.hostname, kernel=str(m.version),
-            booting=self.booting, boot_kernels=self.incident.machine.boot_kernels,
-            kexec_loaded=self.kexec_loaded, nnodes=n, cpus_per_node=m.cpus_per_node,
-            distances=tuple(tuple(int(x) for x in row) for row in m.distance), nodes=tuple(nodes),
-            numastat=numastat, vm=tuple(sorted(vm.items())), sysctl=tuple(sorted(m.sysctl.items())),
-            tasks=tasks, perf=m.perf.rows()[:64], perf_by_comm=m.perf.rows(by_comm=True)[:128], perf_samples=m.perf.samples, perf_events=m.perf.event_count,
-            services=tuple(services), history=self.history.last(HISTORY_SHOWN),
-            dmesg=m.dmesg.tail(400), disk_util=m.disk.util, wm_low=tuple(map(float, m.wm_low)),
-            loadavg=tuple(float(x) for x in m.loadavg), busy_cpus=m.perf.busy_cpus, kernel_share=m.perf.kernel_share, thp_enabled=m.thp_enabled,
-            io_scheduler=tuple(sorted(m.io_scheduler.items())), hugetlb_pages=tuple(map(float, m.hugetlb)),
-            patches=tuple(sorted(m.patches)), units=tuple(sorted(self.units().items())),
+            t=round(self.t, 3),
+            uptime=max(m.uptime, 0.0),
+            hostname=m.hostname,
+            kernel=str(m.version),
+            booting=self.booting,
+            boot_kernels=self.incident.machine.boot_kernels,
+            kexec_loaded=self.kexec_loaded,
+            nnodes=n,
+            cpus_per_node=m.cpus_per_node,
+            distances=tuple(tuple(int(x) for x in row) for row in m.distance),
+            nodes=tuple(nodes),
+            numastat=numastat,
+            vm=tuple(sorted(vm.items())),
+            sysctl=tuple(sorted(m.sysctl.items())),
+            tasks=tasks,
+            perf=m.perf.rows()[:64],
+            perf_by_comm=m.perf.rows(by_comm=True)[:128],
+            perf_samples=m.perf.samples,
+            perf_events=m.perf.event_count,
+            services=tuple(services),
+            history=self.history.last(HISTORY_SHOWN),
+            dmesg=m.dmesg.tail(400),
+            disk_util=m.disk.util,
+            wm_low=tuple(map(float, m.wm_low)),
+            loadavg=tuple(float(x) for x in m.loadavg),
+            busy_cpus=m.perf.busy_cpus,
+            kernel_share=m.perf.kernel_share,
+            thp_enabled=m.thp_enabled,
+            io_scheduler=tuple(sorted(m.io_scheduler.items())),
+            hugetlb_pages=tuple(map(float, m.hugetlb)),
+            patches=tuple(sorted(m.patches)),
+            units=tuple(sorted(self.units().items())),
             trace=m.trace.view(self.boots, m.trace_placement()),
         )
 
@@ -717,6 +794,27 @@ def describe(action: Action) -> str:
     raise TypeError(action)
 
 
-__all__ = ["World", "Snapshot", "Series", "DT", "ConfigError", "ActionError", "SetSysctl",
-           "RestartService", "StopService", "StartService", "WATCHDOG_UNIT", "KexecLoad", "KexecExec", "KpatchLoad", "KpatchUnload", "SetTHP", "SetScheduler",
-           "KillProcess", "SetOomScoreAdj", "SetWatchdogLimit", "SetBootSysctl", "KernelVersion"]
+__all__ = [
+    "DT",
+    "WATCHDOG_UNIT",
+    "ActionError",
+    "ConfigError",
+    "KernelVersion",
+    "KexecExec",
+    "KexecLoad",
+    "KillProcess",
+    "KpatchLoad",
+    "KpatchUnload",
+    "RestartService",
+    "Series",
+    "SetBootSysctl",
+    "SetOomScoreAdj",
+    "SetScheduler",
+    "SetSysctl",
+    "SetTHP",
+    "SetWatchdogLimit",
+    "Snapshot",
+    "StartService",
+    "StopService",
+    "World",
+]

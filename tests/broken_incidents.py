@@ -7,8 +7,8 @@ for nothing else; when the incident format grows, every case follows it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .conftest import base_toml
 
@@ -19,6 +19,7 @@ def sub(old: str, new: str) -> Edit:
     def edit(text: str) -> str:
         assert old in text, f"the base incident has no {old!r}"
         return text.replace(old, new, 1)
+
     return edit
 
 
@@ -32,7 +33,7 @@ def raw(text: str) -> Edit:
 
 def _first_workload(text: str) -> str:
     start = text.index("[[workload]]")
-    return text[start:text.index("[[workload]]", start + 1)]
+    return text[start : text.index("[[workload]]", start + 1)]
 
 
 def _many_workloads(n: int) -> Edit:
@@ -47,54 +48,132 @@ def _many_hints(n: int) -> Edit:
 # ------------------------------------------------------------------ schema mistakes
 BAD = [
     ("syntax_error.toml", raw('id = "x"\n[machine\nnodes = 2\n'), "TOML syntax error"),
-    ("missing_field.toml", sub('title = "The database that forgot its cache"\n', ""), "title: missing required field"),
-    ("wrong_type.toml", sub("cpus_per_node = 16", 'cpus_per_node = "sixteen"'),
-     "machine.cpus_per_node: expected an integer"),
-    ("unknown_sysctl.toml", sub("[slo]", '[sysctl]\n"vm.turbo_mode" = 1\n\n[slo]'), "sysctl.vm.turbo_mode: unknown sysctl"),
-    ("unknown_kernel.toml", sub('kernel = "3.10.0"', 'kernel = "three"'), "machine.kernel: not a kernel version"),
-    ("unknown_workload_field.toml", after('kind = "service"\n', "turbo = true\n"), "workload[0].turbo: unknown field"),
-    ("misplaced_key.toml", after("sustain_s = 300\n", "order = 3\n"), "resolution.order: unknown field (a top-level key"),
-    ("bad_remedy.toml", sub('best_remedy = ["sysctl -w vm.zone_reclaim_mode=0"]', 'best_remedy = ["kpatch load 0123456789ab"]'),
-     "best_remedy[0]"),
-    ("boot_kernel_missing.toml", sub('boot_kernels = ["3.10.0", "3.16.7"]', 'boot_kernels = ["3.16.7"]'),
-     "machine.boot_kernels: must include the running kernel"),
-    ("bad_distance.toml", sub("distances = [[10, 32], [32, 10]]", "distances = [[10, 32], [32]]"),
-     "machine.distances: expected a 2x2 matrix"),
-    ("unknown_workload_kind.toml", sub('kind = "service"', 'kind = "quantum"'), "workload[0].kind: unknown workload kind"),
+    (
+        "missing_field.toml",
+        sub('title = "The database that forgot its cache"\n', ""),
+        "title: missing required field",
+    ),
+    (
+        "wrong_type.toml",
+        sub("cpus_per_node = 16", 'cpus_per_node = "sixteen"'),
+        "machine.cpus_per_node: expected an integer",
+    ),
+    (
+        "unknown_sysctl.toml",
+        sub("[slo]", '[sysctl]\n"vm.turbo_mode" = 1\n\n[slo]'),
+        "sysctl.vm.turbo_mode: unknown sysctl",
+    ),
+    (
+        "unknown_kernel.toml",
+        sub('kernel = "3.10.0"', 'kernel = "three"'),
+        "machine.kernel: not a kernel version",
+    ),
+    (
+        "unknown_workload_field.toml",
+        after('kind = "service"\n', "turbo = true\n"),
+        "workload[0].turbo: unknown field",
+    ),
+    (
+        "misplaced_key.toml",
+        after("sustain_s = 300\n", "order = 3\n"),
+        "resolution.order: unknown field (a top-level key",
+    ),
+    (
+        "bad_remedy.toml",
+        sub(
+            'best_remedy = ["sysctl -w vm.zone_reclaim_mode=0"]', 'best_remedy = ["kpatch load 0123456789ab"]'
+        ),
+        "best_remedy[0]",
+    ),
+    (
+        "boot_kernel_missing.toml",
+        sub('boot_kernels = ["3.10.0", "3.16.7"]', 'boot_kernels = ["3.16.7"]'),
+        "machine.boot_kernels: must include the running kernel",
+    ),
+    (
+        "bad_distance.toml",
+        sub("distances = [[10, 32], [32, 10]]", "distances = [[10, 32], [32]]"),
+        "machine.distances: expected a 2x2 matrix",
+    ),
+    (
+        "unknown_workload_kind.toml",
+        sub('kind = "service"', 'kind = "quantum"'),
+        "workload[0].kind: unknown workload kind",
+    ),
     ("two_correct_diagnoses.toml", sub("correct = false", "correct = true"), "diagnosis: exactly one"),
     ("misspelt_evidence.toml", sub("evidence = [", "evidense = ["), "diagnosis[0].evidense: unknown field"),
     ("bad_effect.toml", sub('effect = "harm"', 'effect = "miracle"'), "wrong_path[0].effect: must be one of"),
-    ("cause_without_condition.toml", sub('sysctl = "vm.zone_reclaim_mode"\nfixed_values = [0]\n', ""),
-     "cause[0]: a cause needs at least one of sysctl, kernels, fixed_by"),
+    (
+        "cause_without_condition.toml",
+        sub('sysctl = "vm.zone_reclaim_mode"\nfixed_values = [0]\n', ""),
+        "cause[0]: a cause needs at least one of sysctl, kernels, fixed_by",
+    ),
 ]
 
 # ------------------------------------------------------------------ hostile values and shapes
 HOSTILE = [
-    ("nan.toml", sub("disk_read_mbps = 900", "disk_read_mbps = nan"),
-     "machine.disk_read_mbps: expected a finite number, got nan"),
-    ("inf.toml", sub("throughput_min = 40000", "throughput_min = inf"), "slo.throughput_min: expected a finite number, got inf"),
-    ("minus_inf.toml", sub("uptime_s = 518400", "uptime_s = -inf"), "machine.uptime_s: expected a finite number, got -inf"),
-    ("huge_float.toml", sub("uptime_s = 518400", "uptime_s = 1e308"), "machine.uptime_s: number out of range"),
-    ("huge_int.toml", sub("order = 1\n", "order = " + "9" * 5000 + "\n"),
-     "a value cannot be read: line 8: an integer of 5000 digits"),
+    (
+        "nan.toml",
+        sub("disk_read_mbps = 900", "disk_read_mbps = nan"),
+        "machine.disk_read_mbps: expected a finite number, got nan",
+    ),
+    (
+        "inf.toml",
+        sub("throughput_min = 40000", "throughput_min = inf"),
+        "slo.throughput_min: expected a finite number, got inf",
+    ),
+    (
+        "minus_inf.toml",
+        sub("uptime_s = 518400", "uptime_s = -inf"),
+        "machine.uptime_s: expected a finite number, got -inf",
+    ),
+    (
+        "huge_float.toml",
+        sub("uptime_s = 518400", "uptime_s = 1e308"),
+        "machine.uptime_s: number out of range",
+    ),
+    (
+        "huge_int.toml",
+        sub("order = 1\n", "order = " + "9" * 5000 + "\n"),
+        "a value cannot be read: line 8: an integer of 5000 digits",
+    ),
     ("big_int.toml", sub("order = 1\n", "order = 99999999999999999\n"), "order: number out of range"),
-    ("deep_array.toml", after('era = "2014"\n', "x = " + "[" * 3000 + "]" * 3000 + "\n"),
-     "tables or arrays nested too deeply"),
-    ("deep_tables.toml", after('era = "2014"\n', "x = " + "{a = " * 30 + "1" + "}" * 30 + "\n"),
-     "x.a.a.a.a.a.a.a.a: nested more than 8 deep"),
+    (
+        "deep_array.toml",
+        after('era = "2014"\n', "x = " + "[" * 3000 + "]" * 3000 + "\n"),
+        "tables or arrays nested too deeply",
+    ),
+    (
+        "deep_tables.toml",
+        after('era = "2014"\n', "x = " + "{a = " * 30 + "1" + "}" * 30 + "\n"),
+        "x.a.a.a.a.a.a.a.a: nested more than 8 deep",
+    ),
     ("many_workloads.toml", _many_workloads(40), "workload: at most 16 workloads, got 42"),
-    ("nan_param.toml", after("page_touch_ns = 900\n", "latency_ms = nan\n"),
-     "workload[0].latency_ms: expected a finite number, got nan"),
-    ("solution_host_file.toml", after('era = "2014"\n', 'solution = "/etc/passwd"\n'),
-     "solution: must name a NAME.solution file beside the incident"),
-    ("solution_escape.toml", after('era = "2014"\n', 'solution = "../../../../etc/shadow.solution"\n'),
-     "solution: must name a NAME.solution file beside the incident"),
+    (
+        "nan_param.toml",
+        after("page_touch_ns = 900\n", "latency_ms = nan\n"),
+        "workload[0].latency_ms: expected a finite number, got nan",
+    ),
+    (
+        "solution_host_file.toml",
+        after('era = "2014"\n', 'solution = "/etc/passwd"\n'),
+        "solution: must name a NAME.solution file beside the incident",
+    ),
+    (
+        "solution_escape.toml",
+        after('era = "2014"\n', 'solution = "../../../../etc/shadow.solution"\n'),
+        "solution: must name a NAME.solution file beside the incident",
+    ),
     ("many_hints.toml", _many_hints(205), "hint: at most 200 entries"),
-    ("remedy_backtracks.toml",
-     sub('best_remedy = ["sysctl -w vm.zone_reclaim_mode=0"]',
-         """best_remedy = ["echo aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab | grep -E '(a|aa)+$'"]"""),
-     "best_remedy[0]: 'echo aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab | grep -E '(a|aa)+$'' fails on the incident's "
-     "machine: mmquest: line stopped: pattern matching took more than 1s"),
+    (
+        "remedy_backtracks.toml",
+        sub(
+            'best_remedy = ["sysctl -w vm.zone_reclaim_mode=0"]',
+            """best_remedy = ["echo aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab | grep -E '(a|aa)+$'"]""",
+        ),
+        "best_remedy[0]: 'echo aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab | grep -E '(a|aa)+$'' fails on the incident's "
+        "machine: mmquest: line stopped: pattern matching took more than 1s",
+    ),
 ]
 
 

@@ -22,8 +22,9 @@ def bench_module():
 
 def untracked() -> set[str]:
     """Files in the checkout that git does not know (and does not ignore)."""
-    r = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT,
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT, capture_output=True, text=True
+    )
     return {ln for ln in r.stdout.splitlines() if ln.startswith("??")}
 
 
@@ -40,8 +41,9 @@ def test_two_benchmark_tmux_servers_do_not_see_each_other(tmp_path, monkeypatch)
         assert a.prefix != b.prefix
         na, _ = a.new(["cat"], {}, (80, 24))
         nb, _ = b.new(["cat"], {}, (80, 24))
-        assert na in a("list-sessions", "-F", "#{session_name}") and na not in b("list-sessions", "-F",
-                                                                                 "#{session_name}")
+        assert na in a("list-sessions", "-F", "#{session_name}") and na not in b(
+            "list-sessions", "-F", "#{session_name}"
+        )
         a.kill_server()
         assert nb in b("list-sessions", "-F", "#{session_name}")  # the other run goes on
     finally:
@@ -60,12 +62,23 @@ def test_the_benchmarks_run_inside_their_tmp_dir(tmp_path):
     env = dict(os.environ, TMUX_TMPDIR=str(tmp_path / "default-tmux"), TMPDIR=str(tmp_path / "tmp"))
     env.pop("TMUX", None)
     work = tmp_path / "work"
-    r = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--smoke", "--workdir", str(work)],
-                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--smoke", "--workdir", str(work)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     out = r.stdout
-    for heading in ("## Ready", "## While playing", "## Memory over a long headless run", "## Headless speed",
-                    "## Scaling"):
+    for heading in (
+        "## Ready",
+        "## While playing",
+        "## Memory over a long headless run",
+        "## Headless speed",
+        "## Scaling",
+    ):
         assert heading in out
     assert "Load average" in out
     assert (work / "home" / "warm").is_dir()  # the game's data went into the run's directory

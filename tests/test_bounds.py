@@ -90,7 +90,7 @@ def test_task_table_sums_match_a_loop_over_the_tasks_bit_for_bit():
             t.anon += rng.random(2) * 1e5 * rng.choice([1e-3, 1.0, 1e3])
             t.file += rng.random(2) * 3e4
             t.state = "R" if rng.random() < 0.3 else "S"
-        for pid in list(m.tasks)[:: 3]:
+        for pid in list(m.tasks)[::3]:
             if m.tasks[pid].comm == "w":
                 m.kill_task(m.tasks[pid])
         loop_anon, loop_file = np.zeros(2), np.zeros(2)
@@ -99,7 +99,9 @@ def test_task_table_sums_match_a_loop_over_the_tasks_bit_for_bit():
             loop_file += t.file
         assert np.array_equal(m.anon_pages(), loop_anon)
         assert np.array_equal(m.mapped_pages(), loop_file)
-        assert m.task_table.active_threads() == sum(t.threads for t in m.tasks.values() if t.state in ("R", "D"))
+        assert m.task_table.active_threads() == sum(
+            t.threads for t in m.tasks.values() if t.state in ("R", "D")
+        )
     assert m.task_table.capacity <= 2 * len(m.tasks) + 64
 
 
@@ -145,13 +147,21 @@ def test_every_container_stays_bounded_over_a_long_run(incident, seconds, monkey
         for i in range(30):
             s.command("uptime")
         w = s.world
-        sizes.append({"recent": len(w.history.recent), "history": len(w.history),
-                      "rss": max([len(v) for v in w.rss_history.values()] or [0]),
-                      "rss_recent": max([len(v.recent) for v in w.rss_history.values()] or [0]),
-                      "dmesg": w.machine.dmesg.used, "table": w.machine.task_table.capacity,
-                      "steps": len(s.engine.steps), "starts": max(len(getattr(x, "_starts", ())) for x in w.workloads),
-                      "perf": len(w.machine.perf.window), "ev": len(w.machine.ev),
-                      "shell_history": len(s.engine.shell.history)})
+        sizes.append(
+            {
+                "recent": len(w.history.recent),
+                "history": len(w.history),
+                "rss": max([len(v) for v in w.rss_history.values()] or [0]),
+                "rss_recent": max([len(v.recent) for v in w.rss_history.values()] or [0]),
+                "dmesg": w.machine.dmesg.used,
+                "table": w.machine.task_table.capacity,
+                "steps": len(s.engine.steps),
+                "starts": max(len(getattr(x, "_starts", ())) for x in w.workloads),
+                "perf": len(w.machine.perf.window),
+                "ev": len(w.machine.ev),
+                "shell_history": len(s.engine.shell.history),
+            }
+        )
     first, last = sizes
     assert last["recent"] == 40 and last["history"] <= 64
     assert last["rss"] <= 64 and last["rss_recent"] <= world_mod.HISTORY_SHOWN

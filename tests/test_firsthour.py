@@ -40,8 +40,10 @@ async def test_f6_zooms_the_shell_by_key_and_by_click():
 
 
 # 2. a closed pipe ends the CLI quietly, with a status of its own
-@pytest.mark.parametrize("argv", [["list"], ["run", "zone-reclaim", "--script", "-"],
-                                  ["run", "zone-reclaim", "--script", "-", "--json"]])
+@pytest.mark.parametrize(
+    "argv",
+    [["list"], ["run", "zone-reclaim", "--script", "-"], ["run", "zone-reclaim", "--script", "-", "--json"]],
+)
 def test_a_closed_pipe_ends_quietly_with_its_own_status(argv, tmp_path):
     import os
     import subprocess
@@ -52,9 +54,14 @@ def test_a_closed_pipe_ends_quietly_with_its_own_status(argv, tmp_path):
     r, w = os.pipe()
     os.close(r)  # the reader is gone before the first write: every write meets EPIPE
     try:
-        proc = subprocess.run([sys.executable, "-m", "mmquest", *argv], input=b"numastat\ncat /proc/vmstat\n",
-                              stdout=w, stderr=subprocess.PIPE, env={**os.environ, "MMQUEST_HOME": str(tmp_path)},
-                              timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "mmquest", *argv],
+            input=b"numastat\ncat /proc/vmstat\n",
+            stdout=w,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "MMQUEST_HOME": str(tmp_path)},
+            timeout=120,
+        )
     finally:
         os.close(w)
     assert proc.stderr == b""  # no traceback, no "Exception ignored"
@@ -68,7 +75,7 @@ def test_readme_documents_every_exit_status():
     from mmquest import cli
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
-    section = readme[readme.index("## Headless runs"):]
+    section = readme[readme.index("## Headless runs") :]
     section = section[: section.index("\n## ", 3)]
     for name in ("EXIT_OK", "EXIT_UNRESOLVED", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_PIPE"):
         assert f"| {getattr(cli, name)} |" in section, name
@@ -123,8 +130,9 @@ def test_perf_top_g_shows_children_and_self_from_the_call_chains():
         table[cells[-1]] = (float(cells[0].rstrip("%")), float(cells[1].rstrip("%")))
     assert all(c >= s_ - 1e-9 for c, s_ in table.values())  # a function's children include itself
     self_tail = table["__get_page_tail"][1]
-    assert self_tail == pytest.approx(next(r.overhead for r in s.world.snapshot().perf
-                                           if r.symbol == "__get_page_tail"), abs=0.01)
+    assert self_tail == pytest.approx(
+        next(r.overhead for r in s.world.snapshot().perf if r.symbol == "__get_page_tail"), abs=0.01
+    )
     # get_user_pages_fast is never charged itself, but the samples of what it calls are its children
     assert table["get_user_pages_fast"][1] == 0.0
     assert table["get_user_pages_fast"][0] >= table["__get_page_tail"][0] + table["gup_huge_pmd"][1] - 0.02
@@ -135,7 +143,9 @@ def test_systemctl_verbs_answer_for_themselves_and_the_watchdog_is_a_unit():
     from mmquest.game import Session
 
     s = Session(resolve("rss-percpu-oom"), 0)
-    assert "svc-watchdog" in resolve("rss-percpu-oom").briefing.text + resolve("rss-percpu-oom").briefing.pager
+    assert (
+        "svc-watchdog" in resolve("rss-percpu-oom").briefing.text + resolve("rss-percpu-oom").briefing.pager
+    )
     listed = s.command("systemctl list-units").output
     assert "svc-watchdog.service" in listed and "authsvc.service" in listed
     st = s.command("systemctl stop svc-watchdog")
@@ -196,12 +206,19 @@ def test_sed_common_forms(zr_session):
     assert _run(s, "sed -n 1,3p /proc/vmstat") == (0, "\n".join(vmstat[:3]))
     assert _run(s, "sed -n '$p' /proc/vmstat") == (0, vmstat[-1])
     assert _run(s, "sed '2,$d' /proc/vmstat") == (0, vmstat[0])
-    assert _run(s, "sed -n '/^numa_hit/p' /proc/vmstat") == (0, next(v for v in vmstat if v.startswith("numa_hit")))
+    assert _run(s, "sed -n '/^numa_hit/p' /proc/vmstat") == (
+        0,
+        next(v for v in vmstat if v.startswith("numa_hit")),
+    )
     first = next(i for i, v in enumerate(vmstat) if v.startswith("pgscan_kswapd"))
     last = next(i for i, v in enumerate(vmstat) if i > first and v.startswith("pgscan_direct"))
     assert last > first + 1
-    assert _run(s, "sed -n '/^pgscan_kswapd/,/^pgscan_direct/p' /proc/vmstat")[1] == "\n".join(vmstat[first:last + 1])
-    assert _run(s, "sed -n '/^pgscan/!d;p' /proc/vmstat")[1].splitlines() == [v for v in vmstat if v.startswith("pgscan")]
+    assert _run(s, "sed -n '/^pgscan_kswapd/,/^pgscan_direct/p' /proc/vmstat")[1] == "\n".join(
+        vmstat[first : last + 1]
+    )
+    assert _run(s, "sed -n '/^pgscan/!d;p' /proc/vmstat")[1].splitlines() == [
+        v for v in vmstat if v.startswith("pgscan")
+    ]
     assert _run(s, "sed 's/_/-/g' /proc/vmstat | head -1")[1] == vmstat[0].replace("_", "-")
     assert _run(s, "sed 's/_/-/' /proc/vmstat | head -1")[1] == vmstat[0].replace("_", "-", 1)
     swapped = _run(s, r"sed -E -n 's/^(numa_hit) ([0-9]+)$/\2 \1/p' /proc/vmstat")[1]
@@ -212,15 +229,18 @@ def test_sed_common_forms(zr_session):
     assert _run(s, "cat /proc/vmstat | sed -n 1p") == (0, vmstat[0])
 
 
-@pytest.mark.parametrize("line, message, status", [
-    ("sed 's/a/b' /proc/vmstat", "sed: -e expression #1, char 5: unterminated `s' command", 1),
-    ("sed 's/a/b/q' /proc/vmstat", "sed: -e expression #1, char 7: unknown option to `s'", 1),
-    ("sed -n 1,3k /proc/vmstat", "sed: -e expression #1, char 4: unknown command: `k'", 1),
-    ("sed -n 1p /nosuch", "sed: can't read /nosuch: No such file or directory", 2),
-    ("sed -n '/abc/,' /proc/vmstat", "sed: -e expression #1, char 6: unexpected `,'", 1),
-    ("sed -Z p /proc/vmstat", "sed: invalid option -- 'Z'", 1),
-    ("sed", "Usage: sed [OPTION]... {script-only-if-no-other-script} [input-file]...", 1),
-])
+@pytest.mark.parametrize(
+    "line, message, status",
+    [
+        ("sed 's/a/b' /proc/vmstat", "sed: -e expression #1, char 5: unterminated `s' command", 1),
+        ("sed 's/a/b/q' /proc/vmstat", "sed: -e expression #1, char 7: unknown option to `s'", 1),
+        ("sed -n 1,3k /proc/vmstat", "sed: -e expression #1, char 4: unknown command: `k'", 1),
+        ("sed -n 1p /nosuch", "sed: can't read /nosuch: No such file or directory", 2),
+        ("sed -n '/abc/,' /proc/vmstat", "sed: -e expression #1, char 6: unexpected `,'", 1),
+        ("sed -Z p /proc/vmstat", "sed: invalid option -- 'Z'", 1),
+        ("sed", "Usage: sed [OPTION]... {script-only-if-no-other-script} [input-file]...", 1),
+    ],
+)
 def test_sed_errors_read_as_gnu_sed(zr_session, line, message, status):
     st, out = _run(zr_session, line)
     assert st == status
@@ -248,7 +268,7 @@ async def test_tab_twice_lists_the_candidates_like_bash():
         assert inp.value == "cat /proc/sys/vm/d" and log.text == before  # ambiguous: the bell, no list yet
         await pilot.press("tab")
         await pilot.pause()
-        listed = log.text[len(before):]
+        listed = log.text[len(before) :]
         assert "[root@db-07 ~]# cat /proc/sys/vm/d" in listed  # the line typed so far, as bash redraws it
         assert listed.split()[-3:] == ["dirty_background_ratio", "dirty_ratio", "drop_caches"]
         assert inp.value == "cat /proc/sys/vm/d"  # nothing typed is lost
@@ -262,7 +282,9 @@ async def test_tab_twice_lists_the_candidates_like_bash():
 
 
 # 14. at 80x24 the shell keeps 8 lines and the header stays whole
-@pytest.mark.parametrize("incident", ["zone-reclaim", "thp-compound-lock", "rss-percpu-oom", "zone-reclaim-hpc"])
+@pytest.mark.parametrize(
+    "incident", ["zone-reclaim", "thp-compound-lock", "rss-percpu-oom", "zone-reclaim-hpc"]
+)
 @pytest.mark.parametrize("size", [(80, 24), (80, 20), (100, 30)])
 async def test_small_terminals_keep_a_usable_shell_and_a_whole_header(incident, size):
     app = make_app(incident=resolve(incident), live=False)
@@ -393,10 +415,13 @@ async def test_quit_dialog_mid_run_says_progress_is_saved_and_saves_it(tmp_path)
         text = _quit_label(app)
         assert "not saved" not in text and "progress is saved (at t=42s)" in text and "Resume" in text
         from textual.widgets import Label
+
         label = app.screen.query_one(Label)
         shown = " ".join(label.render_line(y).text.strip() for y in range(label.size.height))
         assert " ".join(shown.split()) == " ".join(text.split())
-        assert label.region.right <= app.screen.query_one("#quit-box").content_region.right  # wrapped, not cut
+        assert (
+            label.region.right <= app.screen.query_one("#quit-box").content_region.right
+        )  # wrapped, not cut
         await pilot.press("y")
         await pilot.pause()
     rec = Store(tmp_path).unfinished("ann")
@@ -444,9 +469,19 @@ def test_debrief_timeline_keeps_markers_at_the_same_time():
     assert "A" in axis and "B" in axis
     text = as_text(d, "tps")
     assert text.count("$ kexec") == 2
-    report = html_report(d, s.world.history, None, 40000, "tps", {"player": "-", "incident": "x", "mode": "m",
-                                                                    "seed": 0, "run": 0})
-    ys = [line.split('y="')[-1].split('"')[0] for line in report.splitlines() if ">A</text>" in line or ">B</text>" in line]
+    report = html_report(
+        d,
+        s.world.history,
+        None,
+        40000,
+        "tps",
+        {"player": "-", "incident": "x", "mode": "m", "seed": 0, "run": 0},
+    )
+    ys = [
+        line.split('y="')[-1].split('"')[0]
+        for line in report.splitlines()
+        if ">A</text>" in line or ">B</text>" in line
+    ]
     assert len(ys) == 2 and ys[0] != ys[1]  # not printed over each other
 
 
@@ -463,7 +498,7 @@ def test_pager_escalation_penalty_is_in_the_readme_and_the_briefing():
     s.command("sleep 15m")  # the SLO stays broken: the pager escalates
     assert ("pager escalated", -PAGER_ESCALATED) in s.score().parts
     readme = (Path(__file__).parent.parent / "README.md").read_text()
-    scoring = readme[readme.index("Scoring:"):].split("\n\n")[0]
+    scoring = readme[readme.index("Scoring:") :].split("\n\n")[0]
     assert re.search(rf"minus {PAGER_ESCALATED} if the pager escalates", scoring)
     minutes = MODES["on-call"].pager_after_s / 60
     assert f"{minutes:g} minutes" in scoring
@@ -565,8 +600,13 @@ def test_make_play_installs_once_then_starts_at_once(tmp_path):
     (venv / "bin" / "python").write_text("")
 
     def plan() -> str:
-        return subprocess.run(["make", "-n", "-C", str(root), "play", f"VENV={venv}"], capture_output=True,
-                              text=True, timeout=60, env={**os.environ, "MAKEFLAGS": ""}).stdout
+        return subprocess.run(
+            ["make", "-n", "-C", str(root), "play", f"VENV={venv}"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "MAKEFLAGS": ""},
+        ).stdout
 
     assert "pip install" in plan()  # the first time: install
     (venv / ".installed").touch()

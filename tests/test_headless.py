@@ -16,6 +16,7 @@ SOLUTIONS = sorted(INCIDENTS.glob("*.toml"))
 def run_cli(capsys, *args, stdin=None, monkeypatch=None):
     if stdin is not None:
         import io
+
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     code = main(list(args))
     out, err = capsys.readouterr()
@@ -75,8 +76,15 @@ def test_same_seed_and_script_give_byte_identical_json(capsys):
 
 
 def test_transcript_format(capsys, monkeypatch):
-    code, out, _ = run_cli(capsys, "run", "zone-reclaim", "--script", "-", stdin="uname -r\nsleep 12\nslo\n",
-                           monkeypatch=monkeypatch)
+    code, out, _ = run_cli(
+        capsys,
+        "run",
+        "zone-reclaim",
+        "--script",
+        "-",
+        stdin="uname -r\nsleep 12\nslo\n",
+        monkeypatch=monkeypatch,
+    )
     lines = out.splitlines()
     assert lines[0] == "[t=   0.0s] $ uname -r" and lines[1] == "3.10.0"
     assert "[t=  12.0s] $ slo" in lines
@@ -111,7 +119,9 @@ def test_list(capsys):
 def test_validate_bundled_and_broken(capsys, tmp_path):
     code, out, _ = run_cli(capsys, "validate")
     assert code == 0 and out.count("ok ") == len(SOLUTIONS)
-    bad = write_incident(tmp_path, base_toml().replace("cpu_us_per_op = 280", "cpu_us_per_op = 280\nturbo = 1"))
+    bad = write_incident(
+        tmp_path, base_toml().replace("cpu_us_per_op = 280", "cpu_us_per_op = 280\nturbo = 1")
+    )
     code, out, _ = run_cli(capsys, "validate", str(bad))
     assert code == 2 and "workload[0].turbo: unknown field" in out
 
@@ -124,9 +134,11 @@ def test_validate_catches_a_solution_that_does_not_solve(capsys, tmp_path):
 
 
 def test_headless_run_does_not_import_textual():
-    code = ("import sys; from mmquest.cli import main; "
-            f"rc = main(['run', 'zone-reclaim', '--script', r'{INCIDENTS / 'zone-reclaim.solution'}', '--json']); "
-            "assert 'textual' not in sys.modules and 'rich' not in sys.modules, 'UI imported'; sys.exit(rc)")
+    code = (
+        "import sys; from mmquest.cli import main; "
+        f"rc = main(['run', 'zone-reclaim', '--script', r'{INCIDENTS / 'zone-reclaim.solution'}', '--json']); "
+        "assert 'textual' not in sys.modules and 'rich' not in sys.modules, 'UI imported'; sys.exit(rc)"
+    )
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["resolved"] is True

@@ -45,13 +45,16 @@ def timed(eng, line):
 A40B = "a" * 40 + "b"
 
 
-@pytest.mark.parametrize("line", [
-    f"echo {A40B} | grep -E '(a|aa)+$'",
-    f"echo {A40B} | grep -E '(a|a)*$'",
-    f"echo {A40B} | grep '\\(a\\|aa\\)\\+$'",
-    f"echo {A40B} | sed 's/\\(a\\|aa\\)\\+$/x/'",
-    f"echo {A40B} | awk '/(a|aa)+$/ {{print $1}}'",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"echo {A40B} | grep -E '(a|aa)+$'",
+        f"echo {A40B} | grep -E '(a|a)*$'",
+        f"echo {A40B} | grep '\\(a\\|aa\\)\\+$'",
+        f"echo {A40B} | sed 's/\\(a\\|aa\\)\\+$/x/'",
+        f"echo {A40B} | awk '/(a|aa)+$/ {{print $1}}'",
+    ],
+)
 def test_a_backtracking_pattern_ends_fast_with_a_clear_message(eng, line):
     st, took = timed(eng, line)
     assert took < 3 * MATCH_WALL_S + 1  # CPU seconds: more on a loaded machine
@@ -64,8 +67,11 @@ def test_grep_E_a_plus_plus_on_40_as_and_b_ends_fast(eng):
 
 
 def test_nested_loops_share_one_iteration_budget(eng):
-    st, took = timed(eng, "for i in $(seq 100); do for j in $(seq 100); do for k in $(seq 100); do echo x; done; "
-                          "done; done | wc -l; echo after")
+    st, took = timed(
+        eng,
+        "for i in $(seq 100); do for j in $(seq 100); do for k in $(seq 100); do echo x; done; "
+        "done; done | wc -l; echo after",
+    )
     lines = st.output.splitlines()
     assert "loop stopped after 1000 iterations" in st.output
     assert int(lines[-2]) < 1000  # a total for the line: 10^6 rounds before
@@ -89,8 +95,10 @@ def test_sleeps_in_one_line_share_the_hour(eng):
 
 
 def test_globs_and_repeated_cat_stop_at_the_byte_budget(eng):
-    eng.execute("echo aaaaaaaaaaaaaaa > /tmp/x; "
-                "for i in $(seq 20); do cat /tmp/x /tmp/x > /tmp/y; cat /tmp/y > /tmp/x; done")
+    eng.execute(
+        "echo aaaaaaaaaaaaaaa > /tmp/x; "
+        "for i in $(seq 20); do cat /tmp/x /tmp/x > /tmp/y; cat /tmp/y > /tmp/x; done"
+    )
     assert len(eng.shell.vfs.tmp["/tmp/x"]) >= 900_000  # a file the box keeps is at most 1 MB
     st, took = timed(eng, "cat" + " /tmp/*" * 12 + " | wc -c")  # 24 MB
     assert took < LINE_WALL_S
@@ -110,6 +118,7 @@ def test_a_long_line_output_is_truncated_with_a_visible_note(eng):
 
 def test_the_run_keeps_a_bounded_amount_of_output(eng, monkeypatch):
     import mmquest.engine as E
+
     monkeypatch.setattr(E, "MAX_RUN_OUTPUT", 50_000)
     outs = [eng.execute("seq 20000").output for _ in range(10)]
     assert sum(map(len, outs)) < 50_000 + 2 * MAX_OUTPUT
@@ -205,8 +214,15 @@ def _one_finished_run(d: Path, zr) -> int:
     return s.run_id
 
 
-@pytest.mark.parametrize("message", ["database or disk is full", "attempt to write a readonly database",
-                                     "database is locked", "disk I/O error"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "database or disk is full",
+        "attempt to write a readonly database",
+        "database is locked",
+        "disk I/O error",
+    ],
+)
 def test_a_fault_while_opening_keeps_the_database_and_says_why(tmp_path, zr, monkeypatch, message):
     rid = _one_finished_run(tmp_path, zr)
 
@@ -275,8 +291,15 @@ def test_a_schema_version_of_the_wrong_type_is_a_clear_error(tmp_path):
 
 
 def cli(*args, env=None, stdin=None, timeout=120):
-    return subprocess.run([sys.executable, "-m", "mmquest", *args], cwd=ROOT, capture_output=True, text=True,
-                          env=env, input=stdin, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "mmquest", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=timeout,
+    )
 
 
 def test_mmquest_home_being_a_file_is_a_clear_message_and_run_still_gives_its_verdict(tmp_path):
@@ -285,8 +308,15 @@ def test_mmquest_home_being_a_file_is_a_clear_message_and_run_still_gives_its_ve
     env = dict(os.environ, MMQUEST_HOME=str(home))
     r = cli("results", env=env)
     assert r.returncode == 3 and "is a file, not a directory" in r.stderr and "Traceback" not in r.stderr
-    r = cli("run", "zone-reclaim", "--record", "--script", "-", env=env, stdin="sysctl -w vm.zone_reclaim_mode=0\n"
-            "sleep 7m\n")
+    r = cli(
+        "run",
+        "zone-reclaim",
+        "--record",
+        "--script",
+        "-",
+        env=env,
+        stdin="sysctl -w vm.zone_reclaim_mode=0\nsleep 7m\n",
+    )
     assert "Traceback" not in r.stderr and "progress is not saved" in r.stderr
     assert r.returncode == 0 and "resolved" in r.stdout
 
@@ -298,12 +328,15 @@ def _unfinished(tmp_path, incident: str, journal: str) -> Store:
     return st
 
 
-@pytest.mark.parametrize("incident, journal, says", [
-    ("zone-reclaim", json.dumps({"not": "a list"}), "saved command log"),
-    ("zone-reclaim", json.dumps([[1, 2, 3]]), "saved command log"),
-    ("zone-reclaim", "{{{{", "saved command log"),
-    ("a-deleted-incident", "[]", "no longer loaded"),
-])
+@pytest.mark.parametrize(
+    "incident, journal, says",
+    [
+        ("zone-reclaim", json.dumps({"not": "a list"}), "saved command log"),
+        ("zone-reclaim", json.dumps([[1, 2, 3]]), "saved command log"),
+        ("zone-reclaim", "{{{{", "saved command log"),
+        ("a-deleted-incident", "[]", "no longer loaded"),
+    ],
+)
 async def test_the_title_screen_survives_a_bad_resumable_run(tmp_path, incident, journal, says):
     from mmquest.ui.app import make_app
     from mmquest.ui.screens import TitleScreen
@@ -349,7 +382,8 @@ def test_the_command_log_is_appended_not_rewritten(tmp_path, cheap, monkeypatch)
 # ---------------------------------------------------------------------- 4. incident files
 from mmquest.cli import main  # noqa: E402
 
-from .broken_incidents import HOSTILE as HOSTILE_CASES, write  # noqa: E402
+from .broken_incidents import HOSTILE as HOSTILE_CASES  # noqa: E402
+from .broken_incidents import write
 
 INCIDENT_CASES = [(name, expected) for name, _, expected in HOSTILE_CASES]
 
@@ -361,7 +395,9 @@ def test_a_hostile_incident_file_is_a_clear_error_naming_file_and_field(capsys, 
     code = main(["validate", str(path)])
     out, err = capsys.readouterr()
     assert code == 2 and f"FAIL {path}: {expected}" in out
-    assert "Traceback" not in out + err and time.monotonic() - t < 20  # validate runs remedies under the line budget
+    assert (
+        "Traceback" not in out + err and time.monotonic() - t < 20
+    )  # validate runs remedies under the line budget
 
 
 def hostile_dir(tmp_path) -> Path:
@@ -416,8 +452,11 @@ def test_validate_never_prints_a_host_file_named_as_a_solution(tmp_path, capsys)
     inc_dir = tmp_path / "inc"
     inc_dir.mkdir()
     (inc_dir / "leak.solution").symlink_to(secret)  # beside the incident, but a link to a host file
-    base = (INCIDENTS / "zone-reclaim.toml").read_text().replace('solution = "zone-reclaim.solution"',
-                                                                   'solution = "leak.solution"')
+    base = (
+        (INCIDENTS / "zone-reclaim.toml")
+        .read_text()
+        .replace('solution = "zone-reclaim.solution"', 'solution = "leak.solution"')
+    )
     (inc_dir / "leak.toml").write_text(base)
     code = main(["validate", str(inc_dir / "leak.toml")])
     out, err = capsys.readouterr()
@@ -443,15 +482,21 @@ def test_a_bad_seed_is_a_usage_error(seed):
 
 def test_non_ascii_input_under_an_ascii_terminal_is_no_traceback():
     env = dict(os.environ, PYTHONIOENCODING="ascii")
-    r = subprocess.run([sys.executable, "-m", "mmquest", "run", "zone-reclaim", "--script", "-"], cwd=ROOT,
-                       capture_output=True, env=env, input="echo héllo ☃ 日本\ngrep ø /proc/meminfo\n".encode(),
-                       timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "mmquest", "run", "zone-reclaim", "--script", "-"],
+        cwd=ROOT,
+        capture_output=True,
+        env=env,
+        input="echo héllo ☃ 日本\ngrep ø /proc/meminfo\n".encode(),
+        timeout=60,
+    )
     assert b"Traceback" not in r.stderr and r.returncode == 1
     assert b"h\\xe9llo" in r.stdout
 
 
 def test_recording_2000_lines_costs_about_what_playing_them_costs(tmp_path, cheap):
     from mmquest.cli import run_headless
+
     lines = ["uname -r"] * 2000
     t = time.monotonic()
     run_headless(cheap, 0, lines)
@@ -471,7 +516,7 @@ def _children(pid: int) -> list[tuple[int, str]]:
             continue
         try:
             stat_ = (d / "stat").read_text()
-            ppid = int(stat_[stat_.rindex(")") + 2:].split()[1])
+            ppid = int(stat_[stat_.rindex(")") + 2 :].split()[1])
             if ppid == pid:
                 out.append((int(d.name), (d / "cmdline").read_bytes().replace(b"\0", b" ").decode()))
         except (OSError, ValueError):
@@ -490,6 +535,7 @@ def _wait(cond, timeout: float) -> bool:
 
 def test_visitors_are_their_own_players():
     from mmquest.serve import command_line, visitor_player
+
     a, b = "a" * 32, "b" * 32
     assert visitor_player(a, None) != visitor_player(b, None)
     assert visitor_player(a, "ann") != visitor_player(b, "ann")  # the same name, two browsers: two players
@@ -508,14 +554,22 @@ def test_serve_limits_sessions_ends_games_and_lists_no_directory(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = dict(os.environ, MMQUEST_HOME=str(tmp_path / "home"))
-    server = subprocess.Popen([sys.executable, "-m", "mmquest", "serve", "--port", str(port), "--max-sessions", "1"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mmquest", "serve", "--port", str(port), "--max-sessions", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
 
     async def scenario():
         jar = aiohttp.CookieJar  # unsafe: keep cookies of an IP address (127.0.0.1)
-        async with aiohttp.ClientSession(cookie_jar=jar(unsafe=True)) as a, \
-                aiohttp.ClientSession(cookie_jar=jar(unsafe=True)) as b:
+        async with (
+            aiohttp.ClientSession(cookie_jar=jar(unsafe=True)) as a,
+            aiohttp.ClientSession(cookie_jar=jar(unsafe=True)) as b,
+        ):
             for _ in range(100):
                 try:
                     r = await a.get(base + "/")
@@ -528,11 +582,14 @@ def test_serve_limits_sessions_ends_games_and_lists_no_directory(tmp_path):
             assert r.status in (403, 404)  # no directory listing
             ws = await a.ws_connect(f"ws://127.0.0.1:{port}/ws?width=80&height=24")
             assert _wait(lambda: _children(server.pid), 20)
-            (game, cmd), = _children(server.pid)
+            ((game, cmd),) = _children(server.pid)
             assert f"--player web@{token[:12]}" in cmd
+
             def limits():
-                return {ln[:26].strip(): ln[26:].split()[0]
-                        for ln in Path(f"/proc/{game}/limits").read_text().splitlines()[1:]}
+                return {
+                    ln[:26].strip(): ln[26:].split()[0]
+                    for ln in Path(f"/proc/{game}/limits").read_text().splitlines()[1:]
+                }
 
             # the game sets its own limits as it starts
             assert await asyncio.to_thread(_wait, lambda: limits()["Max cpu time"] == "1800", 20)
@@ -540,8 +597,14 @@ def test_serve_limits_sessions_ends_games_and_lists_no_directory(tmp_path):
             r = await b.get(base + "/")  # a second visitor while the one seat is taken
             assert r.status == 503 and "busy" in await r.text()
             await ws.close()  # the visitor leaves: their game ends
-            assert await asyncio.to_thread(_wait, lambda: not Path(f"/proc/{game}").exists()
-                                           or Path(f"/proc/{game}/stat").read_text().split(") ")[1][0] == "Z", 15)
+            assert await asyncio.to_thread(
+                _wait,
+                lambda: (
+                    not Path(f"/proc/{game}").exists()
+                    or Path(f"/proc/{game}/stat").read_text().split(") ")[1][0] == "Z"
+                ),
+                15,
+            )
             r = await b.get(base + "/")
             assert r.status == 200
             ws = await b.ws_connect(f"ws://127.0.0.1:{port}/ws")
@@ -587,7 +650,9 @@ def test_two_games_resuming_one_run_never_interleave_its_log(tmp_path, cheap):
 def test_a_run_saved_before_the_append_only_log_resumes_with_all_its_lines(tmp_path, cheap):
     st = Store(tmp_path)
     rid = st.start_run("ann", cheap.id, 0, "on-call")
-    st.db.execute("UPDATE runs SET journal = ? WHERE id = ?", (json.dumps([[0.0, "uname -r"], [0.0, "sleep 5"]]), rid))
+    st.db.execute(
+        "UPDATE runs SET journal = ? WHERE id = ?", (json.dumps([[0.0, "uname -r"], [0.0, "sleep 5"]]), rid)
+    )
     s = Session.resume(cheap, st.unfinished("ann"), st)
     s.command("echo after")
     assert [c for _, c in st.run(rid).journal] == ["uname -r", "sleep 5", "echo after"]
@@ -620,8 +685,13 @@ def test_serve_ends_its_games_on_sigint_too(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = dict(os.environ, MMQUEST_HOME=str(tmp_path / "home"))
-    server = subprocess.Popen([sys.executable, "-m", "mmquest", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mmquest", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     async def start_game():
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as a:

@@ -31,16 +31,36 @@ def test_resolve_by_id_and_by_path():
     [
         (lambda t: t.replace('id = "zone-reclaim"', ""), "id", "missing required field"),
         (lambda t: t.replace("nodes = 2", 'nodes = "two"'), "machine.nodes", "expected an integer"),
-        (lambda t: t.replace('kernel = "3.10.0"', 'kernel = "banana"'), "machine.kernel", "not a kernel version"),
-        (lambda t: t.replace("distances = [[10, 32], [32, 10]]", "distances = [[10, 32], [31, 10]]"),
-         "machine.distances", "not symmetric"),
-        (lambda t: t.replace('difficulty = "medium"', 'difficulty = "nightmare"'), "difficulty", "must be one of"),
-        (lambda t: t.replace("[slo]\nservice = \"db\"", "[slo]\nservice = \"nope\""), "slo.service",
-         "no workload has service"),
-        (lambda t: t.replace('boot_kernels = ["3.10.0", "3.16.7"]', 'boot_kernels = ["3.16.7"]'),
-         "machine.boot_kernels", "must include the running kernel"),
-        (lambda t: t + '\n[sysctl]\n"net.core.somaxconn" = 5\n', "sysctl.net.core.somaxconn",
-         "sysctl names start with"),
+        (
+            lambda t: t.replace('kernel = "3.10.0"', 'kernel = "banana"'),
+            "machine.kernel",
+            "not a kernel version",
+        ),
+        (
+            lambda t: t.replace("distances = [[10, 32], [32, 10]]", "distances = [[10, 32], [31, 10]]"),
+            "machine.distances",
+            "not symmetric",
+        ),
+        (
+            lambda t: t.replace('difficulty = "medium"', 'difficulty = "nightmare"'),
+            "difficulty",
+            "must be one of",
+        ),
+        (
+            lambda t: t.replace('[slo]\nservice = "db"', '[slo]\nservice = "nope"'),
+            "slo.service",
+            "no workload has service",
+        ),
+        (
+            lambda t: t.replace('boot_kernels = ["3.10.0", "3.16.7"]', 'boot_kernels = ["3.16.7"]'),
+            "machine.boot_kernels",
+            "must include the running kernel",
+        ),
+        (
+            lambda t: t + '\n[sysctl]\n"net.core.somaxconn" = 5\n',
+            "sysctl.net.core.somaxconn",
+            "sysctl names start with",
+        ),
         (lambda t: t.replace('id = "4f9b16a64753"', 'id = "xyz"'), "debrief.commit[0].id", "hex commit id"),
     ],
 )
@@ -54,7 +74,7 @@ def test_broken_fields_name_file_and_field(tmp_path, mutate, field, message):
 
 
 def test_toml_syntax_error_names_the_file(tmp_path):
-    p = write_incident(tmp_path, "id = \"x\"\n[machine\n")
+    p = write_incident(tmp_path, 'id = "x"\n[machine\n')
     with pytest.raises(IncidentError) as ei:
         load_incident(p)
     assert "TOML syntax error" in str(ei.value) and str(p) in str(ei.value)

@@ -22,8 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 INCIDENTS = {p.stem: load_incident(p) for p in sorted((ROOT / "incidents").glob("*.toml"))}
 IDS = sorted(INCIDENTS)
 TWO_HOURS = 7200.0
-BUDGET = settings(max_examples=3, deadline=None, derandomize=True,
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+BUDGET = settings(
+    max_examples=3,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def run(inc, seed: int, plan: list[tuple[float, list[str]]], until: float) -> Session:
@@ -122,8 +126,11 @@ def baselines():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("iid,k", [(iid, k) for iid in IDS for k in range(len(INCIDENTS[iid].wrong_paths))],
-                         ids=[f"{iid}-{k}" for iid in IDS for k in range(len(INCIDENTS[iid].wrong_paths))])
+@pytest.mark.parametrize(
+    "iid,k",
+    [(iid, k) for iid in IDS for k in range(len(INCIDENTS[iid].wrong_paths))],
+    ids=[f"{iid}-{k}" for iid in IDS for k in range(len(INCIDENTS[iid].wrong_paths))],
+)
 def test_each_wrong_path_does_what_its_effect_says(baselines, iid, k):
     """relief: better than doing nothing for a while, then broken again; harm: worse; none: the same."""
     inc = INCIDENTS[iid]
@@ -187,6 +194,7 @@ def test_a_downgrade_below_the_baseline_is_refused_with_the_reason(iid, kernel):
 def history(*segments, t: float = 0.0, into=None):
     """The world's Series of (t, throughput, p99) ticks: constant segments of (seconds, throughput)."""
     from mmquest.world import Series
+
     out = Series() if into is None else into
     for seconds, tput in segments:
         for _ in range(int(seconds / 0.5)):
@@ -254,22 +262,38 @@ def test_an_unresolved_run_says_what_was_still_wrong():
     v = s.verdict()
     assert v["still_wrong"] == wrong and v["resolved"] is False
     from mmquest.game.debrief import as_text, build
+
     assert "Still wrong: node reclaim was still on" in as_text(build(s))
 
 
 # ---------------------------------------------------------------------- no spoilers before play
-SPOILERS = ("zone_reclaim", "node reclaim", "node-local reclaim", "compound", "pagehuge", "tail page", "percpu",
-            "get_mm_counter", "smaps_rollup", "slit", "reclaim_distance", "7cb2ef56e6a8", "5898aa8f9a0b")
+SPOILERS = (
+    "zone_reclaim",
+    "node reclaim",
+    "node-local reclaim",
+    "compound",
+    "pagehuge",
+    "tail page",
+    "percpu",
+    "get_mm_counter",
+    "smaps_rollup",
+    "slit",
+    "reclaim_distance",
+    "7cb2ef56e6a8",
+    "5898aa8f9a0b",
+)
 
 
 def test_the_incident_table_list_and_briefings_name_no_root_cause(capsys):
     from mmquest.cli import main
+
     readme = (ROOT / "README.md").read_text()
-    table = readme[readme.index("| id | what the pager says |"):].split("\n\n")[0]
+    table = readme[readme.index("| id | what the pager says |") :].split("\n\n")[0]
     assert main(["list"]) == 0
     listing = capsys.readouterr().out
-    texts = [table, listing] + [f"{i.title}\n{i.summary}\n{i.briefing.pager}\n{i.briefing.text}"
-                                for i in INCIDENTS.values()]
+    texts = [table, listing] + [
+        f"{i.title}\n{i.summary}\n{i.briefing.pager}\n{i.briefing.text}" for i in INCIDENTS.values()
+    ]
     for text in texts:
         low = text.lower()
         # ids are stable identifiers for scripts; the words around them must not give the cause away
@@ -280,6 +304,7 @@ def test_the_incident_table_list_and_briefings_name_no_root_cause(capsys):
 
 def test_pane_titles_name_no_root_cause():
     import re
+
     src = (ROOT / "mmquest" / "ui" / "screens.py").read_text()
     titles = re.findall(r'Pane\("([^"]+)"', src) + re.findall(r'"(?:perf|oom)": "([^"]+)"', src)
     assert titles

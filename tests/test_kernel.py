@@ -5,17 +5,29 @@ import pytest
 
 from mmquest.incident import MachineSpec
 from mmquest.kernel import KernelVersion, Machine, default_zone_reclaim_mode
-from mmquest.kernel.machine import PAGES_PER_MB, SWAP_CLUSTER_MAX
+from mmquest.kernel.machine import SWAP_CLUSTER_MAX
 from mmquest.kernel.pagecache import FileSet
 
 
 def spec(nodes=2, dist=32, mem_mb=4096, cold=None, distances=None):
     d = distances or [[10 if i == j else dist for j in range(nodes)] for i in range(nodes)]
     cold = cold or (0.0,) * nodes
-    return MachineSpec(hostname="t", kernel="3.10.0", boot_kernels=("3.10.0",), nodes=nodes, cpus_per_node=4,
-                       mem_per_node_mb=mem_mb, distances=tuple(map(tuple, d)), disk_read_mbps=500,
-                       disk_latency_us=200, uptime_s=0, cold_cache_gb=tuple(cold), slab_gb=0.1, preroll_s=0,
-                       boot_s=10)
+    return MachineSpec(
+        hostname="t",
+        kernel="3.10.0",
+        boot_kernels=("3.10.0",),
+        nodes=nodes,
+        cpus_per_node=4,
+        mem_per_node_mb=mem_mb,
+        distances=tuple(map(tuple, d)),
+        disk_read_mbps=500,
+        disk_latency_us=200,
+        uptime_s=0,
+        cold_cache_gb=tuple(cold),
+        slab_gb=0.1,
+        preroll_s=0,
+        boot_s=10,
+    )
 
 
 def machine(kernel="3.10.0", mode=None, **kw):
@@ -32,9 +44,19 @@ def fill_node_with_cache(m, z, fs_pages=None):
     return fs
 
 
-@pytest.mark.parametrize("version, dist, expected", [
-    ("3.10.0", 32, 1), ("3.10.0", 21, 0), ("3.10.0", 30, 0), ("3.15.0", 40, 1),
-    ("3.16.0", 40, 0), ("3.16.0-rc1", 40, 1), ("4.4.0", 32, 0), ("6.8.0", 254, 0)])
+@pytest.mark.parametrize(
+    "version, dist, expected",
+    [
+        ("3.10.0", 32, 1),
+        ("3.10.0", 21, 0),
+        ("3.10.0", 30, 0),
+        ("3.15.0", 40, 1),
+        ("3.16.0", 40, 0),
+        ("3.16.0-rc1", 40, 1),
+        ("4.4.0", 32, 0),
+        ("6.8.0", 254, 0),
+    ],
+)
 def test_boot_default_of_zone_reclaim_mode(version, dist, expected):
     d = [[10, dist], [dist, 10]]
     assert default_zone_reclaim_mode(KernelVersion(version), d) == expected

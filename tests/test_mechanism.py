@@ -33,6 +33,7 @@ def test_node_reclaim_calls_stop_after_the_fix():
     b = w.snapshot().trace.count(fn)
     assert b - a > 100  # node reclaim runs inline in the allocations
     from mmquest.world import SetSysctl
+
     w.apply(SetSysctl("vm.zone_reclaim_mode", 0))
     w.step(1)
     c = w.snapshot().trace.count(fn)
@@ -48,16 +49,20 @@ def test_node_reclaim_calls_are_the_models_batches():
     """One call per SWAP_CLUSTER_MAX pages the model asked node reclaim for (ceil per request)."""
     w = World(resolve("zone-reclaim"), 0)
     m = w.machine
-    from mmquest.kernel.machine import SWAP_CLUSTER_MAX, AllocResult
     import numpy as np
+
+    from mmquest.kernel.machine import SWAP_CLUSTER_MAX, AllocResult
+
     before = m.trace.calls.copy()
     m.node_reclaim(0, 100.0, AllocResult(per_node=np.zeros(m.nnodes)))
     got = sum(v - before.get(k, 0.0) for k, v in m.trace.calls.items() if k[0] == m.fn_node_reclaim)
     assert got == -(-100 // SWAP_CLUSTER_MAX)
 
 
-@pytest.mark.parametrize("kernel,fastpath,locked", [("3.11.0-rc5", False, True), ("3.11.0-rc5", True, False),
-                                                    ("2.6.37", False, False)])
+@pytest.mark.parametrize(
+    "kernel,fastpath,locked",
+    [("3.11.0-rc5", False, True), ("3.11.0-rc5", True, False), ("2.6.37", False, False)],
+)
 def test_compound_lock_calls_per_io_follow_the_refcount_path(kernel, fastpath, locked):
     inc = resolve("thp-compound-lock")
     w = World(inc, 0)
@@ -69,6 +74,7 @@ def test_compound_lock_calls_per_io_follow_the_refcount_path(kernel, fastpath, l
     if fastpath:
         p = next(p for p in inc.patches if p.effect == "pagehuge_fastpath")
         from mmquest.world import KpatchLoad
+
         w.apply(KpatchLoad(p.id))
     w.step(1)
     a = w.snapshot().trace
@@ -91,6 +97,7 @@ def test_compound_lock_calls_per_io_follow_the_refcount_path(kernel, fastpath, l
 def test_percpu_folds_scale_with_cpus(ncpus):
     """Folds per fault are 1/batch, and the batch grows with the CPUs: max(32, 2 * nr_cpus)."""
     import numpy as np
+
     mm = MMCounters(KernelVersion("6.6.0"), ncpus, 4)
     rng = np.random.default_rng(1)
     folds = events = 0
@@ -169,7 +176,9 @@ def test_perf_probe_and_stat_count_the_model():
 def test_bpf_tools_follow_the_kernel_era():
     s = _session("zone-reclaim")  # 3.10: no bpf() syscall
     assert "Function not implemented" in _out(s, "funccount -d 1 zone_reclaim")
-    assert "Function not implemented" in _out(s, "bpftrace -e 'kprobe:zone_reclaim { @ = count(); }' -c 'sleep 1'")
+    assert "Function not implemented" in _out(
+        s, "bpftrace -e 'kprobe:zone_reclaim { @ = count(); }' -c 'sleep 1'"
+    )
     s = _session("rss-percpu-oom")  # 6.6
     out = _out(s, "funccount -d 2 'percpu_counter_add*'")
     assert out.splitlines()[0] == 'Tracing 1 functions for "percpu_counter_add*"... Hit Ctrl-C to end.'
@@ -178,7 +187,9 @@ def test_bpf_tools_follow_the_kernel_era():
     out = _out(s, "bpftrace -e 'kprobe:percpu_counter_add_batch { @[comm] = count(); }' -c 'sleep 2'")
     assert out.startswith("Attaching 1 probe...")
     maps = re.findall(r"^@\[(\S+)\]: (\d+)$", out, re.M)
-    assert maps and [int(n) for _, n in maps] == sorted(int(n) for _, n in maps)  # printed by value, ascending
+    assert maps and [int(n) for _, n in maps] == sorted(
+        int(n) for _, n in maps
+    )  # printed by value, ascending
     assert "Ctrl-C" in _out(s, "bpftrace -e 'kprobe:percpu_counter_add_batch { @ = count(); }'")
     assert "not traceable" in _out(s, "bpftrace -e 'kprobe:get_mm_counter { @ = count(); }' -c 'sleep 1'")
     t0 = s.world.t
@@ -213,7 +224,9 @@ def test_mechanism_locked_until_evidence_and_shows_the_fix():
     _out(s, "sleep 60")
     out = _out(s, "mechanism")
     assert re.search(r"^    -> zone_reclaim +", out, re.M)  # the branch the fix bypasses is idle
-    assert re.search(r"^    => get_page_from_freelist:remote +[\d,k.]+ pages/s", out, re.M)  # ... and the remote node serves
+    assert re.search(
+        r"^    => get_page_from_freelist:remote +[\d,k.]+ pages/s", out, re.M
+    )  # ... and the remote node serves
 
 
 def test_mechanism_after_a_hint():
@@ -226,6 +239,7 @@ def test_mechanism_after_a_hint():
 
 def test_mechanism_names_follow_the_kernel():
     from mmquest.shell.mechanism import rows
+
     inc = resolve("zone-reclaim")
     old = [r[1] for r in rows(inc.mechanism, "3.10.0", {})]
     new = [r[1] for r in rows(inc.mechanism, "4.9.0", {})]
@@ -238,20 +252,24 @@ def test_mechanism_names_follow_the_kernel():
 def _data(**mech):
     import tomllib
     from pathlib import Path
+
     inc = resolve("zone-reclaim")
     data = tomllib.loads(Path(inc.path).read_text())
     data["mechanism"] = [mech]
     return data, inc.path
 
 
-@pytest.mark.parametrize("mech,field", [
-    ({"fn": "x", "counter": "x", "bogus": 1}, "mechanism[0].bogus"),
-    ({"fn": "x", "counter": "x", "fix": "maybe"}, "mechanism[0].fix"),
-    ({"fn": "x", "counter": "x", "since": "three"}, "mechanism[0].since"),
-    ({"fn": "x y", "counter": "x"}, "mechanism[0].fn"),
-    ({"fn": "x", "counter": "x", "renamed": [["4.8"]]}, "mechanism[0].renamed"),
-    ({"counter": "x"}, "mechanism[0].fn"),
-])
+@pytest.mark.parametrize(
+    "mech,field",
+    [
+        ({"fn": "x", "counter": "x", "bogus": 1}, "mechanism[0].bogus"),
+        ({"fn": "x", "counter": "x", "fix": "maybe"}, "mechanism[0].fix"),
+        ({"fn": "x", "counter": "x", "since": "three"}, "mechanism[0].since"),
+        ({"fn": "x y", "counter": "x"}, "mechanism[0].fn"),
+        ({"fn": "x", "counter": "x", "renamed": [["4.8"]]}, "mechanism[0].renamed"),
+        ({"counter": "x"}, "mechanism[0].fn"),
+    ],
+)
 def test_mechanism_schema_errors_name_the_field(mech, field):
     data, path = _data(**mech)
     with pytest.raises(IncidentError) as e:
@@ -261,6 +279,7 @@ def test_mechanism_schema_errors_name_the_field(mech, field):
 
 def test_validate_rejects_unknown_counters_and_missing_paths():
     from mmquest.cli import validate_incident
+
     data, path = _data(fn="zone_reclaim", counter="no_such_counter")
     inc = parse_incident(data, path)
     assert any("mechanism[0].counter" in p for p in validate_incident(inc))
@@ -272,6 +291,7 @@ def test_validate_rejects_unknown_counters_and_missing_paths():
 def test_debrief_shows_the_path_before_and_after_the_fix():
     from mmquest.cli import read_script, run_headless
     from mmquest.game.debrief import as_text, build
+
     inc = resolve("zone-reclaim")
     s = run_headless(inc, 0, read_script(inc.solution))
     lines = build(s).mechanism
@@ -286,8 +306,11 @@ def test_debrief_shows_the_path_before_and_after_the_fix():
 
 def test_bpftrace_begin_interval_end_order():
     s = _session("rss-percpu-oom")
-    out = _out(s, "bpftrace -e 'BEGIN { printf(\"hello\\n\"); } kprobe:percpu_counter_add_batch { @ = count(); } "
-                  "interval:s:2 { print(@); clear(@); } END { printf(\"bye\\n\"); }' -c 'sleep 4'")
+    out = _out(
+        s,
+        'bpftrace -e \'BEGIN { printf("hello\\n"); } kprobe:percpu_counter_add_batch { @ = count(); } '
+        "interval:s:2 { print(@); clear(@); } END { printf(\"bye\\n\"); }' -c 'sleep 4'",
+    )
     lines = [line for line in out.splitlines() if line]
     assert lines[0] == "Attaching 2 probes..." and lines[1] == "hello" and lines[-1] == "bye"
     assert len([line for line in lines if re.fullmatch(r"@: \d+", line)]) == 2  # one print per interval
@@ -314,6 +337,7 @@ def test_ftrace_per_cpu_files_follow_where_the_task_runs():
     def hits(c):
         rows = _out(s, f"cat {T}/trace_stat/function{c}").splitlines()[2:]
         return sum(int(r.split()[1]) for r in rows)
+
     assert hits(0) > 0 and hits(15) > 0
     assert hits(16) == 0 and hits(31) == 0
 
@@ -332,12 +356,16 @@ def test_kprobe_events_file_and_perf_stat_share_the_probes():
 
 def test_bpftrace_comm_filter_selects_the_models_per_command_counts():
     s = _session("rss-percpu-oom")
-    out = _out(s, "bpftrace -e 'kprobe:percpu_counter_add_batch /comm == \"authsvc\"/ { @a = count(); } "
-                  "kprobe:percpu_counter_add_batch { @all[comm] = count(); }' -c 'sleep 2'")
+    out = _out(
+        s,
+        'bpftrace -e \'kprobe:percpu_counter_add_batch /comm == "authsvc"/ { @a = count(); } '
+        "kprobe:percpu_counter_add_batch { @all[comm] = count(); }' -c 'sleep 2'",
+    )
     a = int(re.search(r"^@a: (\d+)$", out, re.M).group(1))
     assert a == int(re.search(r"^@all\[authsvc\]: (\d+)$", out, re.M).group(1))
-    assert "cannot simulate the filter" in _out(s, "bpftrace -e 'kprobe:oom_badness /pid == 1/ { @ = count(); }' "
-                                                   "-c 'sleep 1'")
+    assert "cannot simulate the filter" in _out(
+        s, "bpftrace -e 'kprobe:oom_badness /pid == 1/ { @ = count(); }' -c 'sleep 1'"
+    )
 
 
 def test_perf_probe_suggests_a_command_the_box_runs():

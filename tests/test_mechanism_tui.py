@@ -37,5 +37,6 @@ def test_snapshot_play_mechanism(snap_compare):
         await type_line(pilot, "numastat -m | head -5")
         await type_line(pilot, "mechanism")
 
-    assert snap_compare(make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(130, 40),
-                        run_before=run_before)
+    assert snap_compare(
+        make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(130, 40), run_before=run_before
+    )

@@ -67,8 +67,9 @@ AUDITED = textwrap.dedent(r"""
 
 def test_no_subprocess_socket_or_write_outside_the_data_dir(tmp_path):
     env = dict(os.environ, MMQUEST_HOME=str(tmp_path / "home"), MMQUEST_UNLOCK_ALL="1")
-    r = subprocess.run([sys.executable, "-c", AUDITED], cwd=ROOT, env=env, capture_output=True, text=True,
-                       timeout=600)
+    r = subprocess.run(
+        [sys.executable, "-c", AUDITED], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     line = next(ln for ln in r.stdout.splitlines() if ln.startswith("VIOLATIONS"))
     assert line == "VIOLATIONS []", line
@@ -76,7 +77,8 @@ def test_no_subprocess_socket_or_write_outside_the_data_dir(tmp_path):
 
 def test_the_audit_hook_does_catch_violations(tmp_path):
     env = dict(os.environ, MMQUEST_HOME=str(tmp_path / "home"), AUDIT_SELFTEST=str(tmp_path / "outside.txt"))
-    r = subprocess.run([sys.executable, "-c", AUDITED], cwd=ROOT, env=env, capture_output=True, text=True,
-                       timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-c", AUDITED], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     line = next(ln for ln in r.stdout.splitlines() if ln.startswith("VIOLATIONS"))
     assert "outside.txt" in line and "subprocess.Popen" in line

@@ -10,7 +10,11 @@ import pytest
 from .conftest import ROOT
 
 INTERACTIVE = ("make play", "replay", "mmquest play", ".venv/bin/mmquest\n", "mmquest serve")
-LONG = ("make test", "python3 -m pip install --user", "bench/run.py")  # CI runs these itself (tests/test_bench.py too)
+LONG = (
+    "make test",
+    "python3 -m pip install --user",
+    "bench/run.py",
+)  # CI runs these itself (tests/test_bench.py too)
 
 
 def commands():
@@ -27,7 +31,9 @@ def commands():
     return out
 
 
-@pytest.mark.skipif(not (ROOT / ".venv" / "bin" / "mmquest").exists(), reason="needs the README's install step")
+@pytest.mark.skipif(
+    not (ROOT / ".venv" / "bin" / "mmquest").exists(), reason="needs the README's install step"
+)
 @pytest.mark.parametrize("cmd", commands())
 def test_readme_command_runs(cmd, tmp_path):
     env = dict(os.environ, MMQUEST_HOME=str(tmp_path / "home"))

@@ -13,8 +13,13 @@ from mmquest.incident import MachineSpec, load_incident
 from mmquest.kernel import Machine
 from mmquest.kernel.machine import PAGES_PER_MB
 from mmquest.kernel.oom import oom_score
-from mmquest.kernel.percpu import (MM_ANONPAGES, TASK_RSS_EVENTS_THRESH, MMCounters, percpu_counter_add_batch,
-                                   percpu_counter_batch)
+from mmquest.kernel.percpu import (
+    MM_ANONPAGES,
+    TASK_RSS_EVENTS_THRESH,
+    MMCounters,
+    percpu_counter_add_batch,
+    percpu_counter_batch,
+)
 from mmquest.kernel.version import KernelVersion
 from mmquest.world import World
 
@@ -88,9 +93,22 @@ def test_pre_6_2_error_is_bounded_by_threads_times_64():
 
 # ---------------------------------------------------------------------- oom_badness
 def box_24g():
-    spec = MachineSpec(hostname="vm", kernel="6.18.0", boot_kernels=("6.18.0",), nodes=1, cpus_per_node=2,
-                       mem_per_node_mb=24576, distances=((10,),), disk_read_mbps=100, disk_latency_us=100,
-                       uptime_s=0, cold_cache_gb=(0.0,), slab_gb=0.1, preroll_s=0, boot_s=10)
+    spec = MachineSpec(
+        hostname="vm",
+        kernel="6.18.0",
+        boot_kernels=("6.18.0",),
+        nodes=1,
+        cpus_per_node=2,
+        mem_per_node_mb=24576,
+        distances=((10,),),
+        disk_read_mbps=100,
+        disk_latency_us=100,
+        uptime_s=0,
+        cold_cache_gb=(0.0,),
+        slab_gb=0.1,
+        preroll_s=0,
+        boot_s=10,
+    )
     return Machine(spec, "6.18.0", {}, np.random.default_rng(0))
 
 
@@ -137,9 +155,14 @@ def test_the_oom_killer_picks_the_small_service_within_ten_minutes(rss):
     assert victim == "authsvc" and t <= 600
     log = [x for _, x in s.world.machine.dmesg]
     killed = next(x for x in log if "Killed process" in x)
-    assert re.fullmatch(r"Out of memory: Killed process \d+ \(authsvc\) total-vm:\d+kB, anon-rss:\d+kB, "
-                        r"file-rss:\d+kB, shmem-rss:\d+kB, UID:\d+ pgtables:\d+kB oom_score_adj:0", killed)
-    assert "[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name" in log  # 6.2-6.7
+    assert re.fullmatch(
+        r"Out of memory: Killed process \d+ \(authsvc\) total-vm:\d+kB, anon-rss:\d+kB, "
+        r"file-rss:\d+kB, shmem-rss:\d+kB, UID:\d+ pgtables:\d+kB oom_score_adj:0",
+        killed,
+    )
+    assert (
+        "[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name" in log
+    )  # 6.2-6.7
     assert any(x.startswith("oom_reaper: reaped process") for x in log)
     assert "Mem-Info:" in log
     assert s.world.machine.ev["oom_kill"] >= 1
@@ -170,7 +193,9 @@ def test_small_error_and_the_right_victim_on_16_cpus_or_before_6_2(rss, change):
     w.step(120)
     reported, true = rss_of(w, "authsvc")
     hog_rep, hog_true = rss_of(w, "ingestd")
-    bound_mb = 5 * TASK_RSS_EVENTS_THRESH / PAGES_PER_MB if change == "6.1 kernel" else 16 * 31 * 3 / PAGES_PER_MB
+    bound_mb = (
+        5 * TASK_RSS_EVENTS_THRESH / PAGES_PER_MB if change == "6.1 kernel" else 16 * 31 * 3 / PAGES_PER_MB
+    )
     assert abs(reported - true) <= bound_mb + 0.01
     assert abs(hog_rep - hog_true) <= max(bound_mb, 64 * TASK_RSS_EVENTS_THRESH * 3 / PAGES_PER_MB)
     s_victim = None

@@ -43,7 +43,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
+@pytest.mark.skipif(
+    not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"
+)
 def test_browser_gets_the_title_screen_and_keys_reach_the_game(tmp_path):
     pytest.importorskip("textual_serve")
     webdriver = pytest.importorskip("selenium.webdriver")
@@ -57,13 +59,29 @@ def test_browser_gets_the_title_screen_and_keys_reach_the_game(tmp_path):
     home = tmp_path / "home"
     port = free_port()
     env = dict(os.environ, MMQUEST_HOME=str(home))
-    server = subprocess.Popen([sys.executable, "-m", "mmquest", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mmquest", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
-              f"--user-data-dir={tmp_path / 'chrome'}", "--window-size=1280,900"):
+    for a in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        f"--user-data-dir={tmp_path / 'chrome'}",
+        "--window-size=1280,900",
+    ):
         opts.add_argument(a)
     driver = None
     try:

@@ -20,22 +20,28 @@ def run(eng, line):
     return st.output, st.status
 
 
-@pytest.mark.parametrize("line, n_items, argv0", [
-    ("cat /proc/vmstat | grep zone_reclaim", 1, ["cat", "/proc/vmstat"]),
-    ("a && b || c; d", 4, ["a"]),
-    ("echo 'a b' \"c d\" e\\ f", 1, ["echo", "a b", "c d", "e f"]),
-])
+@pytest.mark.parametrize(
+    "line, n_items, argv0",
+    [
+        ("cat /proc/vmstat | grep zone_reclaim", 1, ["cat", "/proc/vmstat"]),
+        ("a && b || c; d", 4, ["a"]),
+        ("echo 'a b' \"c d\" e\\ f", 1, ["echo", "a b", "c d", "e f"]),
+    ],
+)
 def test_parser(line, n_items, argv0):
     items = parse(line)
     assert len(items) == n_items
     assert items[0].pipeline.commands[0].argv == argv0
 
 
-@pytest.mark.parametrize("line, msg", [
-    ('echo "abc', "unexpected EOF while looking for matching"),
-    ("| ls", "syntax error near unexpected token `|'"),
-    ("ls >", "syntax error near unexpected token `newline'"),
-])
+@pytest.mark.parametrize(
+    "line, msg",
+    [
+        ('echo "abc', "unexpected EOF while looking for matching"),
+        ("| ls", "syntax error near unexpected token `|'"),
+        ("ls >", "syntax error near unexpected token `newline'"),
+    ],
+)
 def test_parser_errors_read_like_bash(line, msg):
     with pytest.raises(ShellSyntaxError, match=re.escape(msg)):
         parse(line)
@@ -69,12 +75,20 @@ def test_numastat_plain_matches_the_legacy_layout_and_identities(eng):
     lines = out.splitlines()
     assert lines[0] == " " * 16 + "           node0           node1"
     rows = {ln[:16].strip(): [int(x) for x in ln[16:].split()] for ln in lines[1:]}
-    assert list(rows) == ["numa_hit", "numa_miss", "numa_foreign", "interleave_hit", "local_node", "other_node"]
+    assert list(rows) == [
+        "numa_hit",
+        "numa_miss",
+        "numa_foreign",
+        "interleave_hit",
+        "local_node",
+        "other_node",
+    ]
     assert all(len(ln) == 16 + 16 * 2 for ln in lines)
     assert sum(rows["numa_miss"]) == sum(rows["numa_foreign"])
     for z in range(2):
         assert rows["numa_hit"][z] + rows["numa_miss"][z] == pytest.approx(
-            rows["local_node"][z] + rows["other_node"][z], abs=2)
+            rows["local_node"][z] + rows["other_node"][z], abs=2
+        )
 
 
 def test_numastat_m_shows_node0_full_node1_free(eng):
@@ -145,11 +159,14 @@ def test_pipes_head_tail_wc(eng):
     assert run(eng, "false && echo never")[0] == ""
 
 
-@pytest.mark.parametrize("line", [
-    "sysctl -w vm.zone_reclaim_mode=0",
-    "sysctl vm.zone_reclaim_mode=0",
-    "echo 0 > /proc/sys/vm/zone_reclaim_mode",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "sysctl -w vm.zone_reclaim_mode=0",
+        "sysctl vm.zone_reclaim_mode=0",
+        "echo 0 > /proc/sys/vm/zone_reclaim_mode",
+    ],
+)
 def test_every_way_to_set_the_sysctl(eng, line):
     out, st = run(eng, line)
     assert st == 0
@@ -231,7 +248,9 @@ def test_ps_eo_and_sort(eng):
 
 def test_uname_uptime_dmesg_slo(eng):
     assert run(eng, "uname -r")[0] == "3.10.0"
-    assert re.match(r" \d\d:\d\d:\d\d up 6 days, .* load average: [\d.]+, [\d.]+, [\d.]+$", run(eng, "uptime")[0])
+    assert re.match(
+        r" \d\d:\d\d:\d\d up 6 days, .* load average: [\d.]+, [\d.]+, [\d.]+$", run(eng, "uptime")[0]
+    )
     assert run(eng, "dmesg | head -1")[0].startswith("[    0.000000] Linux version 3.10.0")
     slo = dict(ln.split(" ", 1) for ln in run(eng, "slo")[0].splitlines())
     assert slo["service"] == "db" and slo["healthy"] == "no"
@@ -325,20 +344,26 @@ def test_for_loop_expands_its_variable_like_bash_and_keeps_quotes(eng):
 
 
 def test_a_loops_output_goes_into_a_pipe_or_a_file_and_joins_lists(eng):
-    assert run(eng, "for n in 0 1 2; do echo node$n; done | sort -r | head -2")[0].split() == ["node2", "node1"]
+    assert run(eng, "for n in 0 1 2; do echo node$n; done | sort -r | head -2")[0].split() == [
+        "node2",
+        "node1",
+    ]
     run(eng, "for n in 0 1; do echo node$n; done > /tmp/nodes; echo written")
     assert run(eng, "cat /tmp/nodes")[0].split() == ["node0", "node1"]
     assert run(eng, "false && for i in 1; do echo no; done || echo skipped")[0] == "skipped"
     assert run(eng, "echo a; for i in b; do echo $i; done && echo c")[0].split() == ["a", "b", "c"]
 
 
-@pytest.mark.parametrize("line, msg", [
-    ("for i in 1 2; do echo $i", "syntax error: unexpected end of file"),
-    ("for i in 1; do done", "syntax error near unexpected token `done'"),
-    ("do echo x", "syntax error near unexpected token `do'"),
-    ("echo x; done", "syntax error near unexpected token `done'"),
-    ("for 1x in a; do echo; done", "`1x': not a valid identifier"),
-])
+@pytest.mark.parametrize(
+    "line, msg",
+    [
+        ("for i in 1 2; do echo $i", "syntax error: unexpected end of file"),
+        ("for i in 1; do done", "syntax error near unexpected token `done'"),
+        ("do echo x", "syntax error near unexpected token `do'"),
+        ("echo x; done", "syntax error near unexpected token `done'"),
+        ("for 1x in a; do echo; done", "`1x': not a valid identifier"),
+    ],
+)
 def test_loop_syntax_errors_read_like_bash_and_run_nothing(eng, line, msg):
     t0 = eng.world.t
     out, st = run(eng, "sleep 5; " + line)
@@ -365,8 +390,10 @@ def test_seq_sort_uniq_cut_awk_on_the_simulated_files(eng):
     names = run(eng, "cut -d' ' -f1 /proc/vmstat")[0].split()
     assert names == list(vmstat)
     assert run(eng, "awk '{print $1}' /proc/vmstat")[0].split() == names
-    assert run(eng, "awk '/zone_reclaim_failed/ {print $1\": \"$NF}' /proc/vmstat")[0] == \
-        f"zone_reclaim_failed: {vmstat['zone_reclaim_failed']}"
+    assert (
+        run(eng, "awk '/zone_reclaim_failed/ {print $1\": \"$NF}' /proc/vmstat")[0]
+        == f"zone_reclaim_failed: {vmstat['zone_reclaim_failed']}"
+    )
     counts = run(eng, "for i in a a b; do echo $i; done | uniq -c")[0].split()
     assert counts == ["2", "a", "1", "b"]
     out, st = run(eng, "awk '{s+=$2} END {print s}' /proc/vmstat")
@@ -390,5 +417,5 @@ def test_while_and_until_loops_watch_a_counter_and_stop_like_bash(eng):
 
 def test_echo_n_leaves_the_line_open_for_what_follows(eng):
     assert run(eng, "echo -n a; echo b")[0] == "ab"
-    assert run(eng, "for i in 1 2 3; do echo -n \"$i \"; done; echo end")[0] == "1 2 3 end"
+    assert run(eng, 'for i in 1 2 3; do echo -n "$i "; done; echo end')[0] == "1 2 3 end"
     assert run(eng, "echo -n xyz | wc -c")[0].strip() == "3"

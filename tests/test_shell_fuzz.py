@@ -20,11 +20,45 @@ def engine():
     return _ENGINE
 
 
-words = st.sampled_from(sorted(COMMANDS) + ["/proc/vmstat", "/proc/sys/vm/zone_reclaim_mode", "-n", "-w", "|",
-                                            ";", "&&", "||", ">", ">>", "'", '"', "$(", ")", "`", "-e", "/tmp/x",
-                                            "/proc/1/status", "-p", "0", "1", "vm.zone_reclaim_mode=1",
-                                            "for", "while", "until", "do", "done", "in", "i", "$i", "${i}",
-                                            "true", "false", "'{print $1}'"])
+words = st.sampled_from(
+    sorted(COMMANDS)
+    + [
+        "/proc/vmstat",
+        "/proc/sys/vm/zone_reclaim_mode",
+        "-n",
+        "-w",
+        "|",
+        ";",
+        "&&",
+        "||",
+        ">",
+        ">>",
+        "'",
+        '"',
+        "$(",
+        ")",
+        "`",
+        "-e",
+        "/tmp/x",
+        "/proc/1/status",
+        "-p",
+        "0",
+        "1",
+        "vm.zone_reclaim_mode=1",
+        "for",
+        "while",
+        "until",
+        "do",
+        "done",
+        "in",
+        "i",
+        "$i",
+        "${i}",
+        "true",
+        "false",
+        "'{print $1}'",
+    ]
+)
 lines = st.one_of(
     st.text(alphabet=string.printable + "\x00\x1b\x7fé✓", max_size=300),
     st.lists(words, max_size=12).map(" ".join),
@@ -47,7 +81,9 @@ def test_any_line_gets_an_answer_never_an_exception(line):
 @given(st.lists(words, max_size=10).map(" ".join))
 def test_the_world_only_changes_through_valid_commands(line):
     # A line whose commands are all read-only leaves the machine's tunables alone.
-    eng = Engine(World(resolve("zone-reclaim"), seed=0, preroll=False))  # a fresh box each time: no pre-roll needed
+    eng = Engine(
+        World(resolve("zone-reclaim"), seed=0, preroll=False)
+    )  # a fresh box each time: no pre-roll needed
     before = eng.world.snapshot().sysctl
     step = eng.execute(line)
     if not any(w in line for w in SAFE + (">",)):

@@ -13,10 +13,14 @@ from mmquest.world import World
 from .conftest import INCIDENTS
 
 PUBLISHED = {  # commit 7cb2ef56e6a8, orion MB/s
-    (1024, "2.6.37", False): 8384, (1024, "2.6.39", False): 5629,
-    (1024, "3.11.0-rc5", False): 6501, (1024, "3.11.0-rc5", True): 8371,
-    (64, "2.6.37", False): 7867, (64, "2.6.39", False): 4576,
-    (64, "3.11.0-rc5", False): 4251, (64, "3.11.0-rc5", True): 6510,
+    (1024, "2.6.37", False): 8384,
+    (1024, "2.6.39", False): 5629,
+    (1024, "3.11.0-rc5", False): 6501,
+    (1024, "3.11.0-rc5", True): 8371,
+    (64, "2.6.37", False): 7867,
+    (64, "2.6.39", False): 4576,
+    (64, "3.11.0-rc5", False): 4251,
+    (64, "3.11.0-rc5", True): 6510,
 }
 DEVICE = 8384
 CPUS = 16
@@ -28,8 +32,10 @@ def thp():
 
 
 def best(version, fix, size, levels=8, kind="hugetlbfs", cpus=CPUS):
-    return max((io_point(K(version), fix, cpus, DEVICE, size, n, kind) for n in range(1, levels + 1)),
-               key=lambda p: p.mbps)
+    return max(
+        (io_point(K(version), fix, cpus, DEVICE, size, n, kind) for n in range(1, levels + 1)),
+        key=lambda p: p.mbps,
+    )
 
 
 @pytest.mark.parametrize("cell", sorted(PUBLISHED), ids=lambda c: f"{c[0]}K-{c[1]}{'-fix' if c[2] else ''}")
@@ -43,8 +49,11 @@ def test_perf_top_shares_at_3_11_and_after_the_fix():
     def shares(fix):
         p = io_point(K("3.11.0-rc5"), fix, CPUS, DEVICE, 1024, 8)
         tot = sum(p.symbols.values())
-        return (p.symbols[("[kernel]", "__get_page_tail", True)] / tot,
-                p.symbols[("[kernel]", "put_compound_page", True)] / tot)
+        return (
+            p.symbols[("[kernel]", "__get_page_tail", True)] / tot,
+            p.symbols[("[kernel]", "put_compound_page", True)] / tot,
+        )
+
     g, pc = shares(False)
     assert g == pytest.approx(0.40, abs=0.04) and pc == pytest.approx(0.19, abs=0.03)
     g2, pc2 = shares(True)
@@ -143,7 +152,10 @@ def test_scheduler_red_herring_moves_little(thp):
 def test_kpatch_load_and_unload(thp):
     eng = Engine(World(thp, seed=1))
     out, _ = run(eng, "kpatch list")
-    assert "kpatch_7cb2ef56e6a8 (3.11.0-rc5)  mm: fix aio performance regression for database caused by THP" in out
+    assert (
+        "kpatch_7cb2ef56e6a8 (3.11.0-rc5)  mm: fix aio performance regression for database caused by THP"
+        in out
+    )
     run(eng, "kpatch load 9a1c7e2f5d30")  # a decoy
     assert orion_mbps(eng, 1024) == pytest.approx(6501, rel=0.05)
     run(eng, "kpatch load 7cb2ef56e6a8")

@@ -9,14 +9,13 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from xml.etree import ElementTree as ET
 
 import pytest
 
 from mmquest.cli import main
 from mmquest.game import Session
-from mmquest.game.report import html_report, results
+from mmquest.game.report import results
 from mmquest.game.scoring import BASE, HINT_COST, PER_SLO_MINUTE, score
 from mmquest.game.store import MIGRATIONS, Store, data_dir
 from mmquest.incident import resolve
@@ -31,8 +30,12 @@ def zr_inc():
 
 # ---------------------------------------------------------------------- scoring
 def test_score_parts_add_up():
-    sc = score(slo_burn_s=300, events=["restart postgresql", "drop_caches=3", "sysctl vm.x=0"],
-               hint_tiers=[1, 2], resolved=True)
+    sc = score(
+        slo_burn_s=300,
+        events=["restart postgresql", "drop_caches=3", "sysctl vm.x=0"],
+        hint_tiers=[1, 2],
+        resolved=True,
+    )
     assert sc.slo_minutes == 5.0
     assert sc.total == BASE - 5 * PER_SLO_MINUTE - 120 - 60 - HINT_COST[1] - HINT_COST[2]
     assert score(0, [], [], resolved=False).total == 250  # an unresolved run is capped
@@ -126,10 +129,14 @@ def test_store_schema_wal_and_migrations(tmp_path):
     old.mkdir()
     db = sqlite3.connect(old / "progress.db")
 
-    db.executescript("CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);"
-                     + MIGRATIONS[0])
+    db.executescript(
+        "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);"
+        + MIGRATIONS[0]
+    )
     db.execute("INSERT INTO players VALUES ('ann', 0)")
-    db.execute("INSERT INTO runs (player, incident, seed, mode, started) VALUES ('ann', 'zone-reclaim', 1, 'exam', 0)")
+    db.execute(
+        "INSERT INTO runs (player, incident, seed, mode, started) VALUES ('ann', 'zone-reclaim', 1, 'exam', 0)"
+    )
     db.commit()
     db.close()
     st = Store(old)
@@ -178,7 +185,9 @@ CRASHER = textwrap.dedent("""
 
 def test_resume_after_kill_9_replays_the_same_machine(tmp_path):
     env = dict(os.environ, MMQUEST_HOME=str(tmp_path))
-    p = subprocess.Popen([sys.executable, "-c", CRASHER], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [sys.executable, "-c", CRASHER], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
     state = p.stdout.readline().strip()
     assert p.stdout.readline().strip() == "READY"
     p.send_signal(signal.SIGKILL)
@@ -208,7 +217,9 @@ def test_results_exports_parse_back(tmp_path, zr_inc, fmt):
     text = results(st.runs(), fmt)
     if fmt == "json":
         rows = json.loads(text)
-        assert [r["player"] for r in rows] == ["ann", "bob"] and rows[0]["resolved"] and not rows[1]["resolved"]
+        assert (
+            [r["player"] for r in rows] == ["ann", "bob"] and rows[0]["resolved"] and not rows[1]["resolved"]
+        )
     elif fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(text)))
         assert rows[0]["player"] == "ann" and rows[0]["resolved"] == "True" and int(rows[1]["score"]) <= 250
@@ -244,7 +255,7 @@ def test_html_report_has_the_chart_and_the_counterfactual(tmp_path, monkeypatch,
     assert "best remedy at t=0s" in doc  # the evidence (numastat -m) came at t=0
     cf_hist, t_apply, cf_min = s.counterfactual()
     assert t_apply == 0.0 and cf_min < s.score().slo_minutes  # acting at once would have burned less
-    ET.fromstring(doc[doc.index("<svg"):doc.index("</svg>") + 6])  # well-formed SVG
+    ET.fromstring(doc[doc.index("<svg") : doc.index("</svg>") + 6])  # well-formed SVG
 
 
 def test_record_flag_on_headless_runs(tmp_path, monkeypatch, capsys):
@@ -269,12 +280,20 @@ def test_sysctl_conf_persists_across_reboots(zr_inc):
 
 def test_the_worked_example_in_the_docs_validates(tmp_path, capsys):
     text = (ROOT / "incidents" / "zone-reclaim.toml").read_text()
-    text = text.replace('id = "zone-reclaim"', 'id = "zone-reclaim-tuned"').replace(
-        'solution = "zone-reclaim.solution"', 'solution = "zone-reclaim-tuned.solution"\nvariant_of = "zone-reclaim"'
-    ).replace("order = 1\n", "order = 5\n").replace("distances = [[10, 32], [32, 10]]", "distances = [[10, 21], [21, 10]]"
-                                                  ).replace("[slo]", '[sysctl]\n"vm.zone_reclaim_mode" = 1\n\n[slo]')
+    text = (
+        text.replace('id = "zone-reclaim"', 'id = "zone-reclaim-tuned"')
+        .replace(
+            'solution = "zone-reclaim.solution"',
+            'solution = "zone-reclaim-tuned.solution"\nvariant_of = "zone-reclaim"',
+        )
+        .replace("order = 1\n", "order = 5\n")
+        .replace("distances = [[10, 32], [32, 10]]", "distances = [[10, 21], [21, 10]]")
+        .replace("[slo]", '[sysctl]\n"vm.zone_reclaim_mode" = 1\n\n[slo]')
+    )
     (tmp_path / "zone-reclaim-tuned.toml").write_text(text)
-    (tmp_path / "zone-reclaim-tuned.solution").write_text((ROOT / "incidents" / "zone-reclaim.solution").read_text())
+    (tmp_path / "zone-reclaim-tuned.solution").write_text(
+        (ROOT / "incidents" / "zone-reclaim.solution").read_text()
+    )
     assert main(["validate", str(tmp_path / "zone-reclaim-tuned.toml")]) == 0
     assert main(["--incidents", str(tmp_path), "list"]) == 0
     assert "zone-reclaim-tuned" in capsys.readouterr().out

@@ -86,8 +86,20 @@ async def test_nothing_typed_crashes_the_app():
     app = make_app(incident=resolve("zone-reclaim"), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        for line in ["", "'", 'echo "unterminated', "| |", "cat /proc/../../etc", "ls -z /nowhere",
-                     "\x1b[31mred", "sysctl -w vm.zone_reclaim_mode=99", "x" * 5000, "kexec -e", "$((", "`"]:
+        for line in [
+            "",
+            "'",
+            'echo "unterminated',
+            "| |",
+            "cat /proc/../../etc",
+            "ls -z /nowhere",
+            "\x1b[31mred",
+            "sysctl -w vm.zone_reclaim_mode=99",
+            "x" * 5000,
+            "kexec -e",
+            "$((",
+            "`",
+        ]:
             await type_line(pilot, line)
         assert isinstance(app.screen, PlayScreen)
         assert "bash: unexpected EOF" in log_text(app)
@@ -174,8 +186,9 @@ def test_snapshot_play_80x24(snap_compare):
         await type_line(pilot, "sleep 5")
         await type_line(pilot, "sysctl vm.zone_reclaim_mode")
 
-    assert snap_compare(make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(80, 24),
-                        run_before=run_before)
+    assert snap_compare(
+        make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(80, 24), run_before=run_before
+    )
 
 
 def test_snapshot_play_120x40(snap_compare):
@@ -184,8 +197,9 @@ def test_snapshot_play_120x40(snap_compare):
         await type_line(pilot, "sleep 20")
         await type_line(pilot, "numastat")
 
-    assert snap_compare(make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(120, 40),
-                        run_before=run_before)
+    assert snap_compare(
+        make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(120, 40), run_before=run_before
+    )
 
 
 def test_snapshot_debrief(snap_compare):
@@ -196,10 +210,13 @@ def test_snapshot_debrief(snap_compare):
         await type_line(pilot, "sysctl -w vm.zone_reclaim_mode=0")
         await type_line(pilot, "sleep 7m")
         await pilot.pause(2.0)
-        assert isinstance(pilot.app.screen, DebriefScreen)  # the snapshot is of the debrief, not the play screen
+        assert isinstance(
+            pilot.app.screen, DebriefScreen
+        )  # the snapshot is of the debrief, not the play screen
 
-    assert snap_compare(make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(100, 40),
-                        run_before=run_before)
+    assert snap_compare(
+        make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(100, 40), run_before=run_before
+    )
 
 
 def test_snapshot_play_thp_perf_top(snap_compare):
@@ -211,8 +228,11 @@ def test_snapshot_play_thp_perf_top(snap_compare):
         pilot.app.screen.query_one(ShellInput).focus()
         await type_line(pilot, "perf top -e cycles:k | head -6")
 
-    assert snap_compare(make_app(incident=resolve("thp-compound-lock"), live=False), terminal_size=(110, 36),
-                        run_before=run_before)
+    assert snap_compare(
+        make_app(incident=resolve("thp-compound-lock"), live=False),
+        terminal_size=(110, 36),
+        run_before=run_before,
+    )
 
 
 async def test_perf_pane_kernel_toggle():
@@ -237,8 +257,11 @@ def test_snapshot_play_rss_oom(snap_compare):
         await type_line(pilot, "grep Rss /proc/$(pgrep ingestd)/smaps_rollup")
         await type_line(pilot, "sleep 10m")
 
-    assert snap_compare(make_app(incident=resolve("rss-percpu-oom"), live=False), terminal_size=(110, 36),
-                        run_before=run_before)
+    assert snap_compare(
+        make_app(incident=resolve("rss-percpu-oom"), live=False),
+        terminal_size=(110, 36),
+        run_before=run_before,
+    )
 
 
 async def test_rss_pane_reveals_the_truth_only_after_smaps_rollup():
@@ -246,6 +269,7 @@ async def test_rss_pane_reveals_the_truth_only_after_smaps_rollup():
     async with app.run_test(size=(110, 36)) as pilot:
         await pilot.pause()
         from mmquest.ui.panes import OomPane, RssPane
+
         pane = app.screen.query_one(RssPane)
         before = pane_text(pane)
         assert "authsvc" in before and "?" in before
@@ -262,6 +286,7 @@ async def test_rss_pane_reveals_the_truth_only_after_smaps_rollup():
 def _store_with_solved(tmp_path, incident_id="zone-reclaim"):
     from mmquest.game import Session
     from mmquest.game.store import Store
+
     st = Store(tmp_path)
     s = Session(resolve(incident_id), 0, store=st, player="ann")
     for line in open(resolve(incident_id).solution).read().splitlines():
@@ -273,13 +298,18 @@ def _store_with_solved(tmp_path, incident_id="zone-reclaim"):
 
 async def test_campaign_locks_and_unlocks(tmp_path):
     from mmquest.game.store import Store
+
     app = make_app(live=False, store=Store(tmp_path), player="ann")
     async with app.run_test(size=(100, 34)) as pilot:
         await pilot.pause()
         opts = app.screen.query_one("#incidents")
         states = {o.id: o.disabled for o in opts._options}
-        assert states == {"zone-reclaim": False, "zone-reclaim-hpc": True, "thp-compound-lock": True,
-                          "rss-percpu-oom": True}
+        assert states == {
+            "zone-reclaim": False,
+            "zone-reclaim-hpc": True,
+            "thp-compound-lock": True,
+            "rss-percpu-oom": True,
+        }
     app = make_app(live=False, store=_store_with_solved(tmp_path / "b"), player="ann")
     async with app.run_test(size=(100, 34)) as pilot:
         await pilot.pause()
@@ -303,6 +333,7 @@ async def test_exam_mode_refuses_hints_and_early_debrief():
 async def test_resume_is_offered_after_quitting_mid_incident(tmp_path):
     from mmquest.game import Session
     from mmquest.game.store import Store
+
     st = Store(tmp_path)
     s = Session(resolve("zone-reclaim"), 4, store=st, player="ann")
     s.command("sleep 42")
@@ -319,6 +350,7 @@ async def test_resume_is_offered_after_quitting_mid_incident(tmp_path):
 
 def test_snapshot_campaign(snap_compare, tmp_path):
     from mmquest.game.store import Store
+
     st = _store_with_solved(tmp_path)
     assert snap_compare(make_app(live=False, store=Store(tmp_path), player="ann"), terminal_size=(100, 30))
 
@@ -430,8 +462,9 @@ def test_snapshot_play_monochrome(snap_compare, monkeypatch):
         await _no_blink(pilot)
         await type_line(pilot, "sleep 20")
 
-    assert snap_compare(make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(100, 30),
-                        run_before=run_before)
+    assert snap_compare(
+        make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(100, 30), run_before=run_before
+    )
 
 
 async def test_no_color_mode(monkeypatch):
@@ -450,13 +483,15 @@ def test_snapshot_play_250x70(snap_compare):
         await type_line(pilot, "sleep 20")
         await type_line(pilot, "perf top | head -12")
 
-    assert snap_compare(make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(250, 70),
-                        run_before=run_before)
+    assert snap_compare(
+        make_app(incident=resolve("zone-reclaim"), live=False), terminal_size=(250, 70), run_before=run_before
+    )
 
 
 async def test_replay_plays_a_recorded_run_back(tmp_path):
     from mmquest.game import Session
     from mmquest.game.store import Store
+
     st = Store(tmp_path)
     inc = resolve("zone-reclaim")
     s = Session(inc, 6, store=st, player="ann")

@@ -11,12 +11,26 @@ from mmquest.incident import resolve
 
 def verdict(inc_id: str, seed: int = 0, lines=None) -> str:
     inc = resolve(inc_id)
-    return json.dumps(run_headless(inc, seed, read_script(inc.solution) if lines is None else lines).verdict())
+    return json.dumps(
+        run_headless(inc, seed, read_script(inc.solution) if lines is None else lines).verdict()
+    )
 
 
 # What a run shows of the machine: every counter, task and log line, after some time has passed.
-LOOK = ["sleep 90", "ps aux", "cat /proc/vmstat", "numastat -m", "cat /proc/meminfo", "dmesg", "perf top",
-        "grep -i rss /proc/*/status", "sleep 90", "ps aux", "free -m", "dmesg | tail -20"]
+LOOK = [
+    "sleep 90",
+    "ps aux",
+    "cat /proc/vmstat",
+    "numastat -m",
+    "cat /proc/meminfo",
+    "dmesg",
+    "perf top",
+    "grep -i rss /proc/*/status",
+    "sleep 90",
+    "ps aux",
+    "free -m",
+    "dmesg | tail -20",
+]
 
 
 def cache_files():
@@ -61,10 +75,11 @@ def test_a_damaged_cache_is_recomputed_never_a_crash_or_another_result(damage):
         bad = blob[: len(blob) // 2]
     elif damage == "flipped":
         i = len(blob) - 100
-        bad = blob[:i] + bytes([blob[i] ^ 0xFF]) + blob[i + 1:]
+        bad = blob[:i] + bytes([blob[i] ^ 0xFF]) + blob[i + 1 :]
     elif damage == "not-a-world":  # a valid file around something else
         import hashlib
         import pickle
+
         payload = pickle.dumps({"not": "a world"})
         bad = warm.MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
     else:

@@ -10,11 +10,20 @@ import pytest
 
 from .conftest import INCIDENTS, ROOT
 
-
 pytestmark = pytest.mark.slow  # a wheel build and a fresh venv: tens of seconds
 
-SKIP = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
-                              ".hypothesis", ".import_linter_cache", "tests")
+SKIP = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    ".import_linter_cache",
+    "tests",
+)
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +33,12 @@ def wheel(tmp_path_factory):
     src = tmp_path_factory.mktemp("src") / "mmquest"
     shutil.copytree(ROOT, src, ignore=SKIP)
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
-                    str(src)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(src)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return next(out.glob("mmquest-*.whl"))
 
 
@@ -49,7 +62,14 @@ def test_wheel_installs_into_a_fresh_venv_and_plays_every_incident(wheel, tmp_pa
     assert r.returncode == 0 and all(t.stem in r.stdout for t in INCIDENTS.glob("*.toml"))
     for toml in INCIDENTS.glob("*.toml"):
         sol = INCIDENTS / f"{toml.stem}.solution"
-        r = subprocess.run([exe, "run", toml.stem, "--script", "-", "--json"], input=sol.read_text(), cwd=tmp_path,
-                           env=env, capture_output=True, text=True, timeout=300)
+        r = subprocess.run(
+            [exe, "run", toml.stem, "--script", "-", "--json"],
+            input=sol.read_text(),
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert r.returncode == 0, (toml.stem, r.stderr[-1000:])
         assert '"resolved": true' in r.stdout

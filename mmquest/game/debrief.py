@@ -42,8 +42,13 @@ def _col(t: float, t_end: float, width: int) -> int:
     return min(int(t / t_end * (width - 1)), width - 1)
 
 
-def chart(history: list[tuple[float, float, float]], markers: list[Marker], slo_min: float,
-          width: int = 64, height: int = 8) -> list[str]:
+def chart(
+    history: list[tuple[float, float, float]],
+    markers: list[Marker],
+    slo_min: float,
+    width: int = 64,
+    height: int = 8,
+) -> list[str]:
     """A block chart of throughput over time with the SLO line and action markers."""
     if not history:
         return ["(no data)"]
@@ -150,6 +155,7 @@ def build(session) -> DebriefData:
 
 def _mech_column(steps, kernel: str, rates: dict[str, float]) -> list[str]:
     from ..shell.mechanism import rate_text, rows
+
     out = []
     for depth, name, r, unit, fix, taken, _label in rows(steps, kernel, rates):
         arrow = "" if depth == 0 else ("=> " if taken else "-> ")
@@ -185,6 +191,7 @@ def mechanism_compare(session, width: int = 58) -> list[str]:
         b = right[i] if i < len(right) else ""
         out.append(f"{a[:width]:<{width}}  {b}".rstrip())
     from ..shell.mechanism import fix_commit
+
     commit = fix_commit(inc)
     if commit:
         out.append(f"The commit that changed this path: {commit}")
@@ -212,8 +219,19 @@ def as_text(d: DebriefData, unit: str = "ops/s") -> str:
         out.append(f"  {m.label}  t={m.t:6.1f}s  $ {m.command}")
     if d.rss_chart:
         out += [f"{d.rss_name}: VmRSS as reported (●) vs true RSS (─):"] + list(d.rss_chart) + [""]
-    out += ["", "ROOT CAUSE", d.root_cause, "", "THE FIX", d.fix, "", "THE LESSON", d.lesson, "",
-            "COMMITS TO READ"]
+    out += [
+        "",
+        "ROOT CAUSE",
+        d.root_cause,
+        "",
+        "THE FIX",
+        d.fix,
+        "",
+        "THE LESSON",
+        d.lesson,
+        "",
+        "COMMITS TO READ",
+    ]
     out += [f"  {cid}  {title}" + (f" ({rel})" if rel else "") for cid, title, rel in d.commits]
     out += ["", f"SCORE {d.score}"] + [f"  {name:<24} {v:+d}" for name, v in d.score_parts]
     if d.mechanism:

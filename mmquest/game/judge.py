@@ -47,9 +47,15 @@ class Judge:
     healthy: bool = False
 
     @classmethod
-    def for_incident(cls, incident) -> "Judge":
-        return cls(incident.slo.throughput_min, incident.slo.p99_ms_max, incident.sustain_s,
-                   incident.slo.min_kernel, incident.slo.unit, incident.tolerate_s)
+    def for_incident(cls, incident) -> Judge:
+        return cls(
+            incident.slo.throughput_min,
+            incident.slo.p99_ms_max,
+            incident.sustain_s,
+            incident.slo.min_kernel,
+            incident.slo.unit,
+            incident.tolerate_s,
+        )
 
     @property
     def resolved(self) -> bool:
@@ -58,10 +64,18 @@ class Judge:
     def condition(self, service: str) -> str:
         """The resolution condition in words (the briefing shows it)."""
         mins = self.sustain_s / 60
-        span = f"{mins:g} minute{'s' if mins != 1 else ''}" if self.sustain_s >= 60 else f"{self.sustain_s:g} s"
-        brk = f" (slow spells under {self.tolerate_s:g} s aside; an outage is a break)" if self.tolerate_s else ""
-        text = (f"Resolved when {service} keeps {self.unit} >= {self.throughput_min:,.0f} and p99 <= "
-                f"{self.p99_ms_max:g} ms for {span} without a break{brk}")
+        span = (
+            f"{mins:g} minute{'s' if mins != 1 else ''}" if self.sustain_s >= 60 else f"{self.sustain_s:g} s"
+        )
+        brk = (
+            f" (slow spells under {self.tolerate_s:g} s aside; an outage is a break)"
+            if self.tolerate_s
+            else ""
+        )
+        text = (
+            f"Resolved when {service} keeps {self.unit} >= {self.throughput_min:,.0f} and p99 <= "
+            f"{self.p99_ms_max:g} ms for {span} without a break{brk}"
+        )
         if self.min_kernel:
             text += f", on a kernel at or above the platform baseline {self.min_kernel}"
         return text + "; a relapse reopens the incident."
@@ -118,7 +132,9 @@ class Judge:
                     self.unhealthy_since = t
                 # A slow spell no longer than tolerate_s does not end a healthy streak (it still
                 # burns SLO minutes); an outage always does: a restart is the symptom, not noise.
-                if self.healthy_since is not None and (tput <= 0 or t - self.unhealthy_since >= self.tolerate_s):
+                if self.healthy_since is not None and (
+                    tput <= 0 or t - self.unhealthy_since >= self.tolerate_s
+                ):
                     self.episodes.append((self.healthy_since, self.unhealthy_since))
                     del self.episodes[:-MAX_EPISODES]
                     self.healthy_since = None
@@ -129,8 +145,11 @@ class Judge:
                 self.unhealthy_since = None
                 if self.healthy_since is None:
                     self.healthy_since = t
-            if (not self.resolved and self.healthy_since is not None
-                    and t - self.healthy_since >= self.sustain_s):
+            if (
+                not self.resolved
+                and self.healthy_since is not None
+                and t - self.healthy_since >= self.sustain_s
+            ):
                 self.resolved_at = self.healthy_since
                 self.judged_at = t
             self._last_t = t

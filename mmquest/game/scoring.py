@@ -46,13 +46,23 @@ def collateral_of(event: str) -> int:
     return 0
 
 
-def score(slo_burn_s: float, events: list[str], hint_tiers: list[int], resolved: bool,
-          hint_multiplier: float = 1.0, extra: list[tuple[str, int]] | None = None) -> Score:
+def score(
+    slo_burn_s: float,
+    events: list[str],
+    hint_tiers: list[int],
+    resolved: bool,
+    hint_multiplier: float = 1.0,
+    extra: list[tuple[str, int]] | None = None,
+) -> Score:
     slo_min = slo_burn_s / 60.0
     coll = sum(collateral_of(e) for e in events)
     hints = int(round(sum(HINT_COST.get(t, 0) for t in hint_tiers) * hint_multiplier))
-    parts = [("base", BASE), ("SLO minutes burned", -int(round(slo_min * PER_SLO_MINUTE))),
-             ("collateral damage", -coll), ("hints", -hints)] + list(extra or [])
+    parts = [
+        ("base", BASE),
+        ("SLO minutes burned", -int(round(slo_min * PER_SLO_MINUTE))),
+        ("collateral damage", -coll),
+        ("hints", -hints),
+    ] + list(extra or [])
     total = sum(v for _, v in parts)
     if not resolved:
         total = min(total, UNRESOLVED_CAP)

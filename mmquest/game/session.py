@@ -24,8 +24,16 @@ UI_LINE = "#ui "  # "#ui KEY=VALUE": how the player left the screen (speed, zoom
 
 
 class Session:
-    def __init__(self, incident, seed: int = 0, mode: str = DEFAULT_MODE, store=None, player: str | None = None,
-                 run_id: int | None = None, keep_steps: int | None = None):
+    def __init__(
+        self,
+        incident,
+        seed: int = 0,
+        mode: str = DEFAULT_MODE,
+        store=None,
+        player: str | None = None,
+        run_id: int | None = None,
+        keep_steps: int | None = None,
+    ):
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r} (known: {', '.join(MODES)})")
         self.incident = incident
@@ -60,8 +68,11 @@ class Session:
     # ------------------------------------------------------------------ time
     def _tick(self, w: World) -> None:
         self.judge.update(w.history, str(w.machine.version))
-        if (self.mode.pager_after_s is not None and self.paged_at is None
-                and self.judge.slo_burn_s >= self.mode.pager_after_s):
+        if (
+            self.mode.pager_after_s is not None
+            and self.paged_at is None
+            and self.judge.slo_burn_s >= self.mode.pager_after_s
+        ):
             self.paged_at = w.t
             w.machine.log(f"pagerduty: {self.escalation()}")
         if self.mode.time_limited and w.t >= self.incident.exam_limit_s:
@@ -152,8 +163,10 @@ class Session:
         A keyed hash, not the world's generator: the listing must not change the
         simulation's random stream, and the correct candidate must not always come first.
         """
+
         def key(d):
             return hashlib.sha256(f"{self.incident.id}:{self.seed}:{d.id}".encode()).digest()
+
         return sorted(self.incident.diagnoses, key=key)
 
     def still_wrong(self) -> list[str]:
@@ -162,7 +175,9 @@ class Session:
         for a, b in self.judge.reliefs():
             what = next((label for t, label in self.action_log() if t <= a), None)
             after = f" after {what}" if what else ""
-            out.append(f"the service met its SLO for {(b - a) / 60:.1f} minutes{after} (t={a:.0f}s), then relapsed")
+            out.append(
+                f"the service met its SLO for {(b - a) / 60:.1f} minutes{after} (t={a:.0f}s), then relapsed"
+            )
         return out
 
     def action_log(self) -> list[tuple[float, str]]:
@@ -178,8 +193,11 @@ class Session:
         correct = next((d for d in self.incident.diagnoses if d.correct), None)
         if correct is None:
             return None
-        times = [t for tag, t in self.engine.shell.looked.items()
-                 if any(fnmatch.fnmatchcase(tag, pat) for pat in correct.evidence)]
+        times = [
+            t
+            for tag, t in self.engine.shell.looked.items()
+            if any(fnmatch.fnmatchcase(tag, pat) for pat in correct.evidence)
+        ]
         return min(times) if times else None
 
     # ------------------------------------------------------------------ score
@@ -211,17 +229,31 @@ class Session:
             extra.append(dp)
         if self.paged_at is not None:
             extra.append(("pager escalated", -PAGER_ESCALATED))
-        return score(self.judge.slo_burn_s, self.events, self.hints_used, self.judge.resolved or not final,
-                     hint_multiplier=self.mode.hint_multiplier, extra=extra)
+        return score(
+            self.judge.slo_burn_s,
+            self.events,
+            self.hints_used,
+            self.judge.resolved or not final,
+            hint_multiplier=self.mode.hint_multiplier,
+            extra=extra,
+        )
 
     def finish(self, status: str = "finished") -> Score:
         sc = self.score()
         self.finished = True
         if self.store is not None and self.run_id is not None and not self._lost:
             try:
-                self.store.finish_run(self.run_id, resolved=self.judge.resolved, resolved_at=self.judge.resolved_at,
-                                      score=sc.total, slo_minutes=sc.slo_minutes, sim_t=self.world.t,
-                                      diagnosis=self.diagnosis, hints=len(self.hints_used), status=status)
+                self.store.finish_run(
+                    self.run_id,
+                    resolved=self.judge.resolved,
+                    resolved_at=self.judge.resolved_at,
+                    score=sc.total,
+                    slo_minutes=sc.slo_minutes,
+                    sim_t=self.world.t,
+                    diagnosis=self.diagnosis,
+                    hints=len(self.hints_used),
+                    status=status,
+                )
             except StoreError as e:  # the verdict stands; only the record of it is missing
                 self.save_error = str(e)
         return sc
@@ -254,7 +286,7 @@ class Session:
                 if line == HINT_LINE:
                     self.hint()
                 elif line.startswith(UI_LINE):
-                    key, _, value = line[len(UI_LINE):].partition("=")
+                    key, _, value = line[len(UI_LINE) :].partition("=")
                     self.note_ui(key, value)
                 else:
                     self.command(line)
@@ -265,7 +297,7 @@ class Session:
         self.checkpoint()
 
     @classmethod
-    def resume(cls, incident, record, store) -> "Session":
+    def resume(cls, incident, record, store) -> Session:
         if record.journal_error:
             raise StoreError(f"cannot resume: {record.journal_error}")
         s = cls(incident, record.seed, record.mode, store=store, player=record.player, run_id=record.id)

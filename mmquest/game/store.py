@@ -122,19 +122,24 @@ class Store:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
-            raise StoreError(f"the data directory {self.dir} is a file, not a directory "
-                             f"(set MMQUEST_HOME to a directory)") from None
+            raise StoreError(
+                f"the data directory {self.dir} is a file, not a directory (set MMQUEST_HOME to a directory)"
+            ) from None
         except OSError as e:
             raise StoreError(f"cannot create the data directory {self.dir}: {e.strerror or e}") from None
         if not self.dir.is_dir():
-            raise StoreError(f"the data directory {self.dir} is not a directory (set MMQUEST_HOME to a directory)")
+            raise StoreError(
+                f"the data directory {self.dir} is not a directory (set MMQUEST_HOME to a directory)"
+            )
         self.db = self._open()
 
     def _fail(self, e: Exception) -> StoreError:
         msg = str(e)
         if "UNIQUE constraint failed: journal" in msg:
-            return RunConflict("this run is being played in another game at the same time: only that game's "
-                               "commands are saved")
+            return RunConflict(
+                "this run is being played in another game at the same time: only that game's "
+                "commands are saved"
+            )
         if "locked" in msg or "busy" in msg:
             msg += f" (another process held it for more than {BUSY_TIMEOUT_S:g}s; try again when it is done)"
         elif "readonly" in msg or "read-only" in msg:
@@ -203,10 +208,13 @@ class Store:
                 if side.exists():
                     side.rename(aside.with_name(aside.name + suffix))
         except OSError as oe:
-            raise StoreError(f"progress database {self.path} is damaged ({e}) and cannot be moved aside: "
-                             f"{oe.strerror or oe}") from None
-        self.warning = (f"the progress database was unreadable ({e}); it was kept as {aside} "
-                        f"and a fresh one was started")
+            raise StoreError(
+                f"progress database {self.path} is damaged ({e}) and cannot be moved aside: "
+                f"{oe.strerror or oe}"
+            ) from None
+        self.warning = (
+            f"the progress database was unreadable ({e}); it was kept as {aside} and a fresh one was started"
+        )
         try:
             db = self._connect()
             self._migrate(db)
@@ -222,11 +230,15 @@ class Store:
         row = db.execute("SELECT version FROM schema_version").fetchone()
         version = row[0] if row else 0
         if not isinstance(version, int) or version < 0:
-            raise StoreError(f"progress database {self.path}: its schema version is {version!r}, not a version "
-                             f"number: it was not written by mmquest (move it away to start afresh)")
+            raise StoreError(
+                f"progress database {self.path}: its schema version is {version!r}, not a version "
+                f"number: it was not written by mmquest (move it away to start afresh)"
+            )
         if version > len(MIGRATIONS):
-            raise StoreError(f"progress database {self.path}: schema version {version} is newer than this "
-                             f"mmquest knows ({len(MIGRATIONS)}): use a newer mmquest")
+            raise StoreError(
+                f"progress database {self.path}: schema version {version} is newer than this "
+                f"mmquest knows ({len(MIGRATIONS)}): use a newer mmquest"
+            )
         if row is None:
             db.execute("INSERT INTO schema_version VALUES (0)")
         for i, sql in enumerate(MIGRATIONS[version:], start=version + 1):
@@ -256,8 +268,12 @@ class Store:
 
     def start_run(self, player: str, incident: str, seed: int, mode: str) -> int:
         self.ensure_player(player)
-        return int(self._w("INSERT INTO runs (player, incident, seed, mode, started) VALUES (?, ?, ?, ?, ?)",
-                           (player, incident, seed, mode, time.time())))
+        return int(
+            self._w(
+                "INSERT INTO runs (player, incident, seed, mode, started) VALUES (?, ?, ?, ?, ?)",
+                (player, incident, seed, mode, time.time()),
+            )
+        )
 
     def save_journal(self, run_id: int, journal: list[tuple[float, str]], sim_t: float) -> None:
         """Write a run's whole command log (appending is what play does: :meth:`append_line`)."""
@@ -297,13 +313,35 @@ class Store:
         except sqlite3.Error:
             pass
 
-    def finish_run(self, run_id: int, *, resolved: bool, resolved_at: float | None, score: int,
-                   slo_minutes: float, sim_t: float, diagnosis: str | None, hints: int,
-                   status: str = "finished") -> None:
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        resolved: bool,
+        resolved_at: float | None,
+        score: int,
+        slo_minutes: float,
+        sim_t: float,
+        diagnosis: str | None,
+        hints: int,
+        status: str = "finished",
+    ) -> None:
         self._w(
             "UPDATE runs SET finished = ?, status = ?, resolved = ?, resolved_at = ?, score = ?, slo_minutes = ?,"
             " sim_t = ?, diagnosis = ?, hints = ? WHERE id = ?",
-            (time.time(), status, int(resolved), resolved_at, score, slo_minutes, sim_t, diagnosis, hints, run_id))
+            (
+                time.time(),
+                status,
+                int(resolved),
+                resolved_at,
+                score,
+                slo_minutes,
+                sim_t,
+                diagnosis,
+                hints,
+                run_id,
+            ),
+        )
 
     def _journal(self, r: sqlite3.Row) -> tuple[tuple[tuple[float, str], ...], str | None]:
         """A run's command log: the JSON of what was saved before version 3 (runs.journal), then
@@ -318,32 +356,55 @@ class Store:
             out = []
             for item in items:
                 t, c = item
-                if isinstance(t, bool) or not isinstance(t, (int, float)) or not isinstance(c, str) or not t >= 0:
+                if (
+                    isinstance(t, bool)
+                    or not isinstance(t, (int, float))
+                    or not isinstance(c, str)
+                    or not t >= 0
+                ):
                     raise ValueError(f"entry {item!r}")
                 out.append((float(t), c))
             return tuple(out), None
         except (ValueError, TypeError, RecursionError) as e:
-            return (), f"run {r['id']}: its saved command log is not a list of [time, command] pairs ({e})"[:300]
+            return (), f"run {r['id']}: its saved command log is not a list of [time, command] pairs ({e})"[
+                :300
+            ]
 
     def _record(self, r: sqlite3.Row) -> RunRecord:
         journal, error = self._journal(r)
-        return RunRecord(id=r["id"], player=r["player"], incident=r["incident"], seed=r["seed"], mode=r["mode"],
-                         started=r["started"], finished=r["finished"], status=r["status"],
-                         resolved=bool(r["resolved"]), resolved_at=r["resolved_at"], score=r["score"],
-                         slo_minutes=r["slo_minutes"], sim_t=r["sim_t"], journal=journal,
-                         diagnosis=r["diagnosis"], hints=r["hints"], journal_error=error)
+        return RunRecord(
+            id=r["id"],
+            player=r["player"],
+            incident=r["incident"],
+            seed=r["seed"],
+            mode=r["mode"],
+            started=r["started"],
+            finished=r["finished"],
+            status=r["status"],
+            resolved=bool(r["resolved"]),
+            resolved_at=r["resolved_at"],
+            score=r["score"],
+            slo_minutes=r["slo_minutes"],
+            sim_t=r["sim_t"],
+            journal=journal,
+            diagnosis=r["diagnosis"],
+            hints=r["hints"],
+            journal_error=error,
+        )
 
     def run(self, run_id: int) -> RunRecord | None:
         rows = self._x("SELECT * FROM runs WHERE id = ?", (run_id,))
         return self._record(rows[0]) if rows else None
 
     def unfinished(self, player: str) -> RunRecord | None:
-        rows = self._x("SELECT * FROM runs WHERE player = ? AND status = 'running' ORDER BY id DESC LIMIT 1",
-                       (player,))
+        rows = self._x(
+            "SELECT * FROM runs WHERE player = ? AND status = 'running' ORDER BY id DESC LIMIT 1", (player,)
+        )
         return self._record(rows[0]) if rows else None
 
-    def runs(self, player: str | None = None, incident: str | None = None, finished_only: bool = True
-             ) -> list[RunRecord]:
+    def runs(
+        self, player: str | None = None, incident: str | None = None, finished_only: bool = True
+    ) -> list[RunRecord]:
         q, args = "SELECT * FROM runs WHERE 1=1", []
         if finished_only:
             q += " AND status = 'finished'"
@@ -362,6 +423,8 @@ class Store:
             if not r.resolved:
                 continue
             score, t = out.get(r.incident, (-1, None))
-            out[r.incident] = (max(score, r.score or 0),
-                               r.resolved_at if t is None or (r.resolved_at or 1e18) < t else t)
+            out[r.incident] = (
+                max(score, r.score or 0),
+                r.resolved_at if t is None or (r.resolved_at or 1e18) < t else t,
+            )
         return out

@@ -79,7 +79,7 @@ def load(incident, seed: int) -> World | None:
         blob = (cache_dir() / f"{key}.world").read_bytes()
         if not blob.startswith(MAGIC):
             return None
-        digest, payload = blob[len(MAGIC):len(MAGIC) + 64], blob[len(MAGIC) + 65:]
+        digest, payload = blob[len(MAGIC) : len(MAGIC) + 64], blob[len(MAGIC) + 65 :]
         if hashlib.sha256(payload).hexdigest().encode() != digest:
             return None
         w = pickle.loads(payload)

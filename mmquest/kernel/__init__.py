@@ -6,9 +6,16 @@ without numpy.
 
 from importlib import import_module
 
-_LAZY = {"Machine": ".machine", "Task": ".machine", "PAGE_SIZE": ".machine", "PAGES_PER_MB": ".machine",
-         "RECLAIM_DISTANCE": ".sysctl", "SYSCTLS": ".sysctl", "default_zone_reclaim_mode": ".sysctl",
-         "KernelVersion": ".version"}
+_LAZY = {
+    "Machine": ".machine",
+    "Task": ".machine",
+    "PAGE_SIZE": ".machine",
+    "PAGES_PER_MB": ".machine",
+    "RECLAIM_DISTANCE": ".sysctl",
+    "SYSCTLS": ".sysctl",
+    "default_zone_reclaim_mode": ".sysctl",
+    "KernelVersion": ".version",
+}
 
 __all__ = sorted(_LAZY)
 

@@ -87,8 +87,9 @@ def put_compound_page_cost_us(path: str, cpus: int) -> float:
     return ATOMIC_US * (1.0 + ATOMIC_BOUNCE_PER_CPU * (max(cpus, 1) - 1))
 
 
-def refcount_calls(version: KernelVersion, fastpath: bool, page_kind: str, size_kb: int,
-                   cpus: int) -> dict[str, tuple[float, float]]:
+def refcount_calls(
+    version: KernelVersion, fastpath: bool, page_kind: str, size_kb: int, cpus: int
+) -> dict[str, tuple[float, float]]:
     """The refcount functions one direct-I/O request of ``size_kb`` calls: name -> (calls, us per call).
 
     The same path :func:`io_point` costs: REFS_PER_SUBPAGE gets and as many puts per 4 KiB
@@ -135,8 +136,16 @@ class IoPoint:
     symbols: dict = field(default_factory=dict)  # (dso, symbol, kernel) -> CPU us per request
 
 
-def io_point(version: KernelVersion, fastpath: bool, ncpus: int, device_mbps: float, size_kb: int,
-             outstanding: int, page_kind: str = "hugetlbfs", scheduler: str = "cfq") -> IoPoint:
+def io_point(
+    version: KernelVersion,
+    fastpath: bool,
+    ncpus: int,
+    device_mbps: float,
+    size_kb: int,
+    outstanding: int,
+    page_kind: str = "hugetlbfs",
+    scheduler: str = "cfq",
+) -> IoPoint:
     """Throughput of direct AIO reads of ``size_kb`` with ``outstanding`` I/Os in flight.
 
     Limited by the slower of the device and the CPUs: ``cpus * size / cpu_per_request``.
@@ -177,5 +186,6 @@ def io_point(version: KernelVersion, fastpath: bool, ncpus: int, device_mbps: fl
         ("libaio.so.1.0.1", "io_getevents", False): c_req * USER_SHARE_OF_REQ * 0.2,
     }
     symbols = {key: v for key, v in symbols.items() if v > 0}
-    return IoPoint(size_kb, outstanding, cpus, mbps, mbps * 1024.0 / size_kb, cpu_mbps < device_mbps, t_us,
-                   symbols)
+    return IoPoint(
+        size_kb, outstanding, cpus, mbps, mbps * 1024.0 / size_kb, cpu_mbps < device_mbps, t_us, symbols
+    )

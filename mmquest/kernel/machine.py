@@ -42,7 +42,7 @@ ANON_FAULT_S_PER_PAGE = 9e-7  # zero-fill fault
 # pass while nothing was reclaimed and --priority >= 0, each pass scanning twice as much
 # (lru_size >> priority): a call fails only if every page of all five passes was referenced.
 NODE_RECLAIM_SCAN_BATCH = 12
-NODE_RECLAIM_SCAN_PAGES = NODE_RECLAIM_SCAN_BATCH * sum(2 ** k for k in range(NODE_RECLAIM_PRIORITY + 1))
+NODE_RECLAIM_SCAN_PAGES = NODE_RECLAIM_SCAN_BATCH * sum(2**k for k in range(NODE_RECLAIM_PRIORITY + 1))
 KSWAPD_PAGES_PER_S = 600_000
 MAX_INACTIVE_AGE_S = 3600.0
 LOADAVG_PERIODS_S = np.array([60.0, 300.0, 900.0])
@@ -87,15 +87,52 @@ class Task:
     thread count live in rows of the machine's task table (:class:`TaskTable`), so the
     per-node totals of every task are one numpy reduction, not a loop over tasks."""
 
-    __slots__ = ("pid", "comm", "threads", "user", "cmdline", "cpu_nodes", "_anon", "_file", "_shmem", "heap_frac",
-                 "vm_extra_pages", "start", "_state", "cpu_s", "oom_score_adj", "_alive", "owner", "extra",
-                 "_table", "_slot")
+    __slots__ = (
+        "_alive",
+        "_anon",
+        "_file",
+        "_shmem",
+        "_slot",
+        "_state",
+        "_table",
+        "cmdline",
+        "comm",
+        "cpu_nodes",
+        "cpu_s",
+        "extra",
+        "heap_frac",
+        "oom_score_adj",
+        "owner",
+        "pid",
+        "start",
+        "threads",
+        "user",
+        "vm_extra_pages",
+    )
 
-    def __init__(self, pid: int, comm: str, threads: int, user: str, cmdline: str, cpu_nodes: tuple[float, ...],
-                 anon: np.ndarray, file: np.ndarray, shmem: np.ndarray, heap_frac: float = 0.3,
-                 vm_extra_pages: float = 50_000.0, start: float = 0.0, state: str = "S", cpu_s: float = 0.0,
-                 oom_score_adj: int = 0, alive: bool = True, owner: str = "", extra: dict | None = None,
-                 table: "TaskTable | None" = None, slot: int = -1):
+    def __init__(
+        self,
+        pid: int,
+        comm: str,
+        threads: int,
+        user: str,
+        cmdline: str,
+        cpu_nodes: tuple[float, ...],
+        anon: np.ndarray,
+        file: np.ndarray,
+        shmem: np.ndarray,
+        heap_frac: float = 0.3,
+        vm_extra_pages: float = 50_000.0,
+        start: float = 0.0,
+        state: str = "S",
+        cpu_s: float = 0.0,
+        oom_score_adj: int = 0,
+        alive: bool = True,
+        owner: str = "",
+        extra: dict | None = None,
+        table: TaskTable | None = None,
+        slot: int = -1,
+    ):
         self.pid, self.comm, self.threads, self.user, self.cmdline = pid, comm, threads, user, cmdline
         self.cpu_nodes = cpu_nodes
         self._anon, self._file, self._shmem = anon, file, shmem  # views of the table's rows while alive
@@ -271,10 +308,10 @@ class TaskTable:
 
     # ------------------------------------------------------------------ totals over the live tasks
     def anon_total(self) -> np.ndarray:
-        return _sum_rows(self.anon[:self.used])
+        return _sum_rows(self.anon[: self.used])
 
     def file_total(self) -> np.ndarray:
-        return _sum_rows(self.file[:self.used])
+        return _sum_rows(self.file[: self.used])
 
     def active_threads(self) -> int:
         k = self.used
@@ -284,8 +321,15 @@ class TaskTable:
 class Machine:
     """One booted kernel on one box.  A reboot builds a new Machine."""
 
-    def __init__(self, spec, kernel: str, sysctl_overrides: dict[str, int], rng: np.random.Generator,
-                 uptime_s: float = 0.0, rebooted: bool = False):
+    def __init__(
+        self,
+        spec,
+        kernel: str,
+        sysctl_overrides: dict[str, int],
+        rng: np.random.Generator,
+        uptime_s: float = 0.0,
+        rebooted: bool = False,
+    ):
         self.spec = spec
         self.rng = rng
         self.version = KernelVersion(kernel)
@@ -325,8 +369,10 @@ class Machine:
         self._reclaimed_tick = np.zeros(n)
         self._kswapd_woken = np.zeros(n, dtype=bool)
 
-        self.numa = {k: np.zeros(n) for k in
-                     ("numa_hit", "numa_miss", "numa_foreign", "interleave_hit", "local_node", "other_node")}
+        self.numa = {
+            k: np.zeros(n)
+            for k in ("numa_hit", "numa_miss", "numa_foreign", "interleave_hit", "local_node", "other_node")
+        }
         self.ev: dict[str, float] = defaultdict(float)
         self.perf = PerfProfile()
         self.trace = KTrace(self.perf)  # the model's own call counts (kernel.trace)
@@ -347,8 +393,9 @@ class Machine:
             if k not in SYSCTLS:
                 raise KeyError(k)
             self.sysctl[k] = v
-        self.disk = Disk(pages_per_s=spec.disk_read_mbps * PAGES_PER_MB,
-                         base_latency_s=spec.disk_latency_us * 1e-6)
+        self.disk = Disk(
+            pages_per_s=spec.disk_read_mbps * PAGES_PER_MB, base_latency_s=spec.disk_latency_us * 1e-6
+        )
         self._boot_log()
         self._spawn_system()
         # Page cache can fill a node down to its low watermark, not further.
@@ -375,8 +422,14 @@ class Machine:
         return self.task_table.anon_total()
 
     def used_pages(self) -> np.ndarray:
-        return (self.kernel_pages + self.slab_rec + self.slab_unrec + self.anon_pages()
-                + self.file_pages() + self.hugetlb)
+        return (
+            self.kernel_pages
+            + self.slab_rec
+            + self.slab_unrec
+            + self.anon_pages()
+            + self.file_pages()
+            + self.hugetlb
+        )
 
     @property
     def free(self) -> np.ndarray:
@@ -385,13 +438,32 @@ class Machine:
     def log(self, text: str, at: float | None = None) -> None:
         self.dmesg.append((self.clock + self.uptime0 if at is None else at, text))
 
-    def spawn(self, comm: str, threads: int, cpu_nodes, user: str = "root", cmdline: str = "",
-              owner: str = "", anon=None) -> Task:
+    def spawn(
+        self,
+        comm: str,
+        threads: int,
+        cpu_nodes,
+        user: str = "root",
+        cmdline: str = "",
+        owner: str = "",
+        anon=None,
+    ) -> Task:
         pid = self.next_pid
         self.next_pid += 1
         z = np.zeros(self.nnodes)
-        t = Task(pid=pid, comm=comm, threads=threads, user=user, cmdline=cmdline or comm,
-                 cpu_nodes=tuple(cpu_nodes), anon=z, file=z, shmem=z, start=self.uptime, owner=owner)
+        t = Task(
+            pid=pid,
+            comm=comm,
+            threads=threads,
+            user=user,
+            cmdline=cmdline or comm,
+            cpu_nodes=tuple(cpu_nodes),
+            anon=z,
+            file=z,
+            shmem=z,
+            start=self.uptime,
+            owner=owner,
+        )
         self.task_table.add(t, anon)
         self.tasks[pid] = t
         return t
@@ -403,13 +475,18 @@ class Machine:
 
     def _spawn_system(self) -> None:
         """The processes every box has: init, kernel threads, a few daemons, the operator's bash."""
+
         def kthread(name: str) -> None:
             t = self.spawn(name, 1, [1.0 / self.nnodes] * self.nnodes, cmdline=f"[{name}]")
             t.vm_extra_pages = 0.0
             t.extra["kthread"] = True
 
-        init = self.spawn("systemd", 1, [1.0 / self.nnodes] * self.nnodes,
-                          cmdline="/usr/lib/systemd/systemd --switched-root --system --deserialize 21")
+        init = self.spawn(
+            "systemd",
+            1,
+            [1.0 / self.nnodes] * self.nnodes,
+            cmdline="/usr/lib/systemd/systemd --switched-root --system --deserialize 21",
+        )
         init.anon[0], init.file[0] = 900, 650
         kthread("kthreadd")
         for c in range(min(self.ncpus, 4)):
@@ -420,8 +497,12 @@ class Machine:
         if not self.version < "2.6.38":
             kthread("khugepaged")
         self.reserve_pids(1100)
-        for comm, cmd in (("rsyslogd", "/usr/sbin/rsyslogd -n"), ("crond", "/usr/sbin/crond -n"),
-                          ("sshd", "/usr/sbin/sshd -D"), ("tuned", "/usr/bin/python -Es /usr/sbin/tuned -l -P")):
+        for comm, cmd in (
+            ("rsyslogd", "/usr/sbin/rsyslogd -n"),
+            ("crond", "/usr/sbin/crond -n"),
+            ("sshd", "/usr/sbin/sshd -D"),
+            ("tuned", "/usr/bin/python -Es /usr/sbin/tuned -l -P"),
+        ):
             t = self.spawn(comm, 1 if comm != "tuned" else 5, [1.0] + [0.0] * (self.nnodes - 1), cmdline=cmd)
             t.anon[0], t.file[0] = 700 + 150 * len(comm), 800
         self.reserve_pids(2100)
@@ -448,8 +529,9 @@ class Machine:
             self.numa["other_node"][z] += nr
         self.ev["pgalloc_normal"] += nr
 
-    def get_page_from_freelist(self, cpu_node: int, nr: float, kind: str = "file",
-                               preferred: int | None = None) -> AllocResult:
+    def get_page_from_freelist(
+        self, cpu_node: int, nr: float, kind: str = "file", preferred: int | None = None
+    ) -> AllocResult:
         """Allocate ``nr`` order-0 pages for a task running on ``cpu_node``.
 
         The fast path walks the zonelist against the low watermark and calls
@@ -495,8 +577,9 @@ class Machine:
             remaining = self._slowpath(cpu_node, pref, remaining, res, free, kind)
         return res
 
-    def _slowpath(self, cpu_node: int, pref: int, remaining: float, res: AllocResult, free: np.ndarray,
-                  kind: str) -> float:
+    def _slowpath(
+        self, cpu_node: int, pref: int, remaining: float, res: AllocResult, free: np.ndarray, kind: str
+    ) -> float:
         self._kswapd_woken[self.zonelist[pref]] = True
         hit = self.trace.hit
         hit("__alloc_pages_slowpath", remaining)
@@ -641,7 +724,7 @@ class Machine:
             return 0.0  # NODE_RECLAIM_FULL
         may_unmap, may_write = bool(mode & RECLAIM_UNMAP), bool(mode & RECLAIM_WRITE)
         rho = self._tail_referenced(z, nr, may_unmap)
-        p_fail = rho ** NODE_RECLAIM_SCAN_PAGES
+        p_fail = rho**NODE_RECLAIM_SCAN_PAGES
         failed = float(self.rng.binomial(calls, min(max(p_fail, 0.0), 1.0))) if calls > 0 else 0.0
         ok = calls - failed
         target = min(ok * SWAP_CLUSTER_MAX, max(reclaimable - min_unmapped, 0.0))
@@ -692,7 +775,11 @@ class Machine:
         p("[kernel]", "shrink_page_list", scanned * SCAN_S_PER_PAGE * 0.45)
         p("[kernel]", "page_referenced", scanned * SCAN_S_PER_PAGE * 0.25)
         p("[kernel]", "isolate_lru_pages.isra.47", scanned * SCAN_S_PER_PAGE * 0.12)
-        p("[kernel]", "_raw_spin_lock_irq", scanned * SCAN_S_PER_PAGE * 0.18 + calls * NODE_RECLAIM_CALL_S * 0.4)
+        p(
+            "[kernel]",
+            "_raw_spin_lock_irq",
+            scanned * SCAN_S_PER_PAGE * 0.18 + calls * NODE_RECLAIM_CALL_S * 0.4,
+        )
         p("[kernel]", "shrink_inactive_list", calls * NODE_RECLAIM_CALL_S * 0.3)
         p("[kernel]", "__remove_mapping", reclaimed * RECLAIM_S_PER_PAGE * 0.5)
         p("[kernel]", "free_hot_cold_page", reclaimed * RECLAIM_S_PER_PAGE * 0.5)
@@ -714,8 +801,13 @@ class Machine:
             self.ev["pgsteal_kswapd_normal"] += got
             self.ev["pageoutrun"] += 1
             self._charge_reclaim(want / SWAP_CLUSTER_MAX, scanned, got, "balance_pgdat")
-            self.trace.hit("balance_pgdat", 1, want / SWAP_CLUSTER_MAX * NODE_RECLAIM_CALL_S
-                           + scanned * SCAN_S_PER_PAGE + got * RECLAIM_S_PER_PAGE)
+            self.trace.hit(
+                "balance_pgdat",
+                1,
+                want / SWAP_CLUSTER_MAX * NODE_RECLAIM_CALL_S
+                + scanned * SCAN_S_PER_PAGE
+                + got * RECLAIM_S_PER_PAGE,
+            )
             self._trace_shrink(math.ceil(want / SWAP_CLUSTER_MAX), scanned, got)
             if got <= 0:
                 self._kswapd_woken[z] = False
@@ -787,6 +879,7 @@ class Machine:
         if mm is None:
             return int(t.anon.sum()), int(t.file.sum()), int(t.shmem.sum()), 0
         from .percpu import MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS
+
         f = mm.get_mm_counter_sum if self.rss_precise(user) else mm.get_mm_counter
         return f(MM_ANONPAGES), f(MM_FILEPAGES), f(MM_SHMEMPAGES), f(MM_SWAPENTS)
 
@@ -825,6 +918,7 @@ class Machine:
         mm = t.extra.get("mm")
         if mm is not None:
             from .percpu import MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES
+
             cpu = int(self.rng.integers(0, self.ncpus))
             for member, arr in ((MM_ANONPAGES, t.anon), (MM_FILEPAGES, t.file), (MM_SHMEMPAGES, t.shmem)):
                 pages = int(round(arr.sum()))
@@ -861,6 +955,7 @@ class Machine:
 
         def L(text: str) -> None:
             self.log(text, at=next(ts))
+
         L(f"Linux version {v} (mockbuild@build.mmquest) (gcc version 4.8.2) #1 SMP")
         L("Command line: BOOT_IMAGE=/vmlinuz-%s root=/dev/mapper/vg0-root ro quiet" % v)
         for nid in range(self.nnodes):
@@ -876,8 +971,10 @@ class Machine:
         L("  Normal   [mem 0x100000000-0x%x]" % (self.spec.mem_per_node_mb * self.nnodes * 1024 * 1024 - 1))
         for nid in range(self.nnodes):
             L(f"On node {nid} totalpages: {int(self.node_pages)}")
-        L(f"Built {self.nnodes} zonelists in Node order, mobility grouping on.  Total pages: "
-          f"{int(self.node_pages * self.nnodes * 0.985)}")
+        L(
+            f"Built {self.nnodes} zonelists in Node order, mobility grouping on.  Total pages: "
+            f"{int(self.node_pages * self.nnodes * 0.985)}"
+        )
         L(f"smpboot: Total of {self.ncpus} processors activated")
         L("Freeing unused kernel memory: 1584K")
         L("EXT4-fs (dm-0): mounted filesystem with ordered data mode. Opts: (null)")

@@ -24,11 +24,11 @@ def pgtables_bytes(rss_pages: float) -> int:
     return int((rss_pages / 512 + 6) * 4096)
 
 
-def eligible(t: "Task") -> bool:
+def eligible(t: Task) -> bool:
     return t.alive and t.pid != 1 and not t.extra.get("kthread")
 
 
-def oom_badness(m: "Machine", t: "Task", totalpages: int) -> int | None:
+def oom_badness(m: Machine, t: Task, totalpages: int) -> int | None:
     """points = rss + swapents + pgtables/PAGE_SIZE, plus oom_score_adj * totalpages/1000.
 
     None stands for LONG_MIN (unkillable).  The integer division of totalpages comes
@@ -43,7 +43,7 @@ def oom_badness(m: "Machine", t: "Task", totalpages: int) -> int | None:
     return int(points + adj)
 
 
-def oom_score(m: "Machine", t: "Task", totalpages: int) -> int:
+def oom_score(m: Machine, t: Task, totalpages: int) -> int:
     """/proc/PID/oom_score on 6.x: (1000 + badness * 1000 / totalpages) * 2 / 3, 0 if unkillable."""
     b = oom_badness(m, t, totalpages)
     if b is None:
@@ -51,7 +51,7 @@ def oom_score(m: "Machine", t: "Task", totalpages: int) -> int:
     return max(int((1000 + b * 1000 // totalpages) * 2 // 3), 0)
 
 
-def select_bad_process(m: "Machine", totalpages: int) -> "Task | None":
+def select_bad_process(m: Machine, totalpages: int) -> Task | None:
     best, best_points = None, None
     for t in sorted(m.tasks.values(), key=lambda t: t.pid):
         pts = oom_badness(m, t, totalpages)
@@ -65,7 +65,7 @@ def select_bad_process(m: "Machine", totalpages: int) -> "Task | None":
     return best
 
 
-def out_of_memory(m: "Machine", trigger: "Task") -> "Task | None":
+def out_of_memory(m: Machine, trigger: Task) -> Task | None:
     """Global OOM: log the header and the task table, kill the worst task, reap it."""
     totalpages = int(m.node_pages * m.nnodes)  # no swap on this box
     m.trace.hit("out_of_memory", 1)
@@ -77,12 +77,16 @@ def out_of_memory(m: "Machine", trigger: "Task") -> "Task | None":
     anon, file, shmem, _ = m.rss_read(victim, "oom")
     uid = 0 if victim.user == "root" else 1000 + sum(map(ord, victim.user)) % 500
     unit = victim.extra.get("unit", victim.comm)
-    m.log(f"oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0-{m.nnodes - 1},"
-          f"global_oom,task_memcg=/system.slice/{unit}.service,task={victim.comm},pid={victim.pid},uid={uid}")
+    m.log(
+        f"oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0-{m.nnodes - 1},"
+        f"global_oom,task_memcg=/system.slice/{unit}.service,task={victim.comm},pid={victim.pid},uid={uid}"
+    )
     pgt_kb = pgtables_bytes(victim.rss_pages) // 1024
-    m.log(f"Out of memory: Killed process {victim.pid} ({victim.comm}) total-vm:{int(victim.vm_pages_total * 4)}kB, "
-          f"anon-rss:{anon * 4}kB, file-rss:{file * 4}kB, shmem-rss:{shmem * 4}kB, UID:{uid} "
-          f"pgtables:{pgt_kb}kB oom_score_adj:{victim.oom_score_adj}")
+    m.log(
+        f"Out of memory: Killed process {victim.pid} ({victim.comm}) total-vm:{int(victim.vm_pages_total * 4)}kB, "
+        f"anon-rss:{anon * 4}kB, file-rss:{file * 4}kB, shmem-rss:{shmem * 4}kB, UID:{uid} "
+        f"pgtables:{pgt_kb}kB oom_score_adj:{victim.oom_score_adj}"
+    )
     m.ev["oom_kill"] += 1
     # The reaper unmaps the victim's memory; what it prints comes from the same reader.
     freed = m.kill_task(victim)
@@ -91,27 +95,43 @@ def out_of_memory(m: "Machine", trigger: "Task") -> "Task | None":
         ra, rf, rs, _ = m.rss_read(victim, "oom")
     else:
         ra = rf = rs = 0
-    m.log(f"oom_reaper: reaped process {victim.pid} ({victim.comm}), now anon-rss:{ra * 4}kB, "
-          f"file-rss:{rf * 4}kB, shmem-rss:{rs * 4}kB", at=m.uptime + 0.04)
+    m.log(
+        f"oom_reaper: reaped process {victim.pid} ({victim.comm}), now anon-rss:{ra * 4}kB, "
+        f"file-rss:{rf * 4}kB, shmem-rss:{rs * 4}kB",
+        at=m.uptime + 0.04,
+    )
     victim.extra["oom_killed_at"] = m.uptime
     victim.extra["oom_freed_pages"] = freed
     return victim
 
 
-def _dump_header(m: "Machine", trigger: "Task") -> None:
+def _dump_header(m: Machine, trigger: Task) -> None:
     L = m.log
     cpu = int(m.rng.integers(0, m.ncpus))
-    L(f"{trigger.comm} invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, "
-      f"oom_score_adj={trigger.oom_score_adj}")
+    L(
+        f"{trigger.comm} invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, "
+        f"oom_score_adj={trigger.oom_score_adj}"
+    )
     L(f"CPU: {cpu} PID: {trigger.pid} Comm: {trigger.comm} Not tainted {m.version} #1")
     L("Hardware name: QEMU Standard PC (Q35 + ICH9, 2009), BIOS 1.16.3-debian-1.16.3-2 04/01/2014")
     L("Call Trace:")
     L(" <TASK>")
-    for fn in ("dump_stack_lvl+0x47/0x60", "dump_header+0x4a/0x240", "oom_kill_process+0xf9/0x190",
-               "out_of_memory+0x246/0x590", "__alloc_pages_slowpath.constprop.0+0xa6f/0xd40",
-               "__alloc_pages+0x31d/0x350", "alloc_pages_mpol+0x91/0x1f0", "vma_alloc_folio+0x64/0xe0",
-               "do_anonymous_page+0x6c/0x3a0", "__handle_mm_fault+0xbb8/0xde0", "handle_mm_fault+0x17c/0x370",
-               "do_user_addr_fault+0x1f5/0x6a0", "exc_page_fault+0x7f/0x180", "asm_exc_page_fault+0x26/0x30"):
+    for fn in (
+        "dump_stack_lvl+0x47/0x60",
+        "dump_header+0x4a/0x240",
+        "oom_kill_process+0xf9/0x190",
+        "out_of_memory+0x246/0x590",
+        "__alloc_pages_slowpath.constprop.0+0xa6f/0xd40",
+        "__alloc_pages+0x31d/0x350",
+        "alloc_pages_mpol+0x91/0x1f0",
+        "vma_alloc_folio+0x64/0xe0",
+        "do_anonymous_page+0x6c/0x3a0",
+        "__handle_mm_fault+0xbb8/0xde0",
+        "handle_mm_fault+0x17c/0x370",
+        "do_user_addr_fault+0x1f5/0x6a0",
+        "exc_page_fault+0x7f/0x180",
+        "asm_exc_page_fault+0x26/0x30",
+    ):
         L(f"  {fn}")
     L(" </TASK>")
     L("Mem-Info:")
@@ -129,19 +149,23 @@ def _dump_header(m: "Machine", trigger: "Task") -> None:
     for z in range(m.nnodes):
         a = m.anon_pages()[z]
         f = (m.file_pages() - m.shmem)[z]
-        L(f"Node {z} active_anon:{int(a * 0.97 * 4)}kB inactive_anon:{int(a * 0.03 * 4)}kB "
-          f"active_file:{int(f * 0.4 * 4)}kB inactive_file:{int(f * 0.6 * 4)}kB unevictable:0kB "
-          f"isolated(anon):0kB isolated(file):0kB mapped:{int(m.mapped_pages()[z] * 4)}kB dirty:0kB writeback:0kB "
-          f"shmem:{int(m.shmem[z] * 4)}kB shmem_thp:0kB shmem_pmdmapped:0kB anon_thp:0kB writeback_tmp:0kB "
-          f"kernel_stack:{m.ncpus * 16 // m.nnodes}kB pagetables:{int(a / 512 * 4)}kB sec_pagetables:0kB "
-          f"all_unreclaimable? yes")
+        L(
+            f"Node {z} active_anon:{int(a * 0.97 * 4)}kB inactive_anon:{int(a * 0.03 * 4)}kB "
+            f"active_file:{int(f * 0.4 * 4)}kB inactive_file:{int(f * 0.6 * 4)}kB unevictable:0kB "
+            f"isolated(anon):0kB isolated(file):0kB mapped:{int(m.mapped_pages()[z] * 4)}kB dirty:0kB writeback:0kB "
+            f"shmem:{int(m.shmem[z] * 4)}kB shmem_thp:0kB shmem_pmdmapped:0kB anon_thp:0kB writeback_tmp:0kB "
+            f"kernel_stack:{m.ncpus * 16 // m.nnodes}kB pagetables:{int(a / 512 * 4)}kB sec_pagetables:0kB "
+            f"all_unreclaimable? yes"
+        )
     for z in range(m.nnodes):
         fr = int(m.free[z] * 4)
-        L(f"Node {z} Normal free:{fr}kB boost:0kB min:{int(m.wm_min[z] * 4)}kB low:{int(m.wm_low[z] * 4)}kB "
-          f"high:{int(m.wm_high[z] * 4)}kB reserved_highatomic:0KB active_anon:{int(m.anon_pages()[z] * 3.88)}kB "
-          f"inactive_anon:{int(m.anon_pages()[z] * 0.12)}kB present:{int(m.node_pages * 4)}kB "
-          f"managed:{int(m.node_pages * 3.9)}kB mlocked:0kB bounce:0kB free_pcp:{m.ncpus * 24}kB local_pcp:0kB "
-          f"free_cma:0kB")
+        L(
+            f"Node {z} Normal free:{fr}kB boost:0kB min:{int(m.wm_min[z] * 4)}kB low:{int(m.wm_low[z] * 4)}kB "
+            f"high:{int(m.wm_high[z] * 4)}kB reserved_highatomic:0KB active_anon:{int(m.anon_pages()[z] * 3.88)}kB "
+            f"inactive_anon:{int(m.anon_pages()[z] * 0.12)}kB present:{int(m.node_pages * 4)}kB "
+            f"managed:{int(m.node_pages * 3.9)}kB mlocked:0kB bounce:0kB free_pcp:{m.ncpus * 24}kB local_pcp:0kB "
+            f"free_cma:0kB"
+        )
         L("lowmem_reserve[]: 0 0 0 0 0")
     for z in range(m.nnodes):
         L(f"Node {z} hugepages_total=0 hugepages_free=0 hugepages_surp=0 hugepages_size=2048kB")
@@ -156,8 +180,10 @@ def _dump_header(m: "Machine", trigger: "Task") -> None:
     if m.version < "6.8":
         L("[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name")
     else:
-        L("[  pid  ]   uid  tgid total_vm      rss rss_anon rss_file rss_shmem pgtables_bytes swapents "
-          "oom_score_adj name")
+        L(
+            "[  pid  ]   uid  tgid total_vm      rss rss_anon rss_file rss_shmem pgtables_bytes swapents "
+            "oom_score_adj name"
+        )
     for t in sorted(m.tasks.values(), key=lambda t: t.pid):
         if not eligible(t):
             continue
@@ -165,12 +191,24 @@ def _dump_header(m: "Machine", trigger: "Task") -> None:
         uid = 0 if t.user == "root" else 1000 + sum(map(ord, t.user)) % 500
         pgt = pgtables_bytes(t.rss_pages)
         if m.version < "6.8":
-            L(f"[{t.pid:7d}] {uid:5d} {t.pid:5d} {int(t.vm_pages_total):8d} {a + f + s:8d} {pgt:14d} {sw:8d} "
-              f"        {t.oom_score_adj:5d} {t.comm}")
+            L(
+                f"[{t.pid:7d}] {uid:5d} {t.pid:5d} {int(t.vm_pages_total):8d} {a + f + s:8d} {pgt:14d} {sw:8d} "
+                f"        {t.oom_score_adj:5d} {t.comm}"
+            )
         else:
-            L(f"[{t.pid:7d}] {uid:5d} {t.pid:5d} {int(t.vm_pages_total):8d} {a + f + s:8d} {a:8d} {f:8d} {s:9d} "
-              f"{pgt:8d} {sw:8d}         {t.oom_score_adj:5d} {t.comm}")
+            L(
+                f"[{t.pid:7d}] {uid:5d} {t.pid:5d} {int(t.vm_pages_total):8d} {a + f + s:8d} {a:8d} {f:8d} {s:9d} "
+                f"{pgt:8d} {sw:8d}         {t.oom_score_adj:5d} {t.comm}"
+            )
 
 
-__all__ = ["oom_badness", "oom_score", "select_bad_process", "out_of_memory", "MM_ANONPAGES", "MM_FILEPAGES",
-           "MM_SHMEMPAGES", "MM_SWAPENTS"]
+__all__ = [
+    "MM_ANONPAGES",
+    "MM_FILEPAGES",
+    "MM_SHMEMPAGES",
+    "MM_SWAPENTS",
+    "oom_badness",
+    "oom_score",
+    "out_of_memory",
+    "select_bad_process",
+]

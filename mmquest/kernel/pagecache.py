@@ -15,8 +15,7 @@ import numpy as np
 
 
 class FileSet:
-    def __init__(self, name: str, pages: float, nchunks: int, skew: float, nnodes: int,
-                 mapped: bool = False):
+    def __init__(self, name: str, pages: float, nchunks: int, skew: float, nnodes: int, mapped: bool = False):
         self.name = name
         self.nchunks = int(max(1, nchunks))
         self.chunk_pages = float(pages) / self.nchunks

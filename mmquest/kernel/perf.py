@@ -47,8 +47,8 @@ _CALLERS: dict[str, tuple[str, ...]] = {
     "copy_user_enhanced_fast_string": _READ + ("generic_file_aio_read",),
     "find_get_page": _READ + ("generic_file_aio_read",),
     "__do_page_cache_readahead": _READ + ("generic_file_aio_read", "page_cache_sync_readahead"),
-    "add_to_page_cache_lru": _READ + ("generic_file_aio_read", "page_cache_sync_readahead",
-                                      "__do_page_cache_readahead"),
+    "add_to_page_cache_lru": _READ
+    + ("generic_file_aio_read", "page_cache_sync_readahead", "__do_page_cache_readahead"),
     "handle_mm_fault": _FAULT,
     "clear_page_c_e": _FAULT + ("handle_mm_fault",),
     "get_page_from_freelist": _FAULT + ("handle_mm_fault", "__alloc_pages_nodemask"),
@@ -66,23 +66,36 @@ _CALLERS: dict[str, tuple[str, ...]] = {
     "do_io_submit": _SYSCALL + ("sys_io_submit",),
     "do_blockdev_direct_IO": _DIO + ("__blockdev_direct_IO",),
     "gup_huge_pmd": _DIO + ("__blockdev_direct_IO", "do_blockdev_direct_IO", "get_user_pages_fast"),
-    "__get_page_tail": _DIO + ("__blockdev_direct_IO", "do_blockdev_direct_IO", "get_user_pages_fast",
-                               "gup_huge_pmd", "get_page"),
-    "get_page": _DIO + ("__blockdev_direct_IO", "do_blockdev_direct_IO", "get_user_pages_fast",
-                        "gup_huge_pmd"),
+    "__get_page_tail": _DIO
+    + ("__blockdev_direct_IO", "do_blockdev_direct_IO", "get_user_pages_fast", "gup_huge_pmd", "get_page"),
+    "get_page": _DIO
+    + ("__blockdev_direct_IO", "do_blockdev_direct_IO", "get_user_pages_fast", "gup_huge_pmd"),
     "bio_add_page": _DIO + ("__blockdev_direct_IO", "do_blockdev_direct_IO"),
-    "blk_queue_bio": _DIO + ("__blockdev_direct_IO", "do_blockdev_direct_IO", "submit_bio",
-                             "generic_make_request"),
-    "blk_rq_map_sg": _DIO + ("__blockdev_direct_IO", "do_blockdev_direct_IO", "submit_bio",
-                             "generic_make_request", "blk_queue_bio"),
-    "intel_map_sg": _DIO + ("__blockdev_direct_IO", "do_blockdev_direct_IO", "submit_bio",
-                            "generic_make_request", "blk_queue_bio", "blk_rq_map_sg"),
+    "blk_queue_bio": _DIO
+    + ("__blockdev_direct_IO", "do_blockdev_direct_IO", "submit_bio", "generic_make_request"),
+    "blk_rq_map_sg": _DIO
+    + (
+        "__blockdev_direct_IO",
+        "do_blockdev_direct_IO",
+        "submit_bio",
+        "generic_make_request",
+        "blk_queue_bio",
+    ),
+    "intel_map_sg": _DIO
+    + (
+        "__blockdev_direct_IO",
+        "do_blockdev_direct_IO",
+        "submit_bio",
+        "generic_make_request",
+        "blk_queue_bio",
+        "blk_rq_map_sg",
+    ),
     "_base_interrupt": _IRQ,
     "dio_bio_complete": _IRQ + ("_base_interrupt", "bio_endio", "dio_bio_end_aio"),
-    "set_page_dirty_lock": _IRQ + ("_base_interrupt", "bio_endio", "dio_bio_end_aio", "dio_bio_complete",
-                                   "bio_check_pages_dirty"),
-    "put_compound_page": _IRQ + ("_base_interrupt", "bio_endio", "dio_bio_end_aio", "dio_bio_complete",
-                                 "put_page"),
+    "set_page_dirty_lock": _IRQ
+    + ("_base_interrupt", "bio_endio", "dio_bio_end_aio", "dio_bio_complete", "bio_check_pages_dirty"),
+    "put_compound_page": _IRQ
+    + ("_base_interrupt", "bio_endio", "dio_bio_end_aio", "dio_bio_complete", "put_page"),
     "put_page": _IRQ + ("_base_interrupt", "bio_endio", "dio_bio_end_aio", "dio_bio_complete"),
     "aio_complete": _IRQ + ("_base_interrupt", "bio_endio", "dio_bio_end_aio"),
     "_raw_spin_lock_irqsave": _IRQ + ("_base_interrupt", "bio_endio", "dio_bio_end_aio", "aio_complete"),
@@ -92,8 +105,12 @@ _CALLERS: dict[str, tuple[str, ...]] = {
 
 # Where a task's allocations come from, by what else it is seen doing: page cache reads
 # (readahead allocates the pages) or anonymous faults.
-_ALLOC_FROM_READ = _READ + ("generic_file_aio_read", "page_cache_sync_readahead", "__do_page_cache_readahead",
-                            "__page_cache_alloc")
+_ALLOC_FROM_READ = _READ + (
+    "generic_file_aio_read",
+    "page_cache_sync_readahead",
+    "__do_page_cache_readahead",
+    "__page_cache_alloc",
+)
 _ALLOC_FROM_FAULT = _FAULT + ("handle_mm_fault", "alloc_pages_vma")
 
 
@@ -106,8 +123,9 @@ def alloc_context(symbols: set[str]) -> tuple[str, ...]:
     return ()
 
 
-def call_chain(symbol: str, comm: str, kernel: bool, reclaim_entry: str = "zone_reclaim",
-               alloc: tuple[str, ...] = ()) -> tuple[str, ...]:
+def call_chain(
+    symbol: str, comm: str, kernel: bool, reclaim_entry: str = "zone_reclaim", alloc: tuple[str, ...] = ()
+) -> tuple[str, ...]:
     """The kernel functions on the stack above ``symbol`` when it is sampled in ``comm``, outermost first.
 
     The reclaim functions are reached from kswapd's thread in ``kswapdN`` and, elsewhere, from

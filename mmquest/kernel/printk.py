@@ -10,8 +10,8 @@ its text plus the record header (``struct printk_log``, 16 bytes), padded to 8 b
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from itertools import islice
-from typing import Iterator
 
 CONFIG_LOG_BUF_SHIFT = 18
 LOG_BUF_LEN = 1 << CONFIG_LOG_BUF_SHIFT

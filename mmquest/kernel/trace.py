@@ -23,8 +23,15 @@ from dataclasses import dataclass
 from .version import KernelVersion
 
 # Functions the model counts that the tracers cannot attach to: static inlines, macros.
-INLINE = frozenset({"compound_lock_irqsave", "get_page", "get_mm_counter",
-                    "add_mm_counter_fast", "percpu_counter_read_positive"})
+INLINE = frozenset(
+    {
+        "compound_lock_irqsave",
+        "get_page",
+        "get_mm_counter",
+        "add_mm_counter_fast",
+        "percpu_counter_read_positive",
+    }
+)
 
 # Renames over kernel history: model name -> ((first version with the new name, new name), ...).
 _RENAMES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -37,15 +44,43 @@ _RENAMES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 # Every counter key the model hits (oldest function names; "fn:edge" for a branch inside fn).
-COUNTERS = frozenset({
-    "__alloc_pages_nodemask", "get_page_from_freelist", "get_page_from_freelist:remote", "zone_watermark_ok",
-    "__alloc_pages_slowpath", "wakeup_kswapd", "zone_reclaim", "zone_reclaim:failed", "zone_reclaim:full",
-    "shrink_zone", "shrink_inactive_list", "shrink_page_list", "page_referenced", "__remove_mapping",
-    "try_to_free_pages", "balance_pgdat", "compact_zone", "do_io_submit", "aio_complete", "get_page", "put_page",
-    "__get_page_tail", "put_compound_page", "__get_page_tail:lock", "put_compound_page:lock", "percpu_counter_add_batch",
-    "percpu_counter_add_batch:fold", "add_mm_counter_fast", "sync_mm_rss", "__percpu_counter_sum",
-    "percpu_counter_read_positive", "oom_badness", "out_of_memory",
-})
+COUNTERS = frozenset(
+    {
+        "__alloc_pages_nodemask",
+        "get_page_from_freelist",
+        "get_page_from_freelist:remote",
+        "zone_watermark_ok",
+        "__alloc_pages_slowpath",
+        "wakeup_kswapd",
+        "zone_reclaim",
+        "zone_reclaim:failed",
+        "zone_reclaim:full",
+        "shrink_zone",
+        "shrink_inactive_list",
+        "shrink_page_list",
+        "page_referenced",
+        "__remove_mapping",
+        "try_to_free_pages",
+        "balance_pgdat",
+        "compact_zone",
+        "do_io_submit",
+        "aio_complete",
+        "get_page",
+        "put_page",
+        "__get_page_tail",
+        "put_compound_page",
+        "__get_page_tail:lock",
+        "put_compound_page:lock",
+        "percpu_counter_add_batch",
+        "percpu_counter_add_batch:fold",
+        "add_mm_counter_fast",
+        "sync_mm_rss",
+        "__percpu_counter_sum",
+        "percpu_counter_read_positive",
+        "oom_badness",
+        "out_of_memory",
+    }
+)
 RATE_TAU_S = 5.0  # time constant of the live call rates the mechanism view shows
 HIST_BUCKETS = 40  # log2 buckets of nanoseconds per call: 1 ns .. ~18 minutes
 
@@ -68,11 +103,27 @@ def kname(name: str, version: KernelVersion) -> str:
 def traceable(version: KernelVersion) -> list[str]:
     """The functions of the booted kernel the model counts and a tracer can attach to, sorted."""
     v = version
-    names = {kname("__alloc_pages_nodemask", v), "get_page_from_freelist", "zone_watermark_ok",
-             "__alloc_pages_slowpath", "wakeup_kswapd", kname("zone_reclaim", v), kname("shrink_zone", v),
-             "shrink_inactive_list", kname("shrink_page_list", v), "page_referenced", "__remove_mapping",
-             "try_to_free_pages", "balance_pgdat", "do_io_submit", "aio_complete", "put_page",
-             "out_of_memory", "oom_badness", "compact_zone"}
+    names = {
+        kname("__alloc_pages_nodemask", v),
+        "get_page_from_freelist",
+        "zone_watermark_ok",
+        "__alloc_pages_slowpath",
+        "wakeup_kswapd",
+        kname("zone_reclaim", v),
+        kname("shrink_zone", v),
+        "shrink_inactive_list",
+        kname("shrink_page_list", v),
+        "page_referenced",
+        "__remove_mapping",
+        "try_to_free_pages",
+        "balance_pgdat",
+        "do_io_submit",
+        "aio_complete",
+        "put_page",
+        "out_of_memory",
+        "oom_badness",
+        "compact_zone",
+    }
     if not v < "2.6.38" and v < "4.5":
         names |= {"__get_page_tail", "put_compound_page"}
     if not v < "6.2":
@@ -104,7 +155,7 @@ def tracepoint_counter(event: str, version: KernelVersion) -> str | None:
 class KTrace:
     """Per-boot call counters: (function, comm) -> calls, CPU seconds, a log2 latency histogram."""
 
-    __slots__ = ("calls", "time_s", "hist", "perf", "rate", "_tick")
+    __slots__ = ("_tick", "calls", "hist", "perf", "rate", "time_s")
 
     def __init__(self, perf=None) -> None:
         self.rate: dict[str, float] = {}  # calls per second, averaged over ~RATE_TAU_S
@@ -146,7 +197,7 @@ class KTrace:
     def comms(self) -> set[str]:
         return {c for _, c in self.calls}
 
-    def view(self, boot: int, placement: tuple = ()) -> "TraceCounts":
+    def view(self, boot: int, placement: tuple = ()) -> TraceCounts:
         return TraceCounts(
             boot=boot,
             placement=placement,
@@ -199,4 +250,14 @@ class TraceCounts:
         return sorted({f for f, _, _ in self.calls})
 
 
-__all__ = ["KTrace", "TraceCounts", "INLINE", "COUNTERS", "kname", "HIST_BUCKETS", "traceable", "TRACEPOINTS", "tracepoint_counter"]
+__all__ = [
+    "COUNTERS",
+    "HIST_BUCKETS",
+    "INLINE",
+    "TRACEPOINTS",
+    "KTrace",
+    "TraceCounts",
+    "kname",
+    "traceable",
+    "tracepoint_counter",
+]

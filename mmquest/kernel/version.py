@@ -10,7 +10,7 @@ _RE = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?(?:-rc(\d+))?$")
 
 @total_ordering
 class KernelVersion:
-    __slots__ = ("text", "key")
+    __slots__ = ("key", "text")
 
     def __init__(self, text: str):
         m = _RE.match(text)
@@ -25,7 +25,7 @@ class KernelVersion:
     def base(self) -> tuple[int, int]:
         return self.key[:2]
 
-    def __lt__(self, other: "KernelVersion | str") -> bool:
+    def __lt__(self, other: KernelVersion | str) -> bool:
         return self.key < _kv(other).key
 
     def __eq__(self, other: object) -> bool:
@@ -43,5 +43,5 @@ class KernelVersion:
         return f"KernelVersion({self.text!r})"
 
 
-def _kv(v: "KernelVersion | str") -> KernelVersion:
+def _kv(v: KernelVersion | str) -> KernelVersion:
     return v if isinstance(v, KernelVersion) else KernelVersion(v)

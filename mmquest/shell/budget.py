@@ -50,14 +50,18 @@ class Budget:
         if self.cancelled:
             raise BudgetExceeded("line interrupted")
         if time.monotonic() > self.deadline:
-            raise BudgetExceeded(f"line stopped: one command line may run for at most {self.wall_s:g}s of real time")
+            raise BudgetExceeded(
+                f"line stopped: one command line may run for at most {self.wall_s:g}s of real time"
+            )
 
     def charge(self, nbytes: int) -> None:
         """Count bytes a command produced (or read); raise past the line's byte budget."""
         self.bytes += nbytes
         if self.bytes > LINE_BYTES:
-            raise BudgetExceeded(f"line stopped: its commands produced more than {LINE_BYTES // 1_000_000} MB "
-                                 f"(one command line may produce at most that much, pipes included)")
+            raise BudgetExceeded(
+                f"line stopped: its commands produced more than {LINE_BYTES // 1_000_000} MB "
+                f"(one command line may produce at most that much, pipes included)"
+            )
 
     def sim_left(self, t: float) -> float:
         return max(self.sim0 + LINE_SIM_S - t, 0.0)
@@ -114,8 +118,10 @@ class Pattern:
     def _spent(self):
         b = self.budget
         b.check()
-        raise BudgetExceeded(f"line stopped: pattern matching took more than {MATCH_WALL_S:g}s "
-                             f"(a pattern that backtracks, such as (a+)+$?)")
+        raise BudgetExceeded(
+            f"line stopped: pattern matching took more than {MATCH_WALL_S:g}s "
+            f"(a pattern that backtracks, such as (a+)+$?)"
+        )
 
     def search(self, s: str):
         return self._call(self.rx.search, s, concurrent=True)

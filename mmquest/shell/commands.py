@@ -5,12 +5,27 @@ from __future__ import annotations
 import re
 
 from ..kernel import SYSCTLS
-from ..world import (ActionError, KexecExec, KexecLoad, KillProcess, KpatchLoad, KpatchUnload, RestartService,
-                     StartService, StopService,
-                     SetBootSysctl, SetOomScoreAdj, SetScheduler, SetTHP, SetWatchdogLimit)
+from ..world import (
+    ActionError,
+    KexecExec,
+    KexecLoad,
+    KillProcess,
+    KpatchLoad,
+    KpatchUnload,
+    RestartService,
+    SetBootSysctl,
+    SetOomScoreAdj,
+    SetScheduler,
+    SetTHP,
+    SetWatchdogLimit,
+    StartService,
+    StopService,
+)
 from . import render as R
-from .budget import IGNORECASE, LINE_SIM_S, PatternError, escape as re_escape
-from .core import COMMANDS, MAX_OUTPUT as MAX_TEXT, Result, Shell, UsageError, command, write_handler
+from .budget import IGNORECASE, LINE_SIM_S, PatternError
+from .budget import escape as re_escape
+from .core import COMMANDS, Result, Shell, UsageError, command, write_handler
+from .core import MAX_OUTPUT as MAX_TEXT
 from .vfs import VfsError, norm
 
 
@@ -63,8 +78,20 @@ def _bre_to_ere(p: str) -> str:
 
 @command("grep", "search lines: -i -v -E -c -n -w -A N -B N -C N", "egrep")
 def cmd_grep(sh: Shell, args: list[str], stdin: str) -> Result:
-    opts = {"i": False, "v": False, "E": False, "c": False, "n": False, "w": False, "F": False, "h": False,
-            "H": False, "o": False, "q": False, "l": False}
+    opts = {
+        "i": False,
+        "v": False,
+        "E": False,
+        "c": False,
+        "n": False,
+        "w": False,
+        "F": False,
+        "h": False,
+        "H": False,
+        "o": False,
+        "q": False,
+        "l": False,
+    }
     after = before = 0
     patterns: list[str] = []
     rest: list[str] = []
@@ -72,27 +99,36 @@ def cmd_grep(sh: Shell, args: list[str], stdin: str) -> Result:
     while i < len(args):
         a = args[i]
         if a == "--":
-            rest += args[i + 1:]
+            rest += args[i + 1 :]
             break
         if a.startswith("--"):
-            long = {"--ignore-case": "i", "--invert-match": "v", "--extended-regexp": "E", "--count": "c",
-                    "--line-number": "n", "--word-regexp": "w", "--fixed-strings": "F"}
+            long = {
+                "--ignore-case": "i",
+                "--invert-match": "v",
+                "--extended-regexp": "E",
+                "--count": "c",
+                "--line-number": "n",
+                "--word-regexp": "w",
+                "--fixed-strings": "F",
+            }
             if a in long:
                 opts[long[a]] = True
             elif a.startswith("--color"):
                 pass
             else:
-                return Result(err=f"grep: unrecognized option '{a}'\nUsage: grep [OPTION]... PATTERNS [FILE]...",
-                              status=2)
+                return Result(
+                    err=f"grep: unrecognized option '{a}'\nUsage: grep [OPTION]... PATTERNS [FILE]...",
+                    status=2,
+                )
         elif a.startswith("-") and len(a) > 1:
             j = 1
             while j < len(a):
                 ch = a[j]
                 if ch in "ABCe":
-                    val = a[j + 1:] or (args[i + 1] if i + 1 < len(args) else None)
+                    val = a[j + 1 :] or (args[i + 1] if i + 1 < len(args) else None)
                     if val is None:
                         return Result(err=f"grep: option requires an argument -- '{ch}'", status=2)
-                    if not a[j + 1:]:
+                    if not a[j + 1 :]:
                         i += 1
                     if ch == "e":
                         patterns.append(val)
@@ -111,16 +147,20 @@ def cmd_grep(sh: Shell, args: list[str], stdin: str) -> Result:
                 elif ch == "r" or ch == "s":
                     pass
                 else:
-                    return Result(err=f"grep: invalid option -- '{ch}'\nUsage: grep [OPTION]... PATTERNS [FILE]...",
-                                  status=2)
+                    return Result(
+                        err=f"grep: invalid option -- '{ch}'\nUsage: grep [OPTION]... PATTERNS [FILE]...",
+                        status=2,
+                    )
                 j += 1
         else:
             rest.append(a)
         i += 1
     if not patterns:
         if not rest:
-            return Result(err="Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.",
-                          status=2)
+            return Result(
+                err="Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.",
+                status=2,
+            )
         patterns = [rest.pop(0)]
     flags = IGNORECASE if opts["i"] else 0
     try:
@@ -248,7 +288,9 @@ def cmd_seq(sh: Shell, args: list[str], stdin: str) -> Result:
             nums.append(int(a))
         except ValueError:
             return Result(err=f"seq: invalid floating point argument: '{a}'", status=1)
-    first, step, last = (1, 1, nums[0]) if len(nums) == 1 else (nums[0], 1, nums[1]) if len(nums) == 2 else nums
+    first, step, last = (
+        (1, 1, nums[0]) if len(nums) == 1 else (nums[0], 1, nums[1]) if len(nums) == 2 else nums
+    )
     if step == 0:
         return Result(err="seq: invalid Zero increment value: '0'", status=1)
     out, size, v = [], 0, first
@@ -263,7 +305,7 @@ def _sort_key(line: str, field: int | None, sep: str | None, numeric: bool):
     text = line
     if field is not None:
         parts = line.split(sep) if sep else line.split()
-        text = " ".join(parts[field - 1:]) if field - 1 < len(parts) else ""
+        text = " ".join(parts[field - 1 :]) if field - 1 < len(parts) else ""
     if numeric:
         m = re.match(r"\s*(-?\d+(?:\.\d+)?)", text)
         return (float(m.group(1)) if m else 0.0, line)
@@ -287,15 +329,19 @@ def cmd_sort(sh: Shell, args: list[str], stdin: str) -> Result:
                 try:
                     field = max(int(val.split(",")[0].rstrip("nr")), 1)
                 except ValueError:
-                    return Result(err=f"sort: invalid number at field start: invalid count at start of '{val}'",
-                                  status=2)
+                    return Result(
+                        err=f"sort: invalid number at field start: invalid count at start of '{val}'",
+                        status=2,
+                    )
                 numeric = numeric or val.endswith("n")
                 reverse = reverse or val.endswith("r")
         elif a.startswith("-") and len(a) > 1 and not a.startswith("--"):
             bad = set(a[1:]) - set("nrugh")
             if bad:
-                return Result(err=f"sort: invalid option -- '{sorted(bad)[0]}'\nTry 'sort --help' for more information.",
-                              status=2)
+                return Result(
+                    err=f"sort: invalid option -- '{sorted(bad)[0]}'\nTry 'sort --help' for more information.",
+                    status=2,
+                )
             numeric |= "n" in a or "g" in a or "h" in a
             reverse |= "r" in a
             unique |= "u" in a
@@ -303,8 +349,11 @@ def cmd_sort(sh: Shell, args: list[str], stdin: str) -> Result:
             files.append(a)
         i += 1
     ins, errs = _inputs(sh, files, stdin, "sort")
-    keyed = sorted(((_sort_key(ln, field, sep, numeric), ln) for _, text in ins for ln in _lines(text)),
-                   key=lambda kl: kl[0], reverse=reverse)
+    keyed = sorted(
+        ((_sort_key(ln, field, sep, numeric), ln) for _, text in ins for ln in _lines(text)),
+        key=lambda kl: kl[0],
+        reverse=reverse,
+    )
     if unique:  # the first line of each key
         seen, kept = set(), []
         for key, ln in keyed:
@@ -358,8 +407,9 @@ def cmd_cut(sh: Shell, args: list[str], stdin: str) -> Result:
             spec = spec or ""
             lst = _field_list(spec)
             if lst is None:
-                return Result(err=f"cut: invalid field value '{spec}'\nTry 'cut --help' for more information.",
-                              status=1)
+                return Result(
+                    err=f"cut: invalid field value '{spec}'\nTry 'cut --help' for more information.", status=1
+                )
             if a.startswith("-f"):
                 fields = lst
             else:
@@ -368,11 +418,16 @@ def cmd_cut(sh: Shell, args: list[str], stdin: str) -> Result:
             files.append(a)
         i += 1
     if len(sep) != 1:
-        return Result(err="cut: the delimiter must be a single character\nTry 'cut --help' for more information.",
-                      status=1)
+        return Result(
+            err="cut: the delimiter must be a single character\nTry 'cut --help' for more information.",
+            status=1,
+        )
     if fields is None and chars is None:
-        return Result(err="cut: you must specify a list of bytes, characters, or fields\n"
-                          "Try 'cut --help' for more information.", status=1)
+        return Result(
+            err="cut: you must specify a list of bytes, characters, or fields\n"
+            "Try 'cut --help' for more information.",
+            status=1,
+        )
     ins, errs = _inputs(sh, files, stdin, "cut")
     out = []
     for ln in (ln for _, text in ins for ln in _lines(text)):
@@ -407,8 +462,10 @@ def cmd_awk(sh: Shell, args: list[str], stdin: str) -> Result:
     prog, files = rest[0], rest[1:]
     m = _AWK.fullmatch(prog)
     if not m or (m.group("re") is None and m.group("args") is None):
-        return Result(err=f"awk: this shell's awk runs the print idiom only ([/re/] {{print $1, $NF}}), "
-                          f"not: {prog}", status=2)
+        return Result(
+            err=f"awk: this shell's awk runs the print idiom only ([/re/] {{print $1, $NF}}), not: {prog}",
+            status=2,
+        )
     try:
         pat = sh.pattern(m.group("re")) if m.group("re") is not None else None
     except PatternError:
@@ -419,8 +476,9 @@ def cmd_awk(sh: Shell, args: list[str], stdin: str) -> Result:
         if not t or "".join(terms) != re.sub(r"\s+(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", "", t):
             if not t and len(items) == 0 and not (m.group("args") or "").strip():
                 break
-            return Result(err=f"awk: cannot print {t!r} in this shell's awk (fields $N, $NF, NF, NR, \"text\")",
-                          status=2)
+            return Result(
+                err=f'awk: cannot print {t!r} in this shell\'s awk (fields $N, $NF, NF, NR, "text")', status=2
+            )
         items.append(terms)
     items = items or [["$0"]]
     ins, errs = _inputs(sh, files, stdin, "awk")
@@ -480,7 +538,9 @@ def cmd_echo(sh: Shell, args: list[str], stdin: str) -> Result:
 @command("ls", "list a directory")
 def cmd_ls(sh: Shell, args: list[str], stdin: str) -> Result:
     long = any(a.startswith("-") and "l" in a for a in args)
-    one_per_line = not sh.to_tty or any(a.startswith("-") and "1" in a for a in args)  # as ls does into a pipe
+    one_per_line = not sh.to_tty or any(
+        a.startswith("-") and "1" in a for a in args
+    )  # as ls does into a pipe
     paths = [a for a in args if not a.startswith("-")] or ["."]
     out, errs = [], []
     for p in paths:
@@ -494,7 +554,10 @@ def cmd_ls(sh: Shell, args: list[str], stdin: str) -> Result:
                 out.append(f"total {len(names) * 4}")
                 for n in names:
                     d = sh.vfs.is_dir(s, norm(full + "/" + n))
-                    out.append(("dr-xr-xr-x  2" if d else "-rw-r--r--  1") + f" root root {0 if full.startswith(('/proc', '/sys')) else 4096:>7} Nov 26 02:47 {n}")
+                    out.append(
+                        ("dr-xr-xr-x  2" if d else "-rw-r--r--  1")
+                        + f" root root {0 if full.startswith(('/proc', '/sys')) else 4096:>7} Nov 26 02:47 {n}"
+                    )
             elif one_per_line:
                 out.extend(names)
             else:
@@ -530,10 +593,20 @@ def cmd_uname(sh: Shell, args: list[str], stdin: str) -> Result:
         return Result(f"Linux {s.hostname} {s.kernel} #1 SMP x86_64 x86_64 x86_64 GNU/Linux\n")
     parts = []
     for f in flags:
-        val = {"s": "Linux", "n": s.hostname, "r": s.kernel, "v": "#1 SMP", "m": "x86_64", "o": "GNU/Linux",
-               "p": "x86_64", "i": "x86_64"}.get(f)
+        val = {
+            "s": "Linux",
+            "n": s.hostname,
+            "r": s.kernel,
+            "v": "#1 SMP",
+            "m": "x86_64",
+            "o": "GNU/Linux",
+            "p": "x86_64",
+            "i": "x86_64",
+        }.get(f)
         if val is None:
-            return Result(err=f"uname: invalid option -- '{f}'\nTry 'uname --help' for more information.", status=1)
+            return Result(
+                err=f"uname: invalid option -- '{f}'\nTry 'uname --help' for more information.", status=1
+            )
         parts.append(val)
     return Result(" ".join(parts) + "\n")
 
@@ -597,8 +670,12 @@ def cmd_vmstat(sh: Shell, args: list[str], stdin: str) -> Result:
     lines = R.vmstat_cmd(s)
     for _ in range(count - 1):
         if sh.budget.sim_left(sh.snap.t) < delay:  # the line's one hour of simulated time is spent
-            return Result(_join(lines), f"vmstat: stopped after {len(lines) - 2} reports: one command line may "
-                                        f"let at most {LINE_SIM_S / 3600:g}h of simulated time pass", 0)
+            return Result(
+                _join(lines),
+                f"vmstat: stopped after {len(lines) - 2} reports: one command line may "
+                f"let at most {LINE_SIM_S / 3600:g}h of simulated time pass",
+                0,
+            )
         prev = sh.snap
         sh.advance(delay)
         lines.append(R.vmstat_row(sh.snap, prev, delay))
@@ -638,7 +715,7 @@ def cmd_ps(sh: Shell, args: list[str], stdin: str) -> Result:
             name = args[i + 1]
             i += 1
         else:
-            return Result(err=f"error: unsupported option (BSD syntax)\n\nUsage:\n ps [options]\n", status=1)
+            return Result(err="error: unsupported option (BSD syntax)\n\nUsage:\n ps [options]\n", status=1)
         i += 1
     if pids is not None:
         rows = [r for r in rows if r["pid"] in pids]
@@ -646,8 +723,17 @@ def cmd_ps(sh: Shell, args: list[str], stdin: str) -> Result:
         rows = [r for r in rows if r["comm"] == name]
     if sort:
         key = sort.lstrip("+-")
-        getter = {"rss": "rss", "rsz": "rss", "vsz": "vsz", "%mem": "mem", "pmem": "mem", "%cpu": "cpu",
-                  "pcpu": "cpu", "pid": "pid", "comm": "comm"}.get(key)
+        getter = {
+            "rss": "rss",
+            "rsz": "rss",
+            "vsz": "vsz",
+            "%mem": "mem",
+            "pmem": "mem",
+            "%cpu": "cpu",
+            "pcpu": "cpu",
+            "pid": "pid",
+            "comm": "comm",
+        }.get(key)
         if getter is None:
             return Result(err="error: unknown sort specifier", status=1)
         rows = sorted(rows, key=lambda r: r[getter], reverse=sort.startswith("-"))
@@ -655,24 +741,30 @@ def cmd_ps(sh: Shell, args: list[str], stdin: str) -> Result:
         if any(a in ("-ef", "-e", "-A", "-aef", "-elf") for a in args):
             out = ["UID         PID   PPID  C STIME TTY          TIME CMD"]
             for r in rows:
-                out.append(f"{r['user'][:8]:<8} {r['pid']:>6} {1:>6} {int(min(r['cpu'], 99)):>2} {r['start']:>5} "
-                           f"{r['tty']:<8} 00:{r['time'].zfill(5)} {r['command']}")
+                out.append(
+                    f"{r['user'][:8]:<8} {r['pid']:>6} {1:>6} {int(min(r['cpu'], 99)):>2} {r['start']:>5} "
+                    f"{r['tty']:<8} 00:{r['time'].zfill(5)} {r['command']}"
+                )
             return Result(_join(out))
         return Result(R.ps_aux(s, rows) + "\n")
     cols = []
     for f in fields:
         key = f.split("=")[0].lower()
         if key not in R.PS_FIELDS:
-            return Result(err=f"error: unknown user-defined format specifier \"{f}\"", status=1)
+            return Result(err=f'error: unknown user-defined format specifier "{f}"', status=1)
         cols.append(R.PS_FIELDS[key])
     table = [[c[2](r) for c in cols] for r in rows]
     widths = [max([len(c[0])] + [len(row[j]) for row in table]) for j, c in enumerate(cols)]
+
     def fmt(vals):
         parts = []
         for j, (v, c) in enumerate(zip(vals, cols)):
             last = j == len(cols) - 1
-            parts.append(v if last and c[1] == "<" else (f"{v:>{widths[j]}}" if c[1] == ">" else f"{v:<{widths[j]}}"))
+            parts.append(
+                v if last and c[1] == "<" else (f"{v:>{widths[j]}}" if c[1] == ">" else f"{v:<{widths[j]}}")
+            )
         return " ".join(parts)
+
     out = [fmt([c[0] for c in cols])] + [fmt(row) for row in table]
     return Result(_join(out), status=0 if rows or pids is None else 1)
 
@@ -691,13 +783,22 @@ def cmd_pgrep(sh: Shell, args: list[str], stdin: str) -> Result:
     flags = "".join(a[1:] for a in args if a.startswith("-"))
     pats = [a for a in args if not a.startswith("-")]
     if not pats:
-        return Result(err="pgrep: no matching criteria specified\nTry `pgrep --help' for more information.", status=2)
+        return Result(
+            err="pgrep: no matching criteria specified\nTry `pgrep --help' for more information.", status=2
+        )
     try:
         rx = sh.pattern(pats[0])
     except PatternError:
         return Result(err=f"pgrep: invalid regular expression: {pats[0]}", status=2)
-    hits = [t for t in sh.snap.tasks
-            if (rx.search(t.cmdline) if "f" in flags else (rx.fullmatch(t.comm) if "x" in flags else rx.search(t.comm)))]
+    hits = [
+        t
+        for t in sh.snap.tasks
+        if (
+            rx.search(t.cmdline)
+            if "f" in flags
+            else (rx.fullmatch(t.comm) if "x" in flags else rx.search(t.comm))
+        )
+    ]
     if "o" in flags:
         hits = hits[:1]
     if "n" in flags:
@@ -753,7 +854,9 @@ def cmd_numastat(sh: Shell, args: list[str], stdin: str) -> Result:
         else:
             tasks += [t for t in s.tasks if re.search(re.escape(tgt), t.comm)]
     if not tasks:
-        return Result("\nPer-node process memory usage (in MBs)\n", "Can't find process: " + " ".join(targets), 1)
+        return Result(
+            "\nPer-node process memory usage (in MBs)\n", "Can't find process: " + " ".join(targets), 1
+        )
     sh.note_read("numastat -p")
     return Result(R.numastat_p(s, tasks, compact) + "\n")
 
@@ -768,13 +871,18 @@ def cmd_numactl(sh: Shell, args: list[str], stdin: str) -> Result:
         n = s.nnodes
         nodes = " ".join(str(z) for z in range(n))
         cpus = " ".join(str(c) for c in range(n * s.cpus_per_node))
-        return Result(f"policy: default\npreferred node: current\nphyscpubind: {cpus}\ncpubind: {nodes}\n"
-                      f"nodebind: {nodes}\nmembind: {nodes}\n")
-    return Result(err="usage: numactl [--all | -a] [--interleave= | -i <nodes>] [--preferred= | -p <node>]\n"
-                      "               [--physcpubind= | -C <cpus>] [--cpunodebind= | -N <nodes>]\n"
-                      "               [--membind= | -m <nodes>] [--localalloc | -l] command args ...\n"
-                      "       numactl [--show | -s]\n       numactl [--hardware | -H]\n"
-                      "(changing the policy of a running service is not possible here)", status=1)
+        return Result(
+            f"policy: default\npreferred node: current\nphyscpubind: {cpus}\ncpubind: {nodes}\n"
+            f"nodebind: {nodes}\nmembind: {nodes}\n"
+        )
+    return Result(
+        err="usage: numactl [--all | -a] [--interleave= | -i <nodes>] [--preferred= | -p <node>]\n"
+        "               [--physcpubind= | -C <cpus>] [--cpunodebind= | -N <nodes>]\n"
+        "               [--membind= | -m <nodes>] [--localalloc | -l] command args ...\n"
+        "       numactl [--show | -s]\n       numactl [--hardware | -H]\n"
+        "(changing the policy of a running service is not possible here)",
+        status=1,
+    )
 
 
 # ---------------------------------------------------------------------- sysctl
@@ -788,10 +896,16 @@ def cmd_sysctl(sh: Shell, args: list[str], stdin: str) -> Result:
     show_all = "-a" in args or "-A" in args or "-X" in args
     quiet = "-q" in args
     rest = [a for a in args if not a.startswith("-")]
-    bad = [a for a in args if a.startswith("-") and a not in ("-N", "-n", "-w", "-a", "-A", "-X", "-q", "-e", "-p")]
+    bad = [
+        a
+        for a in args
+        if a.startswith("-") and a not in ("-N", "-n", "-w", "-a", "-A", "-X", "-q", "-e", "-p")
+    ]
     if bad:
-        return Result(err=f"sysctl: invalid option -- '{bad[0].lstrip('-')[:1]}'\nUsage:\n sysctl [options] [variable[=value] ...]",
-                      status=1)
+        return Result(
+            err=f"sysctl: invalid option -- '{bad[0].lstrip('-')[:1]}'\nUsage:\n sysctl [options] [variable[=value] ...]",
+            status=1,
+        )
     if "-p" in args or "--load" in args:
         conf = _parse_sysctl_conf(sh.vfs.tmp.get("/etc/sysctl.conf", ""))
         out = []
@@ -799,8 +913,8 @@ def cmd_sysctl(sh: Shell, args: list[str], stdin: str) -> Result:
             try:
                 sh.set_sysctl(name, str(val))
                 out.append(f"{name} = {val}")
-            except Exception as e:  # noqa: BLE001 - ActionError / KeyError from a bad line
-                return Result(_join(out), f"sysctl: setting key \"{name}\": {e}", 255)
+            except Exception as e:
+                return Result(_join(out), f'sysctl: setting key "{name}": {e}', 255)
         return Result(_join(out))
 
     def fmt(name) -> str:
@@ -810,7 +924,9 @@ def cmd_sysctl(sh: Shell, args: list[str], stdin: str) -> Result:
         return str(v) if value_only else f"{name} = {v}"
 
     if not show_all and not rest:
-        return Result(err="sysctl: no variables specified\nTry `sysctl --help' for more information.", status=1)
+        return Result(
+            err="sysctl: no variables specified\nTry `sysctl --help' for more information.", status=1
+        )
     if show_all:
         sh.note_read("sysctl -a")
         return Result(_join([fmt(k) for k in sorted(values)]))
@@ -820,20 +936,22 @@ def cmd_sysctl(sh: Shell, args: list[str], stdin: str) -> Result:
             name, val = a.split("=", 1)
             name = name.strip().replace("/", ".")
             if name not in values:
-                errs.append(f"sysctl: cannot stat /proc/sys/{name.replace('.', '/')}: No such file or directory")
+                errs.append(
+                    f"sysctl: cannot stat /proc/sys/{name.replace('.', '/')}: No such file or directory"
+                )
                 status = 255
                 continue
             try:
                 sh.set_sysctl(name, val.strip())
             except Exception as e:  # ActionError
-                errs.append(f"sysctl: setting key \"{name}\": {e}")
+                errs.append(f'sysctl: setting key "{name}": {e}')
                 status = 255
                 continue
             values = dict(sh.snap.sysctl)
             if not quiet:
                 out.append(f"{name} = {val.strip()}")
         elif write:
-            errs.append(f"sysctl: \"{a}\" must be of the form name=value")
+            errs.append(f'sysctl: "{a}" must be of the form name=value')
             status = 255
         else:
             name = a.replace("/", ".")
@@ -845,7 +963,9 @@ def cmd_sysctl(sh: Shell, args: list[str], stdin: str) -> Result:
                 if sub:
                     out += [fmt(k) for k in sub]
                 else:
-                    errs.append(f"sysctl: cannot stat /proc/sys/{name.replace('.', '/')}: No such file or directory")
+                    errs.append(
+                        f"sysctl: cannot stat /proc/sys/{name.replace('.', '/')}: No such file or directory"
+                    )
                     status = 255
     return Result(_join(out), "\n".join(errs), status)
 
@@ -854,8 +974,11 @@ def cmd_sysctl(sh: Shell, args: list[str], stdin: str) -> Result:
 @command("perf", "profiler: perf top [-e cycles:k] [-g] [--sort comm,dso,sym]")
 def cmd_perf(sh: Shell, args: list[str], stdin: str) -> Result:
     if not args or args[0] in ("-h", "--help", "help"):
-        return Result(err="\n usage: perf [--version] [--help] [OPTIONS] COMMAND [ARGS]\n\n"
-                          " The most commonly used perf commands are:\n   top    System profiling tool.\n", status=1)
+        return Result(
+            err="\n usage: perf [--version] [--help] [OPTIONS] COMMAND [ARGS]\n\n"
+            " The most commonly used perf commands are:\n   top    System profiling tool.\n",
+            status=1,
+        )
     if args[0] == "--version":
         return Result(f"perf version {sh.snap.kernel}\n")
     if args[0] != "top":
@@ -873,8 +996,10 @@ def cmd_perf(sh: Shell, args: list[str], stdin: str) -> Result:
             if event.endswith(":k"):
                 kernel_only = True
             elif event.split(":")[0] not in ("cycles", "cpu-clock", "task-clock"):
-                return Result(err=f"invalid or unsupported event: '{event}'\nRun 'perf list' for a list of valid events",
-                              status=129)
+                return Result(
+                    err=f"invalid or unsupported event: '{event}'\nRun 'perf list' for a list of valid events",
+                    status=129,
+                )
             i += 1
         elif a.startswith("-e") and len(a) > 2:
             event = a[2:]
@@ -884,8 +1009,11 @@ def cmd_perf(sh: Shell, args: list[str], stdin: str) -> Result:
         elif a in ("-s", "--sort") or a.startswith("--sort=") or (a.startswith("-s") and len(a) > 2):
             if a in ("-s", "--sort"):
                 if i + 1 >= len(args):
-                    return Result(err=f"  Error: switch `{a.lstrip('-')}' requires a value\n\n"
-                                      " usage: perf top [<options>]", status=129)
+                    return Result(
+                        err=f"  Error: switch `{a.lstrip('-')}' requires a value\n\n"
+                        " usage: perf top [<options>]",
+                        status=129,
+                    )
                 value = args[i + 1]
                 i += 1
             else:
@@ -893,10 +1021,26 @@ def cmd_perf(sh: Shell, args: list[str], stdin: str) -> Result:
             keys = tuple(k.strip() for k in value.split(",") if k.strip())
             for k in keys:
                 if k not in R.PERF_SORT_KEYS:
-                    real = k in ("pid", "cpu", "socket", "parent", "srcline", "srcfile", "local_weight",
-                                 "weight", "transaction", "trace", "sym_size", "dso_size", "cgroup")
-                    why = (f"--sort key `{k}' is not simulated on this box (it has: comm, dso, sym)" if real
-                           else f"Unknown --sort key: `{k}'")
+                    real = k in (
+                        "pid",
+                        "cpu",
+                        "socket",
+                        "parent",
+                        "srcline",
+                        "srcfile",
+                        "local_weight",
+                        "weight",
+                        "transaction",
+                        "trace",
+                        "sym_size",
+                        "dso_size",
+                        "cgroup",
+                    )
+                    why = (
+                        f"--sort key `{k}' is not simulated on this box (it has: comm, dso, sym)"
+                        if real
+                        else f"Unknown --sort key: `{k}'"
+                    )
                     return Result(err=f"  Error: {why}\n\n usage: perf top [<options>]", status=129)
             sort = keys or sort
         elif a in ("-g", "--children"):
@@ -909,10 +1053,14 @@ def cmd_perf(sh: Shell, args: list[str], stdin: str) -> Result:
             rows = int(args[i + 1])
             i += 1
         else:
-            return Result(err=f"  Error: unknown option `{a.lstrip('-')}'\n\n usage: perf top [<options>]", status=129)
+            return Result(
+                err=f"  Error: unknown option `{a.lstrip('-')}'\n\n usage: perf top [<options>]", status=129
+            )
         i += 1
     sh.note_read("perf top")
-    return Result(R.perf_top(sh.snap, kernel_only, rows=rows, event=event, sort=sort, children=children) + "\n")
+    return Result(
+        R.perf_top(sh.snap, kernel_only, rows=rows, event=event, sort=sort, children=children) + "\n"
+    )
 
 
 # ---------------------------------------------------------------------- service and machine
@@ -921,8 +1069,20 @@ def cmd_slo(sh: Shell, args: list[str], stdin: str) -> Result:
     return Result(R.slo_lines(sh.snap, sh.host.incident.slo) + "\n")
 
 
-_SYSTEMCTL_VERBS = ("start", "stop", "restart", "try-restart", "reload", "reload-or-restart", "status",
-                    "is-active", "is-failed", "is-enabled", "list-units", "daemon-reload")
+_SYSTEMCTL_VERBS = (
+    "start",
+    "stop",
+    "restart",
+    "try-restart",
+    "reload",
+    "reload-or-restart",
+    "status",
+    "is-active",
+    "is-failed",
+    "is-enabled",
+    "list-units",
+    "daemon-reload",
+)
 
 
 def _unit_name(arg: str) -> tuple[str, str]:
@@ -938,17 +1098,26 @@ def _unit_status(sh: Shell, unit: str, state: str) -> str:
     for w in getattr(host, "workloads", []):
         if unit in (w.name, getattr(w, "unit", None)) and w.task is not None and state == "active":
             pid, comm = w.task.pid, w.task.comm
-    active = {"active": "active (running)", "activating": "activating (start)",
-              "inactive": "inactive (dead)", "failed": "failed (Result: start-limit-hit)"}[state]
+    active = {
+        "active": "active (running)",
+        "activating": "activating (start)",
+        "inactive": "inactive (dead)",
+        "failed": "failed (Result: start-limit-hit)",
+    }[state]
     dot = {"active": "●", "failed": "×"}.get(state, "○")
     desc = "RSS watchdog of the services" if unit == "svc-watchdog" else unit
-    lines = [f"{dot} {unit}.service - {desc}",
-             f"     Loaded: loaded (/usr/lib/systemd/system/{unit}.service; enabled; vendor preset: disabled)",
-             f"     Active: {active}"]
+    lines = [
+        f"{dot} {unit}.service - {desc}",
+        f"     Loaded: loaded (/usr/lib/systemd/system/{unit}.service; enabled; vendor preset: disabled)",
+        f"     Active: {active}",
+    ]
     if pid:
         lines.append(f"   Main PID: {pid} ({comm})")
-    journal = [text for _, text in sh.snap.dmesg
-               if f"{unit}.service" in text or (unit == "svc-watchdog" and text.startswith("svc-watchdog["))]
+    journal = [
+        text
+        for _, text in sh.snap.dmesg
+        if f"{unit}.service" in text or (unit == "svc-watchdog" and text.startswith("svc-watchdog["))
+    ]
     if journal:
         lines.append("")
         lines += [f"{sh.snap.hostname} {text}" for text in journal[-5:]]
@@ -964,11 +1133,22 @@ def cmd_systemctl(sh: Shell, args: list[str], stdin: str) -> Result:
     if verb == "daemon-reload":
         return Result()
     if verb == "list-units":
-        rows = [(f"{u}.service", "loaded", st, {"active": "running", "activating": "start", "inactive": "dead",
-                                                  "failed": "failed"}[st], u) for u, st in sorted(units.items())]
+        rows = [
+            (
+                f"{u}.service",
+                "loaded",
+                st,
+                {"active": "running", "activating": "start", "inactive": "dead", "failed": "failed"}[st],
+                u,
+            )
+            for u, st in sorted(units.items())
+        ]
         w = max([len("UNIT")] + [len(r[0]) for r in rows])
         out = [f"  {'UNIT':<{w}} LOAD   ACTIVE     SUB     DESCRIPTION"]
-        out += [f"{'●' if r[2] == 'failed' else ' '} {r[0]:<{w}} {r[1]:<6} {r[2]:<10} {r[3]:<7} {r[4]}" for r in rows]
+        out += [
+            f"{'●' if r[2] == 'failed' else ' '} {r[0]:<{w}} {r[1]:<6} {r[2]:<10} {r[3]:<7} {r[4]}"
+            for r in rows
+        ]
         out += ["", f"{len(rows)} loaded units listed."]
         return Result(_join(out))
     if len(args) < 2:
@@ -978,34 +1158,56 @@ def cmd_systemctl(sh: Shell, args: list[str], stdin: str) -> Result:
         unit, full = _unit_name(arg)
         state = units.get(unit)
         if verb == "status":
-            results.append(Result(_unit_status(sh, unit, state)) if state is not None and state == "active"
-                           else Result(_unit_status(sh, unit, state), status=3) if state is not None
-                           else Result(err=f"Unit {full} could not be found.", status=4))
+            results.append(
+                Result(_unit_status(sh, unit, state))
+                if state is not None and state == "active"
+                else Result(_unit_status(sh, unit, state), status=3)
+                if state is not None
+                else Result(err=f"Unit {full} could not be found.", status=4)
+            )
         elif verb == "is-active":
-            results.append(Result((state if state in ("active", "activating", "failed") else "inactive") + "\n",
-                                  status=0 if state == "active" else 3))
+            results.append(
+                Result(
+                    (state if state in ("active", "activating", "failed") else "inactive") + "\n",
+                    status=0 if state == "active" else 3,
+                )
+            )
         elif verb == "is-failed":
             shown = state or "inactive"
             results.append(Result(shown + "\n", status=0 if shown == "failed" else 1))
         elif verb == "is-enabled":
-            results.append(Result("enabled\n") if state is not None else
-                           Result(err=f"Failed to get unit file state for {full}: No such file or directory",
-                                  status=1))
+            results.append(
+                Result("enabled\n")
+                if state is not None
+                else Result(
+                    err=f"Failed to get unit file state for {full}: No such file or directory", status=1
+                )
+            )
         elif verb == "reload":
-            why = (f"Unit {full} not found." if state is None else
-                   f"Job type reload is not applicable for unit {full}.")
+            why = (
+                f"Unit {full} not found."
+                if state is None
+                else f"Job type reload is not applicable for unit {full}."
+            )
             results.append(Result(err=f"Failed to reload {full}: {why}", status=5 if state is None else 1))
         else:  # start, stop, restart, try-restart, reload-or-restart
             if state is None:
                 how = "not loaded." if verb == "stop" else "not found."
-                name = {"try-restart": "try-restart", "reload-or-restart": "reload-or-restart"}.get(verb, verb)
+                name = {"try-restart": "try-restart", "reload-or-restart": "reload-or-restart"}.get(
+                    verb, verb
+                )
                 results.append(Result(err=f"Failed to {name} {full}: Unit {full} {how}", status=5))
                 continue
             if verb == "try-restart" and state not in ("active", "activating"):
                 results.append(Result())
                 continue
-            action = (StopService(unit) if verb == "stop" else StartService(unit) if verb == "start"
-                      else RestartService(unit))
+            action = (
+                StopService(unit)
+                if verb == "stop"
+                else StartService(unit)
+                if verb == "start"
+                else RestartService(unit)
+            )
             try:
                 event = sh.host.apply(action)
             except ActionError as e:
@@ -1023,8 +1225,10 @@ def cmd_systemctl(sh: Shell, args: list[str], stdin: str) -> Result:
 @command("service", "services: service UNIT restart")
 def cmd_service(sh: Shell, args: list[str], stdin: str) -> Result:
     if len(args) < 2:
-        return Result(err="Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]",
-                      status=1)
+        return Result(
+            err="Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]",
+            status=1,
+        )
     return cmd_systemctl(sh, [args[1], args[0]], stdin)
 
 
@@ -1083,8 +1287,9 @@ def cmd_sleep(sh: Shell, args: list[str], stdin: str) -> Result:
     for a in args:
         m = re.fullmatch(r"(\d+(?:\.\d+)?)([smhd]?)", a)
         if not m:
-            return Result(err=f"sleep: invalid time interval '{a}'\nTry 'sleep --help' for more information.",
-                          status=1)
+            return Result(
+                err=f"sleep: invalid time interval '{a}'\nTry 'sleep --help' for more information.", status=1
+            )
         total += float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
     sh.advance(total)  # at most what is left of the line's hour
     return Result()
@@ -1106,9 +1311,13 @@ def cmd_help(sh: Shell, args: list[str], stdin: str) -> Result:
         summary = COMMANDS[name][1]
         if summary:
             out.append(f"  {name:<10} {summary}")
-    out += ["", "Files: /proc/vmstat /proc/meminfo /proc/PID/status /proc/PID/numa_maps /proc/sys/vm/*",
-            "       /sys/devices/system/node/nodeN/*  /boot", "",
-            "Shell: pipes |, ; && ||, > and >> into /proc/sys files, quotes, $(...), globs, for/while loops,\n       Tab completion, Up/Down history."]
+    out += [
+        "",
+        "Files: /proc/vmstat /proc/meminfo /proc/PID/status /proc/PID/numa_maps /proc/sys/vm/*",
+        "       /sys/devices/system/node/nodeN/*  /boot",
+        "",
+        "Shell: pipes |, ; && ||, > and >> into /proc/sys files, quotes, $(...), globs, for/while loops,\n       Tab completion, Up/Down history.",
+    ]
     return Result(_join(out))
 
 
@@ -1131,7 +1340,6 @@ def cmd_false(sh: Shell, args: list[str], stdin: str) -> Result:
 def cmd_clear(sh: Shell, args: list[str], stdin: str) -> Result:
     sh.events.append("clear")
     return Result()
-
 
 
 # ---------------------------------------------------------------------- sysfs writes
@@ -1209,8 +1417,10 @@ def cmd_kill(sh: Shell, args: list[str], stdin: str) -> Result:
         else:
             pids.append(a)
     if not pids:
-        return Result(err="kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]",
-                      status=2)
+        return Result(
+            err="kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]",
+            status=2,
+        )
     errs, status = [], 0
     for p in pids:
         if not p.isdigit():
@@ -1295,9 +1505,11 @@ def cmd_journalctl(sh: Shell, args: list[str], stdin: str) -> Result:
 
 
 # ---------------------------------------------------------------------- orion
-ORION_USAGE = ("ORION: ORacle IO Numbers -- Version 11.2.0.3.0\n"
-               "Usage: orion -run simple|normal|advanced -testname NAME [-size_large KB] [-num_large N]\n"
-               "             [-num_disks N] [-duration S] [-type rand|seq] [-matrix basic|detailed|point]")
+ORION_USAGE = (
+    "ORION: ORacle IO Numbers -- Version 11.2.0.3.0\n"
+    "Usage: orion -run simple|normal|advanced -testname NAME [-size_large KB] [-num_large N]\n"
+    "             [-num_disks N] [-duration S] [-type rand|seq] [-matrix basic|detailed|point]"
+)
 
 
 @command("orion", "Oracle I/O benchmark: orion -run simple -testname NAME [-size_large KB] [-num_large N]")
@@ -1313,8 +1525,22 @@ def cmd_orion(sh: Shell, args: list[str], stdin: str) -> Result:
             return Result(err=f"ORION: unknown or incomplete option '{a}'\n{ORION_USAGE}", status=1)
         opts[a.lstrip("-").lower()] = args[i + 1]
         i += 2
-    known = {"run", "testname", "size_large", "size_small", "num_large", "num_small", "num_disks", "duration",
-             "type", "matrix", "write", "cache_size", "simulate", "verbose"}
+    known = {
+        "run",
+        "testname",
+        "size_large",
+        "size_small",
+        "num_large",
+        "num_small",
+        "num_disks",
+        "duration",
+        "type",
+        "matrix",
+        "write",
+        "cache_size",
+        "simulate",
+        "verbose",
+    }
     bad = sorted(set(opts) - known)
     if bad:
         return Result(err=f"ORION: unknown option '-{bad[0]}'\n{ORION_USAGE}", status=1)
@@ -1335,20 +1561,33 @@ def cmd_orion(sh: Shell, args: list[str], stdin: str) -> Result:
     try:
         luns = [ln.strip() for ln in sh.vfs.read(sh.snap, lun_path).splitlines() if ln.strip()]
     except VfsError:
-        return Result(err=f"ORION: ORacle IO Numbers -- Version 11.2.0.3.0\n"
-                          f"Error: could not open {name}.lun: No such file or directory", status=1)
+        return Result(
+            err=f"ORION: ORacle IO Numbers -- Version 11.2.0.3.0\n"
+            f"Error: could not open {name}.lun: No such file or directory",
+            status=1,
+        )
     devs = dict(sh.snap.io_scheduler)
     for lun in luns:
         if lun.removeprefix("/dev/") not in devs:
-            return Result(err=f"ORION: ORacle IO Numbers -- Version 11.2.0.3.0\n"
-                              f"Error: unable to open {lun}: No such device", status=1)
+            return Result(
+                err=f"ORION: ORacle IO Numbers -- Version 11.2.0.3.0\n"
+                f"Error: unable to open {lun}: No such device",
+                status=1,
+            )
     num_disks = int(opts.get("num_disks", len(luns)))
-    levels = [num_large] if num_large is not None and opts.get("matrix") == "point" else list(
-        range(1, (num_large or 2 * num_disks) + 1))
+    levels = (
+        [num_large]
+        if num_large is not None and opts.get("matrix") == "point"
+        else list(range(1, (num_large or 2 * num_disks) + 1))
+    )
     stamp = f"{name}_20261126_{R.clock(sh.snap)[:5].replace(':', '')}"
-    head = ["ORION: ORacle IO Numbers -- Version 11.2.0.3.0", stamp,
-            f"Calibration will take approximately {max(1, round(len(levels) * duration / 60))} minutes.",
-            "Using a large value for -cache_size may take longer.", ""]
+    head = [
+        "ORION: ORacle IO Numbers -- Version 11.2.0.3.0",
+        stamp,
+        f"Calibration will take approximately {max(1, round(len(levels) * duration / 60))} minutes.",
+        "Using a large value for -cache_size may take longer.",
+        "",
+    ]
     points = []
     for n in levels:
         if sh.budget.sim_left(sh.snap.t) < duration:
@@ -1358,16 +1597,34 @@ def cmd_orion(sh: Shell, args: list[str], stdin: str) -> Result:
         points.append(workload.point(m, size_kb=size, outstanding=n))
     best = max(points, key=lambda p: p.mbps)
     summary = [f"Maximum Large MBPS={best.mbps:.2f} @ Small=0 and Large={best.outstanding}"]
-    sh.vfs.tmp[sh.path(f"{stamp}_summary.txt")] = "\n".join(
-        ["ORION VERSION 11.2.0.3.0", "", "Command line:", "-" + " -".join(f"{k} {v}" for k, v in opts.items()), "",
-         f"Test: {name}", "Small IO size: 8 KB", f"Large IO size: {size} KB",
-         "IO types: small random IOs, large random IOs", "Writes: 0%",
-         f"Duration for each data point: {duration} seconds",
-         "Large Columns:," + ",".join(f"{n:>7}" for n in levels),
-         f"Total Data Points: {len(levels)}", "", *[f"Name: {lun}\tSize: 799535005696" for lun in luns],
-         f"{len(luns)} files found.", "", *summary]) + "\n"
+    sh.vfs.tmp[sh.path(f"{stamp}_summary.txt")] = (
+        "\n".join(
+            [
+                "ORION VERSION 11.2.0.3.0",
+                "",
+                "Command line:",
+                "-" + " -".join(f"{k} {v}" for k, v in opts.items()),
+                "",
+                f"Test: {name}",
+                "Small IO size: 8 KB",
+                f"Large IO size: {size} KB",
+                "IO types: small random IOs, large random IOs",
+                "Writes: 0%",
+                f"Duration for each data point: {duration} seconds",
+                "Large Columns:," + ",".join(f"{n:>7}" for n in levels),
+                f"Total Data Points: {len(levels)}",
+                "",
+                *[f"Name: {lun}\tSize: 799535005696" for lun in luns],
+                f"{len(luns)} files found.",
+                "",
+                *summary,
+            ]
+        )
+        + "\n"
+    )
     sh.vfs.tmp[sh.path(f"{stamp}_mbps.csv")] = (
-        "Large/Small,      0\n" + "\n".join(f"{p.outstanding:>11}, {p.mbps:>9.2f}" for p in points) + "\n")
+        "Large/Small,      0\n" + "\n".join(f"{p.outstanding:>11}, {p.mbps:>9.2f}" for p in points) + "\n"
+    )
     sh.note_read("orion")
     return Result("\n".join(head + summary) + "\n")
 
@@ -1375,10 +1632,12 @@ def cmd_orion(sh: Shell, args: list[str], stdin: str) -> Result:
 # ---------------------------------------------------------------------- --help
 def _answer_help(name: str, fn, summary: str):
     """Errors of the real tools end "Try 'TOOL --help'": so TOOL --help answers, with what this box has."""
+
     def run(sh: Shell, args: list[str], stdin: str) -> Result:
         if args[:1] == ["--help"]:
             return Result(f"{name}: {summary}\n(this box simulates {name}; `help` lists every tool)\n")
         return fn(sh, args, stdin)
+
     run.__name__ = getattr(fn, "__name__", name)
     run.__doc__ = fn.__doc__
     return run

@@ -8,14 +8,24 @@ through ``host.advance(seconds)``.  Nothing here touches the real machine.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 from ..world import ActionError, Snapshot
-from . import render as R
 from .budget import LINE_ITERATIONS, LINE_SIM_S, MAX_ARGS, Budget, BudgetExceeded, Pattern, PatternError
-from .parser import (MAX_LINE, Command, GlobWord, Loop, ShellSyntaxError, expand_var, find_loop, mask_substitutions,
-                     parse, tokenize)
+from .parser import (
+    MAX_LINE,
+    Command,
+    GlobWord,
+    Loop,
+    ShellSyntaxError,
+    expand_var,
+    find_loop,
+    mask_substitutions,
+    parse,
+    tokenize,
+)
 from .vfs import EACCES, ENOENT, Vfs, VfsError, norm
 
 MAX_OUTPUT = 200_000  # characters one line shows; past that, an "output truncated" note
@@ -60,6 +70,7 @@ def command(name: str, summary: str, *aliases: str):
         for a in aliases:
             COMMANDS[a] = (fn, "")
         return fn
+
     return deco
 
 
@@ -79,8 +90,10 @@ class Shell:
         self._term: list[str] = []
         self.budget = Budget(0.0)
         inc = getattr(host, "incident", None)
-        conf = ["# System default settings live in /usr/lib/sysctl.d/00-system.conf.",
-                "# To override those settings, enter new settings here."]
+        conf = [
+            "# System default settings live in /usr/lib/sysctl.d/00-system.conf.",
+            "# To override those settings, enter new settings here.",
+        ]
         conf += [f"{k} = {v}" for k, v in getattr(inc, "sysctl", {}).items()]
         self.vfs.tmp["/etc/sysctl.conf"] = "\n".join(conf) + "\n"
         for path, text in getattr(inc, "files", {}).items():
@@ -93,7 +106,9 @@ class Shell:
     # ------------------------------------------------------------------ entry point
     def execute(self, line: str) -> LineResult:
         if len(line) > MAX_LINE:  # refused before it is scanned at all
-            return LineResult(f"bash: line too long ({len(line):,} characters; one line may have {MAX_LINE:,})", 2)
+            return LineResult(
+                f"bash: line too long ({len(line):,} characters; one line may have {MAX_LINE:,})", 2
+            )
         line = line.replace("\x00", "")
         self.events = []
         if line.strip():
@@ -115,13 +130,17 @@ class Shell:
             return LineResult(_cap("".join(out)) + f"bash: {e}", 2)
         except BudgetExceeded as e:
             text = _cap("".join(out))
-            return LineResult(text + ("" if not text or text.endswith("\n") else "\n") + f"mmquest: {e}", 124,
-                              list(self.events))
+            return LineResult(
+                text + ("" if not text or text.endswith("\n") else "\n") + f"mmquest: {e}",
+                124,
+                list(self.events),
+            )
         text = _cap("".join(out))
         return LineResult(text.rstrip("\n"), status, list(self.events))
 
-    def _list(self, line: str, out: list[str], op: str = ";", status: int = 0, depth: int = 0,
-              dry: bool = False) -> int:
+    def _list(
+        self, line: str, out: list[str], op: str = ";", status: int = 0, depth: int = 0, dry: bool = False
+    ) -> int:
         """Run a command list.  ``op`` joins it to what ran before, whose exit status was
         ``status``; ``dry`` only checks the grammar."""
         loop = find_loop(line)
@@ -210,9 +229,11 @@ class Shell:
                 if b.iterations >= MAX_LOOP_ITERATIONS or (t > t0 and b.sim_left(t) <= 0):
                     # one budget for the whole line: nested loops share it, and all of them stop
                     self._stopped = True
-                    self._term.append(f"mmquest: loop stopped after {b.iterations} iterations: one command line may "
-                                      f"run at most {MAX_LOOP_ITERATIONS} (all its loops together) and let at most "
-                                      f"{MAX_SLEEP_S / 3600:g}h of simulated time pass\n")
+                    self._term.append(
+                        f"mmquest: loop stopped after {b.iterations} iterations: one command line may "
+                        f"run at most {MAX_LOOP_ITERATIONS} (all its loops together) and let at most "
+                        f"{MAX_SLEEP_S / 3600:g}h of simulated time pass\n"
+                    )
                     break
                 b.iterations += 1
                 if loop.kind == "for":
@@ -248,7 +269,7 @@ class Shell:
             if c == "'" and not quote:
                 j = line.find("'", i + 1)
                 j = n - 1 if j < 0 else j
-                res.append(line[i:j + 1])
+                res.append(line[i : j + 1])
                 i = j + 1
                 continue
             if c == '"':
@@ -258,7 +279,7 @@ class Shell:
                     j = line.find("`", i + 1)
                     if j < 0:
                         raise ShellSyntaxError("unexpected EOF while looking for matching ``'")
-                    inner, i = line[i + 1:j], j + 1
+                    inner, i = line[i + 1 : j], j + 1
                 else:
                     level, j = 1, i + 2
                     while j < n and level:
@@ -266,7 +287,7 @@ class Shell:
                         j += 1
                     if level:
                         raise ShellSyntaxError("unexpected EOF while looking for matching `)'")
-                    inner, i = line[i + 2:j - 1], j
+                    inner, i = line[i + 2 : j - 1], j
                 sub: list[str] = []
                 items = parse(self._substitute(inner, errs, depth + 1))
                 for item in items:
@@ -304,6 +325,7 @@ class Shell:
     def _glob(self, word: str) -> list[str]:
         """Pathname expansion of one word; no match leaves it as typed (bash's default)."""
         import fnmatch
+
         if not isinstance(word, GlobWord):
             return [word]
         head, _, pattern = word.rpartition("/")
@@ -385,7 +407,11 @@ class Shell:
             if self.vfs.exists(s, path):
                 raise VfsError(path, EACCES)
             raise VfsError(path, ENOENT)
-        if path.startswith(("/tmp/", "/root/", "/etc/")) and path in self.vfs.tmp or path.startswith(("/tmp/", "/root/")):
+        if (
+            (path.startswith(("/tmp/", "/root/", "/etc/"))
+            and path in self.vfs.tmp)
+            or path.startswith(("/tmp/", "/root/"))
+        ):
             if len(self.vfs.tmp) > 200 and path not in self.vfs.tmp:
                 raise VfsError(path, "No space left on device")
             self.store_text(path, data, append)
@@ -401,6 +427,7 @@ class Shell:
     def set_sysctl(self, name: str, value: str) -> None:
         from ..kernel import SYSCTLS
         from ..world import SetSysctl
+
         d = SYSCTLS[name]
         if d.text:
             v: int | str = value
@@ -419,7 +446,10 @@ def _cap(text: str) -> str:
     """What one line shows: at most MAX_OUTPUT characters, and a note when it was cut."""
     if len(text) <= MAX_OUTPUT:
         return text
-    return text[:MAX_OUTPUT] + f"\n[output truncated: one command line shows at most {MAX_OUTPUT:,} characters]\n"
+    return (
+        text[:MAX_OUTPUT]
+        + f"\n[output truncated: one command line shows at most {MAX_OUTPUT:,} characters]\n"
+    )
 
 
 def _only_sleeps(line: str) -> bool:
@@ -440,6 +470,7 @@ def write_handler(pattern: str):
     def deco(fn):
         WRITE_HANDLERS.append((pattern, fn))
         return fn
+
     return deco
 
 
@@ -468,4 +499,14 @@ def complete(shell: Shell, text: str) -> list[str]:
     return sorted(out)
 
 
-__all__ = ["Shell", "Result", "BudgetExceeded", "LineResult", "COMMANDS", "command", "UsageError", "complete", "ENOENT"]
+__all__ = [
+    "COMMANDS",
+    "ENOENT",
+    "BudgetExceeded",
+    "LineResult",
+    "Result",
+    "Shell",
+    "UsageError",
+    "command",
+    "complete",
+]

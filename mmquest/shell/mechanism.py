@@ -14,8 +14,10 @@ from ..kernel.trace import kname
 from ..world import Snapshot
 from .core import Result, Shell, command
 
-LOCKED = ("mechanism: locked until you have looked at the evidence that points to the kernel path "
-          "(or spent a hint with `hint`)")
+LOCKED = (
+    "mechanism: locked until you have looked at the evidence that points to the kernel path "
+    "(or spent a hint with `hint`)"
+)
 
 
 def step_name(step, version: KernelVersion) -> str:
@@ -42,8 +44,11 @@ def fix_commit(inc) -> str:
 
 def steps_at(steps, version: KernelVersion) -> list:
     """The steps that exist on this kernel ([since, until))."""
-    return [st for st in steps if (st.since is None or not version < st.since)
-            and (st.until is None or version < st.until)]
+    return [
+        st
+        for st in steps
+        if (st.since is None or not version < st.since) and (st.until is None or version < st.until)
+    ]
 
 
 def rate_text(r: float) -> str:
@@ -62,8 +67,10 @@ def rows(steps, kernel: str, rates: dict[str, float]) -> list[tuple[int, str, fl
     # Taken: the counter moves at more than a thousandth of the busiest step's rate (the rates
     # are moving averages: a branch the fix closed fades out over a few seconds).
     floor = max(rs, default=0.0) * 1e-3
-    return [(st.depth, step_name(st, v), r, st.unit, st.fix, r > floor and r > 0, st.label)
-            for st, r in zip(here, rs)]
+    return [
+        (st.depth, step_name(st, v), r, st.unit, st.fix, r > floor and r > 0, st.label)
+        for st, r in zip(here, rs)
+    ]
 
 
 def mechanism_lines(steps, kernel: str, rates: dict[str, float], width: int = 160) -> list[str]:
@@ -79,7 +86,10 @@ def mechanism_lines(steps, kernel: str, rates: dict[str, float], width: int = 16
 
 
 def render(s: Snapshot, steps, commit: str = "") -> str:
-    lines = [f"Kernel path on {s.kernel}, calls per second over the last few seconds (the model's own counts):", ""]
+    lines = [
+        f"Kernel path on {s.kernel}, calls per second over the last few seconds (the model's own counts):",
+        "",
+    ]
     lines += mechanism_lines(steps, s.kernel, dict(s.trace.rates))
     lines += ["", "=> taken now   -> on the path, idle   [fix: ...] what the fix removes or bypasses"]
     if commit:

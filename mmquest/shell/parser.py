@@ -72,7 +72,7 @@ def tokenize(line: str, spans: list[tuple[int, int]] | None = None) -> list[tupl
             j = line.find("'", i + 1)
             if j < 0:
                 raise ShellSyntaxError("unexpected EOF while looking for matching `''")
-            buf.append(line[i + 1:j])
+            buf.append(line[i + 1 : j])
             have = True
             i = j + 1
         elif c == '"':
@@ -86,7 +86,7 @@ def tokenize(line: str, spans: list[tuple[int, int]] | None = None) -> list[tupl
                     out.append(line[j])
                     j += 1
             if j >= n:
-                raise ShellSyntaxError('unexpected EOF while looking for matching `"\'')
+                raise ShellSyntaxError("unexpected EOF while looking for matching `\"'")
             buf.append("".join(out))
             have = True
             i = j + 1
@@ -158,9 +158,7 @@ def parse(line: str) -> list[Item]:
         i += 1
     if cmd.argv:
         pipe.commands.append(cmd)
-    elif pipe.commands:
-        raise ShellSyntaxError("syntax error: unexpected end of file")
-    elif op in ("&&", "||"):
+    elif pipe.commands or op in ("&&", "||"):
         raise ShellSyntaxError("syntax error: unexpected end of file")
     if pipe.commands:
         items.append(Item(pipe, op))
@@ -267,7 +265,7 @@ def find_loop(line: str) -> Loop | None:
         j = next((j for j in range(k + 1, len(toks)) if word(j, "do") and at_start(j)), len(toks))
         if j == k + 1 or j >= len(toks) or toks[j - 1] not in ((";", True), ("&", True)) or j - 1 == k + 1:
             raise unexpected(j if j < len(toks) else len(toks))
-        cond = line[spans[k + 1][0]:spans[j - 1][0]]
+        cond = line[spans[k + 1][0] : spans[j - 1][0]]
     if not word(j, "do"):
         raise unexpected(j)
     body_start, depth, m = j + 1, 1, j + 1
@@ -281,8 +279,8 @@ def find_loop(line: str) -> Loop | None:
         raise unexpected(m)
     if m == body_start or toks[m - 1] not in ((";", True), ("&", True)):
         raise unexpected(m)
-    body = line[spans[body_start][0]:spans[m - 1][0]]
-    head, head_op = (line[:spans[k - 1][0]], toks[k - 1][0]) if k else ("", ";")
+    body = line[spans[body_start][0] : spans[m - 1][0]]
+    head, head_op = (line[: spans[k - 1][0]], toks[k - 1][0]) if k else ("", ";")
     if head_op == "&":
         head_op = ";"
     n = m + 1
@@ -290,15 +288,25 @@ def find_loop(line: str) -> Loop | None:
     if n < len(toks) and toks[n][0] in ("|", ">", ">>") and toks[n][1]:
         q = next((q for q in range(n, len(toks)) if toks[q][1] and toks[q][0] in _LIST_OPS), len(toks))
         end = spans[q][0] if q < len(toks) else len(line)
-        pipe = line[spans[n][1]:end] if toks[n][0] == "|" else "cat " + line[spans[n][0]:end]
+        pipe = line[spans[n][1] : end] if toks[n][0] == "|" else "cat " + line[spans[n][0] : end]
         n = q
     if n < len(toks) and not (toks[n][1] and toks[n][0] in _LIST_OPS):
         raise unexpected(n)
-    tail_op, tail = (toks[n][0], line[spans[n][1]:]) if n < len(toks) else (";", "")
+    tail_op, tail = (toks[n][0], line[spans[n][1] :]) if n < len(toks) else (";", "")
     if tail_op in ("&&", "||") and not tail.strip():
         raise ShellSyntaxError("syntax error: unexpected end of file")
-    return Loop(kind, head, head_op, var, line[words_from:words_to], cond, body, pipe,
-                ";" if tail_op == "&" else tail_op, tail)
+    return Loop(
+        kind,
+        head,
+        head_op,
+        var,
+        line[words_from:words_to],
+        cond,
+        body,
+        pipe,
+        ";" if tail_op == "&" else tail_op,
+        tail,
+    )
 
 
 def expand_var(text: str, name: str, value: str) -> str:
@@ -310,13 +318,13 @@ def expand_var(text: str, name: str, value: str) -> str:
     while i < n:
         c = text[i]
         if c == "\\":
-            out.append(text[i:i + 2])
+            out.append(text[i : i + 2])
             i += 2
             continue
         if c == "'" and not dq:
             j = text.find("'", i + 1)
             j = n - 1 if j < 0 else j
-            out.append(text[i:j + 1])
+            out.append(text[i : j + 1])
             i = j + 1
             continue
         if c == '"':

@@ -114,13 +114,13 @@ class _Parser:
             start = self.i
             while self.peek().isdigit():
                 self.i += 1
-            addr = Address(line=int(self.s[start:self.i]))
+            addr = Address(line=int(self.s[start : self.i]))
             if self.peek() == "~":
                 self.i += 1
                 start = self.i
                 while self.peek().isdigit():
                     self.i += 1
-                addr.step = int(self.s[start:self.i] or 0)
+                addr.step = int(self.s[start : self.i] or 0)
             return addr
         if c == "$":
             self.i += 1
@@ -158,7 +158,7 @@ class _Parser:
                         self.i += 1
                     if start == self.i:
                         raise self.fail("expected newer version of sed")
-                    cmd.a2 = Address(plus=int(self.s[start:self.i]))
+                    cmd.a2 = Address(plus=int(self.s[start : self.i]))
                 else:
                     cmd.a2 = self.address()
                     if cmd.a2 is None:
@@ -184,7 +184,7 @@ class _Parser:
                 start = self.i
                 while self.peek().isdigit():
                     self.i += 1
-                cmd.exit_code = int(self.s[start:self.i]) if self.i > start else 0
+                cmd.exit_code = int(self.s[start : self.i]) if self.i > start else 0
                 if cmd.a2 is not None:
                     raise self.fail("command only uses one address")
             elif c == "=" or c in "pd":
@@ -220,7 +220,7 @@ class _Parser:
                 start = self.i - 1
                 while self.peek().isdigit():
                     self.i += 1
-                cmd.count = int(self.s[start:self.i])
+                cmd.count = int(self.s[start : self.i])
                 if cmd.count == 0:
                     raise self.fail("number option to `s' command may not be zero")
                 count_set = True
@@ -371,8 +371,13 @@ def run(cmds: list[Cmd], lines: list[str], quiet: bool, charge=None) -> tuple[li
 
 
 # sed's boolean options, by their long and short names (-i takes its own branch: a suffix follows)
-LONG_FLAGS = {"quiet": "quiet", "silent": "quiet", "regexp-extended": "extended", "in-place": "inplace",
-              "separate": "separate"}
+LONG_FLAGS = {
+    "quiet": "quiet",
+    "silent": "quiet",
+    "regexp-extended": "extended",
+    "in-place": "inplace",
+    "separate": "separate",
+}
 SHORT_FLAGS = {"n": "quiet", "E": "extended", "r": "extended", "s": "separate"}
 
 
@@ -385,7 +390,7 @@ def parse_args(args: list[str]) -> tuple[dict, list[str], list[str]]:
     while i < len(args):
         a = args[i]
         if a == "--":
-            files += args[i + 1:]
+            files += args[i + 1 :]
             break
         if a.startswith("--"):
             name, _, value = a[2:].partition("=")
@@ -410,7 +415,7 @@ def parse_args(args: list[str]) -> tuple[dict, list[str], list[str]]:
                     opts["inplace"] = True
                     break  # the rest is the backup suffix
                 elif f == "e":
-                    rest = a[j + 1:]
+                    rest = a[j + 1 :]
                     if not rest:
                         if i + 1 >= len(args):
                             raise SedError(f"sed: option requires an argument -- 'e'\n{USAGE}")

@@ -21,7 +21,15 @@ import re
 
 from ..kernel import KernelVersion
 from ..kernel.perf import call_chain
-from ..kernel.trace import HIST_BUCKETS, INLINE, TRACEPOINTS, TraceCounts, kname, tracepoint_counter, traceable
+from ..kernel.trace import (
+    HIST_BUCKETS,
+    INLINE,
+    TRACEPOINTS,
+    TraceCounts,
+    kname,
+    traceable,
+    tracepoint_counter,
+)
 from ..world import ActionError, Snapshot
 from . import vfs as V
 from .budget import PatternError
@@ -79,15 +87,17 @@ def _duration(ns: float) -> str:
     text = str(us)
     n = len(text)
     if n < 7:
-        frac = f"{rem:03d}"[:min(3, 7 - n)]
+        frac = f"{rem:03d}"[: min(3, 7 - n)]
         text += "." + frac
         n += len(frac)
     return text + " us " + " " * max(7 - n, 0)
 
 
 def function_stat(s: Snapshot, st: TraceState, cpu: int) -> str:
-    out = ["  Function                               Hit    Time            Avg             s^2",
-           "  --------                               ---    ----            ---             ---"]
+    out = [
+        "  Function                               Hit    Time            Avg             s^2",
+        "  --------                               ---    ----            ---             ---",
+    ]
     if st.base is None:
         return "\n".join(out)
     end = st.end if st.end is not None else s.trace
@@ -121,8 +131,16 @@ class _Debugfs:
         if path == "/sys/kernel/debug":
             return ["tracing"]
         if path == T:
-            return ["available_filter_functions", "available_tracers", "current_tracer", "function_profile_enabled",
-                    "kprobe_events", "set_ftrace_filter", "trace_stat", "tracing_on"]
+            return [
+                "available_filter_functions",
+                "available_tracers",
+                "current_tracer",
+                "function_profile_enabled",
+                "kprobe_events",
+                "set_ftrace_filter",
+                "trace_stat",
+                "tracing_on",
+            ]
         if path == T + "/trace_stat":
             return [f"function{c}" for c in range(s.nnodes * s.cpus_per_node)]
         return None
@@ -131,7 +149,7 @@ class _Debugfs:
         if not path.startswith(T + "/"):
             return None
         st = state(vfs, s)
-        name = path[len(T) + 1:]
+        name = path[len(T) + 1 :]
         if name == "available_filter_functions":
             return "\n".join(traceable(_version(s)))
         if name == "available_tracers":
@@ -206,7 +224,9 @@ def _write_kprobe_events(sh: Shell, m, data: str, append: bool) -> None:
         name = head.split(":", 1)[1].split("/")[-1] if ":" in head else fn
         if fn in INLINE or fn not in traceable(_version(s)) or name != fn:
             # the box names a kprobe after its function: perf stat -e probe:FUNC reads that function's count
-            raise ActionError("Invalid argument" if fn in traceable(_version(s)) else "No such file or directory")
+            raise ActionError(
+                "Invalid argument" if fn in traceable(_version(s)) else "No such file or directory"
+            )
         if name in st.probes:
             raise ActionError("File exists")
         st.probes.append(name)
@@ -244,10 +264,13 @@ def _perf_probe(sh: Shell, args: list[str]) -> Result:
     s = sh.snap
     st = state(sh, s)
     if not args or args[0] in ("-h", "--help"):
-        return Result(err=" usage: perf probe [<options>] 'PROBEDEF' ['PROBEDEF' ...]\n"
-                          "    or: perf probe [<options>] --add 'PROBEDEF' [--add 'PROBEDEF' ...]\n"
-                          "    or: perf probe [<options>] --del '[GROUP:]EVENT' ...\n"
-                          "    or: perf probe --list [GROUP:]EVENT ...", status=129)
+        return Result(
+            err=" usage: perf probe [<options>] 'PROBEDEF' ['PROBEDEF' ...]\n"
+            "    or: perf probe [<options>] --add 'PROBEDEF' [--add 'PROBEDEF' ...]\n"
+            "    or: perf probe [<options>] --del '[GROUP:]EVENT' ...\n"
+            "    or: perf probe --list [GROUP:]EVENT ...",
+            status=129,
+        )
     op, names = "add", []
     for a in args:
         if a in ("-a", "--add"):
@@ -276,9 +299,13 @@ def _perf_probe(sh: Shell, args: list[str]) -> Result:
                 err.append(f"Probe point '{fn}' not found.\n  Error: Failed to add events.")
                 return Result("", "\n".join(err), 254)
             if fn in st.probes:
-                return Result("", f"Error: event \"{fn}\" already exists.\n Hint: Remove existing event by "
-                                  f"'perf probe -d'\n       or force duplicates by 'perf probe -f'\n"
-                                  f"       or set 'force=yes' in BPF source.\n  Error: Failed to add events.", 239)
+                return Result(
+                    "",
+                    f'Error: event "{fn}" already exists.\n Hint: Remove existing event by '
+                    f"'perf probe -d'\n       or force duplicates by 'perf probe -f'\n"
+                    f"       or set 'force=yes' in BPF source.\n  Error: Failed to add events.",
+                    239,
+                )
             st.probes.append(fn)
             out += ["Added new event:", f"  probe:{fn:<20} (on {fn})", ""]
         else:
@@ -294,8 +321,12 @@ def _perf_probe(sh: Shell, args: list[str]) -> Result:
         last = st.probes[-1]
         # perf prints a `perf record` example here; the box has no perf record, so it suggests
         # the tool that counts the probe (a tool must never suggest what it then refuses)
-        out += ["You can now use it in all perf tools, such as:", "", f"\tperf stat -e probe:{last} -a sleep 1",
-                ""]
+        out += [
+            "You can now use it in all perf tools, such as:",
+            "",
+            f"\tperf stat -e probe:{last} -a sleep 1",
+            "",
+        ]
     return Result("\n".join(out) + ("\n" if out else ""), "\n".join(err), 1 if err else 0)
 
 
@@ -340,18 +371,25 @@ def _perf_stat(sh: Shell, args: list[str]) -> Result:
             break
         i += 1
     if not events:
-        return Result(err="perf stat: this box simulates counting events only: perf stat -e EVENT[,EVENT] -a sleep N",
-                      status=129)
+        return Result(
+            err="perf stat: this box simulates counting events only: perf stat -e EVENT[,EVENT] -a sleep N",
+            status=129,
+        )
     pairs = []
     for e in events:
         got = _event_counter(s, st, e)
         if not got:
-            return Result(err=f"invalid or unsupported event: '{e}'\nRun 'perf list' for a list of valid events",
-                          status=129)
+            return Result(
+                err=f"invalid or unsupported event: '{e}'\nRun 'perf list' for a list of valid events",
+                status=129,
+            )
         pairs += got
     if not cmd or cmd[0] != "sleep" or len(cmd) != 2:
-        return Result(err="mmquest: perf stat counts until its command exits: end the line with "
-                          "`-a sleep N` (Ctrl-C does not reach a script)", status=129)
+        return Result(
+            err="mmquest: perf stat counts until its command exits: end the line with "
+            "`-a sleep N` (Ctrl-C does not reach a script)",
+            status=129,
+        )
     secs = _seconds(cmd[1])
     if secs is None:
         return Result(err=f"sleep: invalid time interval '{cmd[1]}'", status=1)
@@ -392,22 +430,48 @@ def _seconds(text: str) -> float | None:
 
 
 # ---------------------------------------------------------------------- BCC
-_FAULT6 = ("asm_exc_page_fault", "exc_page_fault", "do_user_addr_fault", "handle_mm_fault", "__handle_mm_fault")
+_FAULT6 = (
+    "asm_exc_page_fault",
+    "exc_page_fault",
+    "do_user_addr_fault",
+    "handle_mm_fault",
+    "__handle_mm_fault",
+)
 # Callers (outermost first) of the functions perf's call chains do not cover (6.x fault and OOM paths).
 _CHAINS: dict[str, tuple[str, ...]] = {
     "percpu_counter_add_batch": _FAULT6 + ("do_anonymous_page",),
-    "__percpu_counter_sum": _FAULT6 + ("do_anonymous_page", "__alloc_pages", "__alloc_pages_slowpath",
-                                       "out_of_memory", "select_bad_process", "oom_evaluate_task", "oom_badness"),
-    "oom_badness": _FAULT6 + ("do_anonymous_page", "__alloc_pages", "__alloc_pages_slowpath", "out_of_memory",
-                              "select_bad_process", "oom_evaluate_task"),
+    "__percpu_counter_sum": _FAULT6
+    + (
+        "do_anonymous_page",
+        "__alloc_pages",
+        "__alloc_pages_slowpath",
+        "out_of_memory",
+        "select_bad_process",
+        "oom_evaluate_task",
+        "oom_badness",
+    ),
+    "oom_badness": _FAULT6
+    + (
+        "do_anonymous_page",
+        "__alloc_pages",
+        "__alloc_pages_slowpath",
+        "out_of_memory",
+        "select_bad_process",
+        "oom_evaluate_task",
+    ),
     "out_of_memory": _FAULT6 + ("do_anonymous_page", "__alloc_pages", "__alloc_pages_slowpath"),
     "try_to_free_pages": _FAULT6 + ("do_anonymous_page", "__alloc_pages", "__alloc_pages_slowpath"),
 }
+
+
 def _bcc_missing(tool: str, s: Snapshot, need: str) -> Result | None:
     if _version(s) < need:
-        return Result(err=f"bpf: Function not implemented\n\nException: Failed to load BPF program "
-                          f"b'{'trace_count_0' if tool == 'funccount' else 'trace_func_entry'}': "
-                          f"Function not implemented", status=1)
+        return Result(
+            err=f"bpf: Function not implemented\n\nException: Failed to load BPF program "
+            f"b'{'trace_count_0' if tool == 'funccount' else 'trace_func_entry'}': "
+            f"Function not implemented",
+            status=1,
+        )
     return None
 
 
@@ -420,11 +484,21 @@ def _opts(args: list[str], flags: str, valued: str) -> tuple[dict, list[str]] | 
         a = args[i]
         if a.startswith("-") and len(a) > 1 and a.lstrip("-"):
             k = a.lstrip("-")[:1] if not a.startswith("--") else a[2:]
-            long = {"duration": "d", "interval": "i", "microseconds": "u", "milliseconds": "m",
-                    "timestamp": "T", "regexp": "r"}
+            long = {
+                "duration": "d",
+                "interval": "i",
+                "microseconds": "u",
+                "milliseconds": "m",
+                "timestamp": "T",
+                "regexp": "r",
+            }
             k = long.get(k, k)
             if k in valued:
-                v = a[2:] if len(a) > 2 and not a.startswith("--") else (args[i + 1] if i + 1 < len(args) else None)
+                v = (
+                    a[2:]
+                    if len(a) > 2 and not a.startswith("--")
+                    else (args[i + 1] if i + 1 < len(args) else None)
+                )
                 if v is None:
                     return f"argument -{k}: expected one argument"
                 if not (len(a) > 2 and not a.startswith("--")):
@@ -443,8 +517,10 @@ def _opts(args: list[str], flags: str, valued: str) -> tuple[dict, list[str]] | 
 def _bcc_duration(tool: str, o: dict) -> float | str:
     d = o.get("d")
     if d is None:
-        return (f"mmquest: {tool} traces until Ctrl-C, which a script cannot send: "
-                f"give it a duration, e.g. {tool} -d 10 ...")
+        return (
+            f"mmquest: {tool} traces until Ctrl-C, which a script cannot send: "
+            f"give it a duration, e.g. {tool} -d 10 ..."
+        )
     try:
         secs = float(d)
     except ValueError:
@@ -480,8 +556,15 @@ def _bcc_start(tool: str, syn: str, args: list[str], flags: str, valued: str, sn
 @command("funccount", "BCC: count kernel function calls: funccount -d SECONDS 'PATTERN'")
 def cmd_funccount(sh: Shell, args: list[str], stdin: str) -> Result:
     s = sh.snap
-    start = _bcc_start("funccount", "[-h] [-p PID] [-i INTERVAL] [-d DURATION] [-T] [-r] [-D] pattern",
-                       args, "TrD", "pid", s, BPF_KPROBES)
+    start = _bcc_start(
+        "funccount",
+        "[-h] [-p PID] [-i INTERVAL] [-d DURATION] [-T] [-r] [-D] pattern",
+        args,
+        "TrD",
+        "pid",
+        s,
+        BPF_KPROBES,
+    )
     if isinstance(start, Result):
         return start
     opts, pattern, dur = start
@@ -499,7 +582,11 @@ def cmd_funccount(sh: Shell, args: list[str], stdin: str) -> Result:
     a = s.trace
     _run_for(sh, dur)
     b = sh.snap.trace
-    out = [f'Tracing {len(fns)} functions for "{pattern}"... Hit Ctrl-C to end.', "", f"{'FUNC':<36} {'COUNT':>8}"]
+    out = [
+        f'Tracing {len(fns)} functions for "{pattern}"... Hit Ctrl-C to end.',
+        "",
+        f"{'FUNC':<36} {'COUNT':>8}",
+    ]
     rows = sorted(((int(round(b.count(f) - a.count(f))), f) for f in fns), key=lambda r: (r[0], r[1]))
     out += [f"{f:<36} {n:>8d}" for n, f in rows if n > 0]
     out.append("Detaching...")
@@ -543,8 +630,15 @@ def _latency_buckets(a: TraceCounts, b: TraceCounts, fn: str, unit_ns: float) ->
 @command("funclatency", "BCC: latency histogram of a kernel function: funclatency -d SECONDS FUNC")
 def cmd_funclatency(sh: Shell, args: list[str], stdin: str) -> Result:
     s = sh.snap
-    start = _bcc_start("funclatency", "[-h] [-p PID] [-i INTERVAL] [-d DURATION] [-T] [-u] [-m] [-F] [-r] [-v] pattern",
-                       args, "TumFrv", "pidi", s, BPF_KPROBES)
+    start = _bcc_start(
+        "funclatency",
+        "[-h] [-p PID] [-i INTERVAL] [-d DURATION] [-T] [-u] [-m] [-F] [-r] [-v] pattern",
+        args,
+        "TumFrv",
+        "pidi",
+        s,
+        BPF_KPROBES,
+    )
     if isinstance(start, Result):
         return start
     opts, pattern, dur = start
@@ -576,14 +670,24 @@ def cmd_funclatency(sh: Shell, args: list[str], stdin: str) -> Result:
 @command("stackcount", "BCC: count the kernel stacks that call a function: stackcount -D SECONDS FUNC")
 def cmd_stackcount(sh: Shell, args: list[str], stdin: str) -> Result:
     s = sh.snap
-    start = _bcc_start("stackcount", "[-h] [-p PID] [-i INTERVAL] [-D DURATION] [-T] [-r] [-s] [-P] [-K] [-U] [-v] [-d] "
-                       "[-f] pattern", args, "TrsPKUvdf", "piD", s, BPF_STACKS)
+    start = _bcc_start(
+        "stackcount",
+        "[-h] [-p PID] [-i INTERVAL] [-D DURATION] [-T] [-r] [-s] [-P] [-K] [-U] [-v] [-d] [-f] pattern",
+        args,
+        "TrsPKUvdf",
+        "piD",
+        s,
+        BPF_STACKS,
+    )
     if isinstance(start, Result):
         return start
     opts, pattern, _ = start
     if "D" not in opts:
-        return Result(err="mmquest: stackcount traces until Ctrl-C, which a script cannot send: "
-                          "give it a duration, e.g. stackcount -D 10 FUNC", status=2)
+        return Result(
+            err="mmquest: stackcount traces until Ctrl-C, which a script cannot send: "
+            "give it a duration, e.g. stackcount -D 10 FUNC",
+            status=2,
+        )
     dur = _seconds(str(opts["D"]))
     if not dur:
         return Result(err=f"argument -D/--duration: invalid int value: '{opts['D']}'", status=2)
@@ -643,7 +747,7 @@ def _parse_bpftrace(prog: str) -> list[tuple[list[str], str | None, list[str]]]:
         probes = [p.strip() for p in head.split(",") if p.strip()]
         if not probes:
             raise BpfError(f"stdin:1:{pos + 1}-{opening + 1}: ERROR: syntax error, unexpected {{")
-        stmts = [x.strip() for x in prog[opening + 1:closing].split(";") if x.strip()]
+        stmts = [x.strip() for x in prog[opening + 1 : closing].split(";") if x.strip()]
         blocks.append((probes, flt, stmts))
         pos = closing + 1
         while pos < len(prog) and prog[pos] in " \t\n;":
@@ -686,10 +790,15 @@ def _bpftrace_plan(s: Snapshot, prog: str):
                 fns = [f for f in traceable_fns if fnmatch.fnmatchcase(f, parts[1])]
                 if not fns:
                     if parts[1] in INLINE:
-                        raise BpfError(f"ERROR: {parts[1]} is not traceable (either non-existing, inlined, "
-                                       "or marked as \"notrace\"); attaching to it will likely fail")
-                    raise BpfError(f"stdin:1:1-{len(p)}: ERROR: No matches for kprobe {parts[1]}" if "*" in parts[1]
-                                   else f"ERROR: kprobe:{parts[1]}: Could not resolve symbol (or it is not traceable)")
+                        raise BpfError(
+                            f"ERROR: {parts[1]} is not traceable (either non-existing, inlined, "
+                            'or marked as "notrace"); attaching to it will likely fail'
+                        )
+                    raise BpfError(
+                        f"stdin:1:1-{len(p)}: ERROR: No matches for kprobe {parts[1]}"
+                        if "*" in parts[1]
+                        else f"ERROR: kprobe:{parts[1]}: Could not resolve symbol (or it is not traceable)"
+                    )
                 ret = kind in ("kretprobe", "kr")
             elif kind in ("tracepoint", "t"):
                 if len(parts) != 3:
@@ -699,10 +808,12 @@ def _bpftrace_plan(s: Snapshot, prog: str):
                     raise BpfError(f"ERROR: tracepoint not found: {parts[1]}:{parts[2]}")
                 fns, ret = [key], False
             else:
-                raise BpfError(f"stdin:1:1-{len(p)}: ERROR: Invalid probe type: {kind}"
-                               if kind not in ("uprobe", "usdt", "profile", "software", "hardware", "kfunc", "fentry")
-                               else f"mmquest: bpftrace: {kind} probes are not simulated on this box "
-                                    "(kprobe, kretprobe, tracepoint, interval, BEGIN, END are)")
+                raise BpfError(
+                    f"stdin:1:1-{len(p)}: ERROR: Invalid probe type: {kind}"
+                    if kind not in ("uprobe", "usdt", "profile", "software", "hardware", "kfunc", "fentry")
+                    else f"mmquest: bpftrace: {kind} probes are not simulated on this box "
+                    "(kprobe, kretprobe, tracepoint, interval, BEGIN, END are)"
+                )
             nprobes += len(fns)
             cond = _filter(flt)
             for st in stmts:
@@ -716,8 +827,9 @@ def _filter(flt: str | None) -> tuple[str, str] | None:
         return None
     m = re.fullmatch(r'/\s*comm\s*(==|!=)\s*"([^"]*)"\s*/', flt)
     if not m:
-        raise BpfError(f"mmquest: bpftrace: cannot simulate the filter {flt} (comm == \"NAME\" and "
-                       "comm != \"NAME\" are)")
+        raise BpfError(
+            f'mmquest: bpftrace: cannot simulate the filter {flt} (comm == "NAME" and comm != "NAME" are)'
+        )
     return m.group(1), m.group(2)
 
 
@@ -728,33 +840,44 @@ def _keep(cond: tuple[str, str] | None, comm: str) -> bool:
 _ASSIGN = re.compile(r"(@\w*)(?:\[(.*)\])?\s*=\s*(\w+)\((.*)\)$")
 
 
-def _bpftrace_stmt(st: str, fns: list[str], ret: bool, maps: dict[str, _Map],
-                   cond: tuple[str, str] | None = None) -> None:
+def _bpftrace_stmt(
+    st: str, fns: list[str], ret: bool, maps: dict[str, _Map], cond: tuple[str, str] | None = None
+) -> None:
     if re.fullmatch(r"@\w*\[tid\]\s*=\s*nsecs", st) or re.fullmatch(r"delete\(@\w*\[tid\]\)", st):
         return  # the entry timestamp of the latency idiom
     if st.startswith(("printf(", "print(", "clear(", "exit(")):
         return
     m = _ASSIGN.fullmatch(st)
     if not m:
-        raise BpfError(f"mmquest: bpftrace: cannot simulate `{st}` (this box runs count(), sum(1), "
-                       "hist(nsecs - @start[tid]) on kretprobes, keyed by comm/func/probe or nothing)")
+        raise BpfError(
+            f"mmquest: bpftrace: cannot simulate `{st}` (this box runs count(), sum(1), "
+            "hist(nsecs - @start[tid]) on kretprobes, keyed by comm/func/probe or nothing)"
+        )
     name, key, fn_name, arg = m.groups()
     key = key.strip() if key else None
     if key not in (None, "comm", "func", "probe"):
-        raise BpfError(f"mmquest: bpftrace: map key `{key}` is not simulated (comm, func, probe are; "
-                       "for stacks, try stackcount)")
-    if fn_name == "count" and arg.strip() == "":
+        raise BpfError(
+            f"mmquest: bpftrace: map key `{key}` is not simulated (comm, func, probe are; "
+            "for stacks, try stackcount)"
+        )
+    if (fn_name == "count" and arg.strip() == "") or (fn_name == "sum" and arg.strip() == "1"):
         kind = "count"
-    elif fn_name == "sum" and arg.strip() == "1":
-        kind = "count"
-    elif fn_name == "hist" and ret and re.fullmatch(r"\(?\s*nsecs\s*-\s*@\w*\[tid\]\s*\)?(\s*/\s*1000)?", arg.strip()):
+    elif (
+        fn_name == "hist"
+        and ret
+        and re.fullmatch(r"\(?\s*nsecs\s*-\s*@\w*\[tid\]\s*\)?(\s*/\s*1000)?", arg.strip())
+    ):
         kind = "lat_us" if arg.strip().endswith("1000") else "lat"
     else:
-        raise BpfError(f"mmquest: bpftrace: cannot simulate `{fn_name}({arg})` here (count(), sum(1) and "
-                       "hist(nsecs - @start[tid]) in a kretprobe are)")
+        raise BpfError(
+            f"mmquest: bpftrace: cannot simulate `{fn_name}({arg})` here (count(), sum(1) and "
+            "hist(nsecs - @start[tid]) in a kretprobe are)"
+        )
     if cond is not None and kind != "count":
-        raise BpfError("mmquest: bpftrace: the model keeps latencies per function, not per command: "
-                       "a filter works with count() only")
+        raise BpfError(
+            "mmquest: bpftrace: the model keeps latencies per function, not per command: "
+            "a filter works with count() only"
+        )
     for f in fns:
         mp = maps.get(name)
         if mp is None:
@@ -782,7 +905,9 @@ def bpftrace_hist(buckets: dict[int, int]) -> list[str]:
     out = []
     for b in range(lo_b, hi_b + 1):
         c = buckets.get(b, 0)
-        label = "[0]" if b < 0 else "[1]" if b == 0 else f"[{_hist_label(1 << b)}, {_hist_label(1 << (b + 1))})"
+        label = (
+            "[0]" if b < 0 else "[1]" if b == 0 else f"[{_hist_label(1 << b)}, {_hist_label(1 << (b + 1))})"
+        )
         bar = "@" * int(c * 52 / top) if top else ""
         out.append(f"{label:<16}{c:>8} |{bar:<52}|")
     return out
@@ -820,7 +945,9 @@ def _map_lines(mp: _Map, a: TraceCounts, b: TraceCounts) -> list[str]:
     return [f"{mp.name}:"] + bpftrace_hist(buckets)
 
 
-def _print_maps(maps: dict[str, _Map], a: TraceCounts, b: TraceCounts, names: list[str] | None = None) -> list[str]:
+def _print_maps(
+    maps: dict[str, _Map], a: TraceCounts, b: TraceCounts, names: list[str] | None = None
+) -> list[str]:
     out = []
     for name in sorted(maps) if names is None else names:
         if name not in maps:
@@ -854,10 +981,13 @@ def cmd_bpftrace(sh: Shell, args: list[str], stdin: str) -> Result:
             cmd = args[i + 1]
             i += 1
         elif a in ("-h", "--help"):
-            return Result(err="USAGE:\n    bpftrace [options] filename\n    bpftrace [options] - <stdin input>\n"
-                              "    bpftrace [options] -e 'program'\n\nOPTIONS:\n"
-                              "    -c 'CMD'       run CMD and enable USDT probes on resulting process\n"
-                              "    -e 'program'   execute this program\n    -l [search]    list probes", status=1)
+            return Result(
+                err="USAGE:\n    bpftrace [options] filename\n    bpftrace [options] - <stdin input>\n"
+                "    bpftrace [options] -e 'program'\n\nOPTIONS:\n"
+                "    -c 'CMD'       run CMD and enable USDT probes on resulting process\n"
+                "    -e 'program'   execute this program\n    -l [search]    list probes",
+                status=1,
+            )
         elif a == "-l":
             s = sh.snap
             pat = args[i + 1] if i + 1 < len(args) else "*"
@@ -865,8 +995,10 @@ def cmd_bpftrace(sh: Shell, args: list[str], stdin: str) -> Result:
             names += [f"tracepoint:{n}" for n in sorted(TRACEPOINTS) if tracepoint_counter(n, _version(s))]
             return Result("".join(n + "\n" for n in names if fnmatch.fnmatchcase(n, pat) or pat in n))
         elif a.startswith("-"):
-            return Result(err=f"bpftrace: invalid option -- '{a.lstrip('-')[:1]}'\nUSAGE: bpftrace [options] -e 'program'",
-                          status=1)
+            return Result(
+                err=f"bpftrace: invalid option -- '{a.lstrip('-')[:1]}'\nUSAGE: bpftrace [options] -e 'program'",
+                status=1,
+            )
         else:
             return Result(err=f"ERROR: failed to open file '{a}': No such file or directory", status=1)
         i += 1
@@ -875,8 +1007,11 @@ def cmd_bpftrace(sh: Shell, args: list[str], stdin: str) -> Result:
     s = sh.snap
     if _version(s) < BPFTRACE_MIN:
         # The kernel has no bpf() syscall (or no BPF kprobes): the first map cannot be created.
-        return Result(err="ERROR: failed to create map: Function not implemented\n"
-                          f"ERROR: bpftrace needs Linux 4.9 or later (this kernel is {s.kernel})", status=1)
+        return Result(
+            err="ERROR: failed to create map: Function not implemented\n"
+            f"ERROR: bpftrace needs Linux 4.9 or later (this kernel is {s.kernel})",
+            status=1,
+        )
     try:
         maps, interval, istmts, (begin_stmts, end_stmts), nprobes = _bpftrace_plan(s, prog)
     except BpfError as e:
@@ -887,12 +1022,17 @@ def cmd_bpftrace(sh: Shell, args: list[str], stdin: str) -> Result:
         m = re.fullmatch(r"\s*sleep\s+(\S+)\s*", cmd)
         total = _seconds(m.group(1)) if m else None
         if total is None:
-            return Result(err=f"mmquest: bpftrace -c: this box runs `-c 'sleep N'` only (got {cmd!r})", status=1)
+            return Result(
+                err=f"mmquest: bpftrace -c: this box runs `-c 'sleep N'` only (got {cmd!r})", status=1
+            )
     elif interval is not None and exit_in_interval:
         total = interval
     if total is None:
-        return Result(err="mmquest: bpftrace runs until Ctrl-C, which a script cannot send: add -c 'sleep N', "
-                          "or end it from an interval probe: interval:s:10 { exit(); }", status=1)
+        return Result(
+            err="mmquest: bpftrace runs until Ctrl-C, which a script cannot send: add -c 'sleep N', "
+            "or end it from an interval probe: interval:s:10 { exit(); }",
+            status=1,
+        )
     total = min(total, MAX_SLEEP_S)
     out = [f"Attaching {nprobes} probe{'s' if nprobes != 1 else ''}..."]
     out += _printfs(begin_stmts)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from ..kernel import SYSCTLS, KernelVersion
 from ..world import Snapshot, TaskInfo
@@ -73,17 +73,30 @@ class Vfs:
             return ["bin", "boot", "dev", "etc", "home", "proc", "root", "sys", "tmp", "usr", "var"]
         if path == "/proc":
             return sorted({str(t.pid) for t in s.tasks} | {str(self.shell_pid)}, key=int) + [
-                "buddyinfo", "cpuinfo", "loadavg", "meminfo", "self", "sys", "uptime", "version", "vmstat"]
+                "buddyinfo",
+                "cpuinfo",
+                "loadavg",
+                "meminfo",
+                "self",
+                "sys",
+                "uptime",
+                "version",
+                "vmstat",
+            ]
         if path.startswith("/proc/sys"):
             kids = set()
             pref = path.rstrip("/") + "/"
             for p in self.sysctls(s):
                 if p.startswith(pref):
-                    kids.add(p[len(pref):].split("/")[0])
+                    kids.add(p[len(pref) :].split("/")[0])
             if kids:
                 return sorted(kids)
         parts = path.split("/")
-        if len(parts) == 3 and parts[1] == "proc" and (self.task(s, parts[2]) or parts[2] == str(self.shell_pid)):
+        if (
+            len(parts) == 3
+            and parts[1] == "proc"
+            and (self.task(s, parts[2]) or parts[2] == str(self.shell_pid))
+        ):
             files = ["cmdline", "comm", "numa_maps", "oom_score", "oom_score_adj", "statm", "status"]
             if not v < "4.14":
                 files.append("smaps_rollup")
@@ -95,9 +108,17 @@ class Vfs:
             return sorted(out + ["grub2"])
         if path == "/sys/block":
             return [d for d, _ in s.io_scheduler]
-        if path.startswith("/sys/block/") and path.count("/") == 3 and path.split("/")[3] in dict(s.io_scheduler):
+        if (
+            path.startswith("/sys/block/")
+            and path.count("/") == 3
+            and path.split("/")[3] in dict(s.io_scheduler)
+        ):
             return ["device", "queue", "size", "stat"]
-        if path.startswith("/sys/block/") and path.endswith("/queue") and path.split("/")[3] in dict(s.io_scheduler):
+        if (
+            path.startswith("/sys/block/")
+            and path.endswith("/queue")
+            and path.split("/")[3] in dict(s.io_scheduler)
+        ):
             return ["max_sectors_kb", "nr_requests", "rotational", "scheduler"]
         if path == "/sys":
             return ["block", "bus", "class", "devices", "firmware", "fs", "kernel", "module", "power"]
@@ -115,10 +136,25 @@ class Vfs:
             return sorted(p[6:] for p in self.tmp if p.startswith("/root/") and "/" not in p[6:])
         if path == "/etc":
             return ["fstab", "hostname", "os-release", "sysctl.conf", "sysctl.d"]
-        if path in ("/dev", "/home", "/usr", "/var", "/bin", "/sys/kernel", "/sys/devices",
-                    "/sys/devices/system", "/etc/sysctl.d", "/boot/grub2"):
-            return {"/sys/kernel": ["mm"], "/sys/devices": ["system"], "/sys/devices/system": ["cpu", "node"],
-                    "/dev": ["null", "sda", "sdb", "zero"], "/usr": ["bin", "lib", "sbin"]}.get(path, [])
+        if path in (
+            "/dev",
+            "/home",
+            "/usr",
+            "/var",
+            "/bin",
+            "/sys/kernel",
+            "/sys/devices",
+            "/sys/devices/system",
+            "/etc/sysctl.d",
+            "/boot/grub2",
+        ):
+            return {
+                "/sys/kernel": ["mm"],
+                "/sys/devices": ["system"],
+                "/sys/devices/system": ["cpu", "node"],
+                "/dev": ["null", "sda", "sdb", "zero"],
+                "/usr": ["bin", "lib", "sbin"],
+            }.get(path, [])
         raise VfsError(path, ENOENT)
 
     def is_dir(self, s: Snapshot, path: str) -> bool:
@@ -144,12 +180,18 @@ class Vfs:
             if got is not None:
                 return got
         fixed = {
-            "/proc/vmstat": R.vmstat_file, "/proc/meminfo": R.meminfo,
+            "/proc/vmstat": R.vmstat_file,
+            "/proc/meminfo": R.meminfo,
             "/proc/loadavg": lambda s: "{:.2f} {:.2f} {:.2f} {}/{} {}".format(
-                *R.loadavg(s), max(sum(t.threads for t in s.tasks if t.state == "R"), 1),
-                sum(t.threads for t in s.tasks), max(t.pid for t in s.tasks)),
+                *R.loadavg(s),
+                max(sum(t.threads for t in s.tasks if t.state == "R"), 1),
+                sum(t.threads for t in s.tasks),
+                max(t.pid for t in s.tasks),
+            ),
             "/proc/uptime": lambda s: f"{s.uptime:.2f} {s.uptime * s.nnodes * s.cpus_per_node * 0.6:.2f}",
-            "/proc/version": lambda s: f"Linux version {s.kernel} (mockbuild@build.mmquest) (gcc version 4.8.2) #1 SMP",
+            "/proc/version": lambda s: (
+                f"Linux version {s.kernel} (mockbuild@build.mmquest) (gcc version 4.8.2) #1 SMP"
+            ),
             "/etc/hostname": lambda s: s.hostname,
             "/etc/os-release": lambda s: 'NAME="Linux"\nPRETTY_NAME="mmquest simulated host"',
             "/dev/null": lambda s: "",
@@ -200,14 +242,20 @@ class Vfs:
                     return f"{z * c}-{(z + 1) * c - 1}"
                 if f == "meminfo":
                     rows = R.node_meminfo_rows(s)
-                    return "\n".join(f"Node {z} {k + ':':<16}{int(val[z] * 1024):>8} kB" for k, val in rows
-                                     if k not in ("MemUsed",))
+                    return "\n".join(
+                        f"Node {z} {k + ':':<16}{int(val[z] * 1024):>8} kB"
+                        for k, val in rows
+                        if k not in ("MemUsed",)
+                    )
         m = re.fullmatch(r"/sys/block/(\w+)/queue/(scheduler|nr_requests|rotational|max_sectors_kb)", path)
         if m and m.group(1) in dict(s.io_scheduler):
             cur = dict(s.io_scheduler)[m.group(1)]
-            return {"scheduler": " ".join(f"[{x}]" if x == cur else x for x in ("noop", "deadline", "cfq")),
-                    "nr_requests": "128", "rotational": "0" if m.group(1) != "sda" else "1",
-                    "max_sectors_kb": "512"}[m.group(2)]
+            return {
+                "scheduler": " ".join(f"[{x}]" if x == cur else x for x in ("noop", "deadline", "cfq")),
+                "nr_requests": "128",
+                "rotational": "0" if m.group(1) != "sda" else "1",
+                "max_sectors_kb": "512",
+            }[m.group(2)]
         if path == "/sys/kernel/mm/transparent_hugepage/enabled" and not v < "2.6.38":
             return self.thp_enabled(s)
         if path == "/sys/kernel/mm/transparent_hugepage/defrag" and not v < "2.6.38":
@@ -220,8 +268,10 @@ class Vfs:
                 if name == f"config-{k}":
                     kv = KernelVersion(k)
                     thp = "y" if not kv < "2.6.38" else "is not set"
-                    return (f"# Linux/x86_64 {k} Kernel Configuration\nCONFIG_NUMA=y\nCONFIG_NODES_SHIFT=10\n"
-                            f"CONFIG_TRANSPARENT_HUGEPAGE={thp}\nCONFIG_HUGETLBFS=y\nCONFIG_KEXEC=y")
+                    return (
+                        f"# Linux/x86_64 {k} Kernel Configuration\nCONFIG_NUMA=y\nCONFIG_NODES_SHIFT=10\n"
+                        f"CONFIG_TRANSPARENT_HUGEPAGE={thp}\nCONFIG_HUGETLBFS=y\nCONFIG_KEXEC=y"
+                    )
         if self.is_dir(s, path):
             raise VfsError(path, EISDIR)
         raise VfsError(path, ENOENT)

@@ -13,18 +13,31 @@ from ..incident import Incident, discover
 from .mono import ReadableMonochrome
 from .screens import DebriefScreen, PlayerScreen, PlayScreen, QuitScreen, TitleScreen
 
-KEEP_STEPS = 500  # commands whose output the session keeps (the scrollback shows them; the journal keeps every line)
+KEEP_STEPS = (
+    500  # commands whose output the session keeps (the scrollback shows them; the journal keeps every line)
+)
 
 
 class MMQuestApp(App):
     CSS_PATH = "mmquest.tcss"
     TITLE = "mmquest"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [Binding("ctrl+q", "request_quit", "quit", show=False, priority=True),
-                Binding("ctrl+c", "request_quit", "quit", show=False, priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "request_quit", "quit", show=False, priority=True),
+        Binding("ctrl+c", "request_quit", "quit", show=False, priority=True),
+    ]
 
-    def __init__(self, incident: Incident | None = None, seed: int = 0, extra_dirs: list[str] | None = None,
-                 live: bool = True, store=None, player: str | None = None, mode: str = DEFAULT_MODE, replay=None):
+    def __init__(
+        self,
+        incident: Incident | None = None,
+        seed: int = 0,
+        extra_dirs: list[str] | None = None,
+        live: bool = True,
+        store=None,
+        player: str | None = None,
+        mode: str = DEFAULT_MODE,
+        replay=None,
+    ):
         super().__init__()
         self.live = live  # False: the clock only moves through commands (tests, snapshots)
         self.store = store
@@ -50,8 +63,9 @@ class MMQuestApp(App):
         """`mmquest play` and `mmquest replay` open on the play screen itself: it is the first frame."""
         if self.replay is not None:
             rec, speed = self.replay
-            return PlayScreen(self.start_incident, rec.seed, live=self.live, mode=rec.mode,
-                              replay=(rec.journal, speed, rec))
+            return PlayScreen(
+                self.start_incident, rec.seed, live=self.live, mode=rec.mode, replay=(rec.journal, speed, rec)
+            )
         if self.start_incident is not None:
             return PlayScreen(self.start_incident, self.seed, live=self.live, mode=self.mode, page=True)
         return super().get_default_screen()
@@ -76,8 +90,9 @@ class MMQuestApp(App):
         from ..game.session import Session
 
         if self.store is not None:
-            return Session(incident, seed, mode, store=self.store, player=self.player or "player",
-                           keep_steps=KEEP_STEPS)
+            return Session(
+                incident, seed, mode, store=self.store, player=self.player or "player", keep_steps=KEEP_STEPS
+            )
         return Session(incident, seed, mode, keep_steps=KEEP_STEPS)
 
     def play_screen(self, incident: Incident, seed: int, mode: str, session=None) -> PlayScreen:
@@ -106,11 +121,16 @@ class MMQuestApp(App):
             return "Quit mmquest?  This ends the replay; the recorded run is unchanged."
         recorded = session.store is not None and session.run_id is not None
         if session.finished or isinstance(screen, DebriefScreen):
-            return ("Quit mmquest?  This run is over and its result is saved." if recorded
-                    else "Quit mmquest?  This run is over (it was not recorded).")
+            return (
+                "Quit mmquest?  This run is over and its result is saved."
+                if recorded
+                else "Quit mmquest?  This run is over (it was not recorded)."
+            )
         if recorded:
-            return (f"Quit mmquest?  Your progress is saved (at t={session.world.t:.0f}s): "
-                    "Resume on the title screen continues this incident.")
+            return (
+                f"Quit mmquest?  Your progress is saved (at t={session.world.t:.0f}s): "
+                "Resume on the title screen continues this incident."
+            )
         return "Quit mmquest?  This run is not recorded: quitting ends it."
 
     def action_request_quit(self) -> None:
@@ -120,15 +140,34 @@ class MMQuestApp(App):
 
         def done(yes: bool | None) -> None:
             if yes:
-                if session is not None and not session.finished and getattr(self.screen, "replay", None) is None:
+                if (
+                    session is not None
+                    and not session.finished
+                    and getattr(self.screen, "replay", None) is None
+                ):
                     session.checkpoint()  # where the clock stands now, for Resume
                 self.exit()
 
         self.push_screen(QuitScreen(self.quit_message()), done)
 
 
-def make_app(incident: Incident | None = None, seed: int = 0, extra_dirs: list[str] | None = None,
-             live: bool = True, store=None, player: str | None = None, mode: str = DEFAULT_MODE,
-             replay=None) -> MMQuestApp:
-    return MMQuestApp(incident=incident, seed=seed, extra_dirs=extra_dirs, live=live, store=store, player=player,
-                      mode=mode, replay=replay)
+def make_app(
+    incident: Incident | None = None,
+    seed: int = 0,
+    extra_dirs: list[str] | None = None,
+    live: bool = True,
+    store=None,
+    player: str | None = None,
+    mode: str = DEFAULT_MODE,
+    replay=None,
+) -> MMQuestApp:
+    return MMQuestApp(
+        incident=incident,
+        seed=seed,
+        extra_dirs=extra_dirs,
+        live=live,
+        store=store,
+        player=player,
+        mode=mode,
+        replay=replay,
+    )

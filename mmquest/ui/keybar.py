@@ -68,7 +68,9 @@ class KeyBar(Widget, can_focus=False):
         spans = []
         for key, display, description, enabled in self.hints():
             start = text.cell_len
-            part = Text.assemble((f" {display} ", key_style), (f"{description} " if description else "", desc_style))
+            part = Text.assemble(
+                (f" {display} ", key_style), (f"{description} " if description else "", desc_style)
+            )
             part.stylize_before(item_style)
             if not enabled:
                 part.stylize("dim")

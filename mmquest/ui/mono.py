@@ -40,9 +40,9 @@ def _grey(style: Style, dark_background: bool, box: bool) -> Style:
     new_fg = None
     if fg is not None:
         level = fg.monochrome.r
-        level = max(level, 0x9a) if dark_background else min(level, 0x60)  # never fades into the background
+        level = max(level, 0x9A) if dark_background else min(level, 0x60)  # never fades into the background
         if _kind(fg) in ("alarm", "warn"):
-            level = 0xff if dark_background else 0x00
+            level = 0xFF if dark_background else 0x00
         new_fg = Color(level, level, level).rich_color
     out = style + Style.from_color(new_fg, new_bg)
     if fg is not None and _kind(fg) == "warn":

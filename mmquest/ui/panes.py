@@ -127,7 +127,14 @@ class ServicePane(Vertical):
         if st is None:
             return
         hist = snap.history[-120:]
-        key = (round(st.throughput, -1), round(st.p99_ms, 2), st.up, len(snap.history), snap.booting, self.refusal)
+        key = (
+            round(st.throughput, -1),
+            round(st.p99_ms, 2),
+            st.up,
+            len(snap.history),
+            snap.booting,
+            self.refusal,
+        )
         if key == self._last:
             return
         self._last = key
@@ -135,10 +142,18 @@ class ServicePane(Vertical):
         ok_p = st.up and st.p99_ms <= self.slo.p99_ms_max and not self.refusal
         unit = self.slo.unit
         down = " DOWN" if not st.up else (" NOT COUNTED: below the kernel baseline" if self.refusal else "")
-        t = Text.assemble(("throughput ", "bold"), (f"{st.throughput:>8,.0f} {unit}", "bold green" if ok_t else "bold red"),
-                          (f" SLO≥{self.slo.throughput_min:,.0f}{down}", "dim"), no_wrap=True)
-        p = Text.assemble(("p99        ", "bold"), (f"{st.p99_ms:>8.2f} ms", "bold green" if ok_p else "bold red"),
-                          (f" SLO≤{self.slo.p99_ms_max:g}ms", "dim"), no_wrap=True)
+        t = Text.assemble(
+            ("throughput ", "bold"),
+            (f"{st.throughput:>8,.0f} {unit}", "bold green" if ok_t else "bold red"),
+            (f" SLO≥{self.slo.throughput_min:,.0f}{down}", "dim"),
+            no_wrap=True,
+        )
+        p = Text.assemble(
+            ("p99        ", "bold"),
+            (f"{st.p99_ms:>8.2f} ms", "bold green" if ok_p else "bold red"),
+            (f" SLO≤{self.slo.p99_ms_max:g}ms", "dim"),
+            no_wrap=True,
+        )
         self.query_one("#tput-label", Static).update(t, layout=False)  # one line each, always
         self.query_one("#p99-label", Static).update(p, layout=False)
         self.query_one("#tput-spark", Spark).set_data([h[1] for h in hist])
@@ -154,8 +169,14 @@ class NumastatPane(Pane):
     alone, a rising counter in yellow (the subtitle says so).
     """
 
-    SHORT = {"numa_hit": "hit", "numa_miss": "miss", "numa_foreign": "foreign", "interleave_hit": "interlv",
-             "local_node": "local", "other_node": "other"}
+    SHORT = {
+        "numa_hit": "hit",
+        "numa_miss": "miss",
+        "numa_foreign": "foreign",
+        "interleave_hit": "interlv",
+        "local_node": "local",
+        "other_node": "other",
+    }
     VALUE_W, DELTA_W = 5, 5  # _short() is at most 5 characters, a change at most 4 + its sign
 
     def layout(self, nnodes: int, width: int) -> tuple[bool, bool]:
@@ -186,10 +207,14 @@ class NumastatPane(Pane):
             for z, v in enumerate(vals):
                 d = (v - prev.numa(row)[z]) / dt if dt else 0.0
                 rising = d >= 1
-                text.append(f"{_short(v):>{self.VALUE_W + 1}}", style="bold yellow" if rising and not deltas else "")
+                text.append(
+                    f"{_short(v):>{self.VALUE_W + 1}}", style="bold yellow" if rising and not deltas else ""
+                )
                 if deltas:
-                    text.append(f"{('+' + _short(d, whole=True)) if rising else '':>{self.DELTA_W + 1}}",
-                                style="bold yellow")
+                    text.append(
+                        f"{('+' + _short(d, whole=True)) if rising else '':>{self.DELTA_W + 1}}",
+                        style="bold yellow",
+                    )
             key.append(tuple(vals))
         self.border_subtitle = "" if deltas else "yellow: rising"
         return tuple(key), text
@@ -230,9 +255,16 @@ class PerfPane(Pane):
         scale = 100.0 / total if self.only else 1.0
         data = [type(r)(r.overhead * scale, r.dso, r.symbol, r.kernel) for r in rows[: self.rows]]
         key = tuple((r.symbol, round(r.overhead, 1)) for r in data)
-        table = Table(box=None, padding=(0, 1), show_edge=False, expand=True,
-                      title=f"Samples: {R.human_k(snap.perf_samples)} of event 'cycles'", title_style="dim",
-                      title_justify="left", header_style="reverse")
+        table = Table(
+            box=None,
+            padding=(0, 1),
+            show_edge=False,
+            expand=True,
+            title=f"Samples: {R.human_k(snap.perf_samples)} of event 'cycles'",
+            title_style="dim",
+            title_justify="left",
+            header_style="reverse",
+        )
         table.add_column("Overhead", justify="right", no_wrap=True)
         if self.size.width >= 56:
             table.add_column("Shared Object", no_wrap=True, overflow="ellipsis", max_width=13)
@@ -253,14 +285,22 @@ class MemoryPane(Pane):
     def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
         # one space between columns when four nodes share 36 columns (80x24), two otherwise
         narrow = 6 + snap.nnodes * 9 > (self.content_region.width or 80)
-        table = Table(box=None, padding=(0, 0, 0, 1) if narrow else (0, 1), show_edge=False, expand=True,
-                      pad_edge=not narrow)
+        table = Table(
+            box=None,
+            padding=(0, 0, 0, 1) if narrow else (0, 1),
+            show_edge=False,
+            expand=True,
+            pad_edge=not narrow,
+        )
         table.add_column("MB", style="bold", no_wrap=True)
         for z in range(snap.nnodes):
             table.add_column(f"node{z}", justify="right", no_wrap=True)
-        rows = [("free", [n.free for n in snap.nodes]), ("file", [n.file for n in snap.nodes]),
-                ("anon", [n.anon for n in snap.nodes]),
-                ("used%", [100 * (n.total - n.free) / n.total for n in snap.nodes])]
+        rows = [
+            ("free", [n.free for n in snap.nodes]),
+            ("file", [n.file for n in snap.nodes]),
+            ("anon", [n.anon for n in snap.nodes]),
+            ("used%", [100 * (n.total - n.free) / n.total for n in snap.nodes]),
+        ]
         key = []
         for name, vals in rows:
             cells = []
@@ -277,12 +317,16 @@ class MemoryPane(Pane):
         if narrow:  # the processes on lines of their own: a name would widen the first column
             lines = Text(no_wrap=True, overflow="ellipsis", end="")
             for i, t in enumerate(procs):
-                lines.append(("\n" if i else "") + f"{t.comm[:15]} RSS {R.mb(t.rss_pages):,.0f} MB", style="cyan")
+                lines.append(
+                    ("\n" if i else "") + f"{t.comm[:15]} RSS {R.mb(t.rss_pages):,.0f} MB", style="cyan"
+                )
                 key.append((t.pid, round(R.mb(t.rss_pages))))
             return (tuple(key), narrow), Group(table, lines)
         for t in procs:
-            table.add_row(Text(f"{t.comm[:10]}", style="cyan"), *(
-                [Text(f"{R.mb(t.rss_pages):,.0f} RSS", style="cyan")] + [""] * (snap.nnodes - 1)))
+            table.add_row(
+                Text(f"{t.comm[:10]}", style="cyan"),
+                *([Text(f"{R.mb(t.rss_pages):,.0f} RSS", style="cyan")] + [""] * (snap.nnodes - 1)),
+            )
             key.append((t.pid, round(R.mb(t.rss_pages))))
         return (tuple(key), narrow), table
 
@@ -308,13 +352,27 @@ class RssPane(Pane):
         self.looked = looked  # paths the shell has read: smaps_rollup reveals the truth
 
     def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
-        table = Table(box=None, padding=(0, 1), collapse_padding=True, pad_edge=False, show_edge=False,
-                      expand=False, header_style="bold")
-        for name, just, width in (("PID", "right", 5), ("COMM", "left", 9), ("VmRSS", "right", 9),
-                                  ("smaps Rss", "right", 9), ("limit", "right", 5), ("oom", "right", 4)):
+        table = Table(
+            box=None,
+            padding=(0, 1),
+            collapse_padding=True,
+            pad_edge=False,
+            show_edge=False,
+            expand=False,
+            header_style="bold",
+        )
+        for name, just, width in (
+            ("PID", "right", 5),
+            ("COMM", "left", 9),
+            ("VmRSS", "right", 9),
+            ("smaps Rss", "right", 9),
+            ("limit", "right", 5),
+            ("oom", "right", 4),
+        ):
             table.add_column(name, justify=just, no_wrap=True, min_width=width, overflow="ellipsis")
-        procs = sorted((t for t in snap.tasks if t.rss_pages > 2560 and not t.kthread),
-                       key=lambda t: -t.rss_pages)[:8]
+        procs = sorted(
+            (t for t in snap.tasks if t.rss_pages > 2560 and not t.kthread), key=lambda t: -t.rss_pages
+        )[:8]
         key = []
         for t in procs:
             rep = R.mb(t.status_rss_pages)
@@ -323,10 +381,14 @@ class RssPane(Pane):
             off = abs(rep - true) > max(8.0, 0.1 * true)
             limit = f"{t.watchdog_mb:.0f}" if t.watchdog_mb else ""
             over = t.watchdog_mb and rep > t.watchdog_mb
-            table.add_row(str(t.pid), t.comm[:9],
-                          Text(f"{rep:,.0f} MB", style="bold red" if over else ""),
-                          Text(f"{true:,.0f} MB" if seen else "?", style="bold yellow" if seen and off else "dim"),
-                          Text(limit, style="red" if over else "dim"), str(t.oom_score))
+            table.add_row(
+                str(t.pid),
+                t.comm[:9],
+                Text(f"{rep:,.0f} MB", style="bold red" if over else ""),
+                Text(f"{true:,.0f} MB" if seen else "?", style="bold yellow" if seen and off else "dim"),
+                Text(limit, style="red" if over else "dim"),
+                str(t.oom_score),
+            )
             key.append((t.pid, round(rep), round(true) if seen else None, t.oom_score, limit))
         if not procs:
             table.add_row("", "(no processes)", "", "", "", "")
@@ -353,8 +415,11 @@ class OomPane(Pane):
         text.append(suffix + "\n")
         events = [(ts, line) for ts, line in snap.dmesg if any(e in line for e in self.EVENTS)]
         kills = sum(1 for _, line in events if "Killed process" in line)
-        text.append(f"OOM kills: {kills}   watchdog restarts: "
-                    f"{sum(1 for _, line in events if 'svc-watchdog' in line)}\n", style="bold")
+        text.append(
+            f"OOM kills: {kills}   watchdog restarts: "
+            f"{sum(1 for _, line in events if 'svc-watchdog' in line)}\n",
+            style="bold",
+        )
         rows = max(self.size.height - 4, 3)
         shown = [e for e in events if "invoked" not in e[1]][-rows:]
         for ts, line in shown:
@@ -388,19 +453,29 @@ class MechanismPane(Pane):
         self.unlocked = lambda: False
 
     def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
-        from ..shell import mechanism as mech  # deferred: it loads the model (numpy), which start-up leaves for later
+        from ..shell import (
+            mechanism as mech,
+        )  # deferred: it loads the model (numpy), which start-up leaves for later
+
         text = Text(no_wrap=True, overflow="ellipsis")
         if not self.unlocked():
             text.append("locked\n", style="bold")
-            text.append("Look at the evidence that points to the kernel path first (or take a hint).", style="dim")
+            text.append(
+                "Look at the evidence that points to the kernel path first (or take a hint).", style="dim"
+            )
             return ("locked", self.size.width), text
         rows = mech.rows(self.steps, snap.kernel, dict(snap.trace.rates))
         key = []
         for depth, name, rate, unit, fix, taken, label in rows:
-            text.append("  " * depth + ("" if depth == 0 else ("=> " if taken else "-> ")),
-                        style="bold green" if taken else "dim")
+            text.append(
+                "  " * depth + ("" if depth == 0 else ("=> " if taken else "-> ")),
+                style="bold green" if taken else "dim",
+            )
             text.append(f"{name}", style="bold" if taken else "dim")
-            text.append(f"  {mech.rate_text(rate)}{' pages' if unit == 'pages' else ''}/s", style="cyan" if taken else "dim")
+            text.append(
+                f"  {mech.rate_text(rate)}{' pages' if unit == 'pages' else ''}/s",
+                style="cyan" if taken else "dim",
+            )
             if fix:
                 text.append(f"  [fix: {fix}]", style="magenta")
             text.append("\n")

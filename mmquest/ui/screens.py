@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,8 +13,6 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
-
-from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..game.judge import condition_text
@@ -69,6 +68,7 @@ class TitleScreen(Screen):
         self.store = store
         self.player = player
         from ..game.store import StoreError
+
         self.store_error: str | None = None
         try:
             self.best = store.best(player) if store is not None and player else {}
@@ -82,21 +82,36 @@ class TitleScreen(Screen):
         with Vertical(id="title-box"):
             yield Static(Text(LOGO.strip("\n"), style="bold green"), id="logo")
             who = f"  Playing as {self.player}." if self.player else ""
-            yield Static(Text(f"Linux memory-management incidents, replayed.  v{__version__}{who}", style="dim"),
-                         id="tagline")
+            yield Static(
+                Text(f"Linux memory-management incidents, replayed.  v{__version__}{who}", style="dim"),
+                id="tagline",
+            )
             opts = OptionList(id="incidents")
             if self.resume is not None:
-                opts.add_option(Option(Text.assemble(("▶ Resume ", "bold yellow"), (self.resume.incident, "bold"),
-                                                     (f"  at t={self.resume.sim_t:.0f}s ({self.resume.mode})", "dim")),
-                                       id="resume"))
+                opts.add_option(
+                    Option(
+                        Text.assemble(
+                            ("▶ Resume ", "bold yellow"),
+                            (self.resume.incident, "bold"),
+                            (f"  at t={self.resume.sim_t:.0f}s ({self.resume.mode})", "dim"),
+                        ),
+                        id="resume",
+                    )
+                )
             for inc, state in self.rows:
                 mark = {"solved": ("✔ ", "green"), "open": ("● ", "cyan"), "locked": ("🔒", "dim")}[state]
                 indent = "   ↳ " if inc.variant_of else ""
                 score, t = self.best.get(inc.id, (None, None))
-                best = f"  best {score} · recovered at {t:.0f}s" if score is not None and t is not None else ""
-                label = Text.assemble(indent, mark, (f" {inc.title}", "bold" if state != "locked" else "dim"), "\n",
-                                      (f"{'     ' if indent else '   '}{inc.id} · {inc.era} · {inc.difficulty}{best}",
-                                       "dim"))
+                best = (
+                    f"  best {score} · recovered at {t:.0f}s" if score is not None and t is not None else ""
+                )
+                label = Text.assemble(
+                    indent,
+                    mark,
+                    (f" {inc.title}", "bold" if state != "locked" else "dim"),
+                    "\n",
+                    (f"{'     ' if indent else '   '}{inc.id} · {inc.era} · {inc.difficulty}{best}", "dim"),
+                )
                 opts.add_option(Option(label, id=inc.id, disabled=state == "locked"))
             yield opts
             for e in self.errors:
@@ -116,12 +131,17 @@ class TitleScreen(Screen):
             from ..game.session import Session
             from ..game.store import StoreError
             from ..world import ConfigError
+
             rec = self.resume
             inc = next((i for i in self.incidents if i.id == rec.incident), None)
             if inc is None:
-                self.notify(f"Cannot resume run {rec.id}: its incident {rec.incident!r} is no longer loaded "
-                            f"(was its file moved, or its directory not given with --incidents?)",
-                            title="resume", severity="error", timeout=10)
+                self.notify(
+                    f"Cannot resume run {rec.id}: its incident {rec.incident!r} is no longer loaded "
+                    f"(was its file moved, or its directory not given with --incidents?)",
+                    title="resume",
+                    severity="error",
+                    timeout=10,
+                )
                 return
             try:
                 session = Session.resume(inc, rec, self.store)
@@ -155,8 +175,11 @@ class PlayerScreen(ModalScreen[str]):
 
 
 class BriefingScreen(Screen):
-    BINDINGS = [Binding("enter", "start", "acknowledge the page"), Binding("escape", "app.pop_screen", "back"),
-                Binding("m", "mode", "mode")]
+    BINDINGS = [
+        Binding("enter", "start", "acknowledge the page"),
+        Binding("escape", "app.pop_screen", "back"),
+        Binding("m", "mode", "mode"),
+    ]
 
     def __init__(self, incident, seed: int):
         super().__init__()
@@ -166,8 +189,10 @@ class BriefingScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="briefing-box"):
-            yield Static(Text.assemble(("PAGE ", "bold reverse red"), ("  " + self.incident.briefing.pager, "bold")),
-                         id="pager")
+            yield Static(
+                Text.assemble(("PAGE ", "bold reverse red"), ("  " + self.incident.briefing.pager, "bold")),
+                id="pager",
+            )
             yield Static(Text(self.incident.briefing.text.strip("\n")), id="briefing-text")
             yield Static(Text(condition_text(self.incident), style="italic"), id="condition-line")
             yield Static("", id="mode-line")
@@ -187,8 +212,10 @@ class BriefingScreen(Screen):
         else:
             parts.append(f"hints cost {m.hint_multiplier:g}x")
         if m.pager_after_s is not None:
-            parts.append(f"the pager escalates after {m.pager_after_s / 60:g} min out of SLO: "
-                         f"-{PAGER_ESCALATED} points")
+            parts.append(
+                f"the pager escalates after {m.pager_after_s / 60:g} min out of SLO: "
+                f"-{PAGER_ESCALATED} points"
+            )
         if m.time_limited:
             parts.append(f"{self.incident.exam_limit_s / 60:.0f} min limit")
         if not m.debrief_before_end:
@@ -197,8 +224,11 @@ class BriefingScreen(Screen):
 
     def _show_mode(self) -> None:
         mode = self.app.mode
-        self.query_one("#mode-line", Static).update(Text.assemble(
-            ("mode: ", "bold"), (mode, "bold cyan"), f"  ({self.mode_description(mode)}; m to change)"))
+        self.query_one("#mode-line", Static).update(
+            Text.assemble(
+                ("mode: ", "bold"), (mode, "bold cyan"), f"  ({self.mode_description(mode)}; m to change)"
+            )
+        )
 
     def action_mode(self) -> None:
         i = self.modes.index(self.app.mode) if self.app.mode in self.modes else 0
@@ -239,8 +269,16 @@ class PlayScreen(Screen):
         Binding("ctrl+q,f10", "app.request_quit", "quit", priority=True),
     ]
 
-    def __init__(self, incident, seed: int = 0, session: Session | None = None, live: bool = True,
-                 mode: str = "on-call", replay=None, page: bool = False):
+    def __init__(
+        self,
+        incident,
+        seed: int = 0,
+        session: Session | None = None,
+        live: bool = True,
+        mode: str = "on-call",
+        replay=None,
+        page: bool = False,
+    ):
         super().__init__()
         self.page = page  # opened without the briefing (`mmquest play ID`): the page opens the scrollback
         self.live = live
@@ -275,9 +313,11 @@ class PlayScreen(Screen):
             return RssPane("processes by VmRSS", {}, id="rss", classes="pane")
         if name == "mechanism":
             from ..shell.mechanism import fix_commit
+
             commit = fix_commit(self.incident)
-            return MechanismPane("kernel path (live calls/s)", self.incident.mechanism, commit, id="mechanism",
-                                 classes="pane")
+            return MechanismPane(
+                "kernel path (live calls/s)", self.incident.mechanism, commit, id="mechanism", classes="pane"
+            )
         cls = {"numastat": NumastatPane, "perf": PerfPane, "memory": MemoryPane, "oom": OomPane}[name]
         title = {"perf": "perf top", "oom": "memory pressure / OOM"}.get(name, name)
         return cls(title, id=name, classes="pane")
@@ -287,7 +327,9 @@ class PlayScreen(Screen):
         if self.session is not None or not self.app.live:
             self._attach_session(self.session or self._make_session())
         else:  # paint the first frame now; then load the simulated machine (or boot it in a worker thread)
-            self.query_one("#status", Static).update(Text(" mmquest  booting the simulated machine...", style="dim"))
+            self.query_one("#status", Static).update(
+                Text(" mmquest  booting the simulated machine...", style="dim")
+            )
             self.call_after_refresh(self._start_boot)
 
     def _start_boot(self) -> None:
@@ -306,10 +348,12 @@ class PlayScreen(Screen):
         if factory is not None:
             return factory(self.incident, self.seed, self.mode)
         from ..game.session import Session
+
         return Session(self.incident, self.seed, self.mode)
 
     def _boot(self, in_thread: bool = True) -> None:
         from ..world import ConfigError
+
         call = self.app.call_from_thread if in_thread else (lambda fn, *a: fn(*a))
         try:
             session = self._make_session()
@@ -338,7 +382,9 @@ class PlayScreen(Screen):
                 session.note_ui("page", "1")  # a resumed run shows it again
         pane.write(
             f"Last login: Thu Nov 26 02:31:07 2026 from 10.20.0.5 — {self.incident.machine.hostname} "
-            f"({self.incident.machine.kernel}).  Type `help` for the tools.", style="dim")
+            f"({self.incident.machine.kernel}).  Type `help` for the tools.",
+            style="dim",
+        )
         if resumed:
             self._restore_screen(session)
         self._show(self.engine.snapshot())
@@ -420,8 +466,11 @@ class PlayScreen(Screen):
         if self.session.judge.resolved and not self._done and self.replay is None:
             self._done = True
             self.engine.paused = True
-            self.notify("The service is healthy and has stayed healthy. Incident resolved.", title="Resolved",
-                        timeout=6)
+            self.notify(
+                "The service is healthy and has stayed healthy. Incident resolved.",
+                title="Resolved",
+                timeout=6,
+            )
             self.set_timer(1.5, self._end)
         elif self.session.finished and not self._done and self.replay is None:
             self._done = True
@@ -430,7 +479,9 @@ class PlayScreen(Screen):
             self.set_timer(1.5, self._end)
         if self.session.paged_at is not None and not self._paged:
             self._paged = True
-            self.notify(self.session.escalation().capitalize() + ".", title="PAGER", severity="error", timeout=10)
+            self.notify(
+                self.session.escalation().capitalize() + ".", title="PAGER", severity="error", timeout=10
+            )
 
     def _status(self, snap: Snapshot) -> None:
         m, sec = divmod(int(snap.t), 60)
@@ -440,15 +491,23 @@ class PlayScreen(Screen):
         style = "bold yellow" if snap.booting else ("bold green" if healthy else "bold white on red")
         speed = "paused" if self.engine.paused else f"{self.engine.speed:g}x"
         # (field, style, which to drop first when the line is too narrow: higher goes first)
-        fields = [(" mmquest ", "bold reverse", 5), (snap.hostname, "", 4), (snap.kernel, "", 3),
-                  (f"t+{m:02d}:{sec:02d}", "bold", 0), (speed, "", 0), (f" {state} ", style, 0),
-                  (f"score {self.session.score(final=False).total}", "", 1)]
+        fields = [
+            (" mmquest ", "bold reverse", 5),
+            (snap.hostname, "", 4),
+            (snap.kernel, "", 3),
+            (f"t+{m:02d}:{sec:02d}", "bold", 0),
+            (speed, "", 0),
+            (f" {state} ", style, 0),
+            (f"score {self.session.score(final=False).total}", "", 1),
+        ]
         if st is not None and not snap.booting:
             fields.append((f"{st.throughput:,.0f} {self.incident.slo.unit}", "dim", 2))  # as the service pane
             judge = self.session.judge
             if judge.reason and not healthy:  # which limit is breached, or why the service does not count
                 fields.append((judge.reason, "bold red", 2))
-                fields.append((judge.brief, "bold red", 0.5))  # the short form, where the long one does not fit
+                fields.append(
+                    (judge.brief, "bold red", 0.5)
+                )  # the short form, where the long one does not fit
         fields += self._status_extra(snap)
         width = self.size.width or self.app.size.width
 
@@ -524,8 +583,12 @@ class PlayScreen(Screen):
         err = self.session.save_error
         if err and err != self._save_warned:  # a full disk, a busy lock: said once, play goes on
             self._save_warned = err
-            self.notify(f"Progress is not being saved: {err}", title="progress database", severity="warning",
-                        timeout=15)
+            self.notify(
+                f"Progress is not being saved: {err}",
+                title="progress database",
+                severity="warning",
+                timeout=15,
+            )
         pane = self.query_one(ShellPane)
         words = step.command.split()
         if words[:1] == ["mechanism"] and step.status == 0:
@@ -608,8 +671,10 @@ class PlayScreen(Screen):
         if self.session is None:
             return
         if not self.session.mode.debrief_before_end and not self.session.finished:
-            self.notify("Exam mode: the debrief opens when the incident is resolved or the time is up.",
-                        severity="warning")
+            self.notify(
+                "Exam mode: the debrief opens when the incident is resolved or the time is up.",
+                severity="warning",
+            )
             return
         self._end()
 
@@ -638,15 +703,18 @@ class PlayScreen(Screen):
         for t, line in journal:
             await run_until(t)
             if line == "#hint":
-                pane.write(f"(hint {len(self.session.hints_used) + 1} taken) {self.session.hint()}", style="yellow")
+                pane.write(
+                    f"(hint {len(self.session.hints_used) + 1} taken) {self.session.hint()}", style="yellow"
+                )
                 continue
             if line.startswith("#ui "):  # how the player's screen looked: the replay keeps its own
                 continue
             pane.echo_command(line)
             nap = re.fullmatch(r"\s*sleep\s+(\d+(?:\.\d+)?)([smh]?)\s*", line)
             if nap:  # the player waited: let the time pass at the replay's speed rather than in one jump
-                await run_until(t + min(float(nap.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[nap.group(2)],
-                                        3600.0))
+                await run_until(
+                    t + min(float(nap.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[nap.group(2)], 3600.0)
+                )
                 continue
             step = self.session.command(line)
             if step.output:
@@ -656,15 +724,20 @@ class PlayScreen(Screen):
         self.engine.paused = True
         self._status(self.engine.snapshot())
         judge, score = self.session.judge, self.session.score()
-        verdict = (f"resolved (recovered at t={judge.resolved_at:.0f}s)" if judge.resolved
-                   else "not resolved")
-        pane.write(f"-- end of the recorded run at t={self.session.world.t:.0f}s: {verdict}, score {score.total} --",
-                   style="bold")
+        verdict = f"resolved (recovered at t={judge.resolved_at:.0f}s)" if judge.resolved else "not resolved"
+        pane.write(
+            f"-- end of the recorded run at t={self.session.world.t:.0f}s: {verdict}, score {score.total} --",
+            style="bold",
+        )
 
 
 class DebriefScreen(Screen):
-    BINDINGS = [Binding("m", "menu", "menu"), Binding("r", "retry", "retry"), Binding("x", "export", "export HTML"),
-                Binding("q", "app.request_quit", "quit")]
+    BINDINGS = [
+        Binding("m", "menu", "menu"),
+        Binding("r", "retry", "retry"),
+        Binding("x", "export", "export HTML"),
+        Binding("q", "app.request_quit", "quit"),
+    ]
 
     def __init__(self, session: Session):
         super().__init__()
@@ -677,20 +750,35 @@ class DebriefScreen(Screen):
         d = self.data
         unit = self.session.incident.slo.unit
         with VerticalScroll(id="debrief"):
-            verdict = (Text(f" RESOLVED — recovered at t={d.resolved_at:.0f}s ", style="bold reverse green")
-                       if d.resolved else Text(" NOT RESOLVED ", style="bold reverse red"))
-            yield Static(Text.assemble(("DEBRIEF  ", "bold"), (d.title, "bold cyan"), "   ", verdict), id="verdict")
+            verdict = (
+                Text(f" RESOLVED — recovered at t={d.resolved_at:.0f}s ", style="bold reverse green")
+                if d.resolved
+                else Text(" NOT RESOLVED ", style="bold reverse red")
+            )
+            yield Static(
+                Text.assemble(("DEBRIEF  ", "bold"), (d.title, "bold cyan"), "   ", verdict), id="verdict"
+            )
             if d.still_wrong:
-                yield Static(Text("\n".join(f"Still wrong: {w}" for w in d.still_wrong), style="bold red"),
-                             id="still-wrong")
-            yield Static(Text(f"Throughput ({unit}) over time; ┈ is the SLO; letters are your actions",
-                              style="dim"))
+                yield Static(
+                    Text("\n".join(f"Still wrong: {w}" for w in d.still_wrong), style="bold red"),
+                    id="still-wrong",
+                )
+            yield Static(
+                Text(f"Throughput ({unit}) over time; ┈ is the SLO; letters are your actions", style="dim")
+            )
             yield Static(Text("\n".join(d.chart), style="green"), id="chart")
-            yield Static(Text("\n".join(f" {m.label}  t={m.t:6.1f}s  $ {m.command}" for m in d.markers)
-                              or " (you changed nothing on the machine)"), id="markers")
+            yield Static(
+                Text(
+                    "\n".join(f" {m.label}  t={m.t:6.1f}s  $ {m.command}" for m in d.markers)
+                    or " (you changed nothing on the machine)"
+                ),
+                id="markers",
+            )
             if d.rss_chart:
-                yield Static(Text(f"{d.rss_name}: VmRSS as reported (●) vs true RSS (─)", style="dim"),
-                             classes="debrief-head")
+                yield Static(
+                    Text(f"{d.rss_name}: VmRSS as reported (●) vs true RSS (─)", style="dim"),
+                    classes="debrief-head",
+                )
                 yield Static(Text("\n".join(d.rss_chart), style="yellow"), id="rss-chart")
             for head, body in (("ROOT CAUSE", d.root_cause), ("THE FIX", d.fix), ("THE LESSON", d.lesson)):
                 yield Static(Text(head, style="bold underline"), classes="debrief-head")
@@ -700,9 +788,13 @@ class DebriefScreen(Screen):
             yield Static(Text(f"SCORE {d.score}", style="bold underline"), classes="debrief-head")
             yield Static(Text("\n".join(f"  {n:<26}{v:+5d}" for n, v in d.score_parts)))
             yield Static(Text("COUNTERFACTUAL", style="bold underline"), classes="debrief-head")
-            yield Static(Text("replaying the same seed with the best remedy...", style="dim"), id="counterfactual")
+            yield Static(
+                Text("replaying the same seed with the best remedy...", style="dim"), id="counterfactual"
+            )
             if d.mechanism:
-                yield Static(Text("THE KERNEL PATH, BEFORE AND AFTER", style="bold underline"), classes="debrief-head")
+                yield Static(
+                    Text("THE KERNEL PATH, BEFORE AND AFTER", style="bold underline"), classes="debrief-head"
+                )
                 yield Static(Text("\n".join(d.mechanism)), id="mechanism-debrief")
         yield KeyBar()
 
@@ -726,21 +818,40 @@ class DebriefScreen(Screen):
             return
         hist, t_apply, minutes = cf
         from ..game.debrief import chart
+
         lines = chart(hist, [], self.session.incident.slo.throughput_min)
         lost = max(self.data.slo_minutes - minutes, 0.0)
-        w.update(Text("\n".join([f"The same seed, with the best remedy applied at t={t_apply:.0f}s (when you first "
-                                 f"had the evidence):"] + lines + [
-            f"SLO minutes: {minutes:.1f} with the best remedy, {self.data.slo_minutes:.1f} in your run "
-            f"(the difference cost {lost:.1f} minutes)."])))
+        w.update(
+            Text(
+                "\n".join(
+                    [
+                        f"The same seed, with the best remedy applied at t={t_apply:.0f}s (when you first "
+                        f"had the evidence):"
+                    ]
+                    + lines
+                    + [
+                        f"SLO minutes: {minutes:.1f} with the best remedy, {self.data.slo_minutes:.1f} in your run "
+                        f"(the difference cost {lost:.1f} minutes)."
+                    ]
+                )
+            )
+        )
 
     def action_export(self) -> None:
         from ..game.report import html_report
         from ..game.store import data_dir
+
         s = self.session
-        meta = {"player": s.player or "-", "incident": s.incident.id, "mode": s.mode.name, "seed": s.seed,
-                "run": s.run_id or "-"}
-        text = html_report(self.data, s.world.history, self._cf, s.incident.slo.throughput_min, s.incident.slo.unit,
-                           meta)
+        meta = {
+            "player": s.player or "-",
+            "incident": s.incident.id,
+            "mode": s.mode.name,
+            "seed": s.seed,
+            "run": s.run_id or "-",
+        }
+        text = html_report(
+            self.data, s.world.history, self._cf, s.incident.slo.throughput_min, s.incident.slo.unit, meta
+        )
         out = data_dir() / "reports"
         out.mkdir(parents=True, exist_ok=True)
         path = out / f"{s.incident.id}-run{s.run_id or 0}-seed{s.seed}.html"

@@ -104,4 +104,3 @@ class Scrollback(ScrollView, can_focus=True):
     def text(self) -> str:
         """What the scrollback shows, one line per row (for tests and copy-out)."""
         return "\n".join(strip.text for strip in self.lines)
-

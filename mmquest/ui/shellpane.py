@@ -35,7 +35,7 @@ class ShellInput(Input):
             self.options = options
             self.line = line
 
-    def __init__(self, shell_pane: "ShellPane", **kw):
+    def __init__(self, shell_pane: ShellPane, **kw):
         super().__init__(**kw)
         self.shell_pane = shell_pane
         self._hist_pos: int | None = None
@@ -75,7 +75,7 @@ class ShellInput(Input):
             pref = options[0] + ("" if options[0].endswith("/") else " ")
         if len(pref) > len(last):
             new = text[: len(text) - len(last)] + pref
-            self.value = new + self.value[self.cursor_position:]
+            self.value = new + self.value[self.cursor_position :]
             self.cursor_position = len(new)
             self._tabbed = self.value
         elif again:
@@ -116,9 +116,14 @@ class ShellPane(Vertical):
         # Long lines wrap, as in a terminal (no horizontal scrollbar eating a row at 80x24).
         yield Scrollback(id="scrollback", max_lines=5000)
         from ..shell.parser import MAX_LINE
+
         # a paste longer than a shell line is refused by the prompt itself, before anything scans it
-        yield ShellInput(self, id="prompt", placeholder="type a command (help, numastat, perf top ...)",
-                         max_length=MAX_LINE)
+        yield ShellInput(
+            self,
+            id="prompt",
+            placeholder="type a command (help, numastat, perf top ...)",
+            max_length=MAX_LINE,
+        )
 
     @property
     def log_widget(self) -> Scrollback:
@@ -146,8 +151,10 @@ class ShellPane(Vertical):
         """bash's listing: the candidates' last path component in columns, then the prompt again."""
         event.stop()
         self.echo_command(event.line)
-        names = [o.rstrip("/").rsplit("/", 1)[-1] + ("/" if o.endswith("/") else "") if "/" in o.rstrip("/") else o
-                 for o in event.options]
+        names = [
+            o.rstrip("/").rsplit("/", 1)[-1] + ("/" if o.endswith("/") else "") if "/" in o.rstrip("/") else o
+            for o in event.options
+        ]
         if len(names) > 100:
             self.write(f"({len(names)} possibilities: type more of the name)", style="dim")
             return

@@ -16,4 +16,4 @@ def make_workload(spec, machine):
     return cls(spec, machine)
 
 
-__all__ = ["AioReader", "Indicators", "KINDS", "ParamError", "RssService", "Service", "make_workload"]
+__all__ = ["KINDS", "AioReader", "Indicators", "ParamError", "RssService", "Service", "make_workload"]

@@ -40,8 +40,14 @@ class AioReader(Workload):
 
     def start(self, m: Machine) -> None:
         self.machine = m
-        t = m.spawn(self.name, self.threads, [1.0 / m.nnodes] * m.nnodes, user=self.user, cmdline=self.cmdline,
-                    owner=self.name)
+        t = m.spawn(
+            self.name,
+            self.threads,
+            [1.0 / m.nnodes] * m.nnodes,
+            user=self.user,
+            cmdline=self.cmdline,
+            owner=self.name,
+        )
         huge_pages = self.hugetlbfs_gb * 1024 * PAGES_PER_MB
         m.hugetlb[:] = huge_pages / m.nnodes
         t.shmem += 0.0  # hugetlbfs memory is not counted in RSS
@@ -57,9 +63,16 @@ class AioReader(Workload):
         self.ind = Indicators(0.0, 0.0, False)
 
     def point(self, m: Machine, size_kb: int | None = None, outstanding: int | None = None):
-        return io_point(KernelVersion(str(m.version)), m.has_effect("pagehuge_fastpath"), m.ncpus,
-                        self.device_mbps, size_kb or self.size_kb, outstanding or self.outstanding,
-                        self.page_kind, m.io_scheduler.get(self.device, "cfq"))
+        return io_point(
+            KernelVersion(str(m.version)),
+            m.has_effect("pagehuge_fastpath"),
+            m.ncpus,
+            self.device_mbps,
+            size_kb or self.size_kb,
+            outstanding or self.outstanding,
+            self.page_kind,
+            m.io_scheduler.get(self.device, "cfq"),
+        )
 
     def step(self, m: Machine, now: float, dt: float) -> None:
         if now < self.down_until:
@@ -84,7 +97,9 @@ class AioReader(Workload):
         key = (m.version, m.has_effect("pagehuge_fastpath"), self.page_kind, self.size_kb, pt.cpus)
         if getattr(self, "_refs_key", None) != key:  # the refcount path changes only with these
             self._refs_key = key
-            self._refs = tuple(refcount_calls(m.version, key[1], self.page_kind, self.size_kb, pt.cpus).items())
+            self._refs = tuple(
+                refcount_calls(m.version, key[1], self.page_kind, self.size_kb, pt.cpus).items()
+            )
         for fn, (calls, us) in self._refs:
             hit(fn, calls * reqs, calls * reqs * us * 1e-6)
         pages = mbps * PAGES_PER_MB * dt

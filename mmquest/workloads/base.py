@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 
 class ParamError(Exception):
@@ -22,7 +22,9 @@ class Params:
         self.raw = dict(raw)
         self.used: set[str] = set()
 
-    def num(self, key: str, default: float | None = None, lo: float | None = None, hi: float | None = None) -> float:
+    def num(
+        self, key: str, default: float | None = None, lo: float | None = None, hi: float | None = None
+    ) -> float:
         self.used.add(key)
         if key not in self.raw:
             if default is None:
@@ -61,8 +63,11 @@ class Params:
         v = self.raw.get(key, default)
         if v is None:
             raise ParamError(key, "missing required field")
-        if not isinstance(v, list) or len(v) != n or any(
-                isinstance(x, bool) or not isinstance(x, (int, float)) or x < 0 for x in v):
+        if (
+            not isinstance(v, list)
+            or len(v) != n
+            or any(isinstance(x, bool) or not isinstance(x, (int, float)) or x < 0 for x in v)
+        ):
             raise ParamError(key, f"expected {n} non-negative numbers (one per node), got {v!r}")
         s = float(sum(v))
         if s <= 0:
@@ -76,9 +81,15 @@ class Params:
         if not isinstance(v, list):
             raise ParamError(key, "expected a list of [symbol, weight] pairs")
         for i, item in enumerate(v):
-            if (not isinstance(item, list) or len(item) != 2 or not isinstance(item[0], str)
-                    or isinstance(item[1], bool) or not isinstance(item[1], (int, float)) or item[1] <= 0):
-                raise ParamError(f"{key}[{i}]", f"expected [\"symbol\", weight > 0], got {item!r}")
+            if (
+                not isinstance(item, list)
+                or len(item) != 2
+                or not isinstance(item[0], str)
+                or isinstance(item[1], bool)
+                or not isinstance(item[1], (int, float))
+                or item[1] <= 0
+            ):
+                raise ParamError(f"{key}[{i}]", f'expected ["symbol", weight > 0], got {item!r}')
             out.append((item[0], float(item[1])))
         s = sum(w for _, w in out) or 1.0
         return tuple((n, w / s) for n, w in out)

@@ -45,13 +45,20 @@ class RssService(Workload):
         self.unit = p.str("unit", self.name)
         self.threads = p.int("threads", lo=1, hi=4096)
         mb = PAGES_PER_MB
-        self.base = {MM_ANONPAGES: p.num("base_anon_mb", 0, lo=0) * mb, MM_FILEPAGES: p.num("base_file_mb", 0, lo=0) * mb,
-                     MM_SHMEMPAGES: p.num("base_shmem_mb", 0, lo=0) * mb}
-        self.growth = {MM_ANONPAGES: p.num("growth_anon_mb_s", 0, lo=0) * mb,
-                       MM_FILEPAGES: p.num("growth_file_mb_s", 0, lo=0) * mb,
-                       MM_SHMEMPAGES: p.num("growth_shmem_mb_s", 0, lo=0) * mb}
-        self.churn = {MM_ANONPAGES: p.num("churn_anon_mb_s", 0, lo=0) * mb,
-                      MM_FILEPAGES: p.num("churn_file_mb_s", 0, lo=0) * mb}
+        self.base = {
+            MM_ANONPAGES: p.num("base_anon_mb", 0, lo=0) * mb,
+            MM_FILEPAGES: p.num("base_file_mb", 0, lo=0) * mb,
+            MM_SHMEMPAGES: p.num("base_shmem_mb", 0, lo=0) * mb,
+        }
+        self.growth = {
+            MM_ANONPAGES: p.num("growth_anon_mb_s", 0, lo=0) * mb,
+            MM_FILEPAGES: p.num("growth_file_mb_s", 0, lo=0) * mb,
+            MM_SHMEMPAGES: p.num("growth_shmem_mb_s", 0, lo=0) * mb,
+        }
+        self.churn = {
+            MM_ANONPAGES: p.num("churn_anon_mb_s", 0, lo=0) * mb,
+            MM_FILEPAGES: p.num("churn_file_mb_s", 0, lo=0) * mb,
+        }
         self.free_on = p.str("free_on", "own", ("own", "any"))
         self.migrate_per_s = p.num("migrate_per_s", 0.05, lo=0, hi=1000)
         self.ops_per_s = p.num("ops_per_s", 0, lo=0)
@@ -71,7 +78,9 @@ class RssService(Workload):
         self._starts: list[float] = []
         self.failed = False
         # Has it run since boot (steady-state per-CPU deltas) or was it just (re)started?
-        self.steady_since_boot = p.str("running", "since-boot", ("since-boot", "just-restarted")) == "since-boot"
+        self.steady_since_boot = (
+            p.str("running", "since-boot", ("since-boot", "just-restarted")) == "since-boot"
+        )
         self._started_once = False
         p.check_unknown()
         self.machine = machine
@@ -88,7 +97,9 @@ class RssService(Workload):
     def start(self, m: Machine) -> None:
         self.machine = m
         n = m.nnodes
-        t = m.spawn(self.name, self.threads, [1.0 / n] * n, user=self.user, cmdline=self.cmdline, owner=self.name)
+        t = m.spawn(
+            self.name, self.threads, [1.0 / n] * n, user=self.user, cmdline=self.cmdline, owner=self.name
+        )
         t.oom_score_adj = self.adj0
         t.extra["unit"] = self.unit
         mm = MMCounters(m.version, m.ncpus, self.threads)
@@ -224,7 +235,9 @@ class RssService(Workload):
         if self.task is not None and not self.task.alive:  # OOM-killed or killed by hand
             why = "oom" if "oom_killed_at" in self.task.extra else "manual"
             m.log(f"systemd[1]: {self.unit}.service: Main process exited, code=killed, status=9/KILL")
-            m.log(f"systemd[1]: {self.unit}.service: Failed with result '{'oom-kill' if why == 'oom' else 'signal'}'.")
+            m.log(
+                f"systemd[1]: {self.unit}.service: Failed with result '{'oom-kill' if why == 'oom' else 'signal'}'."
+            )
             self.task = None
             self.restarts[why] += 1
             self.down_until = now + self.restart_s
@@ -267,7 +280,9 @@ class RssService(Workload):
         if self.ops_per_s > 0:
             noise = 1.0 + 0.01 * float(m.rng.standard_normal())
             pressure = m.free.sum() < m.wm_low.sum()
-            self.ind = Indicators(self.ops_per_s * noise, self.p99_ms * (3.0 if pressure else 1.0) * noise, True)
+            self.ind = Indicators(
+                self.ops_per_s * noise, self.p99_ms * (3.0 if pressure else 1.0) * noise, True
+            )
         else:
             self.ind = Indicators(0.0, 0.0, True)
         self._watchdog(m, now)
@@ -304,8 +319,10 @@ class RssService(Workload):
         if rss_mb > self.watchdog_mb:
             self._strikes += 1
             if self._strikes >= self.watchdog_strikes:
-                m.log(f"svc-watchdog[1187]: {self.unit}: VmRSS {rss_mb:.0f} MB above {self.watchdog_mb:.0f} MB "
-                      f"for {self._strikes} checks, restarting")
+                m.log(
+                    f"svc-watchdog[1187]: {self.unit}: VmRSS {rss_mb:.0f} MB above {self.watchdog_mb:.0f} MB "
+                    f"for {self._strikes} checks, restarting"
+                )
                 self.restart(now, "watchdog")
         else:
             self._strikes = 0

@@ -78,8 +78,11 @@ class Service(Workload):
         self.unit = p.str("unit", self.name)
         p.check_unknown()
 
-        self.fs = (FileSet(self.name, self.hot_set_pages, self.chunks, self.skew, n)
-                   if self.hot_set_pages > 0 else None)
+        self.fs = (
+            FileSet(self.name, self.hot_set_pages, self.chunks, self.skew, n)
+            if self.hot_set_pages > 0
+            else None
+        )
         self.down_until = -1.0
         self.task = None
         self.lat_s = self.cpu_s_per_op
@@ -97,8 +100,9 @@ class Service(Workload):
         if self.fs is not None and self.fs not in m.filesets:
             m.filesets.append(self.fs)
         self.machine = m
-        t = m.spawn(self.name, self.threads, self.cpu_nodes, user=self.user, cmdline=self.cmdline,
-                    owner=self.name)
+        t = m.spawn(
+            self.name, self.threads, self.cpu_nodes, user=self.user, cmdline=self.cmdline, owner=self.name
+        )
         self.task = t
         self._inflight = np.zeros(m.nnodes)
         t.file += self.mapped_mb * PAGES_PER_MB * self.cpu_nodes
@@ -115,7 +119,9 @@ class Service(Workload):
                         t.anon += r.per_node
             m.ev["pgfault"] += self.anon_pages
         for h in self.helpers:
-            ht = m.spawn(h.split(":")[0].split()[0], 1, self.cpu_nodes, user=self.user, cmdline=h, owner=self.name)
+            ht = m.spawn(
+                h.split(":")[0].split()[0], 1, self.cpu_nodes, user=self.user, cmdline=h, owner=self.name
+            )
             ht.anon += 2_000 * self.cpu_nodes
             ht.file += 1_500 * self.cpu_nodes
 
@@ -219,8 +225,11 @@ class Service(Workload):
         if getattr(self, "_pending_start", False):
             self._pending_start = False
             self.start(m)
-            m.log(f"{self.name}: database system is ready to accept connections"
-                  if self.fs is not None else f"{self.name}: started")
+            m.log(
+                f"{self.name}: database system is ready to accept connections"
+                if self.fs is not None
+                else f"{self.name}: started"
+            )
         elif self.task is not None and not self.task.alive:  # killed by hand: systemd restarts the unit
             m.log(f"systemd[1]: {self.unit}.service: Main process exited, code=killed, status=15/TERM")
             self.restart(now)
