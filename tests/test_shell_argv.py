@@ -171,3 +171,24 @@ def test_uniq_d_and_u_split_the_groups(eng):
 def test_cat_n_numbers_lines(eng):
     out = run(eng, "cat -n /proc/loadavg")[0]
     assert out.startswith("     1\t")
+
+
+def test_perf_top_speaks_perfs_parser(eng):
+    out, st = run(eng, "perf top -Q")
+    assert out.splitlines()[0] == "  Error: unknown switch `Q'" and st == 129
+    out, _ = run(eng, "perf top --sort")
+    assert out.splitlines()[0] == "  Error: option `sort' requires a value"
+    assert run(eng, "perf top --sort=comm")[0] == run(eng, "perf top -s comm")[0]
+
+
+def test_bcc_tools_speak_argparse(eng):
+    out, st = run(eng, "funccount -Z x")
+    lines = out.splitlines()
+    assert (
+        lines[0].startswith("usage: funccount ")
+        and lines[1] == "funccount: error: unrecognized arguments: -Z"
+    )
+    assert st == 2
+    assert (
+        run(eng, "funccount -d")[0].splitlines()[1] == "funccount: error: argument -d: expected one argument"
+    )

@@ -91,6 +91,21 @@ PERF = {
 }
 
 
+def argparse_messages(prog: str, synopsis: str) -> dict[str, str]:
+    """Python argparse's words (the BCC tools are Python): the usage line first, then the error."""
+    head = f"usage: {prog} {synopsis}\n{prog}: error: ".replace("{", "{{").replace("}", "}}")
+    return {
+        "invalid": head + "unrecognized arguments: {arg}",
+        "short_needs": head + "argument -{opt}: expected one argument",
+        "unrecognized": head + "unrecognized arguments: {arg}",
+        "long_needs": head + "argument --{opt}: expected one argument",
+        "long_no_arg": head + "argument --{opt}: ignored explicit argument",
+        "ambiguous": head + "ambiguous option: --{opt} could match {alts}",
+        "alt": "--{opt}",
+        "alt_sep": ", ",
+    }
+
+
 @dataclass(frozen=True)
 class OptSpec:
     prog: str
@@ -197,4 +212,4 @@ class OptSpec:
         return i
 
 
-__all__ = ["GNU", "PERF", "OptError", "OptSpec", "Opts", "coreutils_try"]
+__all__ = ["GNU", "PERF", "OptError", "OptSpec", "Opts", "argparse_messages", "coreutils_try"]
