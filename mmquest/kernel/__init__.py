@@ -8,9 +8,9 @@ from importlib import import_module
 
 _LAZY = {
     "Machine": ".machine",
-    "Task": ".machine",
-    "PAGE_SIZE": ".machine",
-    "PAGES_PER_MB": ".machine",
+    "Task": ".task",
+    "PAGE_SIZE": ".page_alloc",
+    "PAGES_PER_MB": ".page_alloc",
     "RECLAIM_DISTANCE": ".sysctl",
     "SYSCTLS": ".sysctl",
     "default_zone_reclaim_mode": ".sysctl",
