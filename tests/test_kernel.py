@@ -189,3 +189,45 @@ def test_kswapd_restores_the_high_watermark_after_the_slow_path():
     m.kswapd(0.5)
     assert m.ev["pgsteal_kswapd_normal"] > 0
     assert (m.free >= m.wm_high - 1).all()
+
+
+# ---------------------------------------------------------------------- the era table
+def test_reclaim_distance_changed_at_3_0():
+    from mmquest.kernel.era import reclaim_distance
+
+    assert reclaim_distance("2.6.39") == 20
+    assert reclaim_distance("3.0") == 30
+    # A two-socket box with SLIT 21 had zone reclaim switched on by the 2.6 kernels, not by 3.x.
+    d = [[10, 21], [21, 10]]
+    assert default_zone_reclaim_mode(KernelVersion("2.6.37"), d) == 1
+    assert default_zone_reclaim_mode(KernelVersion("3.10.0"), d) == 0
+
+
+def test_zone_reclaim_bits_shifted_between_648b5cf368e0_and_519983645a9f():
+    from mmquest.kernel.era import zone_reclaim_bits
+
+    assert zone_reclaim_bits("5.4.0") == (2, 4)
+    assert zone_reclaim_bits("5.10.0") == (1, 2)
+    assert zone_reclaim_bits("5.12.0") == (2, 4)
+
+
+def test_oom_score_scale_by_era():
+    from mmquest.kernel.era import proc_oom_score
+
+    total = 6_000_000
+    # Half the memory: 500 of 1000 before 5.9, (1000 + 500) * 2 / 3 = 1000 after.
+    assert proc_oom_score(total // 2, total, "3.10.0") == 500
+    assert proc_oom_score(total // 2, total, "6.6.0") == 1000
+    assert proc_oom_score(None, total, "3.10.0") == 0
+
+
+def test_era_names_are_checked_and_release_dates_ordered():
+    from mmquest.kernel.era import ERA, has, release_date
+
+    with pytest.raises(KeyError):
+        has("vmstat:no_such_counter", "3.10.0")
+    for c in ERA.values():
+        if c.since and c.until:
+            assert KernelVersion(c.since) < c.until, c.name
+    assert release_date("3.11.0-rc5").isoformat() == "2013-08-11"
+    assert release_date("3.10.0") < release_date("3.11.0-rc5") < release_date("3.12.0")

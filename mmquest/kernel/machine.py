@@ -16,6 +16,7 @@ import numpy as np
 
 from .blkdev import Disk
 from .boot import Boot
+from .era import reclaim_distance
 from .livepatch import PATCH_EFFECTS, LivePatch
 from .lru import MAX_INACTIVE_AGE_S, Lru
 from .page_alloc import (
@@ -154,6 +155,7 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, LivePatch, Boot):
         self.io_scheduler: dict[str, str] = {d: "cfq" for d in ("sda", "sdb", "sdc", "sdd", "sde")}
 
         self.sysctl: dict[str, int | str] = {d.name: d.default for d in available(self.version)}
+        self.reclaim_distance = reclaim_distance(self.version)  # node_reclaim_distance
         self.sysctl["vm.zone_reclaim_mode"] = default_zone_reclaim_mode(self.version, spec.distances)
         for k, v in sysctl_overrides.items():
             if k not in SYSCTLS:

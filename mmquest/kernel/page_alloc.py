@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .sysctl import RECLAIM_DISTANCE
 from .vmscan import NODE_RECLAIM_CALL_S, RECLAIM_S_PER_PAGE, SCAN_S_PER_PAGE, SWAP_CLUSTER_MAX
 
 if TYPE_CHECKING:
@@ -80,7 +79,7 @@ class PageAlloc:
                 remaining -= take
             if remaining <= 0:
                 break
-            if mode == 0 or self.distance[pref, z] > RECLAIM_DISTANCE:
+            if mode == 0 or self.distance[pref, z] > self.reclaim_distance:
                 continue
             if z != cpu_node:  # NODE_RECLAIM_NOSCAN: a node with CPUs that is not ours
                 continue
