@@ -287,3 +287,14 @@ def release_date(version: V) -> _dt.date:
     if best is None:
         return _dt.date(2011, 1, 4)
     return _dt.date.fromisoformat(best[1])
+
+
+def wall_start(text: str, kernel: V) -> float:
+    """Seconds since the epoch (UTC) at the start of a run: the incident's ``wall_start``
+    ("YYYY-MM-DD HH:MM:SS"), else four weeks after the booted kernel's release at 09:00."""
+    if text:
+        when = _dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+    else:
+        day = release_date(kernel) + _dt.timedelta(days=28)
+        when = _dt.datetime(day.year, day.month, day.day, 9, 0, 0)
+    return when.replace(tzinfo=_dt.timezone.utc).timestamp()

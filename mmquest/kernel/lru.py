@@ -3,6 +3,7 @@ pages reach it first, and how many of them were referenced since they went in.""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -59,3 +60,16 @@ class Lru:
         take[-1] -= max(cum[min(k, cum.size) - 1] - want, 0.0)
         skipped = float((take * pref[:k]).sum())
         return skipped / max(float(take.sum()) + self.cold[z], 1e-9)
+
+    def anon_lru_split(self: Machine) -> tuple[np.ndarray, np.ndarray]:
+        """(active, inactive) anonymous pages per node.
+
+        Reclaim keeps the anon lists balanced: inactive_list_is_low() (mm/vmscan.c) deactivates
+        pages while inactive * inactive_ratio < active, inactive_ratio = int_sqrt(10 * GB of
+        the node).  The lists sit at that balance, so inactive = anon / (1 + ratio).
+        """
+        gb = self.node_pages * 4 / (1024 * 1024)
+        ratio = max(math.isqrt(int(10 * gb)), 1) if gb >= 1 else 1
+        anon = self.anon_pages()
+        inactive = anon / (1 + ratio)
+        return anon - inactive, inactive

@@ -16,6 +16,7 @@ import numpy as np
 
 from .blkdev import Disk
 from .boot import Boot
+from .hugetlb import HPAGE_KB, HPAGE_PAGES, Hugetlb
 from .era import reclaim_distance
 from .livepatch import PATCH_EFFECTS, LivePatch
 from .lru import MAX_INACTIVE_AGE_S, Lru
@@ -31,6 +32,7 @@ from .pagecache import FileSet
 from .perf import PerfProfile
 from .printk import LogBuf
 from .sysctl import RECLAIM_DISTANCE, SYSCTLS, available, default_zone_reclaim_mode
+from .swap import Swap
 from .task import Task, TaskOps, TaskTable
 from .trace import KTrace, kname
 from .version import KernelVersion
@@ -53,6 +55,8 @@ from .vmscan import (
 __all__ = [
     "ANON_FAULT_S_PER_PAGE",
     "FAULT_S_PER_PAGE",
+    "HPAGE_KB",
+    "HPAGE_PAGES",
     "KSWAPD_PAGES_PER_S",
     "LRU_LOCK_HOLD_S",
     "MAX_INACTIVE_AGE_S",
@@ -80,12 +84,12 @@ __all__ = [
 LOADAVG_PERIODS_S = np.array([60.0, 300.0, 900.0])
 
 
-class Machine(TaskOps, PageAlloc, Vmscan, Lru, LivePatch, Boot):
+class Machine(TaskOps, PageAlloc, Vmscan, Lru, Swap, Hugetlb, LivePatch, Boot):
     """One booted kernel on one box.  A reboot builds a new Machine.
 
     The methods live with the kernel code they model: page_alloc.py (the allocator),
     vmscan.py (reclaim, kswapd), lru.py (the LRU order), task.py (tasks and their RSS
-    counters), livepatch.py, boot.py.  This class holds the state and the tick.
+    counters), swap.py, hugetlb.py (the hugetlb pool), livepatch.py, boot.py.  This class holds the state and the tick.
     """
 
     def __init__(
@@ -161,6 +165,10 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, LivePatch, Boot):
             if k not in SYSCTLS:
                 raise KeyError(k)
             self.sysctl[k] = v
+        # Swap: one device of the machine's swap_gb (0: none).
+        self.swap_total = float(getattr(spec, "swap_gb", 0.0)) * 1024 * PAGES_PER_MB
+        self.swap_used = 0.0
+        self.hugetlb_boot()
         self.disk = Disk(
             pages_per_s=spec.disk_read_mbps * PAGES_PER_MB, base_latency_s=spec.disk_latency_us * 1e-6
         )
@@ -180,7 +188,11 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, LivePatch, Boot):
 
     def file_pages(self) -> np.ndarray:
         fs = sum((f.resident() for f in self.filesets), np.zeros(self.nnodes))
-        return self.cold + fs + self.dirty + self.mapped_pages() + self.shmem
+        return self.cold + fs + self.dirty + self.mapped_pages() + self.shmem_pages()
+
+    def shmem_pages(self) -> np.ndarray:
+        """NR_SHMEM: tmpfs/shm pages nobody maps now plus the tasks' shared memory (in the page cache)."""
+        return self.shmem + self.task_table.shmem_total()
 
     def mapped_pages(self) -> np.ndarray:
         return self.task_table.file_total()
@@ -225,6 +237,7 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, LivePatch, Boot):
         self.disk.tick(dt)
         self.perf.tick(dt)
         self.trace.tick(dt)
+        self.account_cpu(dt)
         active = self.task_table.active_threads()
         self.loadavg += (1.0 - np.exp(-dt / LOADAVG_PERIODS_S)) * (active - self.loadavg)
         self.clock += dt

@@ -8,12 +8,15 @@ creates, reads and ends tasks (kernel/fork.c, kernel/exit.c, fs/proc/task_mmu.c)
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
     from .machine import Machine
+
+CPU_RATE_TAU_S = 3.0  # top's default refresh interval
 
 
 class Task:
@@ -247,6 +250,9 @@ class TaskTable:
     def file_total(self) -> np.ndarray:
         return _sum_rows(self.file[: self.used])
 
+    def shmem_total(self) -> np.ndarray:
+        return _sum_rows(self.shmem[: self.used])
+
     def active_threads(self) -> int:
         k = self.used
         return int(self.threads[:k][self.active[:k]].sum())
@@ -300,7 +306,7 @@ class TaskOps:
         """(anon, file, shmem, swapents) pages of task t, as reader ``user`` sees them."""
         mm = t.extra.get("mm")
         if mm is None:
-            return int(t.anon.sum()), int(t.file.sum()), int(t.shmem.sum()), 0
+            return int(t.anon.sum()), int(t.file.sum()), int(t.shmem.sum()), int(t.extra.get("swap", 0.0))
         from .percpu import MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS
 
         f = mm.get_mm_counter_sum if self.rss_precise(user) else mm.get_mm_counter
@@ -330,8 +336,27 @@ class TaskOps:
         else:  # get_mm_counter() -> percpu_counter_read_positive(): inline
             self.trace.hit("percpu_counter_read_positive", 4, comm=comm)
 
+    def account_cpu(self: Machine, dt: float) -> None:
+        """The scheduler's view of each task: the CPUs it used over the last seconds (top's %CPU
+        over its refresh interval) and the threads that are runnable now (nr_running)."""
+        a = 1.0 - math.exp(-dt / CPU_RATE_TAU_S)
+        for t in self.tasks.values():
+            prev = t.extra.get("cpu_prev", t.cpu_s)
+            rate = max(t.cpu_s - prev, 0.0) / max(dt, 1e-9)
+            t.extra["cpu_prev"] = t.cpu_s
+            t.extra["cpu_rate"] = t.extra.get("cpu_rate", rate) + a * (rate - t.extra.get("cpu_rate", rate))
+
+    def running_threads(self: Machine, t: Task) -> int:
+        """Threads of t on a CPU or waiting for one: its CPU use, in whole threads."""
+        return min(t.threads, round(t.extra.get("cpu_rate", 0.0)))
+
     def kill_task(self: Machine, t: Task) -> float:
-        """The task exits: its memory goes back to the free lists (exit_mmap).
+        """The task exits (exit_mmap): its anonymous memory and swap entries are freed.
+
+        What it mapped from files stays in the page cache, unmapped (clean, on the
+        inactive list); its shared memory (``shmem``: MAP_SHARED|MAP_ANONYMOUS, which the
+        kernel backs with shmem) goes with its last user.  tmpfs files nobody maps live in
+        ``Machine.shmem`` and are not touched.  Returns the pages that left its RSS.
 
         The unmapping runs on one CPU (the exiting task's, or the oom_reaper's), so the
         mm's counters move by that CPU's delta only: what they read afterwards is what
@@ -349,6 +374,9 @@ class TaskOps:
                     per_cpu = np.zeros(self.ncpus, dtype=np.int64)
                     per_cpu[cpu] = pages
                     mm.free(member, per_cpu, pages)
+        self.ev["pgfree"] += float(t.anon.sum() + t.shmem.sum())
+        self.cold += t.file
+        self.swap_release(t)
         t.anon[:] = 0.0
         t.file[:] = 0.0
         t.shmem[:] = 0.0
