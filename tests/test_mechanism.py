@@ -68,7 +68,7 @@ def test_compound_lock_calls_per_io_follow_the_refcount_path(kernel, fastpath, l
     w = World(inc, 0)
     m = w.machine
     if KernelVersion(kernel) != m.version:
-        w._reboot(kernel) if kernel in inc.machine.boot_kernels else pytest.skip("kernel not on this box")
+        w.reboot(kernel) if kernel in inc.machine.boot_kernels else pytest.skip("kernel not on this box")
         w.step(inc.machine.boot_s + 1)
         m = w.machine
     if fastpath:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..kernel.machine import Machine, Task
 
 
 class ParamError(Exception):
@@ -118,18 +122,49 @@ class Indicators:
     extra: tuple[tuple[str, float], ...] = ()
 
 
-class Workload:
-    """What every workload kind shares: its processes' lifecycle on a (re)booting machine."""
+class Workload(ABC):
+    """What the world knows of a workload: its whole interface, declared here.
 
-    name: str
-    machine: object
-    task: object = None
-    down_until: float = -1.0
+    A workload kind (``service``, ``aio_reader``, ``rss_service``) builds itself from its
+    [[workload]] table, starts its processes on the machine, runs one tick at a time
+    (``step``) and publishes its service's indicators in ``ind``.  systemd's view of it
+    (``unit``, ``stopped``, ``failed``, ``pending_start``) and the RSS watchdog's
+    (``watchdog_mb``, ``watchdog_running``) are plain attributes with the defaults of a
+    kind that has no such thing.
+    """
+
+    kind: ClassVar[str]
+    name: str  # the workload's name in the incident
+    service: str  # the service whose indicators it contributes to
+    unit: str  # its systemd unit (without .service)
+    machine: Machine
+    task: Task | None = None  # its main process, None while it is down
+    down_until: float = -1.0  # sim time until which it is (re)starting
     stopped: bool = False  # systemctl stop: down until started
+    failed: bool = False  # systemd gave up restarting it (start-limit-hit)
+    watchdog_mb: float = 0.0  # the RSS watchdog's limit; 0: not watched
+    watchdog_running: bool = True  # is the watchdog checking it (systemctl stop svc-watchdog)
     _pending_start: bool = False
     ind: Indicators = Indicators(0.0, 0.0, False)
 
-    def stop_tasks(self, m) -> None:
+    @abstractmethod
+    def start(self, m: Machine) -> None:
+        """Start its processes on machine ``m``."""
+
+    @abstractmethod
+    def step(self, m: Machine, now: float, dt: float) -> None:
+        """Run ``dt`` seconds on ``m`` from sim time ``now``; update ``ind``."""
+
+    @abstractmethod
+    def restart(self, now: float) -> None:
+        """systemctl restart: its processes exit and start again after its restart time."""
+
+    @property
+    def pending_start(self) -> bool:
+        """Down, and will start at its next tick past ``down_until``."""
+        return self._pending_start
+
+    def stop_tasks(self, m: Machine) -> None:
         """Every process of this workload exits (a restart, or systemd stopping the unit)."""
         for t in m.tasks.values():
             if t.owner == self.name:
@@ -137,7 +172,7 @@ class Workload:
         m.tasks = {pid: t for pid, t in m.tasks.items() if t.alive}
         self.task = None
 
-    def on_boot(self, m, now: float, boot_s: float) -> None:
+    def on_boot(self, m: Machine, now: float, boot_s: float) -> None:
         """The machine rebooted: the workload starts again once the boot is over."""
         self.machine = m
         self.task = None
