@@ -7,11 +7,12 @@ shell, the judge) reads a :class:`Snapshot`.
 
 from __future__ import annotations
 
+import difflib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -40,8 +41,9 @@ from .kernel import KernelVersion, Machine
 from .kernel.machine import PAGES_PER_MB, PATCH_EFFECTS
 from .kernel.oom import oom_score
 from .kernel.perf import PerfRow
+from .kernel.sysctl import SYSCTLS
 from .kernel.trace import TraceCounts
-from .workloads import Indicators, ParamError, make_workload
+from .workloads import KINDS, Indicators, ParamError, make_workload
 from .workloads.base import Workload
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,7 +84,7 @@ class Series:
             if self._nacc == 0:
                 self._acc = list(row[1:])
             else:
-                self._acc = [a + v for a, v in zip(self._acc, row[1:])]
+                self._acc = [a + v for a, v in zip(self._acc, row[1:], strict=False)]
             self._nacc += 1
             self._t = row[0]
             if self._nacc < self._per:
@@ -92,13 +94,13 @@ class Series:
         if len(self._long) >= self.long_points:  # halve the resolution of the whole-run view
             old = self._long
             self._long = [
-                (b[0],) + tuple((x + y) / 2 for x, y in zip(a[1:], b[1:]))
-                for a, b in zip(old[0::2], old[1::2])
+                (b[0], *tuple((x + y) / 2 for x, y in zip(a[1:], b[1:], strict=False)))
+                for a, b in zip(old[0::2], old[1::2], strict=False)
             ]
             self._per *= 2
 
     def _point(self) -> tuple[float, ...]:
-        return (self._t,) + tuple(a / self._nacc for a in self._acc)
+        return (self._t, *tuple(a / self._nacc for a in self._acc))
 
     def since(self, count: int) -> list[tuple[float, ...]]:
         """The rows appended after the first ``count`` (for a reader that keeps up)."""
@@ -113,7 +115,7 @@ class Series:
         return tuple(islice(self.recent, max(k - n, 0), k))
 
     def clear(self) -> None:
-        self.__init__(self.recent.maxlen, self.long_points)
+        Series.__init__(self, self.recent.maxlen, self.long_points)
 
     def __iter__(self) -> Iterator[tuple[float, ...]]:
         yield from self._long
@@ -123,11 +125,11 @@ class Series:
     def __len__(self) -> int:
         return len(self._long) + (1 if self._nacc else 0)
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int) -> tuple[float, ...]:
         return list(self)[i]
 
-    def __eq__(self, other) -> bool:
-        return list(self) == list(other)
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Iterable) and list(self) == list(other)
 
     def __repr__(self) -> str:
         return f"Series({list(self)!r})"
@@ -233,7 +235,7 @@ class Snapshot:
     units: tuple[tuple[str, str], ...] = ()  # systemd units and their ActiveState
     trace: TraceCounts = TraceCounts()  # the model's own call counts since this boot (kernel.trace)
 
-    def sysctl_value(self, name: str):
+    def sysctl_value(self, name: str) -> int | str | None:
         return dict(self.sysctl).get(name)
 
     def vm_value(self, name: str) -> int:
@@ -250,6 +252,28 @@ class Snapshot:
 
 
 # ---------------------------------------------------------------------- world
+def _known(what: str, name: str, known: Iterable[str]) -> str:
+    near = difflib.get_close_matches(name, sorted(known), n=1)
+    return f"unknown {what} {name!r}" + (f" (did you mean {near[0]!r}?)" if near else "")
+
+
+def check_model_names(incident: Incident) -> None:
+    """The names an incident takes from the model: its sysctls, workload kinds and patch effects."""
+    for name in incident.sysctl:
+        if name not in SYSCTLS:
+            raise ConfigError(f"sysctl.{name}", _known("sysctl", name, SYSCTLS))
+    for w in incident.workloads:
+        if w.kind not in KINDS:
+            raise ConfigError(f"{w.field_path}.kind", _known("workload kind", w.kind, KINDS))
+    for i, p in enumerate(incident.patches):
+        for effect in p.effect.split("+"):
+            if effect not in PATCH_EFFECTS:
+                raise ConfigError(
+                    f"patch[{i}].effect",
+                    f"unknown effect {p.effect!r} (known: {', '.join(sorted(PATCH_EFFECTS))})",
+                )
+
+
 class World:
     def __init__(self, incident: Incident, seed: int = 0, preroll: bool = True):
         self.incident = incident
@@ -267,6 +291,7 @@ class World:
         self.rss_history: dict[str, Series] = {}
         self.boots = 0  # reboots so far: a reboot starts the kernel's call counters again
         pre = ms.preroll_s
+        check_model_names(incident)
         self.machine = self._boot(ms.kernel, uptime=max(ms.uptime_s - pre, 0.0))
         self.workloads: list[Workload] = []
         for w in incident.workloads:
@@ -274,12 +299,6 @@ class World:
                 self.workloads.append(make_workload(w, self.machine))
             except ParamError as e:
                 raise ConfigError(f"{w.field_path}.{e.field}", e.message) from None
-        for i, p in enumerate(incident.patches):
-            if not set(p.effect.split("+")) <= PATCH_EFFECTS:
-                raise ConfigError(
-                    f"patch[{i}].effect",
-                    f"unknown effect {p.effect!r} (known: {', '.join(sorted(PATCH_EFFECTS))})",
-                )
         if preroll:
             self._preroll(pre)
         self._snap: Snapshot | None = None
@@ -287,7 +306,7 @@ class World:
         # the debrief draws the mechanism before and after the fix from them.
         self.trace_marks: list[tuple[float, str, tuple[tuple[str, float], ...]]] = [self._trace_mark()]
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         """For a warmed world (game.warm): everything but the incident, which the loader re-attaches."""
         state = self.__dict__.copy()
         state["incident"] = None
@@ -295,17 +314,14 @@ class World:
         return state
 
     def _boot(self, kernel: str, uptime: float, rebooted: bool = False) -> Machine:
-        try:
-            return Machine(
-                self.incident.machine,
-                kernel,
-                dict(self.boot_sysctl),
-                self.rng,
-                uptime_s=uptime,
-                rebooted=rebooted,
-            )
-        except KeyError as e:
-            raise ConfigError(f"sysctl.{e.args[0]}", "unknown sysctl") from None
+        return Machine(
+            self.incident.machine,
+            kernel,
+            dict(self.boot_sysctl),
+            self.rng,
+            uptime_s=uptime,
+            rebooted=rebooted,
+        )
 
     def _preroll(self, seconds: float) -> None:
         """Run the machine up to the moment the incident starts, then scale the
@@ -313,7 +329,7 @@ class World:
         m = self.machine
         numa0 = {k: v.copy() for k, v in m.numa.items()}
         ev0 = dict(m.ev)
-        steps = int(round(seconds / DT))
+        steps = round(seconds / DT)
         for _ in range(steps):
             self._tick(DT, record=False)
         if seconds > 0 and self.incident.machine.uptime_s > seconds:
@@ -360,7 +376,7 @@ class World:
         self._snap = None
 
     def step(self, seconds: float = DT) -> None:
-        n = max(int(round(seconds / DT)), 0)
+        n = max(round(seconds / DT), 0)
         for _ in range(n):
             self._tick(DT)
 
@@ -521,11 +537,11 @@ class World:
             perf_samples=m.perf.samples,
             perf_events=m.perf.event_count,
             services=tuple(services),
-            history=self.history.last(HISTORY_SHOWN),
+            history=cast("tuple[tuple[float, float, float], ...]", self.history.last(HISTORY_SHOWN)),
             dmesg=m.dmesg.tail(400),
             disk_util=m.disk.util,
             wm_low=tuple(map(float, m.wm_low)),
-            loadavg=tuple(float(x) for x in m.loadavg),
+            loadavg=(float(m.loadavg[0]), float(m.loadavg[1]), float(m.loadavg[2])),
             busy_cpus=m.perf.busy_cpus,
             kernel_share=m.perf.kernel_share,
             thp_enabled=m.thp_enabled,

@@ -262,7 +262,7 @@ def _data(**mech):
 @pytest.mark.parametrize(
     "mech,field",
     [
-        ({"fn": "x", "counter": "x", "bogus": 1}, "mechanism[0].bogus"),
+        ({"fn": "x", "counter": "x", "bogus": 1}, "[[mechanism]][0]"),
         ({"fn": "x", "counter": "x", "fix": "maybe"}, "mechanism[0].fix"),
         ({"fn": "x", "counter": "x", "since": "three"}, "mechanism[0].since"),
         ({"fn": "x y", "counter": "x"}, "mechanism[0].fn"),
