@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..incident import WorkloadSpec
     from ..kernel.machine import Machine, Task
 
 
@@ -51,18 +53,25 @@ class Params:
             raise ParamError(key, f"expected an integer, got {self.raw[key]!r}")
         return int(v)
 
-    def str(self, key: str, default: str | None = None, choices: tuple[str, ...] | None = None) -> str:
+    def str(
+        self,
+        key: builtins.str,
+        default: builtins.str | None = None,
+        choices: tuple[builtins.str, ...] | None = None,
+    ) -> builtins.str:
         self.used.add(key)
         v = self.raw.get(key, default)
         if v is None:
             raise ParamError(key, "missing required field")
-        if not isinstance(v, str):
+        if not isinstance(v, builtins.str):
             raise ParamError(key, f"expected a string, got {type(v).__name__} {v!r}")
         if choices and v not in choices:
             raise ParamError(key, f"must be one of {', '.join(choices)}, got {v!r}")
         return v
 
-    def weights(self, key: str, n: int, default: list[float] | None = None) -> tuple[float, ...]:
+    def weights(
+        self, key: builtins.str, n: builtins.int, default: list[float] | None = None
+    ) -> tuple[float, ...]:
         self.used.add(key)
         v = self.raw.get(key, default)
         if v is None:
@@ -70,7 +79,7 @@ class Params:
         if (
             not isinstance(v, list)
             or len(v) != n
-            or any(isinstance(x, bool) or not isinstance(x, (int, float)) or x < 0 for x in v)
+            or any(isinstance(x, bool) or not isinstance(x, (builtins.int, float)) or x < 0 for x in v)
         ):
             raise ParamError(key, f"expected {n} non-negative numbers (one per node), got {v!r}")
         s = float(sum(v))
@@ -78,7 +87,7 @@ class Params:
             raise ParamError(key, "at least one weight must be positive")
         return tuple(float(x) / s for x in v)
 
-    def profile(self, key: str) -> tuple[tuple[str, float], ...]:
+    def profile(self, key: builtins.str) -> tuple[tuple[builtins.str, float], ...]:
         self.used.add(key)
         v = self.raw.get(key, [])
         out = []
@@ -88,9 +97,9 @@ class Params:
             if (
                 not isinstance(item, list)
                 or len(item) != 2
-                or not isinstance(item[0], str)
+                or not isinstance(item[0], builtins.str)
                 or isinstance(item[1], bool)
-                or not isinstance(item[1], (int, float))
+                or not isinstance(item[1], (builtins.int, float))
                 or item[1] <= 0
             ):
                 raise ParamError(f"{key}[{i}]", f'expected ["symbol", weight > 0], got {item!r}')
@@ -98,10 +107,10 @@ class Params:
         s = sum(w for _, w in out) or 1.0
         return tuple((n, w / s) for n, w in out)
 
-    def strings(self, key: str) -> tuple[str, ...]:
+    def strings(self, key: builtins.str) -> tuple[builtins.str, ...]:
         self.used.add(key)
         v = self.raw.get(key, [])
-        if not isinstance(v, list) or any(not isinstance(x, str) for x in v):
+        if not isinstance(v, list) or any(not isinstance(x, builtins.str) for x in v):
             raise ParamError(key, "expected a list of strings")
         return tuple(v)
 
@@ -146,6 +155,10 @@ class Workload(ABC):
     watchdog_running: bool = True  # is the watchdog checking it (systemctl stop svc-watchdog)
     _pending_start: bool = False
     ind: Indicators = Indicators(0.0, 0.0, False)
+
+    @abstractmethod
+    def __init__(self, spec: WorkloadSpec, machine: Machine) -> None:
+        """Read the parameters of the [[workload]] table (ParamError names a bad one), then start."""
 
     @abstractmethod
     def start(self, m: Machine) -> None:
