@@ -278,7 +278,7 @@ def test_mechanism_schema_errors_name_the_field(mech, field):
 
 
 def test_validate_rejects_unknown_counters_and_missing_paths():
-    from mmquest.cli import validate_incident
+    from mmquest.game.headless import validate_incident
 
     data, path = _data(fn="zone_reclaim", counter="no_such_counter")
     inc = parse_incident(data, path)
@@ -289,7 +289,7 @@ def test_validate_rejects_unknown_counters_and_missing_paths():
 
 
 def test_debrief_shows_the_path_before_and_after_the_fix():
-    from mmquest.cli import read_script, run_headless
+    from mmquest.game.headless import read_script, run_headless
     from mmquest.game.debrief import as_text, build
 
     inc = resolve("zone-reclaim")
