@@ -289,8 +289,8 @@ def test_validate_rejects_unknown_counters_and_missing_paths():
 
 
 def test_debrief_shows_the_path_before_and_after_the_fix():
-    from mmquest.game.headless import read_script, run_headless
     from mmquest.game.debrief import as_text, build
+    from mmquest.game.headless import read_script, run_headless
 
     inc = resolve("zone-reclaim")
     s = run_headless(inc, 0, read_script(inc.solution))
