@@ -28,6 +28,7 @@ DEFERRED: dict[str, str] = {
     "textual": "the TUI: only `play`, `replay` and the bare `mmquest` open a screen",
     "rich": "Textual's renderer",
     "aiohttp": "`mmquest serve` only",
+    "difflib": "the incident schema's did-you-mean, for a file with an unknown field",
 }
 
 # entry point -> the deferred modules it may load at import time (the screens need Textual)

@@ -17,7 +17,6 @@ declarations as Markdown for ``docs/incident-format.md``.  Standard library only
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import re
 import types
@@ -105,6 +104,8 @@ def _check_unknown(cls: type, table: Mapping[str, Any], where: str) -> None:
         for k in sub:
             if k in allowed:
                 continue
+            import difflib  # deferred: only a message needs it (mmquest/deferred.py)
+
             near = difflib.get_close_matches(k, sorted(allowed), n=1)
             if head and k in top:
                 why = " (a top-level key must come before the first [table])"
