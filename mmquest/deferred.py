@@ -34,7 +34,7 @@ DEFERRED: dict[str, str] = {
 # entry point -> the deferred modules it may load at import time (the screens need Textual)
 ENTRY_POINTS: dict[str, tuple[str, ...]] = {
     "mmquest.cli": (),
-    "mmquest.ui.app": ("textual", "rich"),
+    "mmquest.ui.app": ("textual", "rich", "difflib"),  # Textual itself imports difflib
 }
 
 
