@@ -233,14 +233,28 @@ def test_numastat_m_layout_matches_the_reference(box):
         assert all(re.fullmatch(r"\d+\.\d\d", c) for c in ln.split()[1:]), ln
 
 
-def test_free_layout_is_procps_ng(box):
-    """procps-ng 3.3.10+ free: %-7s label, then " %11s" per column, kB by default."""
+def test_free_layout_follows_the_procps_of_the_era(box):
+    """procps 3.2.8: %-7s label, " %10Lu" columns and a -/+ buffers/cache line; procps-ng 3.3.10:
+    %-7s then " %11s"; 3.3.17: the label one wider (captured outputs of each)."""
+    v = kernel_version(sh(box, "uname -r"))
     out = sh(box, "free").splitlines()
-    assert out[0] == "               total        used        free      shared  buff/cache   available"[1:]
+    if v < (3, 10, 0):
+        assert out[0] == "             total       used       free     shared    buffers     cached"
+        assert out[2].startswith("-/+ buffers/cache:")
+        width, label = 11, 7
+    else:
+        label = 8 if v >= (5, 15, 0) else 7
+        assert (
+            out[0] == " " * label + "       total        used        free      shared  buff/cache   available"
+        )
+        width = 12
     for ln in out[1:]:
-        label = ln[:7].strip()
-        assert label in ("Mem:", "Swap:")
-        assert token_ends(ln)[1:] == [7 + 12 * (i + 1) for i in range(len(ln.split()) - 1)], ln
+        if ln.startswith("-/+"):
+            assert token_ends(ln)[2:] == [18 + width * (i + 1) for i in range(2)], ln
+            continue
+        assert ln[:label].strip() in ("Mem:", "Swap:")
+        assert token_ends(ln)[1:] == [label + width * (i + 1) for i in range(len(ln.split()) - 1)], ln
+        assert token_ends(out[0])[: len(ln.split()) - 1] == token_ends(ln)[1:], ln
 
 
 TOP_HEADER = ["PID", "USER", "PR", "NI", "VIRT", "RES", "SHR", "S", "%CPU", "%MEM", "TIME+", "COMMAND"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import render as R
 from ..budget import LINE_SIM_S
 from ..core import Result, Shell, command
+from ..render.free import free_text, parse_free_args
 from .common import _join
 
 
@@ -60,23 +61,14 @@ def cmd_date(sh: Shell, args: list[str], stdin: str) -> Result:
     return Result(f"Thu Nov 26 {R.clock(sh.snap)} UTC 2026\n")
 
 
-@command("free", "memory usage: free -m")
+@command("free", "memory usage: free [-b|-k|-m|-g|-h] [-t] [-w]")
 def cmd_free(sh: Shell, args: list[str], stdin: str) -> Result:
-    unit = "k"
-    for a in args:
-        if a in ("-m", "--mega"):
-            unit = "m"
-        elif a in ("-g", "--giga"):
-            unit = "g"
-        elif a in ("-k", "--kilo"):
-            unit = "k"
-        elif a in ("-b", "--bytes"):
-            unit = "b"
-        elif a in ("-h", "--human"):
-            unit = "m"
-        else:
-            return Result(err=f"free: invalid option -- '{a.lstrip('-')}'", status=1)
-    return Result(R.free_m(sh.snap, unit) + "\n")
+    s = sh.snap
+    opts = parse_free_args(args, s.kernel)
+    if isinstance(opts, str):
+        return Result(err=f"{opts}\nTry 'free --help' for more information.", status=1)
+    min_free = int(s.sysctl_value("vm.min_free_kbytes") or 0)
+    return Result(free_text(sh.vfs.read(s, "/proc/meminfo"), s.kernel, opts, min_free) + "\n")
 
 
 @command("vmstat", "virtual memory statistics: vmstat [delay [count]]")
