@@ -23,7 +23,8 @@ def run(eng, line):
         (0, False, "0B"),
         (7_969_000, False, "7.6G"),
         (131_072_000, False, "125G"),
-        (1_048_000, True, "1.0Gi"), (900_000, True, "878Mi"),
+        (1_048_000, True, "1.0Gi"),
+        (900_000, True, "878Mi"),
         (1_048_575, False, "1.0G"),
         (524, True, "524Ki"),
         (7_969_000, True, "7.6Gi"),
@@ -72,3 +73,20 @@ def test_free_options_of_the_era(eng):
     assert status == 1 and out.startswith("free: invalid option -- 'q'")
     out, _ = run(eng, "free -m -t")
     assert out.splitlines()[-1].startswith("Total:")
+
+
+def test_awk_runs_patterns_variables_and_end_over_the_simulated_files(eng):
+    meminfo = dict(ln.split(":") for ln in run(eng, "cat /proc/meminfo")[0].splitlines())
+    want = sum(int(v.split()[0]) for k, v in meminfo.items() if k.startswith("Mem"))
+    assert run(eng, "awk '/^Mem/ {s += $2} END {print s}' /proc/meminfo") == (str(want), 0)
+    out, _ = run(eng, "ps aux | awk 'NR > 1 {rss[$1] += $6} END {for (u in rss) print u, rss[u]}'")
+    assert "postgres" in out
+    out, st = run(eng, "awk -v lim=1000000 '$2 > lim {n++} END {print n + 0}' /proc/meminfo")
+    assert st == 0 and int(out) == sum(1 for v in meminfo.values() if int(v.split()[0]) > 1000000)
+
+
+def test_awk_errors_are_awks(eng):
+    out, st = run(eng, "awk '{print $1' /proc/meminfo")
+    assert st == 2 and out.startswith("awk: syntax error at source line 1")
+    out, st = run(eng, "awk 'BEGIN {while (1) {}}'")
+    assert st == 2 and "steps" in out

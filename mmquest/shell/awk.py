@@ -79,6 +79,7 @@ class Interp:
     _res: dict[str, Any] = field(default_factory=dict)
     fields: list[str] = field(default_factory=list)
     record: str = ""
+    check: Callable[[], None] | None = None  # the caller's wall-clock budget, asked now and then
 
     def rx(self, src: str) -> Any:
         if src not in self._res:
@@ -184,6 +185,8 @@ class Interp:
 
     def tick(self) -> None:
         self.steps += 1
+        if self.check is not None and self.steps % 1024 == 0:
+            self.check()
         if self.steps > self.max_steps:
             raise AwkError(f"stopped after {self.max_steps:,} steps (a loop that does not end?)")
 
@@ -506,9 +509,10 @@ def run(
     fs: str = " ",
     assigns: dict[str, str] | None = None,
     max_steps: int = MAX_STEPS,
+    check: Callable[[], None] | None = None,
 ) -> tuple[str, int]:
     """Run ``program`` over (file name, line) pairs: (output, exit status).  Raises AwkError."""
-    it = Interp(parse(program), compile_re, fs=fs, max_steps=max_steps)
+    it = Interp(parse(program), compile_re, fs=fs, max_steps=max_steps, check=check)
     for k, v in (assigns or {}).items():
         it.vars[k] = StrNum(_unescape(v))
     code = it.run(lines)
