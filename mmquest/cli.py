@@ -48,6 +48,15 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("incident", help="incident id (see `mmquest list`) or path to a .toml file")
     sp.add_argument("--seed", type=_seed, default=0)
     sp.add_argument("--mode", choices=sorted(MODES), default=DEFAULT_MODE)
+    sp.add_argument(
+        "--plain", action="store_true", help="play as lines of text, no TUI (screen readers, pipes)"
+    )
+    sp.add_argument(
+        "--clock",
+        choices=("real", "line"),
+        help="--plain: time runs while you type (real; default on a terminal) or only through "
+        "commands (line; default on a pipe)",
+    )
 
     rp = sub.add_parser("run", help="run an incident headless from a script")
     rp.add_argument("incident", help="incident id (see `mmquest list`) or path to a .toml file")
@@ -154,6 +163,13 @@ def _main(argv: list[str] | None) -> int:
             return serve(args.host, args.port, args.player, args.incidents, max(args.max_sessions, 1))
         if args.cmd == "play":
             inc = resolve(args.incident, args.incidents)  # the model's parameters are checked as it boots
+            if args.plain:
+                from .ui.plain import play_plain
+
+                store = _store_or_none()[0]
+                return play_plain(
+                    inc, args.seed, args.mode, store, args.player or _default_player(), args.clock
+                )
             return _tui(
                 incident=inc, seed=args.seed, extra=args.incidents, player=args.player, mode=args.mode
             )
