@@ -309,9 +309,9 @@ def _default_player() -> str:
 
 
 def _store():
-    from .game.store import Store
+    from .game.store import open_store
 
-    store = Store()
+    store = open_store()
     if store.warning:
         print(f"mmquest: warning: {store.warning}", file=sys.stderr)
     return store
