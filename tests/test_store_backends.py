@@ -174,3 +174,44 @@ def test_postgresql_dialect_of_the_one_schema():
     assert "seed BIGINT NOT NULL" in d
     assert redact("postgresql://a:pw@h:1/d") == "postgresql://a:***@h:1/d"
     assert redact("postgresql://a@h/d") == "postgresql://a@h/d"
+
+
+def _bench_load():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("store_load", ROOT / "bench" / "store_load.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.load
+
+
+def test_thirty_concurrent_players_lose_no_row(backend):
+    r = _bench_load()(players=30, runs=1, lines=10)
+    assert r["errors"] == 0, r["first_error"]
+    assert r["runs_found"] == r["runs_finished"] == 30 and r["lines_found"] == 300
+
+
+def _open_at_once(barrier, out):
+    from mmquest.game.store import open_store
+
+    barrier.wait()
+    try:
+        out.put(open_store().version)
+    except Exception as e:  # reported to the test, which fails on it
+        out.put(repr(e))
+
+
+def test_many_games_opening_a_fresh_store_at_once_migrate_it_once(backend):
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    barrier, out = ctx.Barrier(12), ctx.Queue()
+    procs = [ctx.Process(target=_open_at_once, args=(barrier, out)) for _ in range(12)]
+    for p in procs:
+        p.start()
+    got = [out.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join()
+    assert got == [len(MIGRATIONS)] * 12
+    st = open_store()
+    assert st._x("SELECT count(*) FROM schema_version")[0][0] == 1

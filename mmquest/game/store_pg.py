@@ -94,6 +94,14 @@ class PgStore(Store):
     def _begin(self) -> None:
         self._x("BEGIN")
 
+    def append_line(self, run_id: int, seq: int, t: float, line: str, sim_t: float) -> None:
+        """One statement, so one round trip and atomic by itself: a class of players on one
+        server spends its time playing, not waiting for BEGIN and COMMIT."""
+        self._x(
+            "WITH j AS (INSERT INTO journal VALUES (?, ?, ?, ?)) UPDATE runs SET sim_t = ? WHERE id = ?",
+            (run_id, seq, t, line, sim_t, run_id),
+        )
+
     def _rollback(self) -> None:
         with contextlib.suppress(self._pg.Error):
             self.db.execute("ROLLBACK")
