@@ -74,7 +74,13 @@ def _parser() -> argparse.ArgumentParser:
     vp.add_argument("paths", nargs="*", help=".toml files or directories (default: the bundled incidents)")
 
     resp = sub.add_parser("results", help="export recorded results for grading")
-    resp.add_argument("--format", choices=("table", "json", "csv", "junit"), default="table")
+    resp.add_argument("--format", choices=("table", "json", "csv", "junit", "xapi"), default="table")
+    resp.add_argument(
+        "--xapi-base",
+        metavar="IRI",
+        default=os.environ.get("MMQUEST_XAPI_BASE"),
+        help="xapi: the IRI the activities and accounts are named under (also $MMQUEST_XAPI_BASE)",
+    )
     resp.add_argument("--incident", metavar="ID")
     resp.add_argument("--player", dest="filter_player", metavar="NAME")
 
@@ -334,7 +340,9 @@ def cmd_results(args) -> int:
     from .game.report import results
 
     store = _store()
-    sys.stdout.write(results(store.runs(args.filter_player, args.incident), args.format))
+    incidents = {i.id: i for i in discover(args.incidents)[0]} if args.format == "xapi" else None
+    runs = store.runs(args.filter_player, args.incident)
+    sys.stdout.write(results(runs, args.format, incidents, args.xapi_base))
     return EXIT_OK
 
 
