@@ -84,8 +84,14 @@ def _parser() -> argparse.ArgumentParser:
     resp.add_argument("--incident", metavar="ID")
     resp.add_argument("--player", dest="filter_player", metavar="NAME")
 
-    rep = sub.add_parser("report", help="write a recorded run's debrief as an HTML report")
-    rep.add_argument("run_id", type=int)
+    rep = sub.add_parser(
+        "report", help="write a recorded run's debrief (or, with --cohort, a class's) as an HTML report"
+    )
+    rep.add_argument("run_id", type=int, nargs="?")
+    rep.add_argument(
+        "--cohort", action="store_true", help="every finished run: per incident, the class's figures"
+    )
+    rep.add_argument("--since", metavar="DATE", help="--cohort: only runs started at or after DATE (UTC)")
     rep.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: stdout)")
 
     sv = sub.add_parser("serve", help="serve the game in a browser (needs the web extra)")
@@ -359,6 +365,11 @@ def _recorded(args):
 
 
 def cmd_report(args) -> int:
+    if args.cohort:
+        return cmd_cohort(args)
+    if args.run_id is None:
+        print("mmquest: report: give a run id (see `mmquest results`) or --cohort", file=sys.stderr)
+        return EXIT_USAGE
     from .game import Session
     from .game.debrief import build
     from .game.report import html_report
@@ -369,6 +380,24 @@ def cmd_report(args) -> int:
     d = build(s)
     meta = {"player": rec.player, "incident": inc.id, "mode": rec.mode, "seed": rec.seed, "run": rec.id}
     text = html_report(d, s.world.history, s.counterfactual(), inc.slo.throughput_min, inc.slo.unit, meta)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_cohort(args) -> int:
+    from .game.cohort import cohort_html, parse_since
+
+    try:
+        since = parse_since(args.since) if args.since else None
+    except ValueError as e:
+        print(f"mmquest: report: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    store = _store()
+    incidents = {i.id: i for i in discover(args.incidents)[0]}
+    text = cohort_html(store.runs(), incidents, since)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
