@@ -102,9 +102,24 @@ def _parser() -> argparse.ArgumentParser:
     sv.add_argument(
         "--max-sessions",
         type=int,
-        default=8,
+        default=None,
         metavar="N",
-        help="games at once (default 8); more visitors get a 'busy' page",
+        help="games at once (default: from this machine's memory); more visitors get a 'full' page",
+    )
+    sv.add_argument(
+        "--facilitator-token",
+        metavar="TOKEN",
+        help="opens /facilitator to whoever gives it (also $MMQUEST_FACILITATOR_TOKEN); needed off loopback",
+    )
+    sv.add_argument(
+        "--idle-minutes",
+        type=float,
+        default=30.0,
+        metavar="M",
+        help="end a game whose player sent nothing for M minutes (default 30; progress is saved)",
+    )
+    sv.add_argument(
+        "--public-url", metavar="URL", help="the address players use, behind a reverse proxy (https://...)"
     )
 
     rpl = sub.add_parser("replay", help="play a recorded run back in the TUI")
@@ -172,7 +187,16 @@ def _main(argv: list[str] | None) -> int:
         if args.cmd == "serve":
             from .serve import serve
 
-            return serve(args.host, args.port, args.player, args.incidents, max(args.max_sessions, 1))
+            return serve(
+                args.host,
+                args.port,
+                args.player,
+                args.incidents,
+                args.max_sessions,
+                facilitator_token=args.facilitator_token,
+                idle_minutes=args.idle_minutes,
+                public_url=args.public_url,
+            )
         if args.cmd == "play":
             inc = resolve(args.incident, args.incidents)  # the model's parameters are checked as it boots
             if args.plain:
