@@ -155,3 +155,43 @@ def test_colour_only_on_a_terminal_without_no_color(monkeypatch):
     g, out = _game(game={"colour": True})
     g.feed("hint")
     assert "\x1b[1;33mHINT 1:" in out.getvalue()
+
+
+AUDITED_PLAIN = r"""
+import io, os, sys
+HOME = os.path.realpath(os.environ["MMQUEST_HOME"])
+violations = []
+
+def hook(event, args):
+    if event in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
+                 "socket.connect", "socket.bind", "socket.sendto", "urllib.Request"):
+        violations.append((event, repr(args)[:120]))
+    elif event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+        mode, flags = args[1], args[2]
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+            isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
+        if writing:
+            path = os.path.realpath(os.fsdecode(args[0]))
+            if not (path.startswith(HOME) or "__pycache__" in path or path == "/dev/null"):
+                violations.append((event, path))
+
+sys.addaudithook(hook)
+from mmquest.cli import main
+sys.stdin = io.StringIO("status\npanes\npane memory\nhint\nnumastat\nsleep 30\ngiveup\n")
+main(["--player", "audit", "play", "zone-reclaim", "--plain"])
+main(["results", "--format", "xapi"])
+main(["report", "--cohort"])
+print("VIOLATIONS", violations)
+"""
+
+
+def test_plain_play_and_the_exports_never_touch_the_host(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "MMQUEST_DB"}
+    env["MMQUEST_HOME"] = str(tmp_path / "home")
+    r = subprocess.run(
+        [sys.executable, "-c", AUDITED_PLAIN], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "DEBRIEF" in r.stdout and "Cohort report" in r.stdout and '"verb"' in r.stdout
+    line = next(ln for ln in r.stdout.splitlines() if ln.startswith("VIOLATIONS"))
+    assert line == "VIOLATIONS []", line
