@@ -288,6 +288,8 @@ def test_two_players_and_a_facilitator_in_chromium(tmp_path):
         ActionChains(d).send_keys(Keys.ENTER).perform()
         assert _wait(lambda: row("ann")[5] == "1" and row("ann")[6] == "numastat", 30), row("ann")
         assert row("bob")[5] == "0"  # each player's own game
+        t0 = row("bob")[3]
+        assert _wait(lambda: row("bob")[3] != t0, 15), "the game's clock does not run"
         assert row("ann")[4] == "BREACHED" and row("ann")[2] == "on-call" and row("ann")[3].startswith("t+")
         fac_d.find_element(By.ID, "inject-text").send_keys("The database expert is unavailable.")
         fac_d.find_element(By.ID, "inject-send").click()
@@ -299,3 +301,26 @@ def test_two_players_and_a_facilitator_in_chromium(tmp_path):
         for d in drivers.values():
             d.quit()
         stop(proc)
+
+
+async def test_outside_serve_the_app_has_no_live_link_and_keeps_its_clock(monkeypatch):
+    from mmquest.ui.app import make_app
+
+    monkeypatch.delenv("MMQUEST_LIVE", raising=False)
+    app = make_app(live=True, player="ann")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.live is True and app.live_link is None
+
+
+async def test_under_serve_the_app_reports_its_state(tmp_path, monkeypatch):
+    from mmquest.ui.app import make_app
+
+    monkeypatch.setenv("MMQUEST_LIVE", str(tmp_path))
+    app = make_app(live=True, player="ann@abc")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.live is True and app.live_link is not None
+        app.live_link.tick()
+        state = json.loads(status_file(tmp_path, "ann@abc").read_text())
+        assert state["player"] == "ann@abc" and state["screen"] == "title"

@@ -73,7 +73,7 @@ class MMQuestApp(App):
     def on_mount(self) -> None:
         from .live import attach  # a game `mmquest serve` started: report to the facilitator
 
-        self.live = attach(self)
+        self.live_link = attach(self)
         if self.store is not None and self.store.warning:
             self.notify(self.store.warning, title="progress database", severity="warning", timeout=15)
         if self.store_problem:

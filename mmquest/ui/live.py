@@ -43,7 +43,7 @@ def session_state(player: str, screen, injects_seen: int) -> dict:
     session = getattr(screen, "session", None)
     out: dict = {
         "player": player,
-        "screen": type(screen).__name__.removesuffix("Screen").lower(),
+        "screen": type(screen).__name__.removesuffix("Screen").lower() or "starting",
         "injects_seen": injects_seen,
         "pid": os.getpid(),
     }
