@@ -7,13 +7,12 @@ import re
 from ...world import (
     ActionError,
     RestartService,
-    SetWatchdogLimit,
     StartService,
     StopService,
 )
 from .. import render as R
 from ..argv import OptSpec
-from ..core import Result, Shell, command, write_handler
+from ..core import Result, Shell, command
 from .common import _join
 
 _SYSTEMCTL_VERBS = (
@@ -177,15 +176,6 @@ def cmd_service(sh: Shell, args: list[str], stdin: str) -> Result:
             status=1,
         )
     return cmd_systemctl(sh, [args[1], args[0]], stdin)
-
-
-@write_handler(r"/etc/svc-watchdog\.conf")
-def _write_watchdog_conf(sh: Shell, m: re.Match, data: str, append: bool) -> None:
-    """The watchdog re-reads its configuration when it changes (inotify)."""
-    for line in sh.store_text(m.group(0), data, append).splitlines():
-        mm = re.fullmatch(r"\s*([\w.-]+)\.max_rss_mb\s*=\s*(\d+(?:\.\d+)?)\s*", line)
-        if mm:
-            sh.events.append(sh.host.apply(SetWatchdogLimit(mm.group(1), float(mm.group(2)))))
 
 
 JOURNALCTL = OptSpec(

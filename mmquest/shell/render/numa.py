@@ -6,22 +6,34 @@ from ...world import Snapshot, TaskInfo
 from .units import mb
 
 
+def node_cpus(s: Snapshot, z: int) -> list[int]:
+    """The CPUs of node ``z``: two hyperthreads per core, node z has cores z*cpn/2.. and their
+    siblings (numbered after every node's first threads, as x86 firmware enumerates them)."""
+    cpn, n = s.cpus_per_node, s.nnodes
+    if cpn % 2:
+        return list(range(z * cpn, (z + 1) * cpn))
+    half = cpn // 2
+    first = list(range(z * half, (z + 1) * half))
+    return first + [c + n * half for c in first]
+
+
+def cpulist(cpus: list[int]) -> str:
+    """The kernel's list format (bitmap_print_to_pagebuf(true, ...)): ``0-7,16-23``."""
+    out: list[str] = []
+    for c in sorted(cpus):
+        if out and c == int(out[-1].split("-")[-1]) + 1:
+            out[-1] = out[-1].split("-")[0] + f"-{c}"
+        else:
+            out.append(str(c))
+    return ",".join(out)
+
+
 def numactl_hardware(s: Snapshot) -> str:
     n = s.nnodes
     nodelist = "0" if n == 1 else f"0-{n - 1}"
     out = [f"available: {n} nodes ({nodelist})"]
-    cpn = s.cpus_per_node
     for z in range(n):
-        # Two hyperthreads per core: node z has cores z*cpn/2.. and their siblings.
-        half = cpn // 2
-        first = list(range(z * half, (z + 1) * half))
-        sib = [c + n * half for c in first]
-        cpus = (
-            " ".join(str(c) for c in first + sib)
-            if cpn % 2 == 0
-            else " ".join(str(c) for c in range(z * cpn, (z + 1) * cpn))
-        )
-        out.append(f"node {z} cpus: {cpus}")
+        out.append(f"node {z} cpus: {' '.join(str(c) for c in node_cpus(s, z))}")
         out.append(f"node {z} size: {int(mb(s.nodes[z].total))} MB")
         out.append(f"node {z} free: {int(mb(s.nodes[z].free))} MB")
     out.append("node distances:")
