@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from ..world import ActionError, Snapshot
 from .argv import OptError
 from .budget import LINE_ITERATIONS, LINE_SIM_S, MAX_ARGS, Budget, BudgetExceeded, Pattern, PatternError
+from .host import Host
 from .parser import (
     MAX_LINE,
     Command,
@@ -34,16 +34,6 @@ MAX_SLEEP_S = LINE_SIM_S
 MAX_LOOP_ITERATIONS = LINE_ITERATIONS  # loop rounds per line, all loops together
 MAX_LOOP_DEPTH = 3
 HISTSIZE = 1000  # bash's $HISTSIZE: lines of typed history kept
-
-
-class Host(Protocol):
-    incident: object
-
-    def snapshot(self) -> Snapshot: ...
-
-    def apply(self, action) -> str: ...
-
-    def advance(self, seconds: float) -> None: ...
 
 
 @dataclass
@@ -90,14 +80,14 @@ class Shell:
         self._stopped = False  # the line's loop budget is spent: every loop ends
         self._term: list[str] = []
         self.budget = Budget(0.0)
-        inc = getattr(host, "incident", None)
+        inc = host.incident
         conf = [
             "# System default settings live in /usr/lib/sysctl.d/00-system.conf.",
             "# To override those settings, enter new settings here.",
         ]
-        conf += [f"{k} = {v}" for k, v in getattr(inc, "sysctl", {}).items()]
+        conf += [f"{k} = {v}" for k, v in inc.sysctl.items()]
         self.vfs.tmp["/etc/sysctl.conf"] = "\n".join(conf) + "\n"
-        for path, text in getattr(inc, "files", {}).items():
+        for path, text in inc.files.items():
             self.vfs.tmp[path] = text if text.endswith("\n") else text + "\n"
 
     @property

@@ -9,6 +9,7 @@ of the correct diagnosis, or spent a hint (the host's ``mechanism_unlocked``).
 
 from __future__ import annotations
 
+from ..incident import Incident
 from ..kernel import KernelVersion
 from ..kernel.trace import kname
 from ..world import Snapshot
@@ -32,12 +33,12 @@ def step_name(step, version: KernelVersion) -> str:
     return name
 
 
-def fix_commit(inc) -> str:
+def fix_commit(inc: Incident) -> str:
     """The commit that changed the path: the debrief's commit a live patch carries, else its first."""
-    commits = getattr(getattr(inc, "debrief", None), "commits", ())
+    commits = inc.debrief.commits
     if not commits:
         return ""
-    fixes = {p.id for p in getattr(inc, "patches", ()) if p.effect != "none"}
+    fixes = {p.id for p in inc.patches if p.effect != "none"}
     c = next((c for c in commits if c.id in fixes), commits[0])
     return f"{c.id[:12]} {c.title}" + (f" ({c.release})" if c.release else "")
 
@@ -99,13 +100,13 @@ def render(s: Snapshot, steps, commit: str = "") -> str:
 
 @command("mechanism", "the kernel path behind the incident, with live call rates (after the evidence)")
 def cmd_mechanism(sh: Shell, args: list[str], stdin: str) -> Result:
-    inc = getattr(sh.host, "incident", None)
-    steps = getattr(inc, "mechanism", ())
+    inc = sh.host.incident
+    steps = inc.mechanism
     if not steps:
         return Result(err="mechanism: this incident declares no mechanism path", status=1)
     if args and args != ["off"]:
         return Result(err="usage: mechanism [off]   (off: give the dashboard its pane back)", status=2)
-    unlocked = getattr(sh.host, "mechanism_unlocked", None)
+    unlocked = sh.host.mechanism_unlocked
     if unlocked is not None and not unlocked():
         return Result(err=LOCKED, status=1)
     if args == ["off"]:

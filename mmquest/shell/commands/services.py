@@ -39,11 +39,10 @@ def _unit_name(arg: str) -> tuple[str, str]:
 
 def _unit_status(sh: Shell, unit: str, state: str) -> str:
     """systemctl status UNIT: the unit's header lines and its last journal lines."""
-    host = sh.host
     pid, comm = 0, unit
-    for w in getattr(host, "workloads", []):
-        if unit in (w.name, getattr(w, "unit", None)) and w.task is not None and state == "active":
-            pid, comm = w.task.pid, w.task.comm
+    main = sh.host.unit_main_task(unit) if state == "active" else None
+    if main is not None:
+        pid, comm = main
     active = {
         "active": "active (running)",
         "activating": "activating (start)",

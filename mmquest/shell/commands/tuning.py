@@ -134,8 +134,8 @@ def cmd_reboot(sh: Shell, args: list[str], stdin: str) -> Result:
 
 @command("kpatch", "live patches: kpatch list | load ID | unload ID")
 def cmd_kpatch(sh: Shell, args: list[str], stdin: str) -> Result:
-    patches = getattr(sh.host.incident, "patches", ())
-    loaded = set(getattr(sh.host, "loaded_patches", lambda: set())())
+    patches = sh.host.incident.patches
+    loaded = sh.host.loaded_patches()
     if not args or args[0] == "list":
         out = ["Loaded patch modules:"]
         out += [f"kpatch_{p.id} [enabled]" for p in patches if p.id in loaded]

@@ -12,6 +12,7 @@ from ...kernel.trace import (
 )
 from ...world import Snapshot
 from ..core import MAX_SLEEP_S, Shell
+from ..vfs import Vfs
 
 T = "/sys/kernel/debug/tracing"
 
@@ -37,12 +38,12 @@ class TraceState:
         self.probes: list[str] = []  # perf probe --add
 
 
-def state(sh_or_vfs, s: Snapshot) -> TraceState:
-    vfs = getattr(sh_or_vfs, "vfs", sh_or_vfs)
-    st = getattr(vfs, "_tracing", None)
-    if st is None or st.boot != s.trace.boot:
+def state(vfs: Vfs, s: Snapshot) -> TraceState:
+    """The booted kernel's tracing state, kept with the shell's files (a reboot starts afresh)."""
+    st = vfs.rooms.get("tracing")
+    if not isinstance(st, TraceState) or st.boot != s.trace.boot:
         st = TraceState(s.trace.boot)
-        vfs._tracing = st
+        vfs.rooms["tracing"] = st
     return st
 
 

@@ -16,7 +16,7 @@ from .common import T, _match, _version, function_stat, state
 
 def _write_filter(sh: Shell, c: Ctx, data: str, append: bool) -> None:
     s = sh.snap
-    st = state(sh, s)
+    st = state(sh.vfs, s)
     new: list[str] = []
     for word in data.split():
         hits = _match(s, word)
@@ -28,7 +28,7 @@ def _write_filter(sh: Shell, c: Ctx, data: str, append: bool) -> None:
 
 def _write_profile(sh: Shell, c: Ctx, data: str, append: bool) -> None:
     s = sh.snap
-    st = state(sh, s)
+    st = state(sh.vfs, s)
     v = data.strip()
     if v not in ("0", "1"):
         raise ActionError("Invalid argument")
@@ -42,7 +42,7 @@ def _write_profile(sh: Shell, c: Ctx, data: str, append: bool) -> None:
 def _write_kprobe_events(sh: Shell, c: Ctx, data: str, append: bool) -> None:
     """'p[:[probe/]NAME] FUNC' adds a kprobe, '-:[probe/]NAME' removes one; '>' without text clears them."""
     s = sh.snap
-    st = state(sh, s)
+    st = state(sh.vfs, s)
     if not append:
         st.probes = []
     for line in data.splitlines():

@@ -34,7 +34,7 @@ def cmd_perf(sh: Shell, args: list[str], stdin: str) -> Result:
 
 def _perf_probe(sh: Shell, args: list[str]) -> Result:
     s = sh.snap
-    st = state(sh, s)
+    st = state(sh.vfs, s)
     if not args or args[0] in ("-h", "--help"):
         return Result(
             err=" usage: perf probe [<options>] 'PROBEDEF' ['PROBEDEF' ...]\n"
@@ -119,7 +119,7 @@ def _event_counter(s: Snapshot, st: TraceState, ev: str) -> list[tuple[str, str]
 
 def _perf_stat(sh: Shell, args: list[str]) -> Result:
     s = sh.snap
-    st = state(sh, s)
+    st = state(sh.vfs, s)
     events: list[str] = []
     i, cmd = 0, []
     while i < len(args):
@@ -185,7 +185,7 @@ def _perf_stat(sh: Shell, args: list[str]) -> Result:
 
 def _perf_list(sh: Shell, args: list[str]) -> Result:
     s = sh.snap
-    st = state(sh, s)
+    st = state(sh.vfs, s)
     v = _version(s)
     names = [n for n in sorted(TRACEPOINTS) if tracepoint_counter(n, v) is not None]
     names += [f"probe:{f}" for f in st.probes]

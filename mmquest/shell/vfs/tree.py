@@ -62,6 +62,7 @@ class Vfs:
     def __init__(self, shell_pid: int = 4242):
         self.tmp: dict[str, str] = {}
         self.shell_pid = shell_pid
+        self.rooms: dict[str, object] = {}  # state a room of the shell keeps with the files (tracing)
 
     # ------------------------------------------------------------------ lookups
     def task(self, s: Snapshot, pid_s: str) -> TaskInfo | None:
