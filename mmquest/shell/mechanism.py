@@ -70,7 +70,7 @@ def rows(steps, kernel: str, rates: dict[str, float]) -> list[tuple[int, str, fl
     floor = max(rs, default=0.0) * 1e-3
     return [
         (st.depth, step_name(st, v), r, st.unit, st.fix, r > floor and r > 0, st.label)
-        for st, r in zip(here, rs)
+        for st, r in zip(here, rs, strict=False)
     ]
 
 

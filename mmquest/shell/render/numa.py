@@ -62,10 +62,10 @@ def _mb_table(
         vals = [[f"{v:.0f}" for v in r] for _, r in rows]
         widths = [max(len(h), *(len(v[i]) for v in vals)) for i, h in enumerate(header)]
         lw = max(len(lbl) for lbl, _ in rows)
-        out.append(" " * (lw + 1) + " ".join(f"{h:>{w}}" for h, w in zip(header, widths)))
+        out.append(" " * (lw + 1) + " ".join(f"{h:>{w}}" for h, w in zip(header, widths, strict=False)))
         out.append(" " * (lw + 1) + " ".join("-" * w for w in widths))
-        for (lbl, _), v in zip(rows, vals):
-            out.append(f"{lbl:<{lw}} " + " ".join(f"{x:>{w}}" for x, w in zip(v, widths)))
+        for (lbl, _), v in zip(rows, vals, strict=False):
+            out.append(f"{lbl:<{lw}} " + " ".join(f"{x:>{w}}" for x, w in zip(v, widths, strict=False)))
         return "\n".join(out)
     out.append(" " * label_w + "".join(f"{h:>16}" for h in header))
     out.append(" " * label_w + "".join(" " + "-" * 15 for _ in header))
@@ -90,7 +90,7 @@ def numastat_n(s: Snapshot, compact: bool = False) -> str:
     rows = []
     for k in NUMASTAT_ROWS:
         v = [mb(x) for x in s.numa(k)]
-        rows.append((names[k], v + [sum(v)]))
+        rows.append((names[k], [*v, sum(v)]))
     return _mb_table("Per-node numastat info (in MBs):", header, rows, compact)
 
 
@@ -133,7 +133,7 @@ def node_meminfo_rows(s: Snapshot) -> list[tuple[str, list[float]]]:
         }
         for k, v in vals.items():
             rows.setdefault(k, []).append(mb(v))
-    return [(k, v + [sum(v)]) for k, v in rows.items()]
+    return [(k, [*v, sum(v)]) for k, v in rows.items()]
 
 
 def numastat_m(s: Snapshot, compact: bool = False) -> str:
@@ -157,11 +157,11 @@ def numastat_p(s: Snapshot, tasks: list[TaskInfo], compact: bool = False) -> str
     if len(tasks) == 1:
         t = tasks[0]
         parts = numa_maps_parts(t)
-        rows = [(k, v + [sum(v)]) for k, v in parts.items()]
+        rows = [(k, [*v, sum(v)]) for k, v in parts.items()]
         tot = [sum(parts[k][z] for k in parts) for z in range(s.nnodes)]
         title = f"Per-node process memory usage (in MBs) for PID {t.pid} ({t.comm[:15]})"
         if compact:
-            return _mb_table(title, header, rows + [("Total", tot + [sum(tot)])], True)
+            return _mb_table(title, header, [*rows, ("Total", [*tot, sum(tot)])], True)
         out = [
             "",
             title,
@@ -170,13 +170,13 @@ def numastat_p(s: Snapshot, tasks: list[TaskInfo], compact: bool = False) -> str
         ]
         out += [f"{lbl:<17}" + "".join(f"{v:>16.2f}" for v in r) for lbl, r in rows]
         out.append(sep)
-        out.append(f"{'Total':<17}" + "".join(f"{v:>16.2f}" for v in tot + [sum(tot)]))
+        out.append(f"{'Total':<17}" + "".join(f"{v:>16.2f}" for v in [*tot, sum(tot)]))
         return "\n".join(out)
     rows = []
     for t in tasks:
         parts = numa_maps_parts(t)
         per = [sum(parts[k][z] for k in parts) for z in range(s.nnodes)]
-        rows.append((f"{t.pid} ({t.comm[:9]})", per + [sum(per)]))
+        rows.append((f"{t.pid} ({t.comm[:9]})", [*per, sum(per)]))
     tot = [sum(r[1][i] for r in rows) for i in range(s.nnodes + 1)]
     out = [
         "",

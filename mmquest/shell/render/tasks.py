@@ -74,7 +74,7 @@ PS_FIELDS = {
 
 
 def top_batch(s: Snapshot) -> str:
-    la = loadavg(s)
+    loadavg(s)
     n = len(s.tasks)
     running = sum(1 for t in s.tasks if t.state == "R")
     us, sy, idle, wa = _cpu_split(s)

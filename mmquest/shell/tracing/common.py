@@ -65,7 +65,7 @@ def _run_for(sh: Shell, seconds: float) -> None:
 
 def _duration(ns: float) -> str:
     """trace_print_graph_duration(): usecs with up to 7 digits in all, then ' us ', padded."""
-    ns = int(round(ns))
+    ns = round(ns)
     us, rem = divmod(ns, 1000)
     text = str(us)
     n = len(text)
@@ -93,7 +93,7 @@ def function_stat(s: Snapshot, st: TraceState, cpu: int) -> str:
             continue
         a, b = st.base.by_comm(f), end.by_comm(f)
         here = sum((b[c] - a.get(c, 0.0)) * end.node_share(c, s.nnodes)[z] for c in b) / s.cpus_per_node
-        hit = int(round(here))
+        hit = round(here)
         if hit <= 0:
             continue
         rows.append((secs * here / calls, hit, f))

@@ -52,9 +52,9 @@ def _perf_probe(sh: Shell, args: list[str]) -> Result:
         elif a in ("-l", "--list"):
             op = "list"
         elif a.startswith("--add="):
-            op, names = "add", names + [a[6:]]
+            op, names = "add", [*names, a[6:]]
         elif a.startswith("--del="):
-            op, names = "del", names + [a[6:]]
+            op, names = "del", [*names, a[6:]]
         elif a.startswith("-"):
             return _usage(f"unknown option `{a.lstrip('-')}'", "perf probe")
         else:
@@ -175,7 +175,7 @@ def _perf_stat(sh: Shell, args: list[str]) -> Result:
     who = "system wide" if not v < "4.2" else " ".join(cmd)
     lines = ["", f" Performance counter stats for '{who}':", ""]
     for name, key in pairs:
-        n = int(round(b.count(key) - a.count(key)))
+        n = round(b.count(key) - a.count(key))
         lines.append(f"{n:>18,}      {name}")
     lines += ["", f"{elapsed:>18.9f} seconds time elapsed", ""]
     for name, _ in pairs:
