@@ -19,6 +19,7 @@ from .parser import (
     MAX_LINE,
     Command,
     GlobWord,
+    Item,
     Loop,
     ShellSyntaxError,
     expand_var,
@@ -55,7 +56,7 @@ CommandFn = Callable[["Shell", list[str], str], Result]
 COMMANDS: dict[str, tuple[CommandFn, str]] = {}
 
 
-def command(name: str, summary: str, *aliases: str):
+def command(name: str, summary: str, *aliases: str) -> Callable[[CommandFn], CommandFn]:
     def deco(fn: CommandFn) -> CommandFn:
         COMMANDS[name] = (fn, summary)
         for a in aliases:
@@ -182,7 +183,7 @@ class Shell:
         """A player's pattern (grep, sed, awk, pgrep), matched within the line's budget."""
         return Pattern(source, flags, self.budget)
 
-    def _items(self, items: list, out: list[str], status: int) -> int:
+    def _items(self, items: list[Item], out: list[str], status: int) -> int:
         for item in items:
             if item.op == "&&" and status != 0:
                 continue
@@ -395,7 +396,7 @@ class Shell:
         return self.vfs.store(path, data, append)
 
     def set_sysctl(self, name: str, value: str) -> None:
-        from ..kernel import SYSCTLS
+        from ..kernel.sysctl import SYSCTLS
         from ..world import SetSysctl
 
         d = SYSCTLS[name]
@@ -409,7 +410,8 @@ class Shell:
         self.events.append(self.host.apply(SetSysctl(name, v)))
 
 
-WRITE_HANDLERS: list[tuple[str, Callable[[Shell, re.Match, str, bool], None]]] = []
+WriteFn = Callable[["Shell", re.Match[str], str, bool], None]
+WRITE_HANDLERS: list[tuple[str, WriteFn]] = []
 
 
 def _cap(text: str) -> str:
@@ -436,8 +438,8 @@ class UsageError(Exception):
         self.status = status
 
 
-def write_handler(pattern: str):
-    def deco(fn):
+def write_handler(pattern: str) -> Callable[[WriteFn], WriteFn]:
+    def deco(fn: WriteFn) -> WriteFn:
         WRITE_HANDLERS.append((pattern, fn))
         return fn
 

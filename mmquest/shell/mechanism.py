@@ -9,9 +9,11 @@ of the correct diagnosis, or spent a hint (the host's ``mechanism_unlocked``).
 
 from __future__ import annotations
 
-from ..incident import Incident
-from ..kernel import KernelVersion
+from collections.abc import Sequence
+
+from ..incident import Incident, MechStep
 from ..kernel.trace import kname
+from ..kernel.version import KernelVersion
 from ..world import Snapshot
 from .core import Result, Shell, command
 
@@ -21,7 +23,7 @@ LOCKED = (
 )
 
 
-def step_name(step, version: KernelVersion) -> str:
+def step_name(step: MechStep, version: KernelVersion) -> str:
     """The step's function name on this kernel; a branch inside it ("fn:edge" counter) keeps its edge."""
     name = step.fn
     for since, new in step.renamed:
@@ -43,7 +45,7 @@ def fix_commit(inc: Incident) -> str:
     return f"{c.id[:12]} {c.title}" + (f" ({c.release})" if c.release else "")
 
 
-def steps_at(steps, version: KernelVersion) -> list:
+def steps_at(steps: Sequence[MechStep], version: KernelVersion) -> list[MechStep]:
     """The steps that exist on this kernel ([since, until))."""
     return [
         st
@@ -60,7 +62,9 @@ def rate_text(r: float) -> str:
     return f"{r:,.0f}" if r >= 1 else ("<1" if r > 0 else "0")
 
 
-def rows(steps, kernel: str, rates: dict[str, float]) -> list[tuple[int, str, float, str, str, bool, str]]:
+def rows(
+    steps: Sequence[MechStep], kernel: str, rates: dict[str, float]
+) -> list[tuple[int, str, float, str, str, bool, str]]:
     """(depth, function, rate per second, unit, fix tag, taken, label) for each step on this kernel."""
     v = KernelVersion(kernel)
     here = steps_at(steps, v)
@@ -74,7 +78,9 @@ def rows(steps, kernel: str, rates: dict[str, float]) -> list[tuple[int, str, fl
     ]
 
 
-def mechanism_lines(steps, kernel: str, rates: dict[str, float], width: int = 160) -> list[str]:
+def mechanism_lines(
+    steps: Sequence[MechStep], kernel: str, rates: dict[str, float], width: int = 160
+) -> list[str]:
     out = []
     for depth, name, r, unit, fix, taken, label in rows(steps, kernel, rates):
         arrow = "=>" if taken else "->"
@@ -86,7 +92,7 @@ def mechanism_lines(steps, kernel: str, rates: dict[str, float], width: int = 16
     return out
 
 
-def render(s: Snapshot, steps, commit: str = "") -> str:
+def render(s: Snapshot, steps: Sequence[MechStep], commit: str = "") -> str:
     lines = [
         f"Kernel path on {s.kernel}, calls per second over the last few seconds (the model's own counts):",
         "",

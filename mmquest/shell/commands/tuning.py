@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ...kernel import SYSCTLS
+from ...kernel.sysctl import SYSCTLS
 from ...world import (
     KexecExec,
     KexecLoad,

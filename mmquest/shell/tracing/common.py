@@ -5,11 +5,11 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from ...kernel import KernelVersion
 from ...kernel.trace import (
     TraceCounts,
     traceable,
 )
+from ...kernel.version import KernelVersion
 from ...world import Snapshot
 from ..core import MAX_SLEEP_S, Shell
 from ..vfs import Vfs

@@ -20,8 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ...kernel import KernelVersion
 from ...kernel.era import ERA, has
+from ...kernel.version import KernelVersion
 from ...world import Snapshot, TaskInfo
 
 if TYPE_CHECKING:

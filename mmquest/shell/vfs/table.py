@@ -6,8 +6,8 @@ world Action (``vfs.writes``).  The kernels that have a path come from ``kernel/
 
 from __future__ import annotations
 
-from ...kernel import SYSCTLS, KernelVersion
-from ...kernel.sysctl import SysctlDef
+from ...kernel.sysctl import SYSCTLS, SysctlDef
+from ...kernel.version import KernelVersion
 from .. import render as R
 from . import writes as W
 from .routes import Ctx, Route, add

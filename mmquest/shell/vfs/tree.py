@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ...kernel import SYSCTLS
+from ...kernel.sysctl import SYSCTLS
 from ...world import Snapshot, TaskInfo
 from .routes import EACCES, EISDIR, ENOENT, ENOTDIR, ROUTES, Ctx, Route, VfsError
 
