@@ -15,7 +15,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .kernel.compound import IoPoint
 from .shell import Shell
+from .workloads.aio import AioReader
 from .world import DT, Action, Applied, Snapshot, World
 
 SPEEDS = (1.0, 4.0, 16.0)
@@ -50,6 +52,7 @@ class Engine:
         self._subscribers: list[Callable[[Snapshot], None]] = []
         self._tick_hooks: list[Callable[[World], None]] = []
         self.diagnose: Callable[[str | None], str] | None = None  # set by the game session
+        self.mechanism_unlocked: Callable[[], bool] | None = None  # set by the game session
 
     # ---------------------------------------------------------------- shell host
     def snapshot(self) -> Snapshot:
@@ -86,6 +89,18 @@ class Engine:
 
     def loaded_patches(self) -> set[str]:
         return self.world.loaded_patches()
+
+    def unit_main_task(self, unit: str) -> tuple[int, str] | None:
+        """The main process (pid, comm) of a service unit (shell.host.Host)."""
+        for w in self.world.workloads:
+            if unit in (w.name, getattr(w, "unit", None)) and w.task is not None:
+                return w.task.pid, w.task.comm
+        return None
+
+    def io_point(self, size_kb: int, outstanding: int) -> IoPoint | None:
+        """One orion calibration point on the machine as it is now (shell.host.Host)."""
+        w = next((w for w in self.world.workloads if isinstance(w, AioReader)), None)
+        return None if w is None else w.point(w.machine, size_kb=size_kb, outstanding=outstanding)
 
     def next_speed(self) -> float:
         """Cycle the clock's speed through SPEEDS (and run it)."""

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import regex
 
@@ -102,7 +104,7 @@ class Pattern:
             raise PatternError(str(e)) from None
         self.budget = budget
 
-    def _call(self, fn, *args, **kw):
+    def _call(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         b = self.budget
         now = time.monotonic()
         left = min(b.match_left, b.deadline - now)
@@ -115,7 +117,7 @@ class Pattern:
         finally:
             b.match_left -= time.monotonic() - now
 
-    def _spent(self):
+    def _spent(self) -> NoReturn:
         b = self.budget
         b.check()
         raise BudgetExceeded(
@@ -123,21 +125,23 @@ class Pattern:
             f"(a pattern that backtracks, such as (a+)+$?)"
         )
 
-    def search(self, s: str):
+    def search(self, s: str) -> Any:
         return self._call(self.rx.search, s, concurrent=True)
 
-    def fullmatch(self, s: str):
+    def fullmatch(self, s: str) -> Any:
         return self._call(self.rx.fullmatch, s, concurrent=True)
 
     @property
     def groups(self) -> int:
-        return self.rx.groups
+        return int(self.rx.groups)
 
-    def finditer(self, s: str) -> list:
-        return self._call(lambda t, timeout: list(self.rx.finditer(t, concurrent=True, timeout=timeout)), s)
+    def finditer(self, s: str) -> list[Any]:
+        return list(
+            self._call(lambda t, timeout: list(self.rx.finditer(t, concurrent=True, timeout=timeout)), s)
+        )
 
     def sub(self, repl: str, s: str, count: int = 0) -> str:
-        return self._call(self.rx.sub, repl, s, count=count, concurrent=True)
+        return str(self._call(self.rx.sub, repl, s, count=count, concurrent=True))
 
 
 IGNORECASE = regex.IGNORECASE

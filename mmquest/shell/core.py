@@ -11,15 +11,16 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from ..world import ActionError, Snapshot
 from .argv import OptError
 from .budget import LINE_ITERATIONS, LINE_SIM_S, MAX_ARGS, Budget, BudgetExceeded, Pattern, PatternError
+from .host import Host
 from .parser import (
     MAX_LINE,
     Command,
     GlobWord,
+    Item,
     Loop,
     ShellSyntaxError,
     expand_var,
@@ -28,7 +29,7 @@ from .parser import (
     parse,
     tokenize,
 )
-from .vfs import EACCES, ENOENT, Vfs, VfsError, norm
+from .vfs import ENOENT, Vfs, VfsError, norm
 
 MAX_OUTPUT = 200_000  # characters one line shows; past that, an "output truncated" note
 MAX_SLEEP_S = LINE_SIM_S
@@ -37,16 +38,6 @@ MAX_LOOP_DEPTH = 3
 HISTSIZE = 1000  # bash's $HISTSIZE: lines of typed history kept
 STREAM_EVERY_S = 0.05  # real seconds between two previews of a running line's output (the TUI's stream)
 _HEAD_ONLY = re.compile(r"\s*head(?:\s+-n\s*(\d+)|\s+-(\d+))?\s*")
-
-
-class Host(Protocol):
-    incident: object
-
-    def snapshot(self) -> Snapshot: ...
-
-    def apply(self, action) -> str: ...
-
-    def advance(self, seconds: float) -> None: ...
 
 
 @dataclass
@@ -68,7 +59,7 @@ CommandFn = Callable[["Shell", list[str], str], Result]
 COMMANDS: dict[str, tuple[CommandFn, str]] = {}
 
 
-def command(name: str, summary: str, *aliases: str):
+def command(name: str, summary: str, *aliases: str) -> Callable[[CommandFn], CommandFn]:
     def deco(fn: CommandFn) -> CommandFn:
         COMMANDS[name] = (fn, summary)
         for a in aliases:
@@ -99,14 +90,14 @@ class Shell:
         self._streamed = ""  # what the preview has shown of this line (complete lines)
         self._stream_at = 0.0
         self._head_view: tuple[list[str], int] | None = None  # a `... done | head -N` loop's buffer
-        inc = getattr(host, "incident", None)
+        inc = host.incident
         conf = [
             "# System default settings live in /usr/lib/sysctl.d/00-system.conf.",
             "# To override those settings, enter new settings here.",
         ]
-        conf += [f"{k} = {v}" for k, v in getattr(inc, "sysctl", {}).items()]
+        conf += [f"{k} = {v}" for k, v in inc.sysctl.items()]
         self.vfs.tmp["/etc/sysctl.conf"] = "\n".join(conf) + "\n"
-        for path, text in getattr(inc, "files", {}).items():
+        for path, text in inc.files.items():
             self.vfs.tmp[path] = text if text.endswith("\n") else text + "\n"
 
     @property
@@ -221,7 +212,7 @@ class Shell:
         """A player's pattern (grep, sed, awk, pgrep), matched within the line's budget."""
         return Pattern(source, flags, self.budget)
 
-    def _items(self, items: list, out: list[str], status: int) -> int:
+    def _items(self, items: list[Item], out: list[str], status: int) -> int:
         for item in items:
             if item.op == "&&" and status != 0:
                 continue
@@ -430,42 +421,21 @@ class Shell:
             return 1
 
     def write(self, path: str, data: str, append: bool = False) -> None:
-        s = self.snap
-        if path == "/dev/null":
-            return
+        """Write a file: what it does is its route's (shell.vfs); the legacy regex handlers of
+        ``write_handler`` are asked first."""
         for pattern, fn in WRITE_HANDLERS:
             m = re.fullmatch(pattern, path)
             if m:
                 fn(self, m, data, append)
                 return
-        if path.startswith("/proc/sys/"):
-            name = self.vfs.sysctls(s).get(path)
-            if name is None:
-                raise VfsError(path, ENOENT)
-            value = data.strip().split()[0] if data.strip() else ""
-            self.set_sysctl(name, value)
-            return
-        if path.startswith("/proc/") or path.startswith("/sys/"):
-            if self.vfs.exists(s, path):
-                raise VfsError(path, EACCES)
-            raise VfsError(path, ENOENT)
-        if (path.startswith(("/tmp/", "/root/", "/etc/")) and path in self.vfs.tmp) or path.startswith(
-            ("/tmp/", "/root/")
-        ):
-            if len(self.vfs.tmp) > 200 and path not in self.vfs.tmp:
-                raise VfsError(path, "No space left on device")
-            self.store_text(path, data, append)
-            return
-        raise VfsError(path, EACCES if self.vfs.is_dir(s, path.rsplit("/", 1)[0] or "/") else ENOENT)
+        self.vfs.write(self, path, data, append)
 
     def store_text(self, path: str, data: str, append: bool) -> str:
         """Write (or append to) a file the box keeps (/tmp, /root, /etc); returns its new text."""
-        text = ((self.vfs.tmp.get(path, "") if append else "") + data)[-1_000_000:]
-        self.vfs.tmp[path] = text
-        return text
+        return self.vfs.store(path, data, append)
 
     def set_sysctl(self, name: str, value: str) -> None:
-        from ..kernel import SYSCTLS
+        from ..kernel.sysctl import SYSCTLS
         from ..world import SetSysctl
 
         d = SYSCTLS[name]
@@ -479,7 +449,8 @@ class Shell:
         self.events.append(self.host.apply(SetSysctl(name, v)))
 
 
-WRITE_HANDLERS: list[tuple[str, Callable[[Shell, re.Match, str, bool], None]]] = []
+WriteFn = Callable[["Shell", re.Match[str], str, bool], None]
+WRITE_HANDLERS: list[tuple[str, WriteFn]] = []
 
 
 def _cap(text: str) -> str:
@@ -506,8 +477,8 @@ class UsageError(Exception):
         self.status = status
 
 
-def write_handler(pattern: str):
-    def deco(fn):
+def write_handler(pattern: str) -> Callable[[WriteFn], WriteFn]:
+    def deco(fn: WriteFn) -> WriteFn:
         WRITE_HANDLERS.append((pattern, fn))
         return fn
 

@@ -9,8 +9,11 @@ of the correct diagnosis, or spent a hint (the host's ``mechanism_unlocked``).
 
 from __future__ import annotations
 
-from ..kernel import KernelVersion
+from collections.abc import Sequence
+
+from ..incident import Incident, MechStep
 from ..kernel.trace import kname
+from ..kernel.version import KernelVersion
 from ..world import Snapshot
 from .core import Result, Shell, command
 
@@ -20,7 +23,7 @@ LOCKED = (
 )
 
 
-def step_name(step, version: KernelVersion) -> str:
+def step_name(step: MechStep, version: KernelVersion) -> str:
     """The step's function name on this kernel; a branch inside it ("fn:edge" counter) keeps its edge."""
     name = step.fn
     for since, new in step.renamed:
@@ -32,17 +35,17 @@ def step_name(step, version: KernelVersion) -> str:
     return name
 
 
-def fix_commit(inc) -> str:
+def fix_commit(inc: Incident) -> str:
     """The commit that changed the path: the debrief's commit a live patch carries, else its first."""
-    commits = getattr(getattr(inc, "debrief", None), "commits", ())
+    commits = inc.debrief.commits
     if not commits:
         return ""
-    fixes = {p.id for p in getattr(inc, "patches", ()) if p.effect != "none"}
+    fixes = {p.id for p in inc.patches if p.effect != "none"}
     c = next((c for c in commits if c.id in fixes), commits[0])
     return f"{c.id[:12]} {c.title}" + (f" ({c.release})" if c.release else "")
 
 
-def steps_at(steps, version: KernelVersion) -> list:
+def steps_at(steps: Sequence[MechStep], version: KernelVersion) -> list[MechStep]:
     """The steps that exist on this kernel ([since, until))."""
     return [
         st
@@ -59,7 +62,9 @@ def rate_text(r: float) -> str:
     return f"{r:,.0f}" if r >= 1 else ("<1" if r > 0 else "0")
 
 
-def rows(steps, kernel: str, rates: dict[str, float]) -> list[tuple[int, str, float, str, str, bool, str]]:
+def rows(
+    steps: Sequence[MechStep], kernel: str, rates: dict[str, float]
+) -> list[tuple[int, str, float, str, str, bool, str]]:
     """(depth, function, rate per second, unit, fix tag, taken, label) for each step on this kernel."""
     v = KernelVersion(kernel)
     here = steps_at(steps, v)
@@ -69,11 +74,13 @@ def rows(steps, kernel: str, rates: dict[str, float]) -> list[tuple[int, str, fl
     floor = max(rs, default=0.0) * 1e-3
     return [
         (st.depth, step_name(st, v), r, st.unit, st.fix, r > floor and r > 0, st.label)
-        for st, r in zip(here, rs)
+        for st, r in zip(here, rs, strict=False)
     ]
 
 
-def mechanism_lines(steps, kernel: str, rates: dict[str, float], width: int = 160) -> list[str]:
+def mechanism_lines(
+    steps: Sequence[MechStep], kernel: str, rates: dict[str, float], width: int = 160
+) -> list[str]:
     out = []
     for depth, name, r, unit, fix, taken, label in rows(steps, kernel, rates):
         arrow = "=>" if taken else "->"
@@ -85,7 +92,7 @@ def mechanism_lines(steps, kernel: str, rates: dict[str, float], width: int = 16
     return out
 
 
-def render(s: Snapshot, steps, commit: str = "") -> str:
+def render(s: Snapshot, steps: Sequence[MechStep], commit: str = "") -> str:
     lines = [
         f"Kernel path on {s.kernel}, calls per second over the last few seconds (the model's own counts):",
         "",
@@ -99,13 +106,13 @@ def render(s: Snapshot, steps, commit: str = "") -> str:
 
 @command("mechanism", "the kernel path behind the incident, with live call rates (after the evidence)")
 def cmd_mechanism(sh: Shell, args: list[str], stdin: str) -> Result:
-    inc = getattr(sh.host, "incident", None)
-    steps = getattr(inc, "mechanism", ())
+    inc = sh.host.incident
+    steps = inc.mechanism
     if not steps:
         return Result(err="mechanism: this incident declares no mechanism path", status=1)
     if args and args != ["off"]:
         return Result(err="usage: mechanism [off]   (off: give the dashboard its pane back)", status=2)
-    unlocked = getattr(sh.host, "mechanism_unlocked", None)
+    unlocked = sh.host.mechanism_unlocked
     if unlocked is not None and not unlocked():
         return Result(err=LOCKED, status=1)
     if args == ["off"]:

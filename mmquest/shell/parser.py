@@ -225,7 +225,7 @@ def find_loop(line: str) -> Loop | None:
     toks = tokenize(masked, spans)
 
     def at_start(k: int) -> bool:
-        return k == 0 or (toks[k - 1][1] and toks[k - 1][0] in _LIST_OPS + ("|",))
+        return k == 0 or (toks[k - 1][1] and toks[k - 1][0] in (*_LIST_OPS, "|"))
 
     def word(k: int, w: str) -> bool:
         return k < len(toks) and toks[k] == (w, False)

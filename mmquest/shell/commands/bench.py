@@ -15,8 +15,7 @@ ORION_USAGE = (
 
 @command("orion", "Oracle I/O benchmark: orion -run simple -testname NAME [-size_large KB] [-num_large N]")
 def cmd_orion(sh: Shell, args: list[str], stdin: str) -> Result:
-    workload = next((w for w in getattr(sh.host, "workloads", []) if hasattr(w, "point")), None)
-    if workload is None:
+    if sh.host.io_point(1024, 1) is None:  # the box has no I/O benchmark
         return Result(err="bash: orion: command not found", status=127)
     opts: dict[str, str] = {}
     i = 0
@@ -94,8 +93,9 @@ def cmd_orion(sh: Shell, args: list[str], stdin: str) -> Result:
         if sh.budget.sim_left(sh.snap.t) < duration:
             break
         sh.advance(duration)
-        m = workload.machine
-        points.append(workload.point(m, size_kb=size, outstanding=n))
+        pt = sh.host.io_point(size, n)
+        if pt is not None:
+            points.append(pt)
     best = max(points, key=lambda p: p.mbps)
     summary = [f"Maximum Large MBPS={best.mbps:.2f} @ Small=0 and Large={best.outstanding}"]
     sh.vfs.tmp[sh.path(f"{stamp}_summary.txt")] = (

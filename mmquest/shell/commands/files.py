@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..argv import Opts, OptSpec
 from ..core import Result, Shell, command
-from ..vfs import norm
+from ..vfs import Stat, VfsError, mode_string, norm
 from .common import _inputs, _join
 
 CAT = OptSpec(
@@ -66,31 +66,49 @@ def cmd_ls(sh: Shell, args: list[str], stdin: str) -> Result:
     one_per_line = not sh.to_tty or opts.has("1")  # as ls does into a pipe
     paths = opts.args or ["."]
     out, errs = [], []
+    s = sh.snap
     for p in paths:
         full = sh.path(p)
-        s = sh.snap
-        if sh.vfs.is_dir(s, full):
-            names = sh.vfs.listdir(s, full)
-            if len(paths) > 1:
-                out.append(f"{p}:")
-            if long:
-                out.append(f"total {len(names) * 4}")
-                for n in names:
-                    d = sh.vfs.is_dir(s, norm(full + "/" + n))
-                    out.append(
-                        ("dr-xr-xr-x  2" if d else "-rw-r--r--  1")
-                        + f" root root {0 if full.startswith(('/proc', '/sys')) else 4096:>7} Nov 26 02:47 {n}"
-                    )
-            elif one_per_line:
-                out.extend(names)
-            else:
-                out.append("  ".join(names) if names else "")
-        elif sh.vfs.exists(s, full):
-            out.append(("-rw-r--r-- 1 root root 0 Nov 26 02:47 " if long else "") + p)
-        else:
-            errs.append(f"ls: cannot access '{p}': No such file or directory")
-    out = [o for o in out if o != ""] if not long else out
+        try:
+            st = sh.vfs.stat(s, full)
+        except VfsError as e:
+            errs.append(f"ls: cannot access '{p}': {e.reason}")
+            continue
+        if not st.is_dir or opts.has("d"):
+            out += _long(full, [(p, st)]) if long else [p]
+            continue
+        names = sh.vfs.listdir(s, full)
+        if len(paths) > 1:
+            out.append(f"{p}:")
+        if long:
+            entries = [(n, sh.vfs.stat(s, norm(full + "/" + n))) for n in names]
+            out.append(f"total {sum(_blocks(full, st) for _, st in entries)}")
+            out += _long(full, entries)
+        elif one_per_line:
+            out.extend(names)
+        elif names:
+            out.append("  ".join(names))
     return Result(_join(out), "\n".join(errs), 2 if errs else 0)
+
+
+def _blocks(where: str, st: Stat) -> int:
+    """1K blocks, as ``total`` counts them: procfs and sysfs files take none."""
+    if where.startswith(("/proc", "/sys")):
+        return 0
+    return 4 if st.is_dir else -(-st.size // 4096) * 4
+
+
+def _long(where: str, entries: list[tuple[str, Stat]]) -> list[str]:
+    """``ls -l`` rows, the columns as wide as their widest entry."""
+    links = [("2" if st.is_dir else "1") for _, st in entries]
+    wl = max((len(x) for x in links), default=1)
+    wo = max((len(st.owner) for _, st in entries), default=4)
+    ws = max((len(str(st.size)) for _, st in entries), default=1)
+    return [
+        f"{mode_string(st.mode, st.is_dir)} {ln:>{wl}} {st.owner:<{wo}} {st.owner:<{wo}} {st.size:>{ws}} "
+        f"Nov 26 02:47 {name}"
+        for (name, st), ln in zip(entries, links, strict=True)
+    ]
 
 
 @command("cd", "change directory")

@@ -90,7 +90,7 @@ def cmd_ps(sh: Shell, args: list[str], stdin: str) -> Result:
 
     def fmt(vals):
         parts = []
-        for j, (v, c) in enumerate(zip(vals, cols)):
+        for j, (v, c) in enumerate(zip(vals, cols, strict=False)):
             last = j == len(cols) - 1
             parts.append(
                 v if last and c[1] == "<" else (f"{v:>{widths[j]}}" if c[1] == ">" else f"{v:<{widths[j]}}")

@@ -7,13 +7,12 @@ import re
 from ...world import (
     ActionError,
     RestartService,
-    SetWatchdogLimit,
     StartService,
     StopService,
 )
 from .. import render as R
 from ..argv import OptSpec
-from ..core import Result, Shell, command, write_handler
+from ..core import Result, Shell, command
 from .common import _join
 
 _SYSTEMCTL_VERBS = (
@@ -40,11 +39,10 @@ def _unit_name(arg: str) -> tuple[str, str]:
 
 def _unit_status(sh: Shell, unit: str, state: str) -> str:
     """systemctl status UNIT: the unit's header lines and its last journal lines."""
-    host = sh.host
     pid, comm = 0, unit
-    for w in getattr(host, "workloads", []):
-        if unit in (w.name, getattr(w, "unit", None)) and w.task is not None and state == "active":
-            pid, comm = w.task.pid, w.task.comm
+    main = sh.host.unit_main_task(unit) if state == "active" else None
+    if main is not None:
+        pid, comm = main
     active = {
         "active": "active (running)",
         "activating": "activating (start)",
@@ -177,15 +175,6 @@ def cmd_service(sh: Shell, args: list[str], stdin: str) -> Result:
             status=1,
         )
     return cmd_systemctl(sh, [args[1], args[0]], stdin)
-
-
-@write_handler(r"/etc/svc-watchdog\.conf")
-def _write_watchdog_conf(sh: Shell, m: re.Match, data: str, append: bool) -> None:
-    """The watchdog re-reads its configuration when it changes (inotify)."""
-    for line in sh.store_text(m.group(0), data, append).splitlines():
-        mm = re.fullmatch(r"\s*([\w.-]+)\.max_rss_mb\s*=\s*(\d+(?:\.\d+)?)\s*", line)
-        if mm:
-            sh.events.append(sh.host.apply(SetWatchdogLimit(mm.group(1), float(mm.group(2)))))
 
 
 JOURNALCTL = OptSpec(

@@ -32,7 +32,7 @@ def cmd_sleep(sh: Shell, args: list[str], stdin: str) -> Result:
 
 @command("diagnose", "record your root-cause diagnosis: diagnose [ID]")
 def cmd_diagnose(sh: Shell, args: list[str], stdin: str) -> Result:
-    fn = getattr(sh.host, "diagnose", None)
+    fn = sh.host.diagnose
     if fn is None:
         return Result(err="diagnose: not available in this session", status=1)
     out = fn(args[0] if args else None)

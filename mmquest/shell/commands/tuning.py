@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import re
 
-from ...kernel import SYSCTLS
+from ...kernel.sysctl import SYSCTLS
 from ...world import (
-    ActionError,
     KexecExec,
     KexecLoad,
     KpatchLoad,
     KpatchUnload,
-    SetBootSysctl,
-    SetOomScoreAdj,
-    SetScheduler,
-    SetTHP,
 )
 from ..argv import OptSpec
-from ..core import Result, Shell, command, write_handler
-from ..vfs import VfsError
+from ..core import Result, Shell, command
+from ..vfs.writes import parse_sysctl_conf
 from .common import _join
 
 SYSCTL = OptSpec(
@@ -46,7 +41,7 @@ def cmd_sysctl(sh: Shell, args: list[str], stdin: str) -> Result:
     show_all = opts.has("a") or opts.has("A") or opts.has("X")
     rest = opts.args
     if opts.has("p"):
-        conf = _parse_sysctl_conf(sh.vfs.tmp.get("/etc/sysctl.conf", ""))
+        conf = parse_sysctl_conf(sh.vfs.tmp.get("/etc/sysctl.conf", ""))
         out = []
         for name, val in conf:
             try:
@@ -139,8 +134,8 @@ def cmd_reboot(sh: Shell, args: list[str], stdin: str) -> Result:
 
 @command("kpatch", "live patches: kpatch list | load ID | unload ID")
 def cmd_kpatch(sh: Shell, args: list[str], stdin: str) -> Result:
-    patches = getattr(sh.host.incident, "patches", ())
-    loaded = set(getattr(sh.host, "loaded_patches", lambda: set())())
+    patches = sh.host.incident.patches
+    loaded = sh.host.loaded_patches()
     if not args or args[0] == "list":
         out = ["Loaded patch modules:"]
         out += [f"kpatch_{p.id} [enabled]" for p in patches if p.id in loaded]
@@ -154,49 +149,3 @@ def cmd_kpatch(sh: Shell, args: list[str], stdin: str) -> Result:
         verb = "loading" if args[0] == "load" else "unloading"
         return Result(f"{verb} patch module: /var/lib/kpatch/{sh.snap.kernel}/kpatch_{pid}.ko\n")
     return Result(err="usage: kpatch <command> [<args>]\n   list | load <module> | unload <module>", status=1)
-
-
-@write_handler(r"/sys/kernel/mm/transparent_hugepage/enabled")
-def _write_thp(sh: Shell, m: re.Match, data: str, append: bool) -> None:
-    sh.events.append(sh.host.apply(SetTHP(data.strip())))
-
-
-@write_handler(r"/sys/block/(\w+)/queue/scheduler")
-def _write_sched(sh: Shell, m: re.Match, data: str, append: bool) -> None:
-    sh.events.append(sh.host.apply(SetScheduler(m.group(1), data.strip())))
-
-
-@write_handler(r"/proc/(\d+|self)/oom_score_adj")
-def _write_oom_adj(sh: Shell, m: re.Match, data: str, append: bool) -> None:
-    t = sh.vfs.task(sh.snap, m.group(1))
-    if t is None:
-        raise VfsError(m.group(0), "No such file or directory")
-    try:
-        value = int(data.strip().split()[0])
-    except (ValueError, IndexError):
-        raise ActionError("Invalid argument") from None
-    sh.events.append(sh.host.apply(SetOomScoreAdj(t.pid, value)))
-
-
-def _parse_sysctl_conf(text: str) -> list[tuple[str, str]]:
-    out = []
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if "=" in line:
-            k, v = (x.strip() for x in line.split("=", 1))
-            out.append((k.replace("/", "."), v))
-    return out
-
-
-@write_handler(r"/etc/sysctl\.conf")
-def _write_sysctl_conf(sh: Shell, m: re.Match, data: str, append: bool) -> None:
-    """Persisted settings: applied at the next boot (or by `sysctl -p`)."""
-    text = (sh.vfs.tmp.get(m.group(0), "") if append else "") + data
-    values = []
-    for k, v in _parse_sysctl_conf(text):
-        try:
-            values.append((k, int(v, 0)))
-        except ValueError:
-            values.append((k, v))
-    sh.events.append(sh.host.apply(SetBootSysctl(tuple(values))))  # a bad key is refused: the file stays
-    sh.store_text(m.group(0), text, append=False)

@@ -75,7 +75,10 @@ def free_m(s: Snapshot, unit: str = "m") -> str:
     used = tot["total"] - tot["free"] - cache
     avail = tot["free"] + tot["inactive_file"] + tot["active_file"] * 0.5 + tot["slab_rec"] * 0.5
     swap = 4 * 1024 * 256
-    f = lambda p: int(p / div)  # noqa: E731
+
+    def f(p: float) -> int:
+        return int(p / div)
+
     return "\n".join(
         [
             "              total        used        free      shared  buff/cache   available",

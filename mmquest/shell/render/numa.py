@@ -6,22 +6,34 @@ from ...world import Snapshot, TaskInfo
 from .units import mb
 
 
+def node_cpus(s: Snapshot, z: int) -> list[int]:
+    """The CPUs of node ``z``: two hyperthreads per core, node z has cores z*cpn/2.. and their
+    siblings (numbered after every node's first threads, as x86 firmware enumerates them)."""
+    cpn, n = s.cpus_per_node, s.nnodes
+    if cpn % 2:
+        return list(range(z * cpn, (z + 1) * cpn))
+    half = cpn // 2
+    first = list(range(z * half, (z + 1) * half))
+    return first + [c + n * half for c in first]
+
+
+def cpulist(cpus: list[int]) -> str:
+    """The kernel's list format (bitmap_print_to_pagebuf(true, ...)): ``0-7,16-23``."""
+    out: list[str] = []
+    for c in sorted(cpus):
+        if out and c == int(out[-1].split("-")[-1]) + 1:
+            out[-1] = out[-1].split("-")[0] + f"-{c}"
+        else:
+            out.append(str(c))
+    return ",".join(out)
+
+
 def numactl_hardware(s: Snapshot) -> str:
     n = s.nnodes
     nodelist = "0" if n == 1 else f"0-{n - 1}"
     out = [f"available: {n} nodes ({nodelist})"]
-    cpn = s.cpus_per_node
     for z in range(n):
-        # Two hyperthreads per core: node z has cores z*cpn/2.. and their siblings.
-        half = cpn // 2
-        first = list(range(z * half, (z + 1) * half))
-        sib = [c + n * half for c in first]
-        cpus = (
-            " ".join(str(c) for c in first + sib)
-            if cpn % 2 == 0
-            else " ".join(str(c) for c in range(z * cpn, (z + 1) * cpn))
-        )
-        out.append(f"node {z} cpus: {cpus}")
+        out.append(f"node {z} cpus: {' '.join(str(c) for c in node_cpus(s, z))}")
         out.append(f"node {z} size: {int(mb(s.nodes[z].total))} MB")
         out.append(f"node {z} free: {int(mb(s.nodes[z].free))} MB")
     out.append("node distances:")
@@ -50,10 +62,10 @@ def _mb_table(
         vals = [[f"{v:.0f}" for v in r] for _, r in rows]
         widths = [max(len(h), *(len(v[i]) for v in vals)) for i, h in enumerate(header)]
         lw = max(len(lbl) for lbl, _ in rows)
-        out.append(" " * (lw + 1) + " ".join(f"{h:>{w}}" for h, w in zip(header, widths)))
+        out.append(" " * (lw + 1) + " ".join(f"{h:>{w}}" for h, w in zip(header, widths, strict=False)))
         out.append(" " * (lw + 1) + " ".join("-" * w for w in widths))
-        for (lbl, _), v in zip(rows, vals):
-            out.append(f"{lbl:<{lw}} " + " ".join(f"{x:>{w}}" for x, w in zip(v, widths)))
+        for (lbl, _), v in zip(rows, vals, strict=False):
+            out.append(f"{lbl:<{lw}} " + " ".join(f"{x:>{w}}" for x, w in zip(v, widths, strict=False)))
         return "\n".join(out)
     out.append(" " * label_w + "".join(f"{h:>16}" for h in header))
     out.append(" " * label_w + "".join(" " + "-" * 15 for _ in header))
@@ -78,7 +90,7 @@ def numastat_n(s: Snapshot, compact: bool = False) -> str:
     rows = []
     for k in NUMASTAT_ROWS:
         v = [mb(x) for x in s.numa(k)]
-        rows.append((names[k], v + [sum(v)]))
+        rows.append((names[k], [*v, sum(v)]))
     return _mb_table("Per-node numastat info (in MBs):", header, rows, compact)
 
 
@@ -121,7 +133,7 @@ def node_meminfo_rows(s: Snapshot) -> list[tuple[str, list[float]]]:
         }
         for k, v in vals.items():
             rows.setdefault(k, []).append(mb(v))
-    return [(k, v + [sum(v)]) for k, v in rows.items()]
+    return [(k, [*v, sum(v)]) for k, v in rows.items()]
 
 
 def numastat_m(s: Snapshot, compact: bool = False) -> str:
@@ -145,11 +157,11 @@ def numastat_p(s: Snapshot, tasks: list[TaskInfo], compact: bool = False) -> str
     if len(tasks) == 1:
         t = tasks[0]
         parts = numa_maps_parts(t)
-        rows = [(k, v + [sum(v)]) for k, v in parts.items()]
+        rows = [(k, [*v, sum(v)]) for k, v in parts.items()]
         tot = [sum(parts[k][z] for k in parts) for z in range(s.nnodes)]
         title = f"Per-node process memory usage (in MBs) for PID {t.pid} ({t.comm[:15]})"
         if compact:
-            return _mb_table(title, header, rows + [("Total", tot + [sum(tot)])], True)
+            return _mb_table(title, header, [*rows, ("Total", [*tot, sum(tot)])], True)
         out = [
             "",
             title,
@@ -158,13 +170,13 @@ def numastat_p(s: Snapshot, tasks: list[TaskInfo], compact: bool = False) -> str
         ]
         out += [f"{lbl:<17}" + "".join(f"{v:>16.2f}" for v in r) for lbl, r in rows]
         out.append(sep)
-        out.append(f"{'Total':<17}" + "".join(f"{v:>16.2f}" for v in tot + [sum(tot)]))
+        out.append(f"{'Total':<17}" + "".join(f"{v:>16.2f}" for v in [*tot, sum(tot)]))
         return "\n".join(out)
     rows = []
     for t in tasks:
         parts = numa_maps_parts(t)
         per = [sum(parts[k][z] for k in parts) for z in range(s.nnodes)]
-        rows.append((f"{t.pid} ({t.comm[:9]})", per + [sum(per)]))
+        rows.append((f"{t.pid} ({t.comm[:9]})", [*per, sum(per)]))
     tot = [sum(r[1][i] for r in rows) for i in range(s.nnodes + 1)]
     out = [
         "",

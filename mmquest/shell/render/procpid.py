@@ -8,7 +8,10 @@ from .units import KB_PER_PAGE, kv
 
 def proc_status(s: Snapshot, t: TaskInfo) -> str:
     v = kv(s)
-    kb = lambda pages: f"{int(pages * KB_PER_PAGE):>8} kB"  # noqa: E731
+
+    def kb(pages: float) -> str:
+        return f"{int(pages * KB_PER_PAGE):>8} kB"
+
     rss_anon, rss_file, rss_shmem = t.rss_status  # task_mem(): the kernel's own reader of the counters
     rss = rss_anon + rss_file + rss_shmem
     lines = [

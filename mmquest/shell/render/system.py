@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...incident import SLO
 from ...world import Snapshot
 from .units import clock
 
@@ -36,7 +37,7 @@ def dmesg(s: Snapshot, human: bool = False) -> str:
     return "\n".join(f"[{ts:12.6f}] {text}" for ts, text in s.dmesg)
 
 
-def slo_lines(s: Snapshot, slo) -> str:
+def slo_lines(s: Snapshot, slo: SLO) -> str:
     st = s.service(slo.service)
     if st is None:
         return f"service {slo.service}\nup 0"

@@ -74,12 +74,15 @@ PS_FIELDS = {
 
 
 def top_batch(s: Snapshot) -> str:
-    la = loadavg(s)
+    loadavg(s)
     n = len(s.tasks)
     running = sum(1 for t in s.tasks if t.state == "R")
     us, sy, idle, wa = _cpu_split(s)
     tot = totals(s)
-    kib = lambda p: int(p * 4)  # noqa: E731
+
+    def kib(p: float) -> int:
+        return int(p * 4)
+
     head = [
         f"top - {clock(s)} up {uptime_line(s).split(' up ')[1]}",
         f"Tasks: {n + 280:>3} total, {running:>3} running, {n + 280 - running:>3} sleeping,   0 stopped,   0 zombie",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...kernel import KernelVersion
+from ...kernel.version import KernelVersion
 from ...world import NodeMem, Snapshot
 
 KB_PER_PAGE = 4

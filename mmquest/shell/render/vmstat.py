@@ -298,7 +298,7 @@ def vmstat_cmd(s: Snapshot, prev: Snapshot | None = None, interval: float = 1.0)
         "procs -----------memory---------- ---swap-- -----io---- -system-- ------cpu-----",
         " r  b   swpd   free   buff  cache   si   so    bi    bo   in   cs us sy id wa st",
     ]
-    return head + [vmstat_row(s, prev, interval)]
+    return [*head, vmstat_row(s, prev, interval)]
 
 
 def vmstat_row(s: Snapshot, prev: Snapshot | None, interval: float) -> str:

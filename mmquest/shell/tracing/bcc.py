@@ -26,9 +26,9 @@ _FAULT6 = (
 
 # Callers (outermost first) of the functions perf's call chains do not cover (6.x fault and OOM paths).
 _CHAINS: dict[str, tuple[str, ...]] = {
-    "percpu_counter_add_batch": _FAULT6 + ("do_anonymous_page",),
-    "__percpu_counter_sum": _FAULT6
-    + (
+    "percpu_counter_add_batch": (*_FAULT6, "do_anonymous_page"),
+    "__percpu_counter_sum": (
+        *_FAULT6,
         "do_anonymous_page",
         "__alloc_pages",
         "__alloc_pages_slowpath",
@@ -37,8 +37,8 @@ _CHAINS: dict[str, tuple[str, ...]] = {
         "oom_evaluate_task",
         "oom_badness",
     ),
-    "oom_badness": _FAULT6
-    + (
+    "oom_badness": (
+        *_FAULT6,
         "do_anonymous_page",
         "__alloc_pages",
         "__alloc_pages_slowpath",
@@ -46,8 +46,8 @@ _CHAINS: dict[str, tuple[str, ...]] = {
         "select_bad_process",
         "oom_evaluate_task",
     ),
-    "out_of_memory": _FAULT6 + ("do_anonymous_page", "__alloc_pages", "__alloc_pages_slowpath"),
-    "try_to_free_pages": _FAULT6 + ("do_anonymous_page", "__alloc_pages", "__alloc_pages_slowpath"),
+    "out_of_memory": (*_FAULT6, "do_anonymous_page", "__alloc_pages", "__alloc_pages_slowpath"),
+    "try_to_free_pages": (*_FAULT6, "do_anonymous_page", "__alloc_pages", "__alloc_pages_slowpath"),
 }
 
 
@@ -158,7 +158,7 @@ def cmd_funccount(sh: Shell, args: list[str], stdin: str) -> Result:
         "",
         f"{'FUNC':<36} {'COUNT':>8}",
     ]
-    rows = sorted(((int(round(b.count(f) - a.count(f))), f) for f in fns), key=lambda r: (r[0], r[1]))
+    rows = sorted(((round(b.count(f) - a.count(f)), f) for f in fns), key=lambda r: (r[0], r[1]))
     out += [f"{f:<36} {n:>8d}" for n, f in rows if n > 0]
     out.append("Detaching...")
     sh.note_read(f"funccount {pat}")
@@ -178,7 +178,7 @@ def log2_hist(buckets: list[int], val_type: str) -> list[str]:
             low -= 1
         c = buckets[i - 1] if i - 1 < len(buckets) else 0
         stars = int(c * 40 / val_max) if val_max else 0
-        bar = "*" * stars + ("+" if c > 0 and stars == 0 and False else "")
+        bar = "*" * stars
         out.append(f"{low:>10d} -> {high:<10d} : {c:<8d} |{bar:<40}|")
     return out
 
@@ -194,7 +194,7 @@ def _latency_buckets(a: TraceCounts, b: TraceCounts, fn: str, unit_ns: float) ->
         # bucket k holds calls of [2^k, 2^(k+1)) ns; BCC's slot is bit_length(value)
         value = (1 << k) / unit_ns
         slot = max(int(value).bit_length(), 0)
-        out[min(slot, HIST_BUCKETS)] += int(round(n))
+        out[min(slot, HIST_BUCKETS)] += round(n)
     return out[1:] if out[0] == 0 else out
 
 
@@ -271,15 +271,14 @@ def cmd_stackcount(sh: Shell, args: list[str], stdin: str) -> Result:
     v = _version(s)
     entry = kname("zone_reclaim", v)
     out = [f'Tracing {len(fns)} functions for "{pattern}"... Hit Ctrl-C to end.', ""]
-    rows = []
     stacks: dict[tuple, int] = {}
     for f in fns:
         ca, cb = a.by_comm(f), b.by_comm(f)
         for comm in sorted(cb):
-            n = int(round(cb[comm] - ca.get(comm, 0.0)))
+            n = round(cb[comm] - ca.get(comm, 0.0))
             if n > 0:
                 chain = _CHAINS.get(f) or call_chain(f, comm, True, entry)
-                key = ((f,) + tuple(reversed(chain)), comm if opts.get("P") else "")
+                key = ((f, *tuple(reversed(chain))), comm if opts.get("P") else "")
                 stacks[key] = stacks.get(key, 0) + n
     for (stack, comm), n in sorted(stacks.items(), key=lambda kv: (kv[1], kv[0])):
         out += [f"  {fr}" for fr in stack]

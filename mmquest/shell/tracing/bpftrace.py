@@ -216,14 +216,14 @@ def bpftrace_hist(buckets: dict[int, int]) -> list[str]:
 def _map_lines(mp: _Map, a: TraceCounts, b: TraceCounts) -> list[str]:
     if mp.kind == "count":
         vals: dict[str, float] = {}
-        for f, cond in zip(mp.fns, mp.conds):
+        for f, cond in zip(mp.fns, mp.conds, strict=False):
             ca, cb = a.by_comm(f), b.by_comm(f)
             for c in cb:
                 if not _keep(cond, c):
                     continue
                 k = c if mp.key == "comm" else {"func": f, "probe": f"kprobe:{f}", None: ""}[mp.key]
                 vals[k] = vals.get(k, 0.0) + cb[c] - ca.get(c, 0.0)
-        vals = {k: int(round(n)) for k, n in vals.items()}
+        vals = {k: round(n) for k, n in vals.items()}
         vals = {k: n for k, n in vals.items() if n > 0}
         if not vals:
             return []
@@ -235,14 +235,14 @@ def _map_lines(mp: _Map, a: TraceCounts, b: TraceCounts) -> list[str]:
     for f in mp.fns:
         ha, hb = a.histogram(f), b.histogram(f)
         for k in range(HIST_BUCKETS):
-            n = int(round(hb[k] - ha[k]))
+            n = round(hb[k] - ha[k])
             if n > 0:
                 val = (1 << k) / unit
                 idx = int(math.log2(val)) if val >= 1 else -1
                 buckets[idx] = buckets.get(idx, 0) + n
     if not buckets:
         return []
-    return [f"{mp.name}:"] + bpftrace_hist(buckets)
+    return [f"{mp.name}:", *bpftrace_hist(buckets)]
 
 
 def _print_maps(
@@ -254,7 +254,7 @@ def _print_maps(
             continue
         lines = _map_lines(maps[name], a, b)
         if lines:
-            out += lines + [""]
+            out += [*lines, ""]
     return out
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from ...kernel import KernelVersion
 from ...kernel.trace import (
     TraceCounts,
     traceable,
 )
+from ...kernel.version import KernelVersion
 from ...world import Snapshot
 from ..core import MAX_SLEEP_S, Shell
+from ..vfs import Vfs
 
 T = "/sys/kernel/debug/tracing"
 
@@ -37,12 +38,12 @@ class TraceState:
         self.probes: list[str] = []  # perf probe --add
 
 
-def state(sh_or_vfs, s: Snapshot) -> TraceState:
-    vfs = getattr(sh_or_vfs, "vfs", sh_or_vfs)
-    st = getattr(vfs, "_tracing", None)
-    if st is None or st.boot != s.trace.boot:
+def state(vfs: Vfs, s: Snapshot) -> TraceState:
+    """The booted kernel's tracing state, kept with the shell's files (a reboot starts afresh)."""
+    st = vfs.rooms.get("tracing")
+    if not isinstance(st, TraceState) or st.boot != s.trace.boot:
         st = TraceState(s.trace.boot)
-        vfs._tracing = st
+        vfs.rooms["tracing"] = st
     return st
 
 
@@ -64,7 +65,7 @@ def _run_for(sh: Shell, seconds: float) -> None:
 
 def _duration(ns: float) -> str:
     """trace_print_graph_duration(): usecs with up to 7 digits in all, then ' us ', padded."""
-    ns = int(round(ns))
+    ns = round(ns)
     us, rem = divmod(ns, 1000)
     text = str(us)
     n = len(text)
@@ -92,7 +93,7 @@ def function_stat(s: Snapshot, st: TraceState, cpu: int) -> str:
             continue
         a, b = st.base.by_comm(f), end.by_comm(f)
         here = sum((b[c] - a.get(c, 0.0)) * end.node_share(c, s.nnodes)[z] for c in b) / s.cpus_per_node
-        hit = int(round(here))
+        hit = round(here)
         if hit <= 0:
             continue
         rows.append((secs * here / calls, hit, f))

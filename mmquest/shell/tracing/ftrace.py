@@ -2,71 +2,21 @@
 
 from __future__ import annotations
 
-import re
-
 from ...kernel.trace import (
     INLINE,
     traceable,
 )
-from ...world import ActionError, Snapshot
+from ...world import ActionError
 from .. import vfs as V
-from ..core import Shell, write_handler
+from ..core import Shell
+from ..vfs import Ctx, Route
+from ..vfs.routes import Writer
 from .common import T, _match, _version, function_stat, state
 
 
-class _Debugfs:
-    def listdir(self, vfs, s: Snapshot, path: str):
-        if path == "/sys/kernel":
-            return ["debug", "mm"]
-        if path == "/sys/kernel/debug":
-            return ["tracing"]
-        if path == T:
-            return [
-                "available_filter_functions",
-                "available_tracers",
-                "current_tracer",
-                "function_profile_enabled",
-                "kprobe_events",
-                "set_ftrace_filter",
-                "trace_stat",
-                "tracing_on",
-            ]
-        if path == T + "/trace_stat":
-            return [f"function{c}" for c in range(s.nnodes * s.cpus_per_node)]
-        return None
-
-    def read(self, vfs, s: Snapshot, path: str):
-        if not path.startswith(T + "/"):
-            return None
-        st = state(vfs, s)
-        name = path[len(T) + 1 :]
-        if name == "available_filter_functions":
-            return "\n".join(traceable(_version(s)))
-        if name == "available_tracers":
-            return "blk function_graph wakeup_dl wakeup_rt wakeup function nop"
-        if name == "current_tracer":
-            return "nop"
-        if name == "tracing_on":
-            return "1"
-        if name == "function_profile_enabled":
-            return "1" if st.profiling else "0"
-        if name == "set_ftrace_filter":
-            return "\n".join(st.filter) if st.filter else "#### all functions enabled ####"
-        if name == "kprobe_events":
-            return "\n".join(f"p:probe/{f} {f}" for f in st.probes)
-        m = re.fullmatch(r"trace_stat/function(\d+)", name)
-        if m and int(m.group(1)) < s.nnodes * s.cpus_per_node:
-            return function_stat(s, st, int(m.group(1)))
-        return None
-
-
-V.PROVIDERS.append(_Debugfs())
-
-
-@write_handler(re.escape(T) + r"/set_ftrace_filter")
-def _write_filter(sh: Shell, m, data: str, append: bool) -> None:
+def _write_filter(sh: Shell, c: Ctx, data: str, append: bool) -> None:
     s = sh.snap
-    st = state(sh, s)
+    st = state(sh.vfs, s)
     new: list[str] = []
     for word in data.split():
         hits = _match(s, word)
@@ -76,10 +26,9 @@ def _write_filter(sh: Shell, m, data: str, append: bool) -> None:
     st.filter = sorted(set((st.filter if append else []) + new))
 
 
-@write_handler(re.escape(T) + r"/function_profile_enabled")
-def _write_profile(sh: Shell, m, data: str, append: bool) -> None:
+def _write_profile(sh: Shell, c: Ctx, data: str, append: bool) -> None:
     s = sh.snap
-    st = state(sh, s)
+    st = state(sh.vfs, s)
     v = data.strip()
     if v not in ("0", "1"):
         raise ActionError("Invalid argument")
@@ -90,11 +39,10 @@ def _write_profile(sh: Shell, m, data: str, append: bool) -> None:
     sh.note_read(T + "/function_profile_enabled")
 
 
-@write_handler(re.escape(T) + r"/kprobe_events")
-def _write_kprobe_events(sh: Shell, m, data: str, append: bool) -> None:
+def _write_kprobe_events(sh: Shell, c: Ctx, data: str, append: bool) -> None:
     """'p[:[probe/]NAME] FUNC' adds a kprobe, '-:[probe/]NAME' removes one; '>' without text clears them."""
     s = sh.snap
-    st = state(sh, s)
+    st = state(sh.vfs, s)
     if not append:
         st.probes = []
     for line in data.splitlines():
@@ -122,10 +70,41 @@ def _write_kprobe_events(sh: Shell, m, data: str, append: bool) -> None:
         st.probes.append(name)
 
 
-@write_handler(re.escape(T) + r"/(current_tracer|tracing_on|available_filter_functions|trace_stat.*)")
-def _write_other(sh: Shell, m, data: str, append: bool) -> None:
-    if m.group(1) == "current_tracer" and data.strip() in ("nop", "function", "function_graph"):
-        return
-    if m.group(1) == "tracing_on" and data.strip() in ("0", "1"):
-        return
-    raise ActionError("Invalid argument")
+def _one_of(*values: str) -> Writer:
+    """A file that accepts one of ``values`` and keeps nothing the model reads."""
+
+    def write(sh: Shell, c: Ctx, data: str, append: bool) -> None:
+        if data.strip() not in values:
+            raise ActionError("Invalid argument")
+
+    return write
+
+
+def _read_filter(c: Ctx) -> str:
+    st = state(c.vfs, c.s)
+    return "\n".join(st.filter) if st.filter else "#### all functions enabled ####"
+
+
+V.add(
+    Route("/sys/kernel/debug", mode=0o700),
+    Route(T, mode=0o700),
+    Route(T + "/available_filter_functions", lambda c: "\n".join(traceable(_version(c.s)))),
+    Route(T + "/available_tracers", lambda c: "blk function_graph wakeup_dl wakeup_rt wakeup function nop"),
+    Route(T + "/current_tracer", lambda c: "nop", _one_of("nop", "function", "function_graph")),
+    Route(T + "/tracing_on", lambda c: "1", _one_of("0", "1")),
+    Route(
+        T + "/function_profile_enabled",
+        lambda c: "1" if state(c.vfs, c.s).profiling else "0",
+        _write_profile,
+    ),
+    Route(T + "/set_ftrace_filter", _read_filter, _write_filter),
+    Route(
+        T + "/kprobe_events",
+        lambda c: "\n".join(f"p:probe/{f} {f}" for f in state(c.vfs, c.s).probes),
+        _write_kprobe_events,
+    ),
+    Route(T + "/trace_stat"),
+    Route(
+        T + "/trace_stat/function{cpu}", lambda c: function_stat(c.s, state(c.vfs, c.s), int(c.params["cpu"]))
+    ),
+)

@@ -34,7 +34,7 @@ def cmd_perf(sh: Shell, args: list[str], stdin: str) -> Result:
 
 def _perf_probe(sh: Shell, args: list[str]) -> Result:
     s = sh.snap
-    st = state(sh, s)
+    st = state(sh.vfs, s)
     if not args or args[0] in ("-h", "--help"):
         return Result(
             err=" usage: perf probe [<options>] 'PROBEDEF' ['PROBEDEF' ...]\n"
@@ -52,9 +52,9 @@ def _perf_probe(sh: Shell, args: list[str]) -> Result:
         elif a in ("-l", "--list"):
             op = "list"
         elif a.startswith("--add="):
-            op, names = "add", names + [a[6:]]
+            op, names = "add", [*names, a[6:]]
         elif a.startswith("--del="):
-            op, names = "del", names + [a[6:]]
+            op, names = "del", [*names, a[6:]]
         elif a.startswith("-"):
             return _usage(f"unknown option `{a.lstrip('-')}'", "perf probe")
         else:
@@ -119,7 +119,7 @@ def _event_counter(s: Snapshot, st: TraceState, ev: str) -> list[tuple[str, str]
 
 def _perf_stat(sh: Shell, args: list[str]) -> Result:
     s = sh.snap
-    st = state(sh, s)
+    st = state(sh.vfs, s)
     events: list[str] = []
     i, cmd = 0, []
     while i < len(args):
@@ -175,7 +175,7 @@ def _perf_stat(sh: Shell, args: list[str]) -> Result:
     who = "system wide" if not v < "4.2" else " ".join(cmd)
     lines = ["", f" Performance counter stats for '{who}':", ""]
     for name, key in pairs:
-        n = int(round(b.count(key) - a.count(key)))
+        n = round(b.count(key) - a.count(key))
         lines.append(f"{n:>18,}      {name}")
     lines += ["", f"{elapsed:>18.9f} seconds time elapsed", ""]
     for name, _ in pairs:
@@ -185,7 +185,7 @@ def _perf_stat(sh: Shell, args: list[str]) -> Result:
 
 def _perf_list(sh: Shell, args: list[str]) -> Result:
     s = sh.snap
-    st = state(sh, s)
+    st = state(sh.vfs, s)
     v = _version(s)
     names = [n for n in sorted(TRACEPOINTS) if tracepoint_counter(n, v) is not None]
     names += [f"probe:{f}" for f in st.probes]
