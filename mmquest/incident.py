@@ -11,6 +11,7 @@ the field, so a trainer who writes a variant by hand sees exactly what to fix.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import math
 import os
 import re
@@ -122,6 +123,14 @@ def _span(v: Any, at: str) -> tuple[str, str | None]:
     return (kernel(v[0], at), kernel(v[1], at) if v[1] else None)
 
 
+def _wall_start(v: Any, at: str) -> str:
+    try:
+        datetime.datetime.strptime(v, "%Y-%m-%d %H:%M:%S")
+    except (TypeError, ValueError):
+        raise Invalid(at, f'expected "YYYY-MM-DD HH:MM:SS", got {show(v)}') from None
+    return str(v)
+
+
 def _values(v: Any, at: str) -> tuple[int | str, ...]:
     if not isinstance(v, list) or any(isinstance(x, bool) or not isinstance(x, (int, str)) for x in v):
         raise Invalid(at, "expected a list of integers or strings")
@@ -155,6 +164,13 @@ class MachineSpec:
     slab_gb: float = fld("slab memory (GB)", 1.0, lo=0)
     preroll_s: float = fld("how long the model runs before the incident starts", 240.0, lo=0, hi=3600)
     boot_s: float = fld("how long a reboot takes", 75.0, lo=1, hi=900)
+    swap_gb: float = fld("one swap device (0: none)", 0.0, lo=0, hi=1 << 20)
+    wall_start: str = fld(
+        'the wall-clock time (UTC) at t=0 of the run, "YYYY-MM-DD HH:MM:SS"; none: from the kernel\'s era',
+        "",
+        parse=_wall_start,
+        type_doc="date and time",
+    )
 
     def check(self) -> None:
         n, rows = self.nodes, self.distances
