@@ -66,6 +66,17 @@ def _kernels(v: Any, at: str) -> tuple[str, ...]:
     return tuple(kernel(x, f"{at}[{i}]") for i, x in enumerate(v))
 
 
+def _wall_start(v: Any, at: str) -> str:
+    if not isinstance(v, str):
+        raise Invalid(at, f"expected a string, got {show(v)}")
+    if v:
+        try:
+            datetime.datetime.strptime(v, "%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            raise Invalid(at, f'expected "YYYY-MM-DD HH:MM:SS", got {show(v)}') from None
+    return v
+
+
 def _rows(v: Any, at: str) -> tuple[Any, ...]:
     """A matrix as given (MachineSpec.check checks its shape against the node count)."""
     if not isinstance(v, list):
@@ -123,14 +134,6 @@ def _span(v: Any, at: str) -> tuple[str, str | None]:
     return (kernel(v[0], at), kernel(v[1], at) if v[1] else None)
 
 
-def _wall_start(v: Any, at: str) -> str:
-    try:
-        datetime.datetime.strptime(v, "%Y-%m-%d %H:%M:%S")
-    except (TypeError, ValueError):
-        raise Invalid(at, f'expected "YYYY-MM-DD HH:MM:SS", got {show(v)}') from None
-    return str(v)
-
-
 def _values(v: Any, at: str) -> tuple[int | str, ...]:
     if not isinstance(v, list) or any(isinstance(x, bool) or not isinstance(x, (int, str)) for x in v):
         raise Invalid(at, "expected a list of integers or strings")
@@ -164,9 +167,9 @@ class MachineSpec:
     slab_gb: float = fld("slab memory (GB)", 1.0, lo=0)
     preroll_s: float = fld("how long the model runs before the incident starts", 240.0, lo=0, hi=3600)
     boot_s: float = fld("how long a reboot takes", 75.0, lo=1, hi=900)
-    swap_gb: float = fld("one swap device (0: none)", 0.0, lo=0, hi=1 << 20)
+    swap_gb: float = fld("one swap device's size (GB); 0 = no swap", 0.0, lo=0, hi=1 << 20)
     wall_start: str = fld(
-        'the wall-clock time (UTC) at t=0 of the run, "YYYY-MM-DD HH:MM:SS"; none: from the kernel\'s era',
+        'wall-clock time at t=0 of the run, "YYYY-MM-DD HH:MM:SS" (UTC); empty = from the kernel\'s era',
         "",
         parse=_wall_start,
         type_doc="date and time",
