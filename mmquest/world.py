@@ -521,7 +521,7 @@ class World:
                 cpu_s=t.cpu_s,
                 start=t.start,
                 oom_score_adj=t.oom_score_adj,
-                rss_status=tuple(m.rss_read(t, "status")[:3]),
+                rss_status=cast("tuple[int, int, int]", tuple(m.rss_read(t, "status")[:3])),
                 oom_score=oom_score(m, t, totalpages),
                 watchdog_mb=watch.get(t.pid, 0.0),
                 kthread=bool(t.extra.get("kthread")),
