@@ -243,7 +243,9 @@ class Snapshot:
     patches: tuple[str, ...] = ()
     perf_by_comm: tuple[PerfRow, ...] = ()  # the same samples per (symbol, command), for perf top --sort comm
     units: tuple[tuple[str, str], ...] = ()  # systemd units and their ActiveState
-    trace: TraceCounts = TraceCounts()  # the model's own call counts since this boot (kernel.trace)
+    trace: TraceCounts = field(
+        default_factory=TraceCounts
+    )  # the model's own call counts since this boot (kernel.trace)
     swap_total: float = 0.0  # pages
     swap_free: float = 0.0
     hugepage_kb: int = 2048
