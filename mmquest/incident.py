@@ -172,6 +172,7 @@ class MachineSpec:
         'wall-clock time at t=0 of the run, "YYYY-MM-DD HH:MM:SS" (UTC); empty = from the kernel\'s era',
         "",
         parse=_wall_start,
+        type_doc="date and time",
     )
 
     def check(self) -> None:

@@ -243,7 +243,9 @@ class Snapshot:
     patches: tuple[str, ...] = ()
     perf_by_comm: tuple[PerfRow, ...] = ()  # the same samples per (symbol, command), for perf top --sort comm
     units: tuple[tuple[str, str], ...] = ()  # systemd units and their ActiveState
-    trace: TraceCounts = TraceCounts()  # the model's own call counts since this boot (kernel.trace)
+    trace: TraceCounts = field(
+        default_factory=TraceCounts
+    )  # the model's own call counts since this boot (kernel.trace)
     swap_total: float = 0.0  # pages
     swap_free: float = 0.0
     hugepage_kb: int = 2048
@@ -521,7 +523,7 @@ class World:
                 cpu_s=t.cpu_s,
                 start=t.start,
                 oom_score_adj=t.oom_score_adj,
-                rss_status=tuple(m.rss_read(t, "status")[:3]),
+                rss_status=cast("tuple[int, int, int]", tuple(m.rss_read(t, "status")[:3])),
                 oom_score=oom_score(m, t, totalpages),
                 watchdog_mb=watch.get(t.pid, 0.0),
                 kthread=bool(t.extra.get("kthread")),

@@ -96,7 +96,7 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Swap, Hugetlb, LivePatch, Boot):
         self,
         spec,
         kernel: str,
-        sysctl_overrides: dict[str, int],
+        sysctl_overrides: dict[str, int | str],
         rng: np.random.Generator,
         uptime_s: float = 0.0,
         rebooted: bool = False,

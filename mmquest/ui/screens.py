@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -60,7 +60,10 @@ def campaign(incidents, best: dict, unlock_all: bool = False) -> list[tuple[obje
 class TitleScreen(Screen):
     """The campaign: incidents in order with their variants, state, best score and time."""
 
-    BINDINGS = [Binding("enter", "select", "play", show=True), Binding("q", "app.request_quit", "quit")]
+    BINDINGS: ClassVar = [
+        Binding("enter", "select", "play", show=True),
+        Binding("q", "app.request_quit", "quit"),
+    ]
 
     def __init__(self, incidents, errors=(), store=None, player: str | None = None):
         super().__init__()
@@ -176,7 +179,7 @@ class PlayerScreen(ModalScreen[str]):
 
 
 class BriefingScreen(Screen):
-    BINDINGS = [
+    BINDINGS: ClassVar = [
         Binding("enter", "start", "acknowledge the page"),
         Binding("escape", "app.pop_screen", "back"),
         Binding("m", "mode", "mode"),
@@ -259,7 +262,7 @@ class SnapshotReady(Message):
 
 
 class PlayScreen(Screen):
-    BINDINGS = [
+    BINDINGS: ClassVar = [
         Binding("f2", "pause", "pause"),
         Binding("f3", "speed", "speed"),
         Binding("f4", "hint", "hint"),
@@ -428,10 +431,8 @@ class PlayScreen(Screen):
                 pane.write(step.output)
         ui = session.ui_state
         if "speed" in ui:
-            try:
+            with contextlib.suppress(ValueError):
                 self.engine.speed = float(ui["speed"])
-            except ValueError:
-                pass
         self.engine.paused = ui.get("paused") == "1"
         self.set_class(ui.get("zoom") == "1", "zoomed")
         perf = ui.get("perf")
@@ -588,10 +589,8 @@ class PlayScreen(Screen):
 
     def _run_line(self, line: str) -> None:
         step = self.session.command(line)
-        try:
+        with contextlib.suppress(RuntimeError):  # the app has gone meanwhile
             self.app.call_from_thread(self._line_done, step)
-        except RuntimeError:  # the app has gone meanwhile
-            pass
 
     def _line_done(self, step) -> None:
         self._line_running = False
@@ -710,7 +709,7 @@ class PlayScreen(Screen):
         import asyncio
         import re
 
-        journal, _speed, rec = (tuple(self.replay) + (None,))[:3]
+        journal, _speed, rec = ((*tuple(self.replay), None))[:3]
         pane = self.query_one(ShellPane)
         frame = 0.25
 
@@ -752,7 +751,7 @@ class PlayScreen(Screen):
 
 
 class DebriefScreen(Screen):
-    BINDINGS = [
+    BINDINGS: ClassVar = [
         Binding("m", "menu", "menu"),
         Binding("r", "retry", "retry"),
         Binding("x", "export", "export HTML"),
@@ -846,12 +845,10 @@ class DebriefScreen(Screen):
                 "\n".join(
                     [
                         f"The same seed, with the best remedy applied at t={t_apply:.0f}s (when you first "
-                        f"had the evidence):"
-                    ]
-                    + lines
-                    + [
+                        f"had the evidence):",
+                        *lines,
                         f"SLO minutes: {minutes:.1f} with the best remedy, {self.data.slo_minutes:.1f} in your run "
-                        f"(the difference cost {lost:.1f} minutes)."
+                        f"(the difference cost {lost:.1f} minutes).",
                     ]
                 )
             )
@@ -892,7 +889,7 @@ class DebriefScreen(Screen):
 
 
 class QuitScreen(ModalScreen[bool]):
-    BINDINGS = [Binding("y", "yes", "yes"), Binding("n,escape", "no", "no")]
+    BINDINGS: ClassVar = [Binding("y", "yes", "yes"), Binding("n,escape", "no", "no")]
 
     def __init__(self, message: str = "Quit mmquest?"):
         super().__init__()
