@@ -320,4 +320,4 @@ def wall_start(text: str, kernel: V) -> float:
     else:
         day = release_date(kernel) + _dt.timedelta(days=28)
         when = _dt.datetime(day.year, day.month, day.day, 9, 0, 0)
-    return when.replace(tzinfo=_dt.timezone.utc).timestamp()
+    return when.replace(tzinfo=_dt.UTC).timestamp()

@@ -16,8 +16,8 @@ import numpy as np
 
 from .blkdev import Disk
 from .boot import Boot
+from .era import reclaim_distance, zone_reclaim_bits
 from .hugetlb import HPAGE_KB, HPAGE_PAGES, Hugetlb
-from .era import reclaim_distance
 from .livepatch import PATCH_EFFECTS, LivePatch
 from .lru import MAX_INACTIVE_AGE_S, Lru
 from .page_alloc import (
@@ -31,8 +31,8 @@ from .page_alloc import (
 from .pagecache import FileSet
 from .perf import PerfProfile
 from .printk import LogBuf
-from .sysctl import RECLAIM_DISTANCE, SYSCTLS, available, default_zone_reclaim_mode
 from .swap import Swap
+from .sysctl import RECLAIM_DISTANCE, SYSCTLS, available, default_zone_reclaim_mode
 from .task import Task, TaskOps, TaskTable
 from .trace import KTrace, kname
 from .version import KernelVersion
@@ -51,6 +51,7 @@ from .vmscan import (
     SWAP_CLUSTER_MAX,
     Vmscan,
 )
+from .writeback import Writeback
 
 __all__ = [
     "ANON_FAULT_S_PER_PAGE",
@@ -84,12 +85,12 @@ __all__ = [
 LOADAVG_PERIODS_S = np.array([60.0, 300.0, 900.0])
 
 
-class Machine(TaskOps, PageAlloc, Vmscan, Lru, Swap, Hugetlb, LivePatch, Boot):
+class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePatch, Boot):
     """One booted kernel on one box.  A reboot builds a new Machine.
 
     The methods live with the kernel code they model: page_alloc.py (the allocator),
     vmscan.py (reclaim, kswapd), lru.py (the LRU order), task.py (tasks and their RSS
-    counters), swap.py, hugetlb.py (the hugetlb pool), livepatch.py, boot.py.  This class holds the state and the tick.
+    counters), writeback.py (dirty pages, the flusher), swap.py, hugetlb.py (the hugetlb pool), livepatch.py, boot.py.  This class holds the state and the tick.
     """
 
     def __init__(
@@ -163,6 +164,7 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Swap, Hugetlb, LivePatch, Boot):
 
         self.sysctl: dict[str, int | str] = {d.name: d.default for d in available(self.version)}
         self.reclaim_distance = reclaim_distance(self.version)  # node_reclaim_distance
+        self.zone_reclaim_bit_values = zone_reclaim_bits(self.version)  # (RECLAIM_WRITE, RECLAIM_UNMAP)
         self.sysctl["vm.zone_reclaim_mode"] = default_zone_reclaim_mode(self.version, spec.distances)
         for k, v in sysctl_overrides.items():
             if k not in SYSCTLS:
@@ -191,7 +193,7 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Swap, Hugetlb, LivePatch, Boot):
 
     def file_pages(self) -> np.ndarray:
         fs = sum((f.resident() for f in self.filesets), np.zeros(self.nnodes))
-        return self.cold + fs + self.dirty + self.mapped_pages() + self.shmem_pages()
+        return self.cold + fs + self.dirty + self.writeback + self.mapped_pages() + self.shmem_pages()
 
     def shmem_pages(self) -> np.ndarray:
         """NR_SHMEM: tmpfs/shm pages nobody maps now plus the tasks' shared memory (in the page cache)."""
@@ -234,6 +236,7 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Swap, Hugetlb, LivePatch, Boot):
     def tick(self, dt: float) -> None:
         """End-of-tick housekeeping: background allocations, kswapd, LRU ageing, disk utilisation, perf decay."""
         self.background_allocs(dt)
+        self.flusher(dt)
         self.kswapd(dt)
         a = 1.0 - math.exp(-dt / 20.0)
         self.reclaim_ewma += a * (self._reclaimed_tick / max(dt, 1e-9) - self.reclaim_ewma)
