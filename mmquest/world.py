@@ -529,7 +529,7 @@ class World:
                 kthread=bool(t.extra.get("kthread")),
                 swap=float(t.extra.get("swap", 0.0)),
                 hugetlb=float(t.extra.get("hugetlb", 0.0)),
-                cpu_rate=float(t.extra.get("cpu_rate", 0.0)),
+                cpu_rate=t.cpu_rate,
                 running=m.running_threads(t),
             )
             for t in sorted(m.tasks.values(), key=lambda t: t.pid)

@@ -297,6 +297,7 @@ class PlayScreen(Screen):
         self._paged = False
         self._line_running = False
         self._stream_mark: int | None = None  # where a running line's streamed preview starts
+        self._page_written = False  # the page is in the scrollback (written while the box booted)
         self._save_warned: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -316,12 +317,9 @@ class PlayScreen(Screen):
             return ServicePane(self.incident.slo, id="service", classes="pane")
         if name == "rss":
             return RssPane("processes by VmRSS", {}, id="rss", classes="pane")
-        if name == "mechanism":
-            from ..shell.mechanism import fix_commit
-
-            commit = fix_commit(self.incident)
+        if name == "mechanism":  # the commit line is set when the machine is attached (it needs the shell)
             return MechanismPane(
-                "kernel path (live calls/s)", self.incident.mechanism, commit, id="mechanism", classes="pane"
+                "kernel path (live calls/s)", self.incident.mechanism, id="mechanism", classes="pane"
             )
         cls = {"numastat": NumastatPane, "perf": PerfPane, "memory": MemoryPane, "oom": OomPane}[name]
         title = {"perf": "perf top", "oom": "memory pressure / OOM"}.get(name, name)
@@ -335,7 +333,17 @@ class PlayScreen(Screen):
             self.query_one("#status", Static).update(
                 Text(" mmquest  booting the simulated machine...", style="dim")
             )
+            if self.page:  # the page can be read while the box boots
+                self._write_page()
             self.call_after_refresh(self._start_boot)
+
+    def _write_page(self) -> None:
+        pane = self.query_one(ShellPane)
+        pane.write(f"PAGE  {self.incident.briefing.pager}", style="bold red")
+        pane.write(self.incident.briefing.text.strip("\n"))
+        pane.write(condition_text(self.incident), style="italic")
+        pane.write("")
+        self._page_written = True
 
     def _start_boot(self) -> None:
         # The model's modules (numpy among them) are imported here, on the main thread: what an
@@ -374,15 +382,16 @@ class PlayScreen(Screen):
         pane.shell = self.engine.shell
         for rss in self.query(RssPane):
             rss.looked = self.engine.shell.looked
+        from ..shell.mechanism import fix_commit
+
         for mp in self.query(MechanismPane):
             mp.unlocked = session.mechanism_unlocked
+            mp.commit = fix_commit(self.incident)
         self.engine.subscribe(self._on_snapshot)
         resumed = bool(session.journal) and self.replay is None
         if (self.page and not session.journal) or (resumed and session.ui_state.get("page") == "1"):
-            pane.write(f"PAGE  {self.incident.briefing.pager}", style="bold red")
-            pane.write(self.incident.briefing.text.strip("\n"))
-            pane.write(condition_text(self.incident), style="italic")
-            pane.write("")
+            if not self._page_written:
+                self._write_page()
             if self.replay is None:
                 session.note_ui("page", "1")  # a resumed run shows it again
         pane.write(
