@@ -206,6 +206,13 @@ _TABLE: tuple[Change, ...] = (
         "[unverified release]",
     ),
     Change(
+        "tool:perf.report_lost_samples",
+        "4.2",
+        None,
+        "perf report --stdio header '# Total Lost Samples:'",
+        "[unverified release]",
+    ),
+    Change(
         "tool:perf.system_wide_banner",
         "4.2",
         None,
