@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ...kernel import era
 
@@ -125,42 +126,22 @@ def _free_328(mi: dict[str, int], opts: FreeOpts) -> str:
     return "\n".join(lines)
 
 
-FREE_OPTS = {
-    "-b": "b",
-    "--bytes": "b",
-    "-k": "k",
-    "--kilo": "k",
-    "--kibi": "k",
-    "-m": "m",
-    "--mega": "m",
-    "--mebi": "m",
-    "-g": "g",
-    "--giga": "g",
-    "--gibi": "g",
-    "--tera": "t",
-    "--tebi": "t",
-    "-h": "h",
-    "--human": "h",
-}
-
-
-def parse_free_args(args: list[str], version: str) -> FreeOpts | str:
-    """free's options, or the error message procps prints for a bad one."""
+def free_opts(parsed: Any, version: str) -> FreeOpts | str:
+    """free's parsed options (shell.argv's Opts) for the procps of the kernel's era, or the
+    message that procps prints for an option its version did not have."""
     opts = FreeOpts()
     new = era.has("tool:procps.free_available", version)
-    for a in args:
-        letters = [a] if a.startswith("--") else [f"-{ch}" for ch in a[1:]] if a.startswith("-") else [a]
-        for f in letters:
-            if f in FREE_OPTS and (new or FREE_OPTS[f] in "bkmg"):
-                opts.unit = FREE_OPTS[f]
-            elif f == "--si" and new:
-                opts.si = True
-            elif f in ("-t", "--total"):
-                opts.total = True
-            elif f in ("-w", "--wide") and new:
-                opts.wide = True
-            elif f.startswith("--"):
-                return f"free: unrecognized option '{f}'"
-            else:
-                return f"free: invalid option -- '{f.lstrip('-')}'"
+    for key, _ in parsed.items:
+        if key in "bkmg" or (new and key in "Th"):
+            opts.unit = key.lower() if key == "T" else key
+        elif key == "S" and new:
+            opts.si = True
+        elif key == "t":
+            opts.total = True
+        elif key == "w" and new:
+            opts.wide = True
+        elif key in ("l", "s", "c"):
+            continue  # accepted and ignored here: one sample, no low/high lines
+        else:
+            return f"free: invalid option -- '{key}'"
     return opts
