@@ -154,3 +154,35 @@ def test_watch_shows_screens_as_simulated_time_passes(eng):
     assert eng.world.t == pytest.approx(t0 + 40)
     ups = [float(ln.split()[0]) for ln in out.splitlines() if ln and ln[0].isdigit()]
     assert [b - a for a, b in itertools.pairwise(ups)] == pytest.approx([10.0] * 4)
+
+
+def test_sar_B_is_the_vmstat_counters_per_second(eng):
+    before = dict(ln.split() for ln in run(eng, "cat /proc/vmstat")[0].splitlines())
+    out, st = run(eng, "sar -B 10 1")
+    after = dict(ln.split() for ln in run(eng, "cat /proc/vmstat")[0].splitlines())
+    lines = out.splitlines()
+    assert st == 0 and lines[0].startswith("Linux 3.10.0 (") and lines[0].endswith("(32 CPU)")
+    assert lines[2].split()[1:] == [
+        "pgpgin/s",
+        "pgpgout/s",
+        "fault/s",
+        "majflt/s",
+        "pgfree/s",
+        "pgscank/s",
+        "pgscand/s",
+        "pgsteal/s",
+        "%vmeff",
+    ]
+    row = [float(x) for x in lines[3].split()[1:]]
+    assert row[2] == pytest.approx((int(after["pgfault"]) - int(before["pgfault"])) / 10, abs=0.01)
+    assert lines[4].startswith("Average:") and lines[4].split()[1:] == lines[3].split()[1:]
+
+
+def test_sar_r_reads_meminfo_and_sar_without_a_collector_says_so(eng):
+    out, _ = run(eng, "sar -r 1 1")
+    head, row = out.splitlines()[2:4]
+    meminfo = dict(ln.split(":") for ln in run(eng, "cat /proc/meminfo")[0].splitlines())
+    assert "kbavail" not in head  # sysstat 10 on a 3.10 box
+    assert int(row.split()[1]) == int(meminfo["MemFree"].split()[0])
+    out, st = run(eng, "sar -B")
+    assert st == 1 and "Cannot open /var/log/sa/sa" in out

@@ -1,4 +1,4 @@
-"""The ordinary toolbox an SRE types first: perf record/report, less/more, watch.
+"""The ordinary toolbox an SRE types first: perf record/report, less/more, watch, sar.
 
 perf record samples the same model perf top shows, for as long as its command runs, and keeps
 perf.data in the shell's own files; perf report reads it back.  less and more write their input
@@ -11,6 +11,7 @@ import datetime as _dt
 
 from ..core import COMMANDS, Result, Shell, command
 from ..parser import ShellSyntaxError
+from ..render import sar as R_SAR
 from ..render.perf import PERF_SORT_KEYS
 from ..render.perf_report import Recording, perf_report, record, record_summary
 from ..vfs import VfsError
@@ -200,3 +201,55 @@ def cmd_watch(sh: Shell, args: list[str], stdin: str) -> Result:
         f"({interval * (len(screens) - 1):g}s of simulated time); a real watch runs until Ctrl-C"
     )
     return Result("\n".join(screens), note, 0)
+
+
+def _stamp(sh: Shell) -> str:
+    s = sh.snap
+    return _dt.datetime.fromtimestamp(s.wall_start + s.t, tz=_dt.UTC).strftime("%H:%M:%S")
+
+
+@command("sar", "activity reports: sar -B|-r INTERVAL [COUNT] (paging, memory)")
+def cmd_sar(sh: Shell, args: list[str], stdin: str) -> Result:
+    mode, nums = "", []
+    for a in args:
+        if a in ("-B", "-r"):
+            mode = a
+        elif a.isdigit():
+            nums.append(int(a))
+        else:
+            return Result(
+                err=f"Usage: sar [ options ] [ <interval> [ <count> ] ]\nInvalid option: {a}", status=1
+            )
+    s = sh.snap
+    if not nums:
+        day = _dt.datetime.fromtimestamp(s.wall_start + s.t, tz=_dt.UTC).day
+        return Result(
+            err=f"Cannot open /var/log/sa/sa{day:02d}: No such file or directory\n"
+            "Please check if data collecting is enabled",
+            status=1,
+        )
+    interval, count = max(nums[0], 1), min(nums[1] if len(nums) > 1 else 1, 60)
+    mode = mode or "-u"
+    if mode == "-u":
+        return Result(err="sar: this box reports paging (-B) and memory (-r): sar -B 1 5", status=1)
+    ncpu = s.nnodes * s.cpus_per_node
+    day = _dt.datetime.fromtimestamp(s.wall_start + s.t, tz=_dt.UTC).strftime("%m/%d/%Y")
+    head = R_SAR.PAGING_HEAD if mode == "-B" else R_SAR.memory_head(s.kernel)
+    out = [R_SAR.banner(s.kernel, s.hostname, day, ncpu), "", R_SAR.header_line(_stamp(sh), head)]
+    rows: list[list[float]] = []
+    for _ in range(count):
+        before = R_SAR.vmstat_values(sh.vfs.read(sh.snap, "/proc/vmstat"))
+        if sh.advance(interval) < interval - 1e-9 or sh.snap.booting:
+            break
+        if mode == "-B":
+            after = R_SAR.vmstat_values(sh.vfs.read(sh.snap, "/proc/vmstat"))
+            row = R_SAR.paging_row(before, after, interval)
+        else:
+            row = R_SAR.memory_row(sh.vfs.read(sh.snap, "/proc/meminfo"), sh.snap.kernel)
+        rows.append(row)
+        out.append(R_SAR.line(_stamp(sh), row, head))
+    if rows:
+        avg = [sum(col) / len(rows) for col in zip(*rows, strict=True)]
+        out.append(R_SAR.line("Average:", avg, head))
+    sh.note_read(f"sar {mode}")
+    return Result("\n".join(out) + "\n")
