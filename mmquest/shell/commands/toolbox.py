@@ -235,7 +235,7 @@ def cmd_sar(sh: Shell, args: list[str], stdin: str) -> Result:
     ncpu = s.nnodes * s.cpus_per_node
     day = _dt.datetime.fromtimestamp(s.wall_start + s.t, tz=_dt.UTC).strftime("%m/%d/%Y")
     head = R_SAR.PAGING_HEAD if mode == "-B" else R_SAR.memory_head(s.kernel)
-    out = [R_SAR.banner(s.kernel, s.hostname, day, ncpu), "", R_SAR.header_line(_stamp(sh), head)]
+    out = [R_SAR.banner(s.kernel, s.hostname, date, ncpu), "", R_SAR.header_line(_stamp(sh), head)]
     rows: list[list[float]] = []
     for _ in range(count):
         before = R_SAR.vmstat_values(sh.vfs.read(sh.snap, "/proc/vmstat"))
