@@ -233,7 +233,7 @@ def cmd_sar(sh: Shell, args: list[str], stdin: str) -> Result:
     if mode == "-u":
         return Result(err="sar: this box reports paging (-B) and memory (-r): sar -B 1 5", status=1)
     ncpu = s.nnodes * s.cpus_per_node
-    day = _dt.datetime.fromtimestamp(s.wall_start + s.t, tz=_dt.UTC).strftime("%m/%d/%Y")
+    date = _dt.datetime.fromtimestamp(s.wall_start + s.t, tz=_dt.UTC).strftime("%m/%d/%Y")
     head = R_SAR.PAGING_HEAD if mode == "-B" else R_SAR.memory_head(s.kernel)
     out = [R_SAR.banner(s.kernel, s.hostname, date, ncpu), "", R_SAR.header_line(_stamp(sh), head)]
     rows: list[list[float]] = []
