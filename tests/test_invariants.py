@@ -43,13 +43,10 @@ KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
         ("rss-percpu-oom", "thp-compound-lock", "zone-reclaim", "zone-reclaim-hpc"),
         "node meminfo FilePages leaves out Buffers, and meminfo Cached leaves out Shmem (the kernel counts both in NR_FILE_PAGES)",
     ),
-    "numastat_counts_on_a_running_box": (
-        ("rss-percpu-oom", "thp-compound-lock"),
-        "numastat counters start at 0 on a box up for days (not warmed up from boot)",
-    ),
     "pgalloc_vs_pgfree": (
-        ("rss-percpu-oom", "thp-compound-lock", "zone-reclaim", "zone-reclaim-hpc"),
-        "pgalloc_* and pgfree are not counted from the same allocations (one of them 0 or far apart)",
+        ("rss-percpu-oom", "zone-reclaim", "zone-reclaim-hpc"),
+        "pgfree - Σ pgalloc_* is not the free memory: pgalloc far above pgfree (zone-reclaim boxes), "
+        "pgfree a terabyte above pgalloc (rss box)",
     ),
     "top_counts_the_tasks_ps_lists": (
         ("rss-percpu-oom", "thp-compound-lock", "zone-reclaim", "zone-reclaim-hpc"),

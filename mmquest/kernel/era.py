@@ -206,6 +206,20 @@ _TABLE: tuple[Change, ...] = (
         "[unverified release]",
     ),
     Change(
+        "tool:sysstat.kbavail",
+        "4.15",
+        None,
+        "sysstat 11.6 sar -r prints kbavail (Ubuntu 18.04, kernel 4.15)",
+        "[unverified release]",
+    ),
+    Change(
+        "tool:perf.report_lost_samples",
+        "4.2",
+        None,
+        "perf report --stdio header '# Total Lost Samples:'",
+        "[unverified release]",
+    ),
+    Change(
         "tool:perf.system_wide_banner",
         "4.2",
         None,
