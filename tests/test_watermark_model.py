@@ -60,10 +60,10 @@ def test_off_calibration_scale_factor_follows_memory_and_min_wins_on_small_boxes
 def test_high_is_twice_the_gap_above_min_and_min_splits_by_managed_pages():
     zones = W.machine_zones(2, 64 * GB)
     wms = setup_per_zone_wmarks(zones, 90112, "4.6.0")
-    for z, w in zip(zones, wms):
+    for _z, w in zip(zones, wms, strict=True):
         assert w.high - w.min == 2 * (w.low - w.min)
     assert sum(w.min for w in wms) == pytest.approx(90112 / 4, rel=0.001)
-    normal = [w.min for z, w in zip(zones, wms) if z.name == "Normal"]
+    normal = [w.min for z, w in zip(zones, wms, strict=True) if z.name == "Normal"]
     assert normal[1] > normal[0]  # node 1 has no DMA32: more of the reserve
 
 

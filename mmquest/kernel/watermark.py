@@ -150,7 +150,7 @@ def lowmem_reserve(zones: list[Zone]) -> list[tuple[int, ...]]:
         same = {x.name: x for x in zones if x.node == z.node}
         i = names.index(z.name)
         row = []
-        for j, name in enumerate(names):
+        for j, _name in enumerate(names):
             if j <= i:
                 row.append(0)
                 continue
@@ -229,7 +229,7 @@ def balance_burst(
     allocating into direct reclaim, where each frees its own share.
     """
     st = BurstStats()
-    steps = max(int(round(seconds / step_s)), 1)
+    steps = max(round(seconds / step_s), 1)
     dt = seconds / steps
     for _ in range(steps):
         z.clock += dt
