@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .kernel import SYSCTLS, KernelVersion, Machine
+from .kernel.compaction import defrag_values
 from .kernel.machine import PAGES_PER_MB, PATCH_EFFECTS
 from .kernel.oom import oom_score
 from .kernel.perf import PerfRow
 from .kernel.trace import TraceCounts
+from .kernel.zoneinfo import ZoneSnap, zone_snapshots
 from .workloads import Indicators, ParamError, make_workload
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -168,6 +170,13 @@ class SetTHP:
 
 
 @dataclass(frozen=True)
+class SetTHPDefrag:
+    """A write to /sys/kernel/mm/transparent_hugepage/defrag (values by kernel: kernel/compaction.py)."""
+
+    mode: str
+
+
+@dataclass(frozen=True)
 class SetScheduler:
     device: str
     name: str
@@ -218,6 +227,7 @@ Action = (
     | KpatchLoad
     | KpatchUnload
     | SetTHP
+    | SetTHPDefrag
     | SetScheduler
     | KillProcess
     | SetOomScoreAdj
@@ -316,6 +326,8 @@ class Snapshot:
     perf_by_comm: tuple[PerfRow, ...] = ()  # the same samples per (symbol, command), for perf top --sort comm
     units: tuple[tuple[str, str], ...] = ()  # systemd units and their ActiveState
     trace: TraceCounts = TraceCounts()  # the model's own call counts since this boot (kernel.trace)
+    thp_defrag: str | None = None
+    zones: tuple[ZoneSnap, ...] = ()  # per zone: watermarks, free lists (kernel.zoneinfo)
 
     def sysctl_value(self, name: str):
         return dict(self.sysctl).get(name)
@@ -490,6 +502,8 @@ class World:
                     m.compact_memory()
                 if not d.trigger:
                     m.sysctl[action.name] = v
+                if action.name in ("vm.min_free_kbytes", "vm.watermark_scale_factor"):
+                    m.setup_per_zone_wmarks()  # the sysctl handlers recompute the watermarks
         elif isinstance(action, RestartService):
             ws = [w for w in self.workloads if action.unit in (w.name, w.service, getattr(w, "unit", None))]
             if not ws and action.unit == WATCHDOG_UNIT and self._watched():
@@ -558,6 +572,12 @@ class World:
             if action.mode not in ("always", "madvise", "never"):
                 raise ActionError("Invalid argument")
             m.thp_enabled = action.mode
+        elif isinstance(action, SetTHPDefrag):
+            if m.thp_defrag is None:
+                raise ActionError("No such file or directory")
+            if action.mode not in defrag_values(m.version):
+                raise ActionError("Invalid argument")
+            m.thp_defrag = action.mode
         elif isinstance(action, SetScheduler):
             if action.device not in m.io_scheduler:
                 raise ActionError("No such file or directory")
@@ -758,6 +778,8 @@ class World:
             patches=tuple(sorted(m.patches)),
             units=tuple(sorted(self.units().items())),
             trace=m.trace.view(self.boots, m.trace_placement()),
+            thp_defrag=m.thp_defrag,
+            zones=zone_snapshots(m),
         )
 
 
@@ -781,6 +803,8 @@ def describe(action: Action) -> str:
         return f"kpatch unload {action.id}"
     if isinstance(action, SetTHP):
         return f"thp {action.mode}"
+    if isinstance(action, SetTHPDefrag):
+        return f"thp defrag {action.mode}"
     if isinstance(action, SetScheduler):
         return f"scheduler {action.device}={action.name}"
     if isinstance(action, SetWatchdogLimit):
@@ -812,6 +836,7 @@ __all__ = [
     "SetScheduler",
     "SetSysctl",
     "SetTHP",
+    "SetTHPDefrag",
     "SetWatchdogLimit",
     "Snapshot",
     "StartService",

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .compaction import ThpZone, compact_nodes, default_defrag
 from .pagecache import FileSet
 from .perf import PerfProfile
 from .printk import LogBuf
 from .sysctl import RECLAIM_DISTANCE, SYSCTLS, available, default_zone_reclaim_mode
 from .trace import KTrace, kname
 from .version import KernelVersion
+from .watermark import Watermarks, machine_zones, setup_per_zone_wmarks
 
 PAGE_SIZE = 4096
 PAGES_PER_MB = 256
@@ -385,6 +387,11 @@ class Machine:
         self.patches: dict[str, str] = {}  # loaded live patch id -> effect
         self.loadavg = np.zeros(3)  # calc_load(): 1, 5 and 15 minute averages of R + D threads
         self.thp_enabled = "always" if not self.version < "2.6.38" else None
+        self.thp_defrag = default_defrag(self.version) if self.thp_enabled else None
+        self.zones = machine_zones(n, int(self.node_pages))  # kernel/watermark.py
+        # Zones whose fragmentation a workload drives (kernel/compaction.py), by node.
+        self.thp_zones: dict[int, ThpZone] = {}
+        self.wmark_model = False  # True once setup_per_zone_wmarks() owns wm_min/low/high
         self.io_scheduler: dict[str, str] = {d: "cfq" for d in ("sda", "sdb", "sdc", "sdd", "sde")}
 
         self.sysctl: dict[str, int | str] = {d.name: d.default for d in available(self.version)}
@@ -836,13 +843,51 @@ class Machine:
     def compact_memory(self) -> None:
         """echo 1 > /proc/sys/vm/compact_memory: compact every zone (compact_nodes()).
 
-        The model keeps no free-list fragmentation, so compaction frees nothing and moves
-        no page between nodes; it costs kernel CPU time.
+        Zones whose fragmentation a workload drives (``thp_zones``) get their pageblocks
+        emptied by kernel/compaction.py; elsewhere the model keeps no free-list
+        fragmentation, so compaction frees nothing there and only costs kernel CPU time.
         """
         # Both scanners walk every zone once: the cost is the memory scanned, priced like reclaim's scan.
         cost = self.node_pages * self.nnodes * SCAN_S_PER_PAGE
+        for z in self.thp_zones.values():
+            cost += compact_nodes(z, self.ev)
         self.perf.charge("[kernel]", "compact_zone", cost)
         self.trace.hit("compact_zone", self.nnodes, cost)
+
+    def setup_per_zone_wmarks(self) -> None:
+        """Watermarks from vm.min_free_kbytes and vm.watermark_scale_factor, zone by zone, as
+        the kernel recomputes them at boot and on a write of either sysctl (kernel/watermark.py)."""
+        self.wmark_model = True
+        wms = self._zone_wmarks_model()
+        for arr, key in ((self.wm_min, "min"), (self.wm_low, "low"), (self.wm_high, "high")):
+            arr[:] = 0.0
+            for z, w in zip(self.zones, wms, strict=True):
+                arr[z.node] += getattr(w, key)
+
+    def _zone_wmarks_model(self) -> list[Watermarks]:
+        return setup_per_zone_wmarks(
+            self.zones,
+            int(self.sysctl.get("vm.min_free_kbytes", 67584)),
+            self.version,
+            int(self.sysctl.get("vm.watermark_scale_factor", 10)),
+        )
+
+    def zone_wmarks(self) -> list[Watermarks]:
+        """Each zone's min/low/high: the kernel's computation once the watermark model is on,
+        else the machine's per-node arrays split by the zones' managed pages."""
+        if self.wmark_model:
+            return self._zone_wmarks_model()
+        out = []
+        for z in self.zones:
+            share = z.managed / sum(x.managed for x in self.zones if x.node == z.node)
+            out.append(
+                Watermarks(
+                    int(self.wm_min[z.node] * share),
+                    int(self.wm_low[z.node] * share),
+                    int(self.wm_high[z.node] * share),
+                )
+            )
+        return out
 
     def add_file_pages(self, cpu_node: int, pages: float, kind: str = "cold") -> AllocResult:
         """Page-cache pages that nobody will read again soon (logs, backups, checkpoints)."""

@@ -275,3 +275,7 @@ def _kswapd_step(z: ZoneState, wm: Watermarks, dt: float, reclaimable: float, st
     st.pgscan_kswapd += got * 1.3  # referenced pages at the tail get a second trip round the LRU
     if z.free >= wm.high or got <= 0:
         z.kswapd_awake = False  # prepare_kswapd_sleep(): balanced at the high watermark
+
+
+# A name that can be called from inside a class body (``__x`` there would be name-mangled).
+setup_per_zone_wmarks = __setup_per_zone_wmarks

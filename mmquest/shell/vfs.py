@@ -77,11 +77,13 @@ class Vfs:
                 "cpuinfo",
                 "loadavg",
                 "meminfo",
+                "pagetypeinfo",
                 "self",
                 "sys",
                 "uptime",
                 "version",
                 "vmstat",
+                "zoneinfo",
             ]
         if path.startswith("/proc/sys"):
             kids = set()
