@@ -16,6 +16,10 @@ DROP_CACHES = 60
 KILL = 120  # a process killed by hand
 MITIGATION = 40  # oom_score_adj: treats the symptom, not the cause
 HIDE_SYMPTOM = 150  # raising a watchdog limit or stopping the watchdog: the alarm goes quiet, the bug stays
+# vm.min_free_kbytes raised to hundreds of MB to buy kswapd a head start (795ae7a0de6b's
+# workaround): it works, and holds that memory back from every normal allocation.
+RESERVE_WASTED = 200  # above an outage: the lasting cost outweighs a planned reboot into the fixed kernel
+RESERVE_WASTED_FROM_KB = 524288
 HINT_COST = {1: 30, 2: 80, 3: 200}
 PAGER_ESCALATED = 100  # on-call: the SLO stayed broken until the pager escalated to the secondary
 UNRESOLVED_CAP = 250
@@ -43,6 +47,10 @@ def collateral_of(event: str) -> int:
         return MITIGATION
     if event.startswith("watchdog limit"):
         return HIDE_SYMPTOM
+    for part in event.replace("sysctl.conf ", "sysctl ").split():
+        value = part.split("=")[1] if part.startswith("vm.min_free_kbytes=") else ""
+        if value.isdigit() and int(value) >= RESERVE_WASTED_FROM_KB:
+            return RESERVE_WASTED
     return 0
 
 

@@ -190,6 +190,7 @@ class BurstStats:
     """What a stretch of allocations did to the counters and to the allocating threads."""
 
     allocated: float = 0.0
+    slowpath: float = 0.0  # pages allocated with the zone below its low watermark
     allocstall: float = 0.0  # entries into direct reclaim (one per allocating thread per stall)
     pgscan_direct: float = 0.0
     pgsteal_direct: float = 0.0
@@ -218,63 +219,71 @@ def balance_burst(
     seconds: float,
     threads: int,
     reclaimable: float,
-    step_s: float = 0.002,
 ) -> BurstStats:
-    """Allocate at ``alloc_pages_s`` for ``seconds`` from one zone whose free memory sits in
-    the watermarks (a box whose memory is full of clean page cache).
+    """Allocate at ``alloc_pages_s`` for ``seconds`` from one zone (a box whose memory is full of
+    clean page cache), event by event.
 
-    Each step: the fast path allocates while free stays above low; below low it wakes kswapd
-    (which runs after KSWAPD_WAKE_S at KSWAPD_PAGES_PER_S until free reaches high, then
-    sleeps again); an allocation that would take free below min sends every thread that is
-    allocating into direct reclaim, where each frees its own share.
+    Free memory falls at the allocation rate.  Below low, the allocation wakes kswapd
+    (``wakeup_kswapd``), which runs KSWAPD_WAKE_S later at KSWAPD_PAGES_PER_S until free is
+    back at high, then sleeps.  While the allocation rate beats kswapd, free reaches min and
+    stays there: every allocating thread is in direct reclaim (``__alloc_pages_direct_reclaim``,
+    one allocstall per SWAP_CLUSTER_MAX pages it frees), for as long as the burst outruns kswapd
+    and then for one contended reclaim pass more.
     """
     st = BurstStats()
-    steps = max(round(seconds / step_s), 1)
-    dt = seconds / steps
-    for _ in range(steps):
-        z.clock += dt
-        want = alloc_pages_s * dt
-        _kswapd_step(z, wm, dt, reclaimable, st)
-        if want > 0 and z.free - want < wm.low and not z.kswapd_awake and z.kswapd_wake_at < 0:
-            z.kswapd_wake_at = z.clock + KSWAPD_WAKE_S  # wakeup_kswapd()
+    t = 0.0
+    herd_t = 0.0
+    pool = max(reclaimable, 0.0)
+    while t < seconds - 1e-12:
+        if alloc_pages_s > 0 and z.free <= wm.low + 1e-9 and not z.kswapd_awake and z.kswapd_wake_at < 0:
+            z.kswapd_wake_at = z.clock + KSWAPD_WAKE_S
             st.kswapd_wakeups += 1
-        short = want - max(z.free - wm.min, 0.0)
-        if short > 0 and threads > 0:
-            # Every allocating thread finds the zone below min in this step: the herd.
-            herd = float(threads)
-            each = short / herd
-            stall = direct_reclaim_stall_s(each, herd)
-            scanned = max(math.ceil(each / SWAP_CLUSTER_MAX), 1) * SWAP_CLUSTER_MAX * 2.0 * herd
-            got = min(max(short, SWAP_CLUSTER_MAX * herd), reclaimable)
-            z.free += got
-            st.allocstall += herd
-            st.pgscan_direct += scanned
-            st.pgsteal_direct += got
-            st.stall_thread_s += stall * herd
-            st.max_herd = max(st.max_herd, herd)
-        z.free -= want
-        st.allocated += want
+        if not z.kswapd_awake and 0 <= z.kswapd_wake_at <= z.clock + 1e-12:
+            z.kswapd_wake_at = -1.0
+            if z.free >= wm.high:
+                st.kswapd_low_wmark_hit_quickly += 1
+            else:
+                z.kswapd_awake = True
+        k = KSWAPD_PAGES_PER_S if z.kswapd_awake and pool > 0 else 0.0
+        pinned = z.free <= wm.min + 1e-9 and alloc_pages_s > k
+        net = 0.0 if pinned else k - alloc_pages_s
+        dt = seconds - t
+        if z.kswapd_wake_at >= 0:
+            dt = min(dt, max(z.kswapd_wake_at - z.clock, 0.0))
+        if net < 0:
+            for mark in (wm.low, wm.min):
+                if z.free > mark + 1e-9:
+                    dt = min(dt, (z.free - mark) / -net)
+        elif net > 0 and z.kswapd_awake:
+            dt = min(dt, max(wm.high - z.free, 0.0) / net)
+        dt = max(dt, 1e-6)
+        got_k = k * dt
+        z.free += net * dt
+        st.allocated += alloc_pages_s * dt
+        if z.free <= wm.low + 1e-9:
+            st.slowpath += alloc_pages_s * dt
+        st.pgsteal_kswapd += got_k
+        st.pgscan_kswapd += got_k * 1.3  # referenced pages at the tail get a second trip round the LRU
+        pool -= got_k
+        if pinned:
+            direct = (alloc_pages_s - k) * dt
+            pool -= direct
+            herd_t += dt
+            st.pgsteal_direct += direct
+            st.pgscan_direct += direct * 2.0  # the LRU tail is half referenced under a burst
+            st.allocstall += direct / SWAP_CLUSTER_MAX
+        if z.kswapd_awake and z.free >= wm.high - 1e-9:
+            z.kswapd_awake = False  # prepare_kswapd_sleep(): balanced at the high watermark
+        z.clock += dt
+        t += dt
         st.min_free = min(st.min_free, z.free)
+    if herd_t > 0:
+        h = float(threads)
+        st.max_herd = h
+        # Every thread was in reclaim for the herd's length, and leaves it after one more pass
+        # slowed by all the others on the same locks.
+        st.stall_thread_s = h * (herd_t + direct_reclaim_stall_s(SWAP_CLUSTER_MAX, h))
     return st
-
-
-def _kswapd_step(z: ZoneState, wm: Watermarks, dt: float, reclaimable: float, st: BurstStats) -> None:
-    """kswapd for one step: wake when due, balance_pgdat() to high, then sleep."""
-    if not z.kswapd_awake and 0 <= z.kswapd_wake_at <= z.clock:
-        z.kswapd_awake = True
-        z.kswapd_wake_at = -1.0
-        if z.free >= wm.high:  # woken, but an earlier pass already balanced the zone
-            st.kswapd_low_wmark_hit_quickly += 1
-            z.kswapd_awake = False
-            return
-    if not z.kswapd_awake:
-        return
-    got = min(KSWAPD_PAGES_PER_S * dt, max(wm.high - z.free, 0.0), reclaimable)
-    z.free += got
-    st.pgsteal_kswapd += got
-    st.pgscan_kswapd += got * 1.3  # referenced pages at the tail get a second trip round the LRU
-    if z.free >= wm.high or got <= 0:
-        z.kswapd_awake = False  # prepare_kswapd_sleep(): balanced at the high watermark
 
 
 # A name that can be called from inside a class body (``__x`` there would be name-mangled).
