@@ -332,6 +332,12 @@ class Snapshot:
     def sysctl_value(self, name: str):
         return dict(self.sysctl).get(name)
 
+    def setting(self, name: str):
+        """A sysctl's value, or "transparent_hugepage": the THP enabled/defrag pair ("always/always")."""
+        if name == "transparent_hugepage":
+            return f"{self.thp_enabled}/{self.thp_defrag}"
+        return self.sysctl_value(name)
+
     def vm_value(self, name: str) -> int:
         return dict(self.vm).get(name, 0)
 

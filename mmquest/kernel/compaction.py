@@ -134,8 +134,9 @@ def compact_zone(
     p = clean_blocks / partial if partial > 0 else 0.0
     if not sync:
         p *= ASYNC_SKIP_SHARE
-    # Blocks the migrate scanner visits before it empties one: geometric in p, at most the zone.
-    n = float(rng.geometric(p)) if p > 0 else math.inf
+    # Blocks the migrate scanner visits before it empties one: 1/p on average (geometric in p;
+    # the fluid model takes the mean), at most the zone.
+    n = 1.0 / p if p > 0 else math.inf
     success = n <= partial and area.scattered >= PAGEBLOCK_NR_PAGES
     blocks = min(n, partial)
     phi = area.phi
@@ -166,6 +167,12 @@ class ThpZone:
     clean_blocks: float
     cc: CompactControl
     low_wmark: float
+    # Of the pages freed en masse (drop_caches), the share that filled pageblocks alone
+    # (cache-only blocks): they come back as whole free pageblocks.
+    whole_share: float = 0.0
+    # Movable blocks holding dirty or writeback pages: the fault path's light-sync migration
+    # cannot empty them, a full compaction (compact_memory, MIGRATE_SYNC) can.
+    busy_blocks: float = 0.0
 
 
 def try_to_compact_pages(
@@ -200,8 +207,9 @@ def _count(ev: dict[str, float], res: CompactResult) -> None:
 @dataclass
 class FaultResult:
     huge: bool  # got a huge page
-    stall_s: float  # time the faulting thread spent in compaction
+    stall_s: float  # time the faulting thread spent in compaction and reclaim
     wake_kcompactd: bool = False
+    reclaimed: float = 0.0  # pages direct reclaim freed (page cache the caller's machine loses)
 
 
 def thp_direct_compaction(defrag: str, madvised: bool) -> bool:
@@ -229,19 +237,39 @@ def do_huge_pmd_anonymous_page(
     if z.area.alloc_pageblock():
         ev["thp_fault_alloc"] = ev.get("thp_fault_alloc", 0.0) + 1
         return FaultResult(True, 0.0)
-    stall = 0.0
+    stall = reclaimed = 0.0
     if thp_direct_compaction(defrag, madvised):
         res = try_to_compact_pages(z, HPAGE_PMD_ORDER, False, rng, ev)
         stall += res.cost_s
-        if not res.success and not res.skipped and KernelVersion(str(version)) < SYNC_COMPACTION_UNTIL:
-            # __alloc_pages_slowpath() retries with sync migration (until 75f30861a12a)
+        if not res.success and KernelVersion(str(version)) < SYNC_COMPACTION_UNTIL:
+            # __alloc_pages_slowpath(): direct reclaim until compaction is worth trying, then
+            # compaction again with sync migration (until 75f30861a12a)
+            reclaimed, cost = _direct_reclaim_for_compaction(z, HPAGE_PMD_ORDER, ev)
+            stall += cost
             res = try_to_compact_pages(z, HPAGE_PMD_ORDER, True, rng, ev)
             stall += res.cost_s
         if res.success and z.area.alloc_pageblock():
             ev["thp_fault_alloc"] = ev.get("thp_fault_alloc", 0.0) + 1
-            return FaultResult(True, stall)
+            return FaultResult(True, stall, reclaimed=reclaimed)
     ev["thp_fault_fallback"] = ev.get("thp_fault_fallback", 0.0) + 1
-    return FaultResult(False, stall, wake_kcompactd=defrag in ("defer", "defer+madvise"))
+    return FaultResult(False, stall, defrag in ("defer", "defer+madvise"), reclaimed)
+
+
+DIRECT_RECLAIM_S_PER_PAGE = 1.3e-6  # scan (two pages a page freed) and free, as in kernel/watermark.py
+
+
+def _direct_reclaim_for_compaction(z: ThpZone, order: int, ev: dict[str, float]) -> tuple[float, float]:
+    """__alloc_pages_direct_reclaim() for a high-order request: free page cache until the zone
+    is above low + 2 << order, so that compaction_suitable() lets compaction run."""
+    short = z.low_wmark + (2 << order) - z.area.free_pages
+    if short <= 0:
+        return 0.0, 0.0
+    short = math.ceil(short / 32 + 1) * 32  # whole SWAP_CLUSTER_MAX batches: it overshoots a little
+    z.area.free_scattered(short)
+    ev["allocstall"] = ev.get("allocstall", 0.0) + 1
+    ev["pgscan_direct_normal"] = ev.get("pgscan_direct_normal", 0.0) + 2 * short
+    ev["pgsteal_direct_normal"] = ev.get("pgsteal_direct_normal", 0.0) + short
+    return short, short * DIRECT_RECLAIM_S_PER_PAGE
 
 
 def kcompactd(z: ThpZone, budget_s: float, rng: np.random.Generator, ev: dict[str, float]) -> float:
@@ -264,16 +292,17 @@ def compact_nodes(z: ThpZone, ev: dict[str, float]) -> float:
     whole zone doing it.  Returns the CPU seconds it took.
     """
     a = z.area
-    n = min(z.clean_blocks, a.scattered / PAGEBLOCK_NR_PAGES)
+    n = min(z.clean_blocks + z.busy_blocks, a.scattered / PAGEBLOCK_NR_PAGES)
     used = PAGEBLOCK_NR_PAGES * (1.0 - a.phi)
     moved = n * used
     a.scattered -= n * PAGEBLOCK_NR_PAGES
     a.free_blocks += n
-    z.clean_blocks -= n
+    from_clean = min(z.clean_blocks, n)
+    z.clean_blocks -= from_clean
+    z.busy_blocks = max(z.busy_blocks - (n - from_clean), 0.0)
     scanned = a.blocks * PAGEBLOCK_NR_PAGES
     res = CompactResult(n > 0, scanned, moved / max(a.phi, 1e-3), moved, 0.0)
     _count(ev, res)
-    compaction_defer_reset(z.cc, HPAGE_PMD_ORDER)
     return scanned * COMPACT_SCAN_S_PER_PAGE + moved * MIGRATE_S_PER_PAGE
 
 

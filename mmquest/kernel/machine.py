@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .buddy import PAGEBLOCK_NR_PAGES as PAGEBLOCK_PAGES
 from .compaction import ThpZone, compact_nodes, default_defrag
 from .pagecache import FileSet
 from .perf import PerfProfile
@@ -823,6 +824,7 @@ class Machine:
     def drop_caches(self, value: int) -> float:
         """echo N > /proc/sys/vm/drop_caches: 1 page cache, 2 slab, 3 both."""
         dropped = 0.0
+        free0 = self.free.copy()
         if value & 1:
             dropped += float(self.cold.sum())
             self.cold[:] = 0.0
@@ -838,6 +840,11 @@ class Machine:
             if self.version >= "4.0":
                 self.ev["drop_slab"] += 1
         self.log(f"bash ({self.next_pid + 300}): drop_caches: {value}")
+        freed = self.free - free0
+        for node, z in self.thp_zones.items():  # fragmentation model: cache-only blocks come back whole
+            z.area.free_whole(
+                float(freed[node]) * z.area.blocks * PAGEBLOCK_PAGES / self.node_pages, z.whole_share
+            )
         return dropped
 
     def compact_memory(self) -> None:

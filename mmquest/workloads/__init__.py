@@ -3,6 +3,7 @@
 from .aio import AioReader
 from .base import Indicators, ParamError
 from .flash import FlashServer
+from .kvstore import KvStore
 from .rss import RssService
 from .service import Service
 
@@ -11,6 +12,7 @@ KINDS = {
     "aio_reader": AioReader,
     "rss_service": RssService,
     "flash_server": FlashServer,
+    "kvstore": KvStore,
 }
 
 
