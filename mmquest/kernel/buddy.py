@@ -16,6 +16,7 @@ k* (not merged into its buddy) when its buddy is not wholly free as well.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .version import KernelVersion
@@ -110,12 +111,15 @@ def free_area_counts(area: FreeArea) -> list[int]:
         p = phi ** (1 << k)
         p_buddy = p if k < PAGEBLOCK_ORDER - 1 else 0.0  # a partly used block never merges to order 9
         counts[k] = chunks * p * (1.0 - p_buddy)
-    pairs = area.free_blocks // 4  # free blocks that happen to be buddies of each other
+    whole = math.floor(area.free_blocks + 1e-9)
+    pairs = whole // 4  # free blocks that happen to be buddies of each other
     counts[10] = pairs
-    counts[9] = area.free_blocks - 2 * pairs
-    # The fluid counts sum to fewer pages than ``scattered`` (merged chunks): put the rest at order 0.
+    counts[9] = whole - 2 * pairs
+    # The fluid counts sum to fewer pages than the scattered ones (merged chunks; a fraction of
+    # a free block): the rest are single pages at order 0.
     held = sum(c * (1 << k) for k, c in enumerate(counts[:PAGEBLOCK_ORDER]))
-    counts[0] += max(area.scattered - held, 0.0)
+    rest = area.scattered + (area.free_blocks - whole) * PAGEBLOCK_NR_PAGES
+    counts[0] += max(rest - held, 0.0)
     return [round(c) for c in counts]
 
 
