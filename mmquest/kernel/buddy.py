@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .era import has
 from .version import KernelVersion
 
 MAX_ORDER = 11  # orders 0..10 (MAX_ORDER - 1 = 10: 4 MB blocks)
@@ -27,12 +28,11 @@ PAGEBLOCK_NR_PAGES = 1 << PAGEBLOCK_ORDER
 
 # Migratetypes as /proc/pagetypeinfo lists them.  MIGRATE_RESERVE was replaced by
 # MIGRATE_HIGHATOMIC in v4.4 (0aaa29a56e4f "mm, page_alloc: reserve pageblocks for high-order
-# atomic allocations on demand").
-HIGHATOMIC_SINCE = "4.4"
+# atomic allocations on demand"; era.py).
 
 
 def migratetypes(version: KernelVersion | str) -> tuple[str, ...]:
-    if KernelVersion(str(version)) < HIGHATOMIC_SINCE:
+    if not has("mech:migrate_highatomic", version):
         return ("Unmovable", "Reclaimable", "Movable", "Reserve", "CMA", "Isolate")
     return ("Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate")
 

@@ -26,11 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .buddy import PAGEBLOCK_NR_PAGES, FreeArea
+from .era import has
 from .version import KernelVersion
 
-SYNC_COMPACTION_UNTIL = "3.16"  # 75f30861a12a: THP faults stop doing synchronous compaction
-DEFRAG_REDEFINED = "4.6"  # 444eb2a449ef: defer added, madvise the default
-DEFER_MADVISE_SINCE = "4.11"  # 21440d7eb904
 COMPACT_MAX_DEFER_SHIFT = 6
 HPAGE_PMD_ORDER = 9
 
@@ -49,17 +47,17 @@ ASYNC_SKIP_SHARE = 0.5  # of the blocks sync compaction could empty, async finds
 
 
 def defrag_values(version: KernelVersion | str) -> tuple[str, ...]:
-    """The values /sys/kernel/mm/transparent_hugepage/defrag accepts on ``version``."""
-    v = KernelVersion(str(version))
-    if v < DEFRAG_REDEFINED:
-        return ("always", "madvise", "never")
-    if v < DEFER_MADVISE_SINCE:
-        return ("always", "defer", "madvise", "never")
-    return ("always", "defer", "defer+madvise", "madvise", "never")
+    """The values /sys/kernel/mm/transparent_hugepage/defrag accepts on ``version`` (era.py)."""
+    out = ["always"]
+    if has("mech:thp_defrag_defer", version):
+        out.append("defer")
+    if has("mech:thp_defrag_defer_madvise", version):
+        out.append("defer+madvise")
+    return (*out, "madvise", "never")
 
 
 def default_defrag(version: KernelVersion | str) -> str:
-    return "always" if KernelVersion(str(version)) < DEFRAG_REDEFINED else "madvise"
+    return "madvise" if has("mech:thp_defrag_default_madvise", version) else "always"
 
 
 def defrag_file(version: KernelVersion | str, value: str) -> str:
@@ -241,7 +239,7 @@ def do_huge_pmd_anonymous_page(
     if thp_direct_compaction(defrag, madvised):
         res = try_to_compact_pages(z, HPAGE_PMD_ORDER, False, rng, ev)
         stall += res.cost_s
-        if not res.success and KernelVersion(str(version)) < SYNC_COMPACTION_UNTIL:
+        if not res.success and has("mech:thp_fault_sync_compaction", version):
             # __alloc_pages_slowpath(): direct reclaim until compaction is worth trying, then
             # compaction again with sync migration (until 75f30861a12a)
             reclaimed, cost = _direct_reclaim_for_compaction(z, HPAGE_PMD_ORDER, ev)

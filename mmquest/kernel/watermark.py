@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from .era import has
 from .version import KernelVersion
 
 PAGE_KB = 4
@@ -38,8 +39,6 @@ MIGRATE_PCPTYPES = 3  # unmovable, movable, reclaimable
 SWAP_CLUSTER_MAX = 32
 DEFAULT_WATERMARK_SCALE_FACTOR = 10  # 0.1 % of memory (795ae7a0de6b)
 WATERMARK_SCALE_FACTOR_MAX = 1000  # the sysctl's extra2 (10 %)
-WSF_SINCE = "4.6"  # 795ae7a0de6b
-MIN_FREE_KBYTES_MAX_RAISED = "5.7"  # 59d336bdf693: 65536 -> 262144
 LOWMEM_RESERVE_RATIO = {"DMA": 256, "DMA32": 256, "Normal": 32}
 
 # DMA and DMA32 on x86_64: the first 16 MB and the rest of the first 4 GB (less the PCI hole).
@@ -98,7 +97,7 @@ def machine_zones(nnodes: int, node_pages: int) -> list[Zone]:
 
 def init_per_zone_wmark_min(lowmem_kbytes: int, version: KernelVersion | str) -> int:
     """The boot-time default of vm.min_free_kbytes: int_sqrt(lowmem_kbytes * 16), clamped."""
-    hi = 65536 if KernelVersion(str(version)) < MIN_FREE_KBYTES_MAX_RAISED else 262144
+    hi = 262144 if has("mech:min_free_kbytes_bound_256mb", version) else 65536
     return min(max(math.isqrt(int(lowmem_kbytes) * 16), 128), hi)
 
 
@@ -126,7 +125,7 @@ def __setup_per_zone_wmarks(
     watermark_scale_factor: int = DEFAULT_WATERMARK_SCALE_FACTOR,
 ) -> list[Watermarks]:
     """Each zone's min/low/high, in the order of ``zones`` (mm/page_alloc.c)."""
-    scaled = not KernelVersion(str(version)) < WSF_SINCE
+    scaled = has("mech:watermark_scale_factor", version)
     pages_min = min_free_kbytes // PAGE_KB
     lowmem_pages = sum(z.managed for z in zones) or 1
     out = []

@@ -12,15 +12,14 @@ import re
 from collections.abc import Callable
 from typing import ClassVar
 
-from ..kernel import KernelVersion
 from ..kernel.compaction import defrag_file
+from ..kernel.era import has
 from ..kernel.zoneinfo import ZoneSnap
 from ..world import SetTHPDefrag, Snapshot
 from . import vfs as V
 from .core import Shell, write_handler
 
 DEFRAG = "/sys/kernel/mm/transparent_hugepage/defrag"
-NODE_STATS_SINCE = "4.8"
 
 
 def buddyinfo(s: Snapshot) -> str:
@@ -70,7 +69,7 @@ def _zone_counters(s: Snapshot, z: ZoneSnap) -> list[tuple[str, int]]:
 
 
 def _new(s: Snapshot) -> bool:
-    return not KernelVersion(s.kernel) < NODE_STATS_SINCE
+    return has("file:/proc/zoneinfo:per_node_stats", s.kernel)
 
 
 def zoneinfo(s: Snapshot) -> str:
