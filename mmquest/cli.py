@@ -1,12 +1,14 @@
-"""The ``mmquest`` command: play (TUI), run (headless), list, validate.
+"""The ``mmquest`` command: parses the arguments and calls the layers.
 
-The headless paths (run, list, validate) never import Textual; the UI is imported
-only when a screen is about to be shown.
+play (TUI), run (headless: game/headless.py), list, validate (game/headless.py), results,
+report, replay, serve.  What each command needs is imported when the command runs, so that
+``mmquest --version`` and ``mmquest list`` never load the model or Textual (mmquest/deferred.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -109,10 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout,
         sys.stderr,
     ):  # a terminal that cannot show a character gets an escape, not a crash
-        try:
+        with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")
-        except (AttributeError, ValueError):
-            pass
     if argv is None:
         from .serve import apply_session_limits
 
@@ -191,76 +191,9 @@ def _tui(
     return app.return_code or 0
 
 
-def _check_model(inc: Incident):
-    """Build the world once so a bad workload parameter is reported as a file error."""
-    from .world import ConfigError, World
-
-    try:
-        return World(inc, 0, preroll=False)
-    except ConfigError as e:
-        raise IncidentError(inc.path, e.field, e.message) from None
-
-
-MAX_SCRIPT_BYTES = 4_000_000
-
-
-def read_script(source: str | None) -> list[str]:
-    """A script's lines, read with a size limit (`--script /dev/zero` is refused, not read)."""
-    from .incident import read_limited
-
-    if source is None:
-        return []
-    if source == "-":
-        raw = (
-            sys.stdin.buffer.read(MAX_SCRIPT_BYTES + 1)
-            if hasattr(sys.stdin, "buffer")
-            else sys.stdin.read(MAX_SCRIPT_BYTES + 1).encode("utf-8", "replace")
-        )
-        if len(raw) > MAX_SCRIPT_BYTES:
-            raise IncidentError("-", "", f"script larger than {MAX_SCRIPT_BYTES:,} bytes")
-    else:
-        try:
-            raw = read_limited(Path(source), MAX_SCRIPT_BYTES)
-        except IncidentError as e:
-            raise IncidentError(source, "", f"cannot read script: {e.message}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise IncidentError(source, "", "cannot read script: not UTF-8 text") from None
-    lines = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        lines.append(line)
-    return lines
-
-
-def run_headless(
-    inc: Incident,
-    seed: int,
-    lines: list[str],
-    mode: str = DEFAULT_MODE,
-    store=None,
-    player: str | None = None,
-):
-    from .game import Session
-    from .world import ConfigError
-
-    try:
-        session = Session(inc, seed, mode, store=store, player=player)
-    except ConfigError as e:
-        raise IncidentError(inc.path, e.field, e.message) from None
-    for line in lines:
-        if session.finished:
-            break
-        session.command(line)
-    if store is not None:
-        session.finish()
-    return session
-
-
 def cmd_run(args) -> int:
+    from .game.headless import read_script, run_headless  # deferred: the model (mmquest/deferred.py)
+
     inc = resolve(args.incident, args.incidents)
     lines = read_script(args.script)
     store = _store_or_none()[0] if args.record else None
@@ -375,58 +308,6 @@ def cmd_list(args) -> int:
     return EXIT_OK
 
 
-def validate_incident(inc: Incident) -> list[str]:
-    """Problems of one loaded incident: model build, remedies, solution script."""
-    from .world import ConfigError
-
-    problems: list[str] = []
-    try:
-        _check_model(inc)
-    except IncidentError as e:
-        return [str(e)]
-    except ConfigError as e:  # pragma: no cover - _check_model converts it
-        return [f"{inc.path}: {e}"]
-    from .kernel.trace import COUNTERS
-
-    if not inc.mechanism:
-        problems.append(
-            f"{inc.path}: mechanism: every incident declares the kernel path it exercises ([[mechanism]])"
-        )
-    for i, st in enumerate(inc.mechanism):
-        if st.counter not in COUNTERS:
-            problems.append(
-                f"{inc.path}: mechanism[{i}].counter: unknown model counter {st.counter!r} "
-                f"(known: {', '.join(sorted(COUNTERS))})"
-            )
-    checks = [("best_remedy", [line]) for line in inc.best_remedy]
-    checks += [("wrong_path", list(wp.lines)) for wp in inc.wrong_paths]
-    counters = {"best_remedy": 0, "wrong_path": 0}
-    for kind, lines in checks:
-        i = counters[kind]
-        counters[kind] += 1
-        probe = run_headless(inc, 0, lines)
-        for st in probe.engine.steps:
-            if st.status in (2, 127) or (kind == "best_remedy" and st.status != 0):
-                problems.append(
-                    f"{inc.path}: {kind}[{i}]: '{st.command}' fails on the incident's machine: "
-                    f"{st.output.splitlines()[0] if st.output else 'exit ' + str(st.status)}"
-                )
-    if inc.solution is None:
-        problems.append(f"{inc.path}: solution: every incident needs a solution script that resolves it")
-    else:
-        lines = read_script(inc.solution)
-        session = run_headless(inc, 0, lines)
-        for st in session.engine.steps:
-            if st.status == 127:
-                problems.append(f"{inc.solution}: line '{st.command}': command not found")
-        if not session.judge.resolved:
-            problems.append(
-                f"{inc.path}: solution: the script {Path(inc.solution).name} does not resolve the "
-                f"incident (sim time {session.world.t:.0f}s)"
-            )
-    return problems
-
-
 def cmd_validate(args) -> int:
     paths: list[Path] = []
     for p in args.paths or []:
@@ -436,6 +317,7 @@ def cmd_validate(args) -> int:
         from .incident import PACKAGE_INCIDENTS
 
         paths = sorted(PACKAGE_INCIDENTS.glob("*.toml"))
+    from .game.headless import validate_incident  # deferred: the model (mmquest/deferred.py)
     from .incident import load_incident
 
     bad = 0

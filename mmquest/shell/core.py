@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..world import ActionError, Snapshot
+from .argv import OptError
 from .budget import LINE_ITERATIONS, LINE_SIM_S, MAX_ARGS, Budget, BudgetExceeded, Pattern, PatternError
 from .parser import (
     MAX_LINE,
@@ -362,6 +363,8 @@ class Shell:
             return Result(err=str(e), status=e.status)
         except PatternError as e:
             return Result(err=f"{name}: invalid regular expression: {e}", status=2)
+        except OptError as e:
+            return Result(err=e.message, status=e.status)
 
     # ------------------------------------------------------------------ files
     def path(self, p: str) -> str:

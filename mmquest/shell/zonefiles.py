@@ -15,7 +15,8 @@ from typing import ClassVar
 from ..kernel.compaction import defrag_file
 from ..kernel.era import has
 from ..kernel.zoneinfo import ZoneSnap
-from ..world import SetTHPDefrag, Snapshot
+from ..actions import SetTHPDefrag
+from ..world import Snapshot
 from . import vfs as V
 from .core import Shell, write_handler
 

@@ -440,7 +440,7 @@ class PlayScreen(Screen):
 
     def on_unmount(self) -> None:
         if self.engine is not None:
-            self.engine._subscribers.clear()
+            self.engine.unsubscribe_all()
             self.engine.shell.interrupt()  # a line still running in its worker ends at its next check
 
     # ------------------------------------------------------------------ updates
