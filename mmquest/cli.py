@@ -50,6 +50,15 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("incident", help="incident id (see `mmquest list`) or path to a .toml file")
     sp.add_argument("--seed", type=_seed, default=0)
     sp.add_argument("--mode", choices=sorted(MODES), default=DEFAULT_MODE)
+    sp.add_argument(
+        "--plain", action="store_true", help="play as lines of text, no TUI (screen readers, pipes)"
+    )
+    sp.add_argument(
+        "--clock",
+        choices=("real", "line"),
+        help="--plain: time runs while you type (real; default on a terminal) or only through "
+        "commands (line; default on a pipe)",
+    )
 
     rp = sub.add_parser("run", help="run an incident headless from a script")
     rp.add_argument("incident", help="incident id (see `mmquest list`) or path to a .toml file")
@@ -67,12 +76,24 @@ def _parser() -> argparse.ArgumentParser:
     vp.add_argument("paths", nargs="*", help=".toml files or directories (default: the bundled incidents)")
 
     resp = sub.add_parser("results", help="export recorded results for grading")
-    resp.add_argument("--format", choices=("table", "json", "csv", "junit"), default="table")
+    resp.add_argument("--format", choices=("table", "json", "csv", "junit", "xapi"), default="table")
+    resp.add_argument(
+        "--xapi-base",
+        metavar="IRI",
+        default=os.environ.get("MMQUEST_XAPI_BASE"),
+        help="xapi: the IRI the activities and accounts are named under (also $MMQUEST_XAPI_BASE)",
+    )
     resp.add_argument("--incident", metavar="ID")
     resp.add_argument("--player", dest="filter_player", metavar="NAME")
 
-    rep = sub.add_parser("report", help="write a recorded run's debrief as an HTML report")
-    rep.add_argument("run_id", type=int)
+    rep = sub.add_parser(
+        "report", help="write a recorded run's debrief (or, with --cohort, a class's) as an HTML report"
+    )
+    rep.add_argument("run_id", type=int, nargs="?")
+    rep.add_argument(
+        "--cohort", action="store_true", help="every finished run: per incident, the class's figures"
+    )
+    rep.add_argument("--since", metavar="DATE", help="--cohort: only runs started at or after DATE (UTC)")
     rep.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: stdout)")
 
     sv = sub.add_parser("serve", help="serve the game in a browser (needs the web extra)")
@@ -83,9 +104,24 @@ def _parser() -> argparse.ArgumentParser:
     sv.add_argument(
         "--max-sessions",
         type=int,
-        default=8,
+        default=None,
         metavar="N",
-        help="games at once (default 8); more visitors get a 'busy' page",
+        help="games at once (default: from this machine's memory); more visitors get a 'full' page",
+    )
+    sv.add_argument(
+        "--facilitator-token",
+        metavar="TOKEN",
+        help="opens /facilitator to whoever gives it (also $MMQUEST_FACILITATOR_TOKEN); needed off loopback",
+    )
+    sv.add_argument(
+        "--idle-minutes",
+        type=float,
+        default=30.0,
+        metavar="M",
+        help="end a game whose player sent nothing for M minutes (default 30; progress is saved)",
+    )
+    sv.add_argument(
+        "--public-url", metavar="URL", help="the address players use, behind a reverse proxy (https://...)"
     )
 
     rpl = sub.add_parser("replay", help="play a recorded run back in the TUI")
@@ -151,9 +187,25 @@ def _main(argv: list[str] | None) -> int:
         if args.cmd == "serve":
             from .serve import serve
 
-            return serve(args.host, args.port, args.player, args.incidents, max(args.max_sessions, 1))
+            return serve(
+                args.host,
+                args.port,
+                args.player,
+                args.incidents,
+                args.max_sessions,
+                facilitator_token=args.facilitator_token,
+                idle_minutes=args.idle_minutes,
+                public_url=args.public_url,
+            )
         if args.cmd == "play":
             inc = resolve(args.incident, args.incidents)  # the model's parameters are checked as it boots
+            if args.plain:
+                from .ui.plain import play_plain
+
+                store = _store_or_none()[0]
+                return play_plain(
+                    inc, args.seed, args.mode, store, args.player or _default_player(), args.clock
+                )
             return _tui(
                 incident=inc, seed=args.seed, extra=args.incidents, player=args.player, mode=args.mode
             )
@@ -226,9 +278,9 @@ def _default_player() -> str:
 
 
 def _store():
-    from .game.store import Store
+    from .game.store import open_store
 
-    store = Store()
+    store = open_store()
     if store.warning:
         print(f"mmquest: warning: {store.warning}", file=sys.stderr)
     return store
@@ -251,7 +303,9 @@ def cmd_results(args) -> int:
     from .game.report import results
 
     store = _store()
-    sys.stdout.write(results(store.runs(args.filter_player, args.incident), args.format))
+    incidents = {i.id: i for i in discover(args.incidents)[0]} if args.format == "xapi" else None
+    runs = store.runs(args.filter_player, args.incident)
+    sys.stdout.write(results(runs, args.format, incidents, args.xapi_base))
     return EXIT_OK
 
 
@@ -268,6 +322,11 @@ def _recorded(args):
 
 
 def cmd_report(args) -> int:
+    if args.cohort:
+        return cmd_cohort(args)
+    if args.run_id is None:
+        print("mmquest: report: give a run id (see `mmquest results`) or --cohort", file=sys.stderr)
+        return EXIT_USAGE
     from .game import Session
     from .game.debrief import build
     from .game.report import html_report
@@ -278,6 +337,24 @@ def cmd_report(args) -> int:
     d = build(s)
     meta = {"player": rec.player, "incident": inc.id, "mode": rec.mode, "seed": rec.seed, "run": rec.id}
     text = html_report(d, s.world.history, s.counterfactual(), inc.slo.throughput_min, inc.slo.unit, meta)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_cohort(args) -> int:
+    from .game.cohort import cohort_html, parse_since
+
+    try:
+        since = parse_since(args.since) if args.since else None
+    except ValueError as e:
+        print(f"mmquest: report: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    store = _store()
+    incidents = {i.id: i for i in discover(args.incidents)[0]}
+    text = cohort_html(store.runs(), incidents, since)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:

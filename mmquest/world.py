@@ -482,15 +482,12 @@ class World:
         free = m.free
         anon = m.anon_pages()
         mapped = m.mapped_pages()
-        fs_res = sum((f.resident() for f in m.filesets), np.zeros(n))
         filep = m.file_pages()
         shmem = m.shmem_pages()
         act_anon, inact_anon = m.anon_lru_split()
+        act_file, inact_file = m.file_lru_split()
         nodes = []
         for z in range(n):
-            lru = m.cold[z] + fs_res[z] + mapped[z] + m.dirty[z]
-            # Hot page cache sits on the active list, cold cache on the inactive one.
-            active = min(fs_res[z] * 0.6 + mapped[z], lru)
             nodes.append(
                 NodeMem(
                     total=m.node_pages,
@@ -503,11 +500,11 @@ class World:
                     slab_rec=float(m.slab_rec[z]),
                     slab_unrec=float(m.slab_unrec[z]),
                     kernel=float(m.kernel_pages[z]),
-                    active_file=float(active),
-                    inactive_file=float(lru - active),
+                    active_file=float(act_file[z]),
+                    inactive_file=float(inact_file[z]),
                     active_anon=float(act_anon[z]),
                     inactive_anon=float(inact_anon[z]),
-                    writeback=float(getattr(m, "writeback", np.zeros(n))[z]),
+                    writeback=float(m.writeback[z]),
                     hugepages_total=float(m.hugepages_total[z]),
                     hugepages_free=float(m.hugepages_free[z]),
                 )
@@ -515,7 +512,7 @@ class World:
         numastat = tuple((k, tuple(int(x) for x in v)) for k, v in m.numa.items())
         vm = {k: int(v) for k, v in m.ev.items() if not k.startswith("workingset_shadow")}
         vm["pgmajfault"] = vm.get("pgmajfault", 0)
-        totalpages = int(m.node_pages * m.nnodes)
+        totalpages = int(m.node_pages * m.nnodes + m.swap_total)  # totalram_pages() + total_swap_pages
         watch = {
             w.task.pid: w.watchdog_mb for w in self.workloads if w.watchdog_mb > 0 and w.task is not None
         }

@@ -116,7 +116,7 @@ class FlashServer(Service):
         ev["pageoutrun"] += st.kswapd_wakeups
         ev["kswapd_low_wmark_hit_quickly"] += st.kswapd_low_wmark_hit_quickly
         ev["pgalloc_normal"] += st.allocated
-        ev["pgfree"] += st.allocated
+        ev["pgfree"] += st.pgsteal_kswapd + st.pgsteal_direct  # the cache they reclaimed went back
         hit = m.trace.hit
         hit(m.fn_alloc, st.allocated)
         hit("get_page_from_freelist", st.allocated + st.slowpath)

@@ -166,6 +166,8 @@ class KvStore(Service):
                 long_stalls += 1.0 if r.stall_s > 0.05 else 0.0
             z.area.free_scattered(PAGEBLOCK_NR_PAGES)  # the purged range the allocator gave back
             ev["pgfault"] += PAGEBLOCK_NR_PAGES
+            ev["pgalloc_normal"] += PAGEBLOCK_NR_PAGES
+            ev["pgfree"] += PAGEBLOCK_NR_PAGES + (r.reclaimed if r is not None else 0.0)
         return frozen, long_stalls, stall_s, huge
 
     def _khugepaged(self, m: Machine, z: ThpZone, dt: float) -> None:
