@@ -35,6 +35,7 @@ from .actions import (
     SetTHP,
     SetWatchdogLimit,
     StartService,
+    SetTHPDefrag,
     StopService,
 )
 from .kernel import KernelVersion, Machine
@@ -44,6 +45,7 @@ from .kernel.oom import oom_score
 from .kernel.perf import PerfRow
 from .kernel.sysctl import SYSCTLS
 from .kernel.trace import TraceCounts
+from .kernel.zoneinfo import ZoneSnap, zone_snapshots
 from .workloads import KINDS, Indicators, ParamError, make_workload
 from .workloads.base import Workload
 
@@ -253,9 +255,17 @@ class Snapshot:
     wall_start: float = 0.0  # seconds since the epoch (UTC) at t = 0 (era.wall_start)
     nr_running: int = 1  # runnable threads (/proc/loadavg, vmstat r, procs_running)
     nr_threads: int = 0  # threads of every task
+    thp_defrag: str | None = None
+    zones: tuple[ZoneSnap, ...] = ()  # per zone: watermarks, free lists (kernel.zoneinfo)
 
     def sysctl_value(self, name: str) -> int | str | None:
         return dict(self.sysctl).get(name)
+
+    def setting(self, name: str):
+        """A sysctl's value, or "transparent_hugepage": the THP enabled/defrag pair ("always/always")."""
+        if name == "transparent_hugepage":
+            return f"{self.thp_enabled}/{self.thp_defrag}"
+        return self.sysctl_value(name)
 
     def vm_value(self, name: str) -> int:
         return dict(self.vm).get(name, 0)
@@ -585,6 +595,8 @@ class World:
             # The shell reading the snapshot (top, cat /proc/loadavg) is running too.
             nr_running=1 + sum(x.running for x in tasks),
             nr_threads=sum(x.threads for x in tasks),
+            thp_defrag=m.thp_defrag,
+            zones=zone_snapshots(m),
         )
 
 
@@ -609,6 +621,7 @@ __all__ = [
     "SetScheduler",
     "SetSysctl",
     "SetTHP",
+    "SetTHPDefrag",
     "SetWatchdogLimit",
     "Snapshot",
     "StartService",

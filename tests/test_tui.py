@@ -309,6 +309,8 @@ async def test_campaign_locks_and_unlocks(tmp_path):
             "zone-reclaim-hpc": True,
             "thp-compound-lock": True,
             "rss-percpu-oom": True,
+            "thp-defrag-stall": True,
+            "kswapd-watermark-herd": True,
         }
     app = make_app(live=False, store=_store_with_solved(tmp_path / "b"), player="ann")
     async with app.run_test(size=(100, 34)) as pilot:

@@ -177,7 +177,7 @@ def causes_in_place(incident, snap) -> list[str]:
     kernel = KernelVersion(snap.kernel)
     out = []
     for c in incident.causes:
-        value = snap.sysctl_value(c.sysctl) if c.sysctl else None
+        value = snap.setting(c.sysctl) if c.sysctl else None
         if c.sysctl and value in c.fixed_values:
             continue
         if c.kernels is not None:

@@ -73,6 +73,15 @@ _TABLE: tuple[Change, ...] = (
     Change("mech:numa_balancing", "3.8", None, "automatic NUMA balancing (3.8)"),
     Change("mech:psi", "4.20", None, "eb414681d5a0"),
     Change("mech:watermark_scale_factor", "4.6", None, "795ae7a0de6b"),
+    # THP faults and compaction (season2.md B; releases inferred from the postings)
+    Change("mech:thp_fault_sync_compaction", "2.6.38", "3.16", "75f30861a12a", "[unverified release]"),
+    Change("mech:thp_defrag_defer", "4.6", None, "444eb2a449ef", "[unverified release]"),
+    Change("mech:thp_defrag_default_madvise", "4.6", None, "444eb2a449ef", "[unverified release]"),
+    Change("mech:thp_defrag_defer_madvise", "4.11", None, "21440d7eb904", "[unverified release]"),
+    Change("mech:kcompactd", "4.6", None, "698b1b30642f"),
+    Change("mech:migrate_highatomic", "4.4", None, "0aaa29a56e4f (MIGRATE_RESERVE replaced)"),
+    Change("mech:min_free_kbytes_bound_256mb", "5.7", None, "59d336bdf693", "[unverified release]"),
+    Change("file:/proc/zoneinfo:per_node_stats", "4.8", None, "599d0c954f91", RECON),
     # ------------------------------------------------------------------ kernel functions (perf, traces)
     Change("fn:zone_reclaim", None, "4.8", "renamed node_reclaim by a5f5f91da6ad"),
     Change("fn:node_reclaim", "4.8", None, "a5f5f91da6ad"),

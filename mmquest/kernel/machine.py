@@ -52,6 +52,7 @@ from .vmscan import (
     Vmscan,
 )
 from .writeback import Writeback
+from .zones import Zones
 
 __all__ = [
     "ANON_FAULT_S_PER_PAGE",
@@ -85,7 +86,7 @@ __all__ = [
 LOADAVG_PERIODS_S = np.array([60.0, 300.0, 900.0])
 
 
-class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePatch, Boot):
+class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePatch, Boot, Zones):
     """One booted kernel on one box.  A reboot builds a new Machine.
 
     The methods live with the kernel code they model: page_alloc.py (the allocator),
@@ -160,6 +161,7 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
         self.patches: dict[str, str] = {}  # loaded live patch id -> effect
         self.loadavg = np.zeros(3)  # calc_load(): 1, 5 and 15 minute averages of R + D threads
         self.thp_enabled = "always" if not self.version < "2.6.38" else None
+        self.zones_boot()  # zones.py: zones, THP defrag, the fragmentation-modelled zones
         self.io_scheduler: dict[str, str] = {d: "cfq" for d in ("sda", "sdb", "sdc", "sdd", "sde")}
 
         self.sysctl: dict[str, int | str] = {d.name: d.default for d in available(self.version)}
@@ -225,11 +227,12 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
     def compact_memory(self) -> None:
         """echo 1 > /proc/sys/vm/compact_memory: compact every zone (compact_nodes()).
 
-        The model keeps no free-list fragmentation, so compaction frees nothing and moves
-        no page between nodes; it costs kernel CPU time.
+        Zones whose fragmentation a workload drives (``thp_zones``) get their pageblocks
+        emptied by kernel/compaction.py; elsewhere the model keeps no free-list
+        fragmentation, so compaction frees nothing there and only costs kernel CPU time.
         """
         # Both scanners walk every zone once: the cost is the memory scanned, priced like reclaim's scan.
-        cost = self.node_pages * self.nnodes * SCAN_S_PER_PAGE
+        cost = self.node_pages * self.nnodes * SCAN_S_PER_PAGE + self.compact_thp_zones()
         self.perf.charge("[kernel]", "compact_zone", cost)
         self.trace.hit("compact_zone", self.nnodes, cost)
 

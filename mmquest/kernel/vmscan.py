@@ -206,6 +206,7 @@ class Vmscan:
     def drop_caches(self: Machine, value: int) -> float:
         """echo N > /proc/sys/vm/drop_caches: 1 page cache, 2 slab, 3 both."""
         dropped = 0.0
+        free0 = self.free.copy()
         if value & 1:
             dropped += float(self.cold.sum())
             self.cold[:] = 0.0
@@ -222,4 +223,5 @@ class Vmscan:
                 self.ev["drop_slab"] += 1
         self.log(f"bash ({self.next_pid + 300}): drop_caches: {value}")
         self.ev["pgfree"] += dropped
+        self.thp_zones_freed(self.free - free0)  # zones.py: the fragmentation model's free lists
         return dropped
