@@ -189,6 +189,9 @@ class Cause:
     fixed_values: tuple[int | str, ...] = ()
     kernels: tuple[str, str | None] | None = None
     fixed_by: str | None = None
+    # The unit whose memory.high is below both what its service holds (heap, mapped files and
+    # the page cache it keeps at full speed: the workload's own figure) and its memory.max.
+    cgroup_high: str | None = None
 
 
 @dataclass(frozen=True)
@@ -694,7 +697,7 @@ def _parse_wrong_paths(r: _Reader) -> tuple[WrongPath, ...]:
 
 def _parse_causes(r: _Reader) -> tuple[Cause, ...]:
     out = []
-    for cr in _items(r, "cause", {"text", "sysctl", "fixed_values", "kernels", "fixed_by"}):
+    for cr in _items(r, "cause", {"text", "sysctl", "fixed_values", "kernels", "fixed_by", "cgroup_high"}):
         kernels = None
         if "kernels" in cr.table:
             raw = cr.list_("kernels")
@@ -710,9 +713,12 @@ def _parse_causes(r: _Reader) -> tuple[Cause, ...]:
             fixed_values=tuple(fixed),
             kernels=kernels,
             fixed_by=cr.str("fixed_by") if "fixed_by" in cr.table else None,
+            cgroup_high=cr.str("cgroup_high") if "cgroup_high" in cr.table else None,
         )
-        if c.sysctl is None and c.kernels is None and c.fixed_by is None:
-            raise IncidentError(r.path, cr.prefix, "a cause needs at least one of sysctl, kernels, fixed_by")
+        if c.sysctl is None and c.kernels is None and c.fixed_by is None and c.cgroup_high is None:
+            raise IncidentError(
+                r.path, cr.prefix, "a cause needs at least one of sysctl, kernels, fixed_by, cgroup_high"
+            )
         if (c.sysctl is None) != (not c.fixed_values):
             raise IncidentError(r.path, cr.prefix, "sysctl and fixed_values go together")
         out.append(c)

@@ -18,8 +18,10 @@ import numpy as np
 
 from .kernel import SYSCTLS, KernelVersion, Machine
 from .kernel.machine import PAGES_PER_MB, PATCH_EFFECTS
+from .kernel.memcg import PAGE_COUNTER_MAX
 from .kernel.oom import oom_score
 from .kernel.perf import PerfRow
+from .kernel.psi import CpuTimes, PsiGroup
 from .kernel.trace import TraceCounts
 from .workloads import Indicators, ParamError, make_workload
 
@@ -199,6 +201,17 @@ class SetBootSysctl:
 
 
 @dataclass(frozen=True)
+class SetCgroupLimit:
+    """MemoryHigh=/MemoryMax= of a unit (systemctl set-property), or a write to its
+    memory.high/memory.max.  ``pages`` PAGE_COUNTER_MAX: no limit ("max", "infinity")."""
+
+    unit: str
+    which: str  # "high" | "max"
+    pages: float
+    how: str = "set-property"  # or "write": the label says which the player used
+
+
+@dataclass(frozen=True)
 class KpatchLoad:
     id: str
 
@@ -223,6 +236,7 @@ Action = (
     | SetOomScoreAdj
     | SetWatchdogLimit
     | SetBootSysctl
+    | SetCgroupLimit
 )
 
 
@@ -281,6 +295,35 @@ class ServiceState:
     hit_ratio: float
 
 
+PsiView = tuple[tuple[str, tuple[int, int, int], int], ...]  # (state, fixed-point averages, total ns)
+
+
+@dataclass(frozen=True)
+class CgroupInfo:
+    """One cgroup v2 memory group as its files show it (kernel.memcg, kernel.psi)."""
+
+    path: str  # "/system.slice/chunkd.service"
+    unit: str
+    description: str
+    pids: tuple[int, ...]
+    threads: int
+    high: float  # pages; PAGE_COUNTER_MAX: "max"
+    max: float
+    current: float
+    stat: tuple[tuple[str, float], ...]  # memory.stat: sizes in pages, events in counts
+    events: tuple[tuple[str, int], ...]
+    pressure: PsiView
+    started: float  # sim seconds (negative: before the incident started)
+    cpu_s: float
+    needs: float = 0.0  # pages the service holds at full speed (heap, mapped files, its cache)
+    busy_cpus: float = 0.0  # CPUs its threads kept busy over the last tick
+    stalled: float = 0.0  # share of its threads' time in a memory stall over the last tick
+
+
+def psi_view(g: PsiGroup) -> PsiView:
+    return tuple((s, (a[0], a[1], a[2]), g.total_ns[s]) for s, a in g.avg.items())
+
+
 @dataclass(frozen=True)
 class Snapshot:
     t: float
@@ -316,6 +359,8 @@ class Snapshot:
     perf_by_comm: tuple[PerfRow, ...] = ()  # the same samples per (symbol, command), for perf top --sort comm
     units: tuple[tuple[str, str], ...] = ()  # systemd units and their ActiveState
     trace: TraceCounts = TraceCounts()  # the model's own call counts since this boot (kernel.trace)
+    pressure: PsiView = ()  # /proc/pressure/* (kernel.psi), the whole box
+    cgroups: tuple[CgroupInfo, ...] = ()  # the memory cgroups the workloads run in
 
     def sysctl_value(self, name: str):
         return dict(self.sysctl).get(name)
@@ -350,6 +395,7 @@ class World:
         # (t, reported MB, true MB) of every watched service: the debrief's "VmRSS vs truth" chart
         self.rss_history: dict[str, Series] = {}
         self.boots = 0  # reboots so far: a reboot starts the kernel's call counters again
+        self.psi = PsiGroup("/")  # the whole box's pressure stall information (/proc/pressure)
         pre = ms.preroll_s
         self.machine = self._boot(ms.kernel, uptime=max(ms.uptime_s - pre, 0.0))
         self.workloads = []
@@ -412,6 +458,16 @@ class World:
             m.loadavg[:] = m.loadavg[0]
         # perf top counts samples from when it starts: keep only what its moving window holds.
         m.perf.total_cpu_s = sum(m.perf.window.values())
+        self.psi.avg_last_update -= self.t
+        # Workloads that keep times of their own move them with the clock, and the stall
+        # totals get the history before the pre-roll (the box has been like this since then).
+        history = 0.0
+        for w in self.workloads:
+            if hasattr(w, "preroll_done"):
+                history = max(history, w.preroll_done(self.t))
+        if history > 0:
+            shares = {s: a[2] / (100 * 2048) for s, a in self.psi.avg.items()}
+            self.psi.add_history(history, shares)
         self.t = 0.0
         self.history.clear()
 
@@ -429,6 +485,7 @@ class World:
                 w.step(m, self.t, dt)
             m.perf.current = "swapper"
             m.tick(dt)
+            self._psi_tick(dt)
         else:
             for w in self.workloads:
                 w.ind = Indicators(0.0, 0.0, False)
@@ -443,6 +500,17 @@ class World:
                         self.rss_history[w.name] = Series(recent=HISTORY_SHOWN)
                     self.rss_history[w.name].append((round(self.t, 3), rep, w.task.rss_pages / PAGES_PER_MB))
         self._snap = None
+
+    def _psi_tick(self, dt: float) -> None:
+        """The box's PSI: the CPUs the workloads report stalls for, and one for the daemons."""
+        cpus: list[CpuTimes] = []
+        for w in self.workloads:
+            cpus.extend(getattr(w, "cpu_times", ()))
+        if not cpus:
+            return
+        cpus.append(CpuTimes(nonidle=0.02 * dt))
+        self.psi.collect_percpu_times(cpus)
+        self.psi.update_averages(self.t + dt)
 
     def step(self, seconds: float = DT) -> None:
         n = max(int(round(seconds / DT)), 0)
@@ -564,6 +632,14 @@ class World:
             if action.name not in ("noop", "deadline", "cfq"):
                 raise ActionError("Invalid argument")
             m.io_scheduler[action.device] = action.name
+        elif isinstance(action, SetCgroupLimit):
+            ws = [w for w in self.workloads if hasattr(w, "set_limit") and action.unit in (w.name, w.unit)]
+            if not ws:
+                raise ActionError(f"Unit {action.unit}.service not found.")
+            for w in ws:
+                if (w.high if action.which == "high" else w.max) == action.pages:
+                    return ""  # the same limit again: nothing happens
+                w.set_limit(action.which, action.pages)
         elif isinstance(action, KpatchLoad):
             p = self._patch(action.id)
             if p.id in m.patches:
@@ -639,6 +715,8 @@ class World:
     def _reboot(self, version: str) -> None:
         boot_s = self.incident.machine.boot_s
         self.machine = self._boot(version, uptime=-boot_s, rebooted=True)
+        self.psi = PsiGroup("/")
+        self.psi.avg_last_update = self.t + boot_s
         self.boots += 1
         self.down_until = self.t + boot_s
         for w in self.workloads:
@@ -758,7 +836,56 @@ class World:
             patches=tuple(sorted(m.patches)),
             units=tuple(sorted(self.units().items())),
             trace=m.trace.view(self.boots, m.trace_placement()),
+            pressure=psi_view(self.psi),
+            cgroups=self._cgroups(),
         )
+
+    def _cgroups(self) -> tuple[CgroupInfo, ...]:
+        out = []
+        for w in self.workloads:
+            cg = getattr(w, "cg", None)
+            if cg is None:
+                continue
+            pids = tuple(t.pid for t in self.machine.tasks.values() if t.owner == w.name and t.alive)
+            threads = sum(t.threads for t in self.machine.tasks.values() if t.owner == w.name and t.alive)
+            stat = {
+                "anon": cg.anon,
+                "file": cg.file,
+                "kernel_stack": cg.kernel_stack,
+                "percpu": cg.percpu,
+                "sock": cg.sock,
+                "shmem": 0.0,
+                "file_mapped": cg.file_mapped,
+                "file_dirty": cg.file_dirty,
+                "file_writeback": cg.file_writeback,
+                "inactive_anon": cg.anon,
+                "active_anon": 0.0,
+                "inactive_file": cg.inactive_file,
+                "active_file": cg.active_file,
+                "slab_reclaimable": cg.slab_reclaimable,
+                "slab_unreclaimable": cg.slab_unreclaimable,
+            } | cg.stat
+            out.append(
+                CgroupInfo(
+                    path=cg.path,
+                    unit=w.unit,
+                    description=w.description,
+                    pids=pids,
+                    threads=threads,
+                    high=cg.high,
+                    max=cg.max,
+                    current=cg.page_counter_read(),
+                    stat=tuple(stat.items()),
+                    events=tuple(cg.events.items()),
+                    pressure=psi_view(w.psi),
+                    started=w.started_at,
+                    cpu_s=w.task.cpu_s if w.task is not None else 0.0,
+                    needs=w.needs_pages(),
+                    busy_cpus=w.busy_cpus,
+                    stalled=w.stalled,
+                )
+            )
+        return tuple(out)
 
 
 def describe(action: Action) -> str:
@@ -791,6 +918,9 @@ def describe(action: Action) -> str:
         return "sysctl.conf " + " ".join(f"{k}={v}" for k, v in action.values)
     if isinstance(action, SetOomScoreAdj):
         return f"oom_score_adj {action.pid}={action.value}"
+    if isinstance(action, SetCgroupLimit):
+        value = "max" if action.pages >= PAGE_COUNTER_MAX else f"{action.pages / 256:g}M"
+        return f"{action.unit} memory.{action.which}={value}"
     raise TypeError(action)
 
 
@@ -808,6 +938,7 @@ __all__ = [
     "RestartService",
     "Series",
     "SetBootSysctl",
+    "SetCgroupLimit",
     "SetOomScoreAdj",
     "SetScheduler",
     "SetSysctl",

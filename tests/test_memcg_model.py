@@ -167,24 +167,27 @@ def test_limits_parse_like_the_files():
 
 
 # ---------------------------------------------------------------------- the throttled group
-def simulate(version="5.8.18", high_mb=2048, seconds=1500.0, seed=3, workers=8):
-    """The incident's group: 8 workers writing 64 MB chunks at 150 MB/s each, unlinked after 10 s."""
-    cg = group(high_mb=high_mb, inactive_mb=high_mb - 180 - 630 - 20, anon_mb=180)
+WORKERS, RATE_MB, CHUNK_MB, RETENTION_S = 16, 95, 32, 8  # the incident's chunkd
+FULL = WORKERS * RATE_MB  # MB/s when nothing throttles
+
+
+def simulate(version="5.8.18", high_mb=2048, seconds=1800.0, seed=3):
+    """The incident's group: 16 workers writing 32 MB chunks at 95 MB/s each, unlinked after 8 s."""
+    cg = group(high_mb=high_mb, inactive_mb=min(high_mb, 4096) - 140 - 630 - 20, anon_mb=140)
     cg.kernel_stack = 20 * MB
-    cg.high = high_mb * MB
-    th = OverHighThreads(cg, workers, 150 * MB, 64 / 150, np.random.default_rng(seed))
+    th = OverHighThreads(cg, WORKERS, RATE_MB * MB, CHUNK_MB / RATE_MB, np.random.default_rng(seed))
     g = psi.PsiGroup("t")
     t, calls = 0.0, 0
     while t < seconds:
         r = th.step(t, 0.5, version)
         t += 0.5
-        th.unlink_older(t, 10.0)
+        th.unlink_older(t, RETENTION_S)
         cg.file_dirty = max(cg.file_dirty - max(cg.file_dirty - 50 * MB, 0) - cg.file_dirty / 60, 0)
         g.collect_percpu_times(r.cpu_times)
         g.update_averages(t)
         if t > seconds - 60:
             calls += r.calls
-    return cg, g, calls / 60 * 64
+    return cg, g, calls / 60 * CHUNK_MB
 
 
 @pytest.mark.parametrize("seed", [1, 3])
@@ -193,27 +196,27 @@ def test_the_model_reproduces_the_commits_pressure_and_cache(seed):
     for w, want in enumerate(COMMIT_PRESSURE):
         assert g.value("memory", "some", w) == pytest.approx(want, rel=0.05)
         assert g.value("memory", "full", w) == g.value("memory", "some", w)  # one thread per CPU
-    assert cg.inactive_file * mc.PAGE_SIZE == pytest.approx(COMMIT_INACTIVE_FILE, rel=0.05)
+    assert cg.inactive_file * mc.PAGE_SIZE == pytest.approx(COMMIT_INACTIVE_FILE, rel=0.10)  # one instant
     assert g.value("io", "some", 0) == 0.0
-    assert mbps < 0.3 * 8 * 150
+    assert mbps < 0.3 * FULL
 
 
 def test_the_fixed_kernel_keeps_the_group_at_its_limit_without_sleeping():
     cg, g, mbps = simulate(version="5.10.12", seconds=600)
     assert g.value("memory", "some", 0) < 10
-    assert mbps > 0.9 * 8 * 150
-    assert cg.page_counter_read() < cg.high * 1.01
+    assert mbps > 0.9 * FULL
+    assert cg.page_counter_read() < cg.high * 1.05  # the calls in flight above it
 
 
 def test_off_calibration_a_higher_limit_that_holds_the_spool_is_not_throttled():
     _, g, mbps = simulate(high_mb=16384, seconds=600)
-    assert g.value("memory", "some", 0) < 1 and mbps > 0.95 * 8 * 150
+    assert g.value("memory", "some", 0) < 1 and mbps > 0.95 * FULL
 
 
 def test_off_calibration_a_limit_too_small_for_the_spool_still_throttles():
-    """Doubling memory.high on the old kernel does not help: the spool outgrows any limit below it."""
-    _, g, mbps = simulate(high_mb=4096, seconds=900)
-    assert g.value("memory", "some", 0) > 50 and mbps < 0.5 * 8 * 150
+    """Half again as much memory.high on the old kernel does not help: the spool outgrows it."""
+    _, g, mbps = simulate(high_mb=3072, seconds=900)
+    assert g.value("memory", "some", 0) > 50 and mbps < 0.5 * FULL
 
 
 def test_off_calibration_a_54_kernel_without_the_58_clamp_sleeps_longer():

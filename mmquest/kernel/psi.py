@@ -96,14 +96,27 @@ class PsiGroup:
 
     def collect_percpu_times(self, cpus: list[CpuTimes] | tuple[CpuTimes, ...]) -> None:
         """psi.c collect_percpu_times(): each CPU's state time weighted by its non-idle time."""
-        nonidle_total = sum(c.nonidle for c in cpus)
+        nonidle_total = 0.0
+        acc = [0.0] * len(STATES)
+        for c in cpus:
+            w = c.nonidle
+            if w <= 0:
+                continue
+            nonidle_total += w
+            acc[0] += c.io_some * w
+            acc[1] += c.io_full * w
+            acc[2] += c.memory_some * w
+            acc[3] += c.memory_full * w
+            acc[4] += c.cpu_some * w
+            acc[5] += c.cpu_full * w
         if nonidle_total <= 0:
             return
-        for s in STATES:
-            delta = sum(getattr(c, s) * c.nonidle for c in cpus) / nonidle_total
-            acc = self._frac_ns[s] + delta * 1e9
-            whole = int(acc)
-            self._frac_ns[s] = acc - whole
+        for s, a in zip(STATES, acc, strict=True):
+            if a == 0.0:
+                continue
+            v = self._frac_ns[s] + a / nonidle_total * 1e9
+            whole = int(v)
+            self._frac_ns[s] = v - whole
             self.total_ns[s] += whole
 
     def update_averages(self, now: float) -> None:

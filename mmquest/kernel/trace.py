@@ -79,6 +79,9 @@ COUNTERS = frozenset(
         "percpu_counter_read_positive",
         "oom_badness",
         "out_of_memory",
+        "mem_cgroup_handle_over_high",
+        "mem_cgroup_handle_over_high:sleep",
+        "try_to_free_mem_cgroup_pages",
     }
 )
 RATE_TAU_S = 5.0  # time constant of the live call rates the mechanism view shows
@@ -128,6 +131,8 @@ def traceable(version: KernelVersion) -> list[str]:
         names |= {"__get_page_tail", "put_compound_page"}
     if not v < "6.2":
         names |= {"percpu_counter_add_batch", "__percpu_counter_sum"}
+    if not v < "4.5":  # cgroup v2's memory.high (mem_cgroup_handle_over_high since 4.5)
+        names |= {"mem_cgroup_handle_over_high", "try_to_free_mem_cgroup_pages"}
     elif not v < "2.6.34":
         names.add("sync_mm_rss")
     return sorted(names - INLINE)

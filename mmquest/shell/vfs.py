@@ -77,6 +77,7 @@ class Vfs:
                 "cpuinfo",
                 "loadavg",
                 "meminfo",
+                *(["pressure"] if not v < "4.20" else []),
                 "self",
                 "sys",
                 "uptime",

@@ -2,10 +2,16 @@
 
 from .aio import AioReader
 from .base import Indicators, ParamError
+from .cgroup import CgroupService
 from .rss import RssService
 from .service import Service
 
-KINDS = {"service": Service, "aio_reader": AioReader, "rss_service": RssService}
+KINDS = {
+    "service": Service,
+    "aio_reader": AioReader,
+    "rss_service": RssService,
+    "cgroup_service": CgroupService,
+}
 
 
 def make_workload(spec, machine):
@@ -16,4 +22,13 @@ def make_workload(spec, machine):
     return cls(spec, machine)
 
 
-__all__ = ["KINDS", "AioReader", "Indicators", "ParamError", "RssService", "Service", "make_workload"]
+__all__ = [
+    "KINDS",
+    "AioReader",
+    "CgroupService",
+    "Indicators",
+    "ParamError",
+    "RssService",
+    "Service",
+    "make_workload",
+]

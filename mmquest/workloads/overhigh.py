@@ -39,6 +39,7 @@ class TickResult:
     latencies: list[float]  # seconds from each returned call's start to its return (stall included)
     cpu_times: tuple[CpuTimes, ...]  # per worker CPU, for PSI
     walks: int
+    sleeps: int  # returns that ended in the penalty sleep
     reclaimed: float
     slept_s: float
     reclaim_s: float
@@ -48,14 +49,31 @@ class TickResult:
 class OverHighThreads:
     """``threads`` workers charging ``rate`` pages/s each in calls of ``call_s`` seconds."""
 
-    def __init__(self, cg: mc.MemCgroup, threads: int, rate: float, call_s: float, rng: np.random.Generator):
+    def __init__(
+        self,
+        cg: mc.MemCgroup,
+        threads: int,
+        rate: float,
+        call_s: float,
+        rng: np.random.Generator,
+        now: float = 0.0,
+        fresh: bool = False,
+    ):
         self.cg = cg
         self.rate = float(rate)
         self.call_s = float(call_s)
         self.rng = rng
-        # The workers are out of step with each other: each is somewhere in its call.
+        # The workers are out of step with each other: each is somewhere in its call (or, for a
+        # service that just started, starts its first call within one call's time).
         phases = rng.random(threads) * call_s
-        self.workers = [Worker(run_start=-p, ret_at=call_s - p, charged_to=0.0) for p in phases]
+        if fresh:
+            self.workers = [
+                Worker(run_start=now + p, ret_at=now + p + call_s, charged_to=now) for p in phases
+            ]
+        else:
+            self.workers = [
+                Worker(run_start=now - p, ret_at=now + call_s - p, charged_to=now) for p in phases
+            ]
         self.active = True
         # The files the calls wrote, oldest first: [time written, pages still cached].  Reclaim
         # takes the oldest cache first (the tail of the inactive list); an unlink uncharges
@@ -96,37 +114,45 @@ class OverHighThreads:
         """Apply every running worker's charges up to ``now``; returns the pages charged.
 
         Charges made while the group is over memory.high are owed by the worker that made
-        them (try_charge(): ``current->memcg_nr_pages_over_high += batch``)."""
+        them (try_charge(): ``current->memcg_nr_pages_over_high += batch``).  The group's
+        usage grows steadily between two events: the charges before it crosses the limit
+        are not owed, those after it are, each worker's in proportion."""
         cg = self.cg
-        over = cg.page_counter_read() > cg.high
-        total = 0.0
         rate = self.rate
+        pages = []
         for w in self.workers:
             start = w.charged_to if w.charged_to > w.run_start else w.run_start
-            if now > start:
-                pages = rate * (now - start)
-                if over:
-                    w.owed += pages
-                total += pages
+            pages.append(rate * (now - start) if now > start else 0.0)
             if now > w.charged_to:
                 w.charged_to = now
-        if total > 0:
-            cg.charge_file(total)
-            if self.spool and self.spool[-1][0] >= now - 0.5:
-                self.spool[-1][1] += total
-            else:
-                self.spool.append([now, total])
+        total = sum(pages)
+        if total <= 0:
+            return 0.0
+        usage = cg.page_counter_read()
+        owed = 1.0 if usage > cg.high else max(usage + total - cg.high, 0.0) / total
+        if owed > 0:
+            for w, p in zip(self.workers, pages, strict=True):
+                w.owed += p * owed
+        cg.charge_file(total)
+        if self.spool and self.spool[-1][0] >= now - 0.5:
+            self.spool[-1][1] += total
+        else:
+            self.spool.append([now, total])
         if cg.page_counter_read() > cg.max:
             self._reclaimed(mc.charge_at_max(cg))
         return total
 
     def step(self, t0: float, dt: float, version: str) -> TickResult:
         t1 = t0 + dt
-        calls, walks = 0, 0
+        calls, walks, sleeps = 0, 0, 0
         lat: list[float] = []
         reclaimed = slept = rtime = charged = 0.0
+        workers = self.workers
         while self.active:
-            w = min(self.workers, key=lambda x: x.ret_at)
+            w = workers[0]
+            for x in workers:
+                if x.ret_at < w.ret_at:
+                    w = x
             if w.ret_at >= t1:
                 break
             now = w.ret_at
@@ -137,6 +163,7 @@ class OverHighThreads:
             walks += res.walks
             reclaimed += res.reclaimed
             slept += res.sleep_s
+            sleeps += res.sleep_s > 0
             rtime += res.reclaim_s
             stall = res.reclaim_s + res.sleep_s
             if stall > 0:
@@ -147,10 +174,12 @@ class OverHighThreads:
             w.ret_at = w.run_start + self._jitter()
         charged += self._advance(t1)
         cpus = tuple(self._stall_times(w, t0, t1) for w in self.workers)
-        return TickResult(calls, lat, cpus, walks, reclaimed, slept, rtime, charged)
+        return TickResult(calls, lat, cpus, walks, sleeps, reclaimed, slept, rtime, charged)
 
     @staticmethod
     def _stall_times(w: Worker, t0: float, t1: float) -> CpuTimes:
+        if not w.stall:
+            return CpuTimes(nonidle=t1 - t0)
         s = 0.0
         keep = []
         for a, b in w.stall:
@@ -159,6 +188,16 @@ class OverHighThreads:
                 keep.append((a, b))
         w.stall = keep
         return CpuTimes(nonidle=t1 - t0, memory_some=s, memory_full=s)
+
+    def shift(self, delta: float) -> None:
+        """Move every time this model keeps by ``delta`` seconds (the world's clock restarted)."""
+        for w in self.workers:
+            w.run_start += delta
+            w.ret_at += delta
+            w.charged_to += delta
+            w.stall = [(a + delta, b + delta) for a, b in w.stall]
+        for seg in self.spool:
+            seg[0] += delta
 
     def pause(self, now: float, seconds: float) -> None:
         """Every worker stops (a restart): calls start again after ``seconds``."""
