@@ -137,14 +137,6 @@ class PsiGroup:
             self.total_ns[s] += ns
             self.avg_total_ns[s] += ns
 
-    def settle(self, shares: dict[str, float], seconds: float = 1800.0) -> None:
-        """The averages as a long spell at these shares leaves them (a machine already in
-        this state when the incident starts): calc_avgs() run on each 2 s sample."""
-        period_ns = int(PSI_FREQ_S * 1e9)
-        for s, share in shares.items():
-            for _ in range(int(seconds / PSI_FREQ_S)):
-                calc_avgs(self.avg[s], int(share * period_ns), period_ns)
-
     def value(self, resource: str, kind: str, window: int = 0) -> float:
         """avg10 (window 0), avg60 (1) or avg300 (2) as printed."""
         return load_value(self.avg[f"{resource}_{kind}"][window])
