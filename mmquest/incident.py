@@ -7,6 +7,7 @@ writes a variant by hand sees exactly what to fix.
 
 from __future__ import annotations
 
+import datetime
 import math
 import os
 import re
@@ -67,6 +68,9 @@ class MachineSpec:
     slab_gb: float
     preroll_s: float
     boot_s: float
+    swap_gb: float = 0.0  # one swap device (0: none)
+    # Wall-clock time at t=0 of the run, "YYYY-MM-DD HH:MM:SS" (UTC); "" = from the kernel's era.
+    wall_start: str = ""
 
 
 @dataclass(frozen=True)
@@ -370,6 +374,8 @@ KNOWN = {
         "slab_gb",
         "preroll_s",
         "boot_s",
+        "swap_gb",
+        "wall_start",
     },
     "slo": {"service", "unit", "throughput_min", "p99_ms_max", "min_kernel"},
     "resolution": {"sustain_s", "tolerate_s"},
@@ -765,7 +771,19 @@ def _parse_machine(m: _Reader) -> MachineSpec:
         slab_gb=m.num("slab_gb", 1.0, lo=0),
         preroll_s=m.num("preroll_s", 240.0, lo=0, hi=3600),
         boot_s=m.num("boot_s", 75.0, lo=1, hi=900),
+        swap_gb=m.num("swap_gb", 0.0, lo=0, hi=1 << 20),
+        wall_start=_wall_start(m),
     )
+
+
+def _wall_start(m: _Reader) -> str:
+    text = m.str("wall_start") if "wall_start" in m.table else ""
+    if text:
+        try:
+            datetime.datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            raise m.fail("wall_start", f'expected "YYYY-MM-DD HH:MM:SS", got {_show(text)}') from None
+    return text
 
 
 def read_limited(p: Path, limit: int = MAX_FILE_BYTES) -> bytes:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .kernel import SYSCTLS, KernelVersion, Machine
-from .kernel.machine import PAGES_PER_MB, PATCH_EFFECTS
+from .kernel.era import wall_start
+from .kernel.machine import HPAGE_KB, PAGES_PER_MB, PATCH_EFFECTS
 from .kernel.memcg import PAGE_COUNTER_MAX
 from .kernel.oom import oom_score
 from .kernel.perf import PerfRow
@@ -260,6 +261,10 @@ class TaskInfo:
     oom_score: int = 0
     watchdog_mb: float = 0.0
     kthread: bool = False
+    swap: float = 0.0  # pages swapped out (MM_SWAPENTS, VmSwap)
+    hugetlb: float = 0.0  # 4 KiB pages of hugetlb segments it maps (HugetlbPages, numastat -p Huge)
+    cpu_rate: float = 0.0  # CPUs used over the last seconds (top's %CPU / 100)
+    running: int = 0  # threads runnable now
 
     @property
     def rss_pages(self) -> float:
@@ -284,6 +289,11 @@ class NodeMem:
     kernel: float
     active_file: float
     inactive_file: float
+    active_anon: float = 0.0  # the anon LRU split (lru.anon_lru_split)
+    inactive_anon: float = 0.0
+    writeback: float = 0.0  # pages under writeback
+    hugepages_total: float = 0.0  # huge pages (HPAGE_KB each) in the node's hugetlb pool
+    hugepages_free: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -359,6 +369,13 @@ class Snapshot:
     perf_by_comm: tuple[PerfRow, ...] = ()  # the same samples per (symbol, command), for perf top --sort comm
     units: tuple[tuple[str, str], ...] = ()  # systemd units and their ActiveState
     trace: TraceCounts = TraceCounts()  # the model's own call counts since this boot (kernel.trace)
+    swap_total: float = 0.0  # pages
+    swap_free: float = 0.0
+    hugepage_kb: int = 2048
+    hugepages_rsvd: float = 0.0
+    wall_start: float = 0.0  # seconds since the epoch (UTC) at t = 0 (era.wall_start)
+    nr_running: int = 1  # runnable threads (/proc/loadavg, vmstat r, procs_running)
+    nr_threads: int = 0  # threads of every task
     pressure: PsiView = ()  # /proc/pressure/* (kernel.psi), the whole box
     cgroups: tuple[CgroupInfo, ...] = ()  # the memory cgroups the workloads run in
 
@@ -741,6 +758,8 @@ class World:
         mapped = m.mapped_pages()
         fs_res = sum((f.resident() for f in m.filesets), np.zeros(n))
         filep = m.file_pages()
+        shmem = m.shmem_pages()
+        act_anon, inact_anon = m.anon_lru_split()
         nodes = []
         for z in range(n):
             lru = m.cold[z] + fs_res[z] + mapped[z] + m.dirty[z]
@@ -754,12 +773,17 @@ class World:
                     file=float(filep[z]),
                     mapped=float(mapped[z]),
                     dirty=float(m.dirty[z]),
-                    shmem=float(m.shmem[z]),
+                    shmem=float(shmem[z]),
                     slab_rec=float(m.slab_rec[z]),
                     slab_unrec=float(m.slab_unrec[z]),
                     kernel=float(m.kernel_pages[z]),
                     active_file=float(active),
                     inactive_file=float(lru - active),
+                    active_anon=float(act_anon[z]),
+                    inactive_anon=float(inact_anon[z]),
+                    writeback=float(getattr(m, "writeback", np.zeros(n))[z]),
+                    hugepages_total=float(m.hugepages_total[z]),
+                    hugepages_free=float(m.hugepages_free[z]),
                 )
             )
         numastat = tuple((k, tuple(int(x) for x in v)) for k, v in m.numa.items())
@@ -790,6 +814,10 @@ class World:
                 oom_score=oom_score(m, t, totalpages),
                 watchdog_mb=watch.get(t.pid, 0.0),
                 kthread=bool(t.extra.get("kthread")),
+                swap=float(t.extra.get("swap", 0.0)),
+                hugetlb=float(t.extra.get("hugetlb", 0.0)),
+                cpu_rate=float(t.extra.get("cpu_rate", 0.0)),
+                running=m.running_threads(t),
             )
             for t in sorted(m.tasks.values(), key=lambda t: t.pid)
             if t.alive
@@ -836,6 +864,14 @@ class World:
             patches=tuple(sorted(m.patches)),
             units=tuple(sorted(self.units().items())),
             trace=m.trace.view(self.boots, m.trace_placement()),
+            swap_total=m.swap_total,
+            swap_free=m.swap_free,
+            hugepage_kb=HPAGE_KB,
+            hugepages_rsvd=float(m.hugepages_rsvd.sum()),
+            wall_start=wall_start(self.incident.machine.wall_start, self.incident.machine.kernel),
+            # The shell reading the snapshot (top, cat /proc/loadavg) is running too.
+            nr_running=1 + sum(x.running for x in tasks),
+            nr_threads=sum(x.threads for x in tasks),
             pressure=psi_view(self.psi),
             cgroups=self._cgroups(),
         )

@@ -57,7 +57,9 @@ A40B = "a" * 40 + "b"
 )
 def test_a_backtracking_pattern_ends_fast_with_a_clear_message(eng, line):
     st, took = timed(eng, line)
-    assert took < 3 * MATCH_WALL_S + 1  # CPU seconds: more on a loaded machine
+    # The matcher's own budget ends it (status 124 and its message); the wall bound only
+    # catches a hang, with room for a loaded machine (it stays under the line's 30 s limit).
+    assert took < 10 * MATCH_WALL_S + 10
     assert "pattern matching took more than" in st.output and st.status == 124
 
 

@@ -1,5 +1,7 @@
 """The kernel model's mechanics, checked against mm/page_alloc.c and mm/vmscan.c."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -189,3 +191,141 @@ def test_kswapd_restores_the_high_watermark_after_the_slow_path():
     m.kswapd(0.5)
     assert m.ev["pgsteal_kswapd_normal"] > 0
     assert (m.free >= m.wm_high - 1).all()
+
+
+# ---------------------------------------------------------------------- the era table
+def test_reclaim_distance_changed_at_3_0():
+    from mmquest.kernel.era import reclaim_distance
+
+    assert reclaim_distance("2.6.39") == 20
+    assert reclaim_distance("3.0") == 30
+    # A two-socket box with SLIT 21 had zone reclaim switched on by the 2.6 kernels, not by 3.x.
+    d = [[10, 21], [21, 10]]
+    assert default_zone_reclaim_mode(KernelVersion("2.6.37"), d) == 1
+    assert default_zone_reclaim_mode(KernelVersion("3.10.0"), d) == 0
+
+
+def test_zone_reclaim_bits_shifted_between_648b5cf368e0_and_519983645a9f():
+    from mmquest.kernel.era import zone_reclaim_bits
+
+    assert zone_reclaim_bits("5.4.0") == (2, 4)
+    assert zone_reclaim_bits("5.10.0") == (1, 2)
+    assert zone_reclaim_bits("5.12.0") == (2, 4)
+
+
+def test_oom_score_scale_by_era():
+    from mmquest.kernel.era import proc_oom_score
+
+    total = 6_000_000
+    # Half the memory: 500 of 1000 before 5.9, (1000 + 500) * 2 / 3 = 1000 after.
+    assert proc_oom_score(total // 2, total, "3.10.0") == 500
+    assert proc_oom_score(total // 2, total, "6.6.0") == 1000
+    assert proc_oom_score(None, total, "3.10.0") == 0
+
+
+def test_era_names_are_checked_and_release_dates_ordered():
+    from mmquest.kernel.era import ERA, has, release_date
+
+    with pytest.raises(KeyError):
+        has("vmstat:no_such_counter", "3.10.0")
+    for c in ERA.values():
+        if c.since and c.until:
+            assert KernelVersion(c.since) < c.until, c.name
+    assert release_date("3.11.0-rc5").isoformat() == "2013-08-11"
+    assert release_date("3.10.0") < release_date("3.11.0-rc5") < release_date("3.12.0")
+
+
+# ---------------------------------------------------------------------- swap, hugetlb, shmem, LRU, scheduler
+def _world(name, seed=7):
+    from pathlib import Path
+
+    from mmquest.incident import load_incident
+    from mmquest.world import World
+
+    return World(load_incident(Path(__file__).parent.parent / "incidents" / f"{name}.toml"), seed=seed)
+
+
+def test_hugetlb_pool_holds_the_sga_and_is_out_of_every_other_use():
+    w = _world("thp-compound-lock")
+    s = w.snapshot()
+    assert s.sysctl_value("vm.nr_hugepages") == 8192
+    assert sum(n.hugepages_total for n in s.nodes) == 8192
+    assert [n.hugepages_total for n in s.nodes] == [4096, 4096]  # spread over the nodes at boot
+    assert sum(n.hugepages_free for n in s.nodes) == 0  # orion's 16 GB SGA took all of it
+    orion = next(t for t in s.tasks if t.comm == "orion")
+    assert orion.hugetlb * 4 == 16 * 1024 * 1024  # kB
+    assert orion.rss_pages < orion.hugetlb / 100  # not in its RSS
+    m = w.machine
+    used_other = m.used_pages() - m.hugetlb
+    assert np.allclose(m.node_pages - m.free - used_other, m.hugetlb)  # the pool is used memory
+
+
+def test_a_restarted_process_attaches_its_segment_again():
+    w = _world("thp-compound-lock")
+    m = w.machine
+    before = m.hugepages_free.copy()
+    got = m.hugetlb_segment("orion", 16 * 1024 * 256)
+    assert got == 16 * 1024 * 256 and (m.hugepages_free == before).all()
+
+
+def test_swap_device_from_the_machine_spec_and_swap_out_of_anon():
+    w = _world("zone-reclaim")
+    m = w.machine
+    s = w.snapshot()
+    assert s.swap_total == 4 * 1024 * 256 and s.swap_free == s.swap_total
+    assert _world("zone-reclaim-hpc").snapshot().swap_total == 0
+    pg = next(t for t in m.tasks.values() if t.comm == "postgres")
+    anon0, pswpout0 = pg.anon[0], m.ev["pswpout"]
+    out = m.swap_out(0, 1000.0)
+    assert out == pytest.approx(1000.0)
+    assert m.swap_used == pytest.approx(1000.0) and m.ev["pswpout"] - pswpout0 == pytest.approx(1000.0)
+    assert pg.anon[0] < anon0 and m.rss_read(pg, "status")[3] > 0  # swapents
+    m.kill_task(pg)
+    assert m.swap_used < 1000.0  # its entries went with it
+
+
+def test_exit_frees_anon_but_keeps_the_page_cache():
+    m = machine()
+    t = m.spawn("job", 1, [1.0, 0.0])
+    t.anon[0], t.file[0] = 5000.0, 3000.0
+    free0, cold0 = m.free[0], m.cold[0]
+    m.kill_task(t)
+    assert m.free[0] == pytest.approx(free0 + 5000.0)
+    assert m.cold[0] == pytest.approx(cold0 + 3000.0)  # the file pages stay cached, unmapped
+
+
+def test_task_shared_memory_is_in_node_memory():
+    w = _world("rss-percpu-oom")
+    m = w.machine
+    tasks_shmem = sum(t.shmem for t in m.tasks.values())
+    assert tasks_shmem.sum() > 100 * 256
+    s = w.snapshot()
+    assert sum(n.shmem for n in s.nodes) == pytest.approx(float((m.shmem + tasks_shmem).sum()))
+    assert all(n.file >= n.shmem for n in s.nodes)
+
+
+def test_anon_lru_split_follows_the_inactive_ratio():
+    w = _world("zone-reclaim")
+    s = w.snapshot()
+    for n in s.nodes:
+        assert n.active_anon + n.inactive_anon == pytest.approx(n.anon)
+        gb = n.total * 4 / 1024 / 1024  # 64 GB nodes: int_sqrt(640) = 25
+        assert n.active_anon == pytest.approx(n.inactive_anon * math.isqrt(int(10 * gb)))
+
+
+def test_nr_running_follows_the_cpu_use():
+    w = _world("zone-reclaim")
+    w.step(10)
+    s = w.snapshot()
+    pg = next(t for t in s.tasks if t.comm == "postgres")
+    assert pg.cpu_rate > 3  # the database keeps several CPUs busy
+    assert pg.running == min(pg.threads, round(pg.cpu_rate))
+    assert s.nr_running >= 1 + pg.running
+
+
+def test_wall_clock_is_in_the_incident_era():
+    import datetime
+
+    for name, year in (("thp-compound-lock", 2013), ("zone-reclaim", 2014), ("rss-percpu-oom", 2026)):
+        s = _world(name).snapshot()
+        assert datetime.datetime.fromtimestamp(s.wall_start, datetime.UTC).year == year

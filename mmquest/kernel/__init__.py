@@ -8,9 +8,9 @@ from importlib import import_module
 
 _LAZY = {
     "Machine": ".machine",
-    "Task": ".machine",
-    "PAGE_SIZE": ".machine",
-    "PAGES_PER_MB": ".machine",
+    "Task": ".task",
+    "PAGE_SIZE": ".page_alloc",
+    "PAGES_PER_MB": ".page_alloc",
     "RECLAIM_DISTANCE": ".sysctl",
     "SYSCTLS": ".sysctl",
     "default_zone_reclaim_mode": ".sysctl",
@@ -20,7 +20,7 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> object:
     if name in _LAZY:
         return getattr(import_module(_LAZY[name], __name__), name)
     raise AttributeError(name)

@@ -33,6 +33,7 @@ import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .era import has
 from .version import KernelVersion
 
 PAGE_SIZE = 4096
@@ -44,11 +45,6 @@ MEMCG_DELAY_SCALING_SHIFT = 14
 HZ = 1000  # CONFIG_HZ of the modelled kernels
 MEMCG_MAX_HIGH_DELAY_JIFFIES = 2 * HZ
 PAGE_COUNTER_MAX = 2**63 // PAGE_SIZE  # "max": no limit
-
-CGROUP2_SINCE = "4.5"  # 67e9c74b8a87: cgroup v2 and memory.high/max official
-THROTTLE_SINCE = "5.4"  # 0e4b01df8659: the penalty sleep
-CLAMP_AFTER_SCALING_SINCE = "5.8"  # the 2 s cap moved after the nr_pages scaling
-RETRY_SINCE = "5.9"  # b3ff92916af3: the reclaim retry loop before throttling
 
 # Costs (seconds per page) of memcg reclaim of clean page cache: the LRU scan and the
 # removal from the mapping.  The machine's global reclaim uses the same figures.
@@ -67,12 +63,13 @@ class MemcgEra:
 
 @lru_cache(maxsize=64)
 def memcg_era(version: KernelVersion | str) -> MemcgEra:
-    v = KernelVersion(str(version))
+    """Read from kernel.era (mech:cgroup2_memory, mech:memcg_high_*)."""
+    v = str(version)
     return MemcgEra(
-        cgroup2=not v < CGROUP2_SINCE,
-        throttle=not v < THROTTLE_SINCE,
-        clamp_after_scaling=not v < CLAMP_AFTER_SCALING_SINCE,
-        retry=not v < RETRY_SINCE,
+        cgroup2=has("mech:cgroup2_memory", v),
+        throttle=has("mech:memcg_high_throttle", v),
+        clamp_after_scaling=has("mech:memcg_high_clamp_after_scaling", v),
+        retry=has("mech:memcg_high_reclaim_retry", v),
     )
 
 

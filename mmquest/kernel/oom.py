@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .era import has, oom_dump_tasks_header, proc_oom_score
 from .percpu import MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,11 +45,9 @@ def oom_badness(m: Machine, t: Task, totalpages: int) -> int | None:
 
 
 def oom_score(m: Machine, t: Task, totalpages: int) -> int:
-    """/proc/PID/oom_score on 6.x: (1000 + badness * 1000 / totalpages) * 2 / 3, 0 if unkillable."""
-    b = oom_badness(m, t, totalpages)
-    if b is None:
-        return 0
-    return max(int((1000 + b * 1000 // totalpages) * 2 // 3), 0)
+    """/proc/PID/oom_score: since 5.9 (1000 + badness * 1000 / totalpages) * 2 / 3, before
+    badness * 1000 / totalpages (era.proc_oom_score); 0 if unkillable."""
+    return proc_oom_score(oom_badness(m, t, totalpages), totalpages, m.version)
 
 
 def select_bad_process(m: Machine, totalpages: int) -> Task | None:
@@ -177,29 +176,31 @@ def _dump_header(m: Machine, trigger: Task) -> None:
     L("0 pages HighMem/MovableOnly")
     L(f"{int(m.kernel_pages.sum())} pages reserved")
     L("Tasks state (memory values in pages):")
-    if m.version < "6.8":
-        L("[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name")
-    else:
-        L(
-            "[  pid  ]   uid  tgid total_vm      rss rss_anon rss_file rss_shmem pgtables_bytes swapents "
-            "oom_score_adj name"
-        )
+    L(oom_dump_tasks_header(m.version))
     for t in sorted(m.tasks.values(), key=lambda t: t.pid):
-        if not eligible(t):
-            continue
-        a, f, s, sw = m.rss_read(t, "oom")
-        uid = 0 if t.user == "root" else 1000 + sum(map(ord, t.user)) % 500
-        pgt = pgtables_bytes(t.rss_pages)
-        if m.version < "6.8":
-            L(
-                f"[{t.pid:7d}] {uid:5d} {t.pid:5d} {int(t.vm_pages_total):8d} {a + f + s:8d} {pgt:14d} {sw:8d} "
-                f"        {t.oom_score_adj:5d} {t.comm}"
-            )
-        else:
-            L(
-                f"[{t.pid:7d}] {uid:5d} {t.pid:5d} {int(t.vm_pages_total):8d} {a + f + s:8d} {a:8d} {f:8d} {s:9d} "
-                f"{pgt:8d} {sw:8d}         {t.oom_score_adj:5d} {t.comm}"
-            )
+        if eligible(t):
+            L(_dump_task(m, t))
+
+
+def _dump_task(m: Machine, t: Task) -> str:
+    """One row of dump_tasks(), in the columns of the booted kernel (era.oom_dump_tasks_header).
+
+    The pre-4.15 rows (nr_ptes, and nr_pmds from 4.4) are reconstructed from kernel source.
+    """
+    a, f, s, sw = m.rss_read(t, "oom")
+    uid = 0 if t.user == "root" else 1000 + sum(map(ord, t.user)) % 500
+    pgt = pgtables_bytes(t.rss_pages)
+    head = f"[{t.pid:7d}] {uid:5d} {t.pid:5d} {int(t.vm_pages_total):8d} {a + f + s:8d}"
+    tail = f"{sw:8d}         {t.oom_score_adj:5d} {t.comm}"
+    if has("log:oom.dump_tasks.rss_detail", m.version):
+        return f"{head} {a:8d} {f:8d} {s:9d} {pgt:8d} {tail}"
+    if has("log:oom.dump_tasks.pgtables_bytes", m.version):
+        return f"{head} {pgt:14d} {tail}"
+    ptes = pgt // 4096
+    head = f"[{t.pid:5d}] {uid:5d} {t.pid:5d} {int(t.vm_pages_total):8d} {a + f + s:8d}"
+    if has("log:oom.dump_tasks.nr_pmds", m.version):
+        return f"{head} {ptes:7d} {2:7d} {tail}"
+    return f"{head} {ptes:7d} {tail}"
 
 
 __all__ = [

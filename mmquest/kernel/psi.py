@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .era import has
 from .version import KernelVersion
 
 FSHIFT = 11  # include/linux/sched/loadavg.h
@@ -34,8 +35,6 @@ EXP_60s = 1981  # 1/exp(2s/60s)
 EXP_300s = 2034  # 1/exp(2s/300s)
 EXPS = (EXP_10s, EXP_60s, EXP_300s)
 NSEC_PER_USEC = 1000
-PSI_SINCE = "4.20"  # eb414681d5a0
-PSI_CPU_FULL_SINCE = "5.13"  # e7fcd7622823
 
 # The states a group tracks, in the kernel's order (enum psi_states).
 STATES = ("io_some", "io_full", "memory_some", "memory_full", "cpu_some", "cpu_full")
@@ -143,13 +142,13 @@ class PsiGroup:
 
 
 def has_psi(version: KernelVersion | str) -> bool:
-    return not KernelVersion(str(version)) < PSI_SINCE
+    return has("mech:psi", str(version))
 
 
 def psi_show(group: PsiGroup, resource: str, version: KernelVersion | str, system: bool = True) -> str:
     """The text of /proc/pressure/RESOURCE (system) or a cgroup's RESOURCE.pressure."""
     kinds = ["some", "full"]
-    if resource == "cpu" and KernelVersion(str(version)) < PSI_CPU_FULL_SINCE:
+    if resource == "cpu" and not has("mech:psi_cpu_full", str(version)):
         kinds = ["some"]
     lines = []
     for kind in kinds:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .era import has, reclaim_distance
 from .version import KernelVersion
 
-RECLAIM_DISTANCE = 30  # include/linux/topology.h (generic)
+RECLAIM_DISTANCE = 30  # include/linux/topology.h (generic) since v3.0; era.reclaim_distance() per kernel
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,11 @@ def default_zone_reclaim_mode(version: KernelVersion, distances: list[list[int]]
 
     Before v3.16, init_zone_allows_reclaim() set zone_reclaim_mode = 1 as soon as any
     node was farther than RECLAIM_DISTANCE from another; 4f9b16a64753 removed that.
+    RECLAIM_DISTANCE itself was 20 before v3.0 (32e45ff43eaf), so a two-socket box with
+    SLIT 21 had it on.
     """
-    if not version < "3.16":
+    if not has("mech:zone_reclaim_auto_enable", version):
         return 0
-    far = any(d > RECLAIM_DISTANCE for row in distances for d in row)
+    limit = reclaim_distance(version)
+    far = any(d > limit for row in distances for d in row)
     return 1 if far else 0

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .era import has
 from .version import KernelVersion
 
 # Functions the model counts that the tracers cannot attach to: static inlines, macros.
@@ -131,7 +132,7 @@ def traceable(version: KernelVersion) -> list[str]:
         names |= {"__get_page_tail", "put_compound_page"}
     if not v < "6.2":
         names |= {"percpu_counter_add_batch", "__percpu_counter_sum"}
-    if not v < "4.5":  # cgroup v2's memory.high (mem_cgroup_handle_over_high since 4.5)
+    if has("fn:mem_cgroup_handle_over_high", v):  # cgroup v2's memory.high
         names |= {"mem_cgroup_handle_over_high", "try_to_free_mem_cgroup_pages"}
     elif not v < "2.6.34":
         names.add("sync_mm_rss")

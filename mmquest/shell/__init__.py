@@ -4,7 +4,8 @@ from . import commands as _commands  # noqa: F401  (registers the commands)
 from . import cgroupfs as _cgroupfs  # noqa: F401  (cgroup v2, PSI, systemd's cgroup tools; after commands)
 from . import mechanism as _mechanism  # noqa: F401  (the mechanism view)
 from . import tracing as _tracing  # noqa: F401  (kernel tracing tools: ftrace, perf probe/stat, BCC, bpftrace)
-from .core import COMMANDS, LineResult, Shell, complete
+from .complete import complete
+from .core import COMMANDS, LineResult, Shell
 from .parser import ShellSyntaxError, parse
 
 __all__ = ["COMMANDS", "LineResult", "Shell", "ShellSyntaxError", "complete", "parse"]

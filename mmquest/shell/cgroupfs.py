@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from ..kernel import psi
+from ..kernel.era import has
 from ..kernel.memcg import PAGE_COUNTER_MAX, PAGE_SIZE, limit_text, memcg_era, parse_limit
 from ..kernel.version import KernelVersion
 from ..world import ActionError, CgroupInfo, PsiView, SetCgroupLimit, Snapshot
@@ -121,7 +122,7 @@ def memory_stat(g: CgroupInfo, kernel: str) -> str:
         ("file", b["file"]),
         ("kernel_stack", b["kernel_stack"]),
     ]
-    if not v < "5.7":
+    if has("memcg_stat:percpu", v):
         rows.append(("percpu", b["percpu"]))
     rows += [
         ("sock", b["sock"]),
@@ -139,7 +140,7 @@ def memory_stat(g: CgroupInfo, kernel: str) -> str:
         ("slab_unreclaimable", b["slab_unreclaimable"]),
         ("slab", b["slab_reclaimable"] + b["slab_unreclaimable"]),
     ]
-    if v < "5.9":
+    if not has("memcg_stat:workingset_refault_file", v):
         rows += [("workingset_refault", 0), ("workingset_activate", 0), ("workingset_restore", 0)]
     else:
         rows += [
@@ -181,13 +182,15 @@ def stack_text(g: CgroupInfo, kernel: str) -> str:
     """/proc/PID/stack of the unit's main thread, where most of its workers are."""
     v = KernelVersion(kernel)
     if g.stalled > 0.5 and memcg_era(kernel).throttle:
-        exit_loop = "exit_to_user_mode_prepare" if not v < "5.9" else "exit_to_usermode_loop"
+        exit_loop = (
+            "exit_to_user_mode_prepare" if has("fn:exit_to_user_mode_prepare", v) else "exit_to_usermode_loop"
+        )
         frames = [
             "schedule+0x40/0xb0",
             "schedule_timeout+0x17f/0x2f0",
             "mem_cgroup_handle_over_high+0xf5/0x1d0",
             f"{exit_loop}+0xd5/0x190",
-            "syscall_exit_to_user_mode+0x1f/0x190" if not v < "5.11" else "do_syscall_64+0x5f/0x80",
+            "do_syscall_64+0x5f/0x80",
             "entry_SYSCALL_64_after_hwframe+0x44/0xa9",
         ]
     else:

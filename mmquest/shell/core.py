@@ -407,10 +407,8 @@ class Shell:
             if self.vfs.exists(s, path):
                 raise VfsError(path, EACCES)
             raise VfsError(path, ENOENT)
-        if (
-            (path.startswith(("/tmp/", "/root/", "/etc/"))
-            and path in self.vfs.tmp)
-            or path.startswith(("/tmp/", "/root/"))
+        if (path.startswith(("/tmp/", "/root/", "/etc/")) and path in self.vfs.tmp) or path.startswith(
+            ("/tmp/", "/root/")
         ):
             if len(self.vfs.tmp) > 200 and path not in self.vfs.tmp:
                 raise VfsError(path, "No space left on device")
@@ -474,31 +472,6 @@ def write_handler(pattern: str):
     return deco
 
 
-def complete(shell: Shell, text: str) -> list[str]:
-    """Tab completion candidates for the last word of ``text``."""
-    words = text.split(" ")
-    last = words[-1]
-    if len(words) == 1 or words[-2] in ("|", ";", "&&", "||"):
-        return sorted(c for c in COMMANDS if c.startswith(last) and COMMANDS[c][1])
-    base = last.rsplit("/", 1)[0] if "/" in last else ""
-    d = shell.path(base or ("/" if last.startswith("/") else "."))
-    if last.startswith("/") and base == "":
-        d = "/"
-    try:
-        names = shell.vfs.listdir(shell.snap, d)
-    except VfsError:
-        return []
-    prefix = last.rsplit("/", 1)[1] if "/" in last else last
-    out = []
-    for n in names:
-        if n.startswith(prefix):
-            full = (base + "/" if "/" in last else "") + n
-            if shell.vfs.is_dir(shell.snap, norm(full, shell.cwd)):
-                full += "/"
-            out.append(full)
-    return sorted(out)
-
-
 __all__ = [
     "COMMANDS",
     "ENOENT",
@@ -508,5 +481,4 @@ __all__ = [
     "Shell",
     "UsageError",
     "command",
-    "complete",
 ]

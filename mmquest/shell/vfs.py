@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 from ..kernel import SYSCTLS, KernelVersion
+from ..kernel.era import has
 from ..world import Snapshot, TaskInfo
 from . import render as R
 
@@ -77,7 +78,7 @@ class Vfs:
                 "cpuinfo",
                 "loadavg",
                 "meminfo",
-                *(["pressure"] if not v < "4.20" else []),
+                *(["pressure"] if has("file:/proc/pressure", v) else []),
                 "self",
                 "sys",
                 "uptime",

@@ -49,8 +49,9 @@ class AioReader(Workload):
             owner=self.name,
         )
         huge_pages = self.hugetlbfs_gb * 1024 * PAGES_PER_MB
-        m.hugetlb[:] = huge_pages / m.nnodes
-        t.shmem += 0.0  # hugetlbfs memory is not counted in RSS
+        # The SGA: a SHM_HUGETLB segment from the vm.nr_hugepages pool, attached again after a
+        # restart (hugetlbfs memory is not counted in RSS).
+        m.hugetlb_segment(self.name, huge_pages, t)
         t.anon += 30_000 / m.nnodes
         t.file += 9_000 / m.nnodes
         t.vm_extra_pages = huge_pages + 200_000

@@ -1,0 +1,320 @@
+"""Kernel history in one table: what each release has, and the constants that changed.
+
+Every file, field, counter, sysctl, tool option, log line and kernel function whose
+presence depends on the kernel is one :class:`Change` in :data:`ERA`: the release that
+introduced it (``since``), the first release without it (``until``), and where that
+comes from (``source``: a commit id, a release, or a reference file).  Readers ask
+``has(name, version)``; nothing else compares a version to decide what exists.
+
+Naming: ``<kind>:<name>``, kinds ``vmstat``, ``meminfo``, ``status``, ``sysctl``,
+``file`` (a /proc or /sys path, ``PID`` for the pid), ``log`` (a kernel log line or
+format), ``fn`` (a kernel function), ``tool`` (a userspace option or format), ``mech``
+(a mechanism of the model).
+
+Provenance: ``source`` names a commit or release where one is known.  ``note`` says
+"reconstructed from kernel source" where a format comes from reading the source of
+that era rather than from a captured output, and "[unverified]" where the release is
+inferred (shared/reference/*.md marks those too).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+from .version import KernelVersion
+
+V = KernelVersion | str
+
+
+@dataclass(frozen=True)
+class Change:
+    name: str
+    since: str | None = None  # first release that has it (None: every modelled kernel)
+    until: str | None = None  # first release that no longer has it
+    source: str = ""  # commit id, release, or reference
+    note: str = ""
+
+    def present(self, version: V) -> bool:
+        v = version if isinstance(version, KernelVersion) else KernelVersion(version)
+        if self.since is not None and v < self.since:
+            return False
+        return not (self.until is not None and not v < self.until)
+
+
+RECON = "reconstructed from kernel source"
+
+_TABLE: tuple[Change, ...] = (
+    # ------------------------------------------------------------------ mechanisms
+    Change("mech:thp", "2.6.38", None, "71e3aac0724f (THP merged, v2.6.38)"),
+    Change(
+        "mech:thp_compound_lock_tail_refcount", "2.6.38", "4.5", "mechanics.md C.2; removed by ddc58f27f9ee"
+    ),
+    Change("mech:hugetlb_pagehuge_fastpath", "3.12", None, "7cb2ef56e6a8"),
+    Change("mech:zone_reclaim_auto_enable", None, "3.16", "4f9b16a64753"),
+    Change("mech:reclaim_distance_30", "3.0", None, "32e45ff43eaf (RECLAIM_DISTANCE 20 -> 30)"),
+    # The bits of vm.zone_reclaim_mode were renumbered by 648b5cf368e0 (bit 0 = RECLAIM_WRITE,
+    # bit 1 = RECLAIM_UNMAP) and restored by 519983645a9f.  Releases inferred: season2.md D.
+    Change(
+        "mech:zone_reclaim_bits_shifted",
+        "5.8",
+        "5.12",
+        "648b5cf368e0 / 519983645a9f",
+        "[unverified releases]",
+    ),
+    Change("mech:node_lru", "4.8", None, "599d0c954f91 (mm, vmscan: move LRU lists to node)"),
+    Change("mech:rss_percpu_counter", "6.2", None, "f1a7941243c1"),
+    Change(
+        "mech:rss_split_counting", None, "6.2", "34e55232e59f (SPLIT_RSS_COUNTING), replaced by f1a7941243c1"
+    ),
+    Change("mech:procfs_rss_sum", "6.16", None, "82241a83cd15", "[unverified release]"),
+    Change("mech:oom_score_centred", "5.9", None, "9066e5cfb73c (oom badness without normalisation)"),
+    Change("mech:oom_reaper", "4.6", None, "aac453635549"),
+    Change("mech:numa_balancing", "3.8", None, "automatic NUMA balancing (3.8)"),
+    Change("mech:psi", "4.20", None, "eb414681d5a0"),
+    Change("mech:watermark_scale_factor", "4.6", None, "795ae7a0de6b"),
+    # cgroup v2 memory controller and memory.high throttling (season2.md A; kernel/memcg.py).
+    Change("mech:cgroup2_memory", "4.5", None, "67e9c74b8a87 (cgroup2 out of devel, v4.5)"),
+    Change("mech:memcg_high_throttle", "5.4", None, "0e4b01df8659", "[unverified release]"),
+    Change(
+        "mech:memcg_high_clamp_after_scaling",
+        "5.8",
+        None,
+        "mm/memcg: move penalty delay clamping out of calculate_high_delay() (swap.high series)",
+        "[unverified release]",
+    ),
+    Change("mech:memcg_high_reclaim_retry", "5.9", None, "b3ff92916af3", "season2.md A: v5.9 inferred"),
+    Change("mech:psi_cpu_full", "5.13", None, "e7fcd7622823"),
+    # ------------------------------------------------------------------ kernel functions (perf, traces)
+    Change("fn:zone_reclaim", None, "4.8", "renamed node_reclaim by a5f5f91da6ad"),
+    Change("fn:node_reclaim", "4.8", None, "a5f5f91da6ad"),
+    Change("fn:shrink_zone", None, "4.8", "shrink_node since b2e18757f2c9"),
+    Change("fn:shrink_node", "4.8", None, "b2e18757f2c9"),
+    Change("fn:__alloc_pages_nodemask", None, "5.13", "renamed __alloc_pages by 84172f4bb752"),
+    Change("fn:__alloc_pages", "5.13", None, "84172f4bb752"),
+    Change("fn:__get_page_tail", "2.6.38", "4.5", "THP tail refcounting, gone with ddc58f27f9ee"),
+    Change("fn:put_compound_page", "2.6.38", "4.5", "THP tail refcounting, gone with ddc58f27f9ee"),
+    Change("fn:get_mm_counter_sum", "6.16", None, "82241a83cd15", "[unverified release]"),
+    Change("fn:percpu_counter_read_positive", None, None, "lib/percpu_counter.c"),
+    Change("fn:mem_cgroup_handle_over_high", "4.5", None, "b23afb93d317", "[unverified release]"),
+    Change("fn:exit_to_usermode_loop", None, "5.9", "x86 moved to the generic entry code in 5.9"),
+    Change(
+        "fn:exit_to_user_mode_prepare", "5.9", None, "142781e108b1 (generic entry)", "[unverified release]"
+    ),
+    # ------------------------------------------------------------------ sysctls
+    Change("sysctl:vm.numa_stat", "4.15", None, "4518085e127d"),
+    Change("sysctl:vm.compact_memory", "2.6.35", None, "76ab0f530e4a"),
+    Change("sysctl:kernel.numa_balancing", "3.8", None, "automatic NUMA balancing (3.8)"),
+    Change("sysctl:vm.watermark_scale_factor", "4.6", None, "795ae7a0de6b"),
+    Change("sysctl:vm.watermark_boost_factor", "5.0", None, "1c30844d2dfe"),
+    Change(
+        "sysctl:vm.extfrag_threshold", "2.6.35", None, "memory compaction (2.6.35)", "[unverified release]"
+    ),
+    # ------------------------------------------------------------------ /proc/meminfo fields
+    Change("meminfo:MemAvailable", "3.14", None, "34e431b0ae39"),
+    Change("meminfo:CmaTotal", "3.19", None, "CmaTotal/CmaFree in meminfo", "[unverified release]"),
+    Change("meminfo:ShmemHugePages", "4.8", None, "65c453778aea"),
+    Change("meminfo:KReclaimable", "4.20", None, "61f94e18de94"),
+    Change("meminfo:Percpu", "4.16", None, "7e8a6304d541"),
+    Change("meminfo:FileHugePages", "5.4", None, "60fbf0ab5da1"),
+    Change("meminfo:Zswap", "5.19", None, "Zswap/Zswapped in meminfo", "[unverified release]"),
+    Change("meminfo:SecPageTables", "6.0", None, "ebc97a52b5d6"),
+    Change("meminfo:Unaccepted", "6.5", None, "dcdfdd40fa82"),
+    Change("meminfo:Balloon", "6.9", None, "Balloon in meminfo", "[unverified release]"),
+    Change("meminfo:AnonHugePages", "2.6.38", None, "79134171df23 (THP counters in meminfo)"),
+    Change("meminfo:Hugetlb", "4.4", None, "Hugetlb total in meminfo", "[unverified release]"),
+    Change("meminfo:NFS_Unstable", None, None, "still printed, always 0 since 8d92890bd6b8"),
+    # ------------------------------------------------------------------ /proc/PID/status fields
+    Change("status:Umask", "4.7", None, "3e42979e65db"),
+    Change("status:Ngid", "3.13", None, "e143720b6a8e"),
+    Change("status:NStgid", "4.1", None, "e4bc33245124"),
+    Change("status:RssAnon", "4.5", None, "8cee852ec53f"),
+    Change("status:HugetlbPages", "4.4", None, "5d317b2b6536", "[unverified release]"),
+    Change("status:CoreDumping", "4.15", None, "CoreDumping in status", "[unverified release]"),
+    Change("status:THP_enabled", "5.0", None, "THP_enabled in status", "[unverified release]"),
+    Change("status:Speculation_Store_Bypass", "4.17", None, "fae1fa0fc6cc"),
+    Change("status:Cpus_allowed", None, None, "fs/proc/array.c"),
+    # ------------------------------------------------------------------ /proc/vmstat lines (formats.md 5.2)
+    Change("vmstat:nr_alloc_batch", "3.12", "4.8", "81c0a2bb515f, gone with the node LRU"),
+    Change("vmstat:workingset_refault", "3.15", "5.9", "a528910e12ec; split _anon/_file by 170b04b7ae49"),
+    Change("vmstat:workingset_refault_file", "5.9", None, "170b04b7ae49"),
+    Change("vmstat:numa_huge_pte_updates", "3.13", None, "formats.md 5.2", "[unverified release]"),
+    Change("vmstat:zone_reclaim_success", "6.12", None, "formats.md 5.2", "[unverified release]"),
+    Change("vmstat:zone_reclaim_failed", "2.6.31", None, "24cf72518c79"),
+    Change("vmstat:per_zone_reclaim_counters", None, "4.8", "599d0c954f91 (node-based LRU)"),
+    Change("vmstat:allocstall_zone", "4.8", None, "599d0c954f91"),
+    Change("vmstat:pgscan_file", "5.8", None, "pgscan_anon/pgscan_file split", "[unverified release]"),
+    Change("vmstat:drop_pagecache", "4.0", None, "drop_pagecache/drop_slab counters", "[unverified release]"),
+    Change("vmstat:oom_kill", "4.13", None, "8e675f7af507"),
+    Change("vmstat:thp_split", "2.6.39", "4.5", "thp_split_page/thp_split_pmd since 122afea9626a"),
+    Change("vmstat:thp_split_page", "4.5", None, "122afea9626a"),
+    Change("vmstat:thp_fault_alloc", "2.6.39", None, "formats.md 5.2", "[unverified release]"),
+    Change("vmstat:thp_zero_page_alloc", "3.8", None, "d8a8e1f0da3d"),
+    Change("vmstat:nr_anon_transparent_hugepages", "2.6.38", None, "79134171df23"),
+    Change("vmstat:nr_dirty_threshold", "2.6.37", None, "dirty thresholds in vmstat", "[unverified release]"),
+    # ------------------------------------------------------------------ files
+    Change("file:/proc/PID/smaps_rollup", "4.14", None, "493b0e9d945f"),
+    Change("file:/proc/pressure", "4.20", None, "eb414681d5a0"),
+    Change("file:/sys/fs/cgroup/memory.pressure", "4.20", None, "eb414681d5a0 (per-cgroup pressure files)"),
+    Change("memcg_stat:percpu", "5.7", None, "772616b031f3", "[unverified release]"),
+    Change("memcg_stat:workingset_refault_file", "5.9", None, "170b04b7ae49"),
+    Change("file:/sys/kernel/mm/transparent_hugepage", "2.6.38", None, "71e3aac0724f"),
+    Change("file:/proc/PID/numa_maps", None, None, "2.6.14"),
+    # ------------------------------------------------------------------ kernel log lines
+    # OOM report (formats.md 10.2).
+    Change("log:oom.dump_tasks.pgtables_bytes", "4.15", None, "af5b0f6a09e4 (pgtables_bytes in dump_tasks)"),
+    Change("log:oom.dump_tasks.nr_pmds", "4.4", "4.15", "dc6c9a35b66b", RECON),
+    Change("log:oom.dump_tasks.rss_detail", "6.8", None, "formats.md 10.2 (v6.8-rc1)"),
+    Change(
+        "log:oom.tasks_state_line", "4.19", None, "oom: describe task memory unit", "[unverified release]"
+    ),
+    Change("log:oom.kill_constraint_line", "4.19", None, "ef8444ea01d7"),
+    Change("log:oom.kill_or_sacrifice_child", None, "5.1", "bbbe48029720", RECON),
+    Change("log:oom.killed_shmem_rss", "4.5", None, "eca56ff906bd"),
+    Change(
+        "log:oom.killed_uid_pgtables",
+        "5.10",
+        None,
+        "UID and pgtables on the Killed process line",
+        "[unverified release]",
+    ),
+    Change("log:oom.show_mem_sec_pagetables", "6.0", None, "ebc97a52b5d6"),
+    Change(
+        "log:oom.call_trace_task_markers", "5.8", None, "x86 dumpstack <TASK> markers", "[unverified release]"
+    ),
+    Change("log:oom.dump_stack_lvl", "5.14", None, "a8a66a74a1b6 (dump_stack_lvl)", "[unverified release]"),
+    # Boot log wording.
+    Change("log:boot.zonelist_order_word", None, "4.14", "c9bff3eebc09 (ZONELIST_ORDER_ZONE removed)", RECON),
+    Change("log:boot.smpboot_total", "3.7", None, "a17bce4d1dce", RECON),
+    Change(
+        "log:boot.ext4_quota_mode",
+        "5.12",
+        None,
+        "ext4 mount message with Quota mode",
+        RECON + " [unverified release]",
+    ),
+    Change(
+        "log:boot.linux_version_ld",
+        "5.8",
+        None,
+        "linux_banner with the linker version",
+        "[unverified release]",
+    ),
+    Change("log:boot.on_node_totalpages", None, "5.11", "printed at pr_debug since", "[unverified release]"),
+    # ------------------------------------------------------------------ tools
+    Change(
+        "tool:perf.system_wide_banner",
+        "4.2",
+        None,
+        "perf top header, shell/tracing.py",
+        "[unverified release]",
+    ),
+)
+
+ERA: dict[str, Change] = {c.name: c for c in _TABLE}
+
+
+def has(name: str, version: V) -> bool:
+    """Does the booted kernel ``version`` have ``name``?  An unknown name is an error (KeyError):
+    everything that depends on the kernel must be in the table."""
+    return ERA[name].present(version)
+
+
+def _kv(version: V) -> KernelVersion:
+    return version if isinstance(version, KernelVersion) else KernelVersion(version)
+
+
+# ---------------------------------------------------------------------- constants that changed
+def reclaim_distance(version: V) -> int:
+    """RECLAIM_DISTANCE (include/linux/topology.h, generic): 20, raised to 30 by 32e45ff43eaf (v3.0)."""
+    return 30 if has("mech:reclaim_distance_30", version) else 20
+
+
+def zone_reclaim_bits(version: V) -> tuple[int, int]:
+    """(RECLAIM_WRITE, RECLAIM_UNMAP) as the booted kernel reads vm.zone_reclaim_mode.
+
+    Documented ABI: 1 zone reclaim on, 2 write dirty pages, 4 unmap/swap.  Between
+    648b5cf368e0 and 519983645a9f the bits were shifted down: 1 meant write, 2 unmap.
+    """
+    return (1, 2) if has("mech:zone_reclaim_bits_shifted", version) else (2, 4)
+
+
+def proc_oom_score(badness: int | None, totalpages: int, version: V) -> int:
+    """/proc/PID/oom_score from oom_badness() (None = LONG_MIN, unkillable).
+
+    Since 9066e5cfb73c (5.9): (1000 + badness * 1000 / totalpages) * 2 / 3, in 0..2000.
+    Before: badness was clamped to at least 1 and scaled to 0..1000 (points * 1000 / totalpages).
+    """
+    if badness is None:
+        return 0
+    if has("mech:oom_score_centred", version):
+        return max((1000 + badness * 1000 // totalpages) * 2 // 3, 0)
+    return max(badness, 1) * 1000 // totalpages
+
+
+def oom_dump_tasks_header(version: V) -> str:
+    """The column header of dump_tasks() (formats.md 10.2)."""
+    if has("log:oom.dump_tasks.rss_detail", version):
+        return (
+            "[  pid  ]   uid  tgid total_vm      rss rss_anon rss_file rss_shmem pgtables_bytes swapents "
+            "oom_score_adj name"
+        )
+    if has("log:oom.dump_tasks.pgtables_bytes", version):
+        return "[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name"
+    if has("log:oom.dump_tasks.nr_pmds", version):  # reconstructed from kernel source
+        return "[ pid ]   uid  tgid total_vm      rss nr_ptes nr_pmds swapents oom_score_adj name"
+    return "[ pid ]   uid  tgid total_vm      rss nr_ptes swapents oom_score_adj name"  # 3.x, from source
+
+
+# ---------------------------------------------------------------------- the wall clock
+# Release dates (kernel.org tags), for the wall clock of an incident whose spec gives no date.
+RELEASE_DATES: dict[str, str] = {
+    "2.6.37": "2011-01-04",
+    "2.6.38": "2011-03-14",
+    "2.6.39": "2011-05-18",
+    "3.0": "2011-07-21",
+    "3.10": "2013-06-30",
+    "3.11-rc5": "2013-08-11",
+    "3.11": "2013-09-02",
+    "3.12": "2013-11-03",
+    "3.13": "2014-01-19",
+    "3.14": "2014-03-30",
+    "3.16": "2014-08-03",
+    "3.18": "2014-12-07",
+    "4.0": "2015-04-12",
+    "4.8": "2016-10-02",
+    "5.8": "2020-08-02",
+    "5.9": "2020-10-11",
+    "5.10": "2020-12-13",
+    "5.11": "2021-02-14",
+    "5.12": "2021-04-25",
+    "6.1": "2022-12-11",
+    "6.2": "2023-02-19",
+    "6.6": "2023-10-30",
+    "6.8": "2024-03-10",
+    "6.12": "2024-11-17",
+}
+
+
+def release_date(version: V) -> _dt.date:
+    """The date of the newest listed release at or before ``version`` (its mainline tag)."""
+    v = _kv(version)
+    best: tuple[KernelVersion, str] | None = None
+    for name, day in RELEASE_DATES.items():
+        r = KernelVersion(name)
+        if not v < r and (best is None or best[0] < r):
+            best = (r, day)
+    if best is None:
+        return _dt.date(2011, 1, 4)
+    return _dt.date.fromisoformat(best[1])
+
+
+def wall_start(text: str, kernel: V) -> float:
+    """Seconds since the epoch (UTC) at the start of a run: the incident's ``wall_start``
+    ("YYYY-MM-DD HH:MM:SS"), else four weeks after the booted kernel's release at 09:00."""
+    if text:
+        when = _dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+    else:
+        day = release_date(kernel) + _dt.timedelta(days=28)
+        when = _dt.datetime(day.year, day.month, day.day, 9, 0, 0)
+    return when.replace(tzinfo=_dt.timezone.utc).timestamp()

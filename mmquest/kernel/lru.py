@@ -1,0 +1,75 @@
+"""The file LRU of a node (mm/vmscan.c's view of it): how old the inactive tail is, which
+pages reach it first, and how many of them were referenced since they went in."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .machine import Machine
+
+MAX_INACTIVE_AGE_S = 3600.0
+
+
+class Lru:
+    """LRU ordering: methods of :class:`~mmquest.kernel.machine.Machine`."""
+
+    def _inactive_age(self: Machine, z: int) -> float:
+        """Seconds a page spends on node z's inactive file list before reaching the tail."""
+        lru = self.cold[z] + sum(f.res[:, z].sum() for f in self.filesets)
+        return min((lru / 2.0) / max(self.reclaim_ewma[z], 1.0), MAX_INACTIVE_AGE_S)
+
+    def _eviction_order(self: Machine, z: int, may_unmap: bool):
+        """(pages, p_referenced, fileset index, chunk index) for node z, coldest first."""
+        age = self._inactive_age(z)
+        pages, pref, fidx, cidx = [], [], [], []
+        for i, f in enumerate(self.filesets):
+            if f.mapped and not may_unmap:
+                continue
+            r = f.res[:, z]
+            m = r > 1e-9
+            if not m.any():
+                continue
+            ci = np.nonzero(m)[0]
+            pages.append(r[ci])
+            pref.append(np.minimum(1.0 - np.exp(-f.rate[ci] * age), 0.98))
+            fidx.append(np.full(ci.size, i))
+            cidx.append(ci)
+        if not pages:
+            e = np.zeros(0)
+            return e, e, e.astype(int), e.astype(int)
+        pages_a, pref_a = np.concatenate(pages), np.concatenate(pref)
+        fidx_a, cidx_a = np.concatenate(fidx), np.concatenate(cidx)
+        order = np.lexsort((cidx_a, fidx_a, pref_a))
+        return pages_a[order], pref_a[order], fidx_a[order], cidx_a[order]
+
+    def _tail_referenced(self: Machine, z: int, nr: float, may_unmap: bool) -> float:
+        """Share of the first ``nr`` pages at node z's LRU tail that reclaim would skip."""
+        if self.cold[z] >= nr:
+            return 0.0
+        pages, pref, _, _ = self._eviction_order(z, may_unmap)
+        want = nr - self.cold[z]
+        if pages.size == 0:
+            return 1.0 if self.cold[z] <= 0 else 0.0
+        cum = np.cumsum(pages)
+        k = int(np.searchsorted(cum, want)) + 1
+        take = pages[:k].copy()
+        take[-1] -= max(cum[min(k, cum.size) - 1] - want, 0.0)
+        skipped = float((take * pref[:k]).sum())
+        return skipped / max(float(take.sum()) + self.cold[z], 1e-9)
+
+    def anon_lru_split(self: Machine) -> tuple[np.ndarray, np.ndarray]:
+        """(active, inactive) anonymous pages per node.
+
+        Reclaim keeps the anon lists balanced: inactive_list_is_low() (mm/vmscan.c) deactivates
+        pages while inactive * inactive_ratio < active, inactive_ratio = int_sqrt(10 * GB of
+        the node).  The lists sit at that balance, so inactive = anon / (1 + ratio).
+        """
+        gb = self.node_pages * 4 / (1024 * 1024)
+        ratio = max(math.isqrt(int(10 * gb)), 1) if gb >= 1 else 1
+        anon = self.anon_pages()
+        inactive = anon / (1 + ratio)
+        return anon - inactive, inactive

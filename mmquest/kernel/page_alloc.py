@@ -1,0 +1,142 @@
+"""The page allocator (mm/page_alloc.c): the zonelist walk, node_reclaim on the way, the slow path."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .vmscan import NODE_RECLAIM_CALL_S, RECLAIM_S_PER_PAGE, SCAN_S_PER_PAGE, SWAP_CLUSTER_MAX
+
+if TYPE_CHECKING:
+    from .machine import Machine
+
+PAGE_SIZE = 4096
+PAGES_PER_MB = 256
+FAULT_S_PER_PAGE = 1.2e-5  # CPU to read one page in: syscall, block layer, IRQ, copy, LRU insertion
+ANON_FAULT_S_PER_PAGE = 9e-7  # zero-fill fault
+
+
+@dataclass
+class AllocResult:
+    per_node: np.ndarray
+    cost_s: float = 0.0  # CPU time the allocating task spent in reclaim
+    reclaim_calls: float = 0.0
+    failed: float = 0.0
+
+
+class PageAlloc:
+    """Allocation paths: methods of :class:`~mmquest.kernel.machine.Machine`."""
+
+    def _count(
+        self: Machine, z: int, preferred: int, cpu_node: int, nr: float, interleave: bool = False
+    ) -> None:
+        if self.sysctl.get("vm.numa_stat", 1) == 0:
+            return
+        if z == preferred:
+            self.numa["numa_hit"][z] += nr
+            if interleave:
+                self.numa["interleave_hit"][z] += nr
+        else:
+            self.numa["numa_miss"][z] += nr
+            self.numa["numa_foreign"][preferred] += nr
+        if z == cpu_node:
+            self.numa["local_node"][z] += nr
+        else:
+            self.numa["other_node"][z] += nr
+        self.ev["pgalloc_normal"] += nr
+
+    def get_page_from_freelist(
+        self, cpu_node: int, nr: float, kind: str = "file", preferred: int | None = None
+    ) -> AllocResult:
+        """Allocate ``nr`` order-0 pages for a task running on ``cpu_node``.
+
+        The fast path walks the zonelist against the low watermark and calls
+        node_reclaim() where zone_reclaim_mode allows; what is left goes to the slow
+        path (wake kswapd, min watermark, direct reclaim).
+        """
+        pref = cpu_node if preferred is None else preferred
+        res = AllocResult(per_node=np.zeros(self.nnodes))
+        remaining = float(nr)
+        if remaining <= 0:
+            return res
+        free = self.free
+        mode = self.zone_reclaim_mode
+        hit = self.trace.hit
+        hit(self.fn_alloc, remaining)
+        hit("get_page_from_freelist", remaining)
+        for z in self.zonelist[pref]:
+            hit("zone_watermark_ok", remaining)  # every allocation still looking checks this zone
+            take = min(remaining, max(free[z] - self.wm_low[z], 0.0))
+            if take > 0:
+                res.per_node[z] += take
+                free[z] -= take
+                self._count(z, pref, cpu_node, take, interleave=preferred is not None)
+                if z != pref:
+                    hit("get_page_from_freelist:remote", take)
+                remaining -= take
+            if remaining <= 0:
+                break
+            if mode == 0 or self.distance[pref, z] > self.reclaim_distance:
+                continue
+            if z != cpu_node:  # NODE_RECLAIM_NOSCAN: a node with CPUs that is not ours
+                continue
+            got = self.node_reclaim(z, remaining, res)
+            take = min(remaining, got)
+            if take > 0:
+                res.per_node[z] += take
+                free[z] -= take
+                self._count(z, pref, cpu_node, take, interleave=preferred is not None)
+                remaining -= take
+            if remaining <= 0:
+                break
+        if remaining > 0:
+            remaining = self._slowpath(cpu_node, pref, remaining, res, free, kind)
+        return res
+
+    def _slowpath(
+        self, cpu_node: int, pref: int, remaining: float, res: AllocResult, free: np.ndarray, kind: str
+    ) -> float:
+        self._kswapd_woken[self.zonelist[pref]] = True
+        hit = self.trace.hit
+        hit("__alloc_pages_slowpath", remaining)
+        hit("wakeup_kswapd", remaining)
+        hit("get_page_from_freelist", remaining)
+        for z in self.zonelist[pref]:
+            if remaining <= 0:
+                break
+            hit("zone_watermark_ok", remaining)
+            take = min(remaining, max(free[z] - self.wm_min[z], 0.0))
+            if take > 0:
+                res.per_node[z] += take
+                free[z] -= take
+                self._count(z, pref, cpu_node, take)
+                if z != pref:
+                    hit("get_page_from_freelist:remote", take)
+                remaining -= take
+        if remaining <= 0:
+            return 0.0
+        # Direct reclaim (try_to_free_pages) on the preferred node: allocstall.
+        calls = math.ceil(remaining / SWAP_CLUSTER_MAX)
+        self.ev["allocstall"] += calls
+        reclaimed, scanned = self.shrink_node(pref, remaining, may_unmap=True, may_write=True)
+        self.ev["pgscan_direct_normal"] += scanned
+        self.ev["pgsteal_direct_normal"] += reclaimed
+        cost = calls * NODE_RECLAIM_CALL_S + scanned * SCAN_S_PER_PAGE + reclaimed * RECLAIM_S_PER_PAGE
+        res.cost_s += cost
+        self._charge_reclaim(calls, scanned, reclaimed, "try_to_free_pages")
+        hit("try_to_free_pages", calls, cost)
+        self._trace_shrink(calls, scanned, reclaimed)
+        take = min(remaining, reclaimed)
+        res.per_node[pref] += take
+        self._count(pref, pref, cpu_node, take)
+        return remaining - take
+
+    def add_file_pages(self: Machine, cpu_node: int, pages: float, kind: str = "cold") -> AllocResult:
+        """Page-cache pages that nobody will read again soon (logs, backups, checkpoints)."""
+        res = self.get_page_from_freelist(cpu_node, pages, "file")
+        self.cold += res.per_node
+        self.ev["pgpgout" if kind == "write" else "pgpgin"] += res.per_node.sum() * 4
+        return res

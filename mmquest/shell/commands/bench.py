@@ -1,0 +1,130 @@
+"""Benchmarks: orion (Oracle's I/O calibration tool)."""
+
+from __future__ import annotations
+
+from .. import render as R
+from ..core import Result, Shell, command
+from ..vfs import VfsError
+
+ORION_USAGE = (
+    "ORION: ORacle IO Numbers -- Version 11.2.0.3.0\n"
+    "Usage: orion -run simple|normal|advanced -testname NAME [-size_large KB] [-num_large N]\n"
+    "             [-num_disks N] [-duration S] [-type rand|seq] [-matrix basic|detailed|point]"
+)
+
+
+@command("orion", "Oracle I/O benchmark: orion -run simple -testname NAME [-size_large KB] [-num_large N]")
+def cmd_orion(sh: Shell, args: list[str], stdin: str) -> Result:
+    workload = next((w for w in getattr(sh.host, "workloads", []) if hasattr(w, "point")), None)
+    if workload is None:
+        return Result(err="bash: orion: command not found", status=127)
+    opts: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if not a.startswith("-") or i + 1 >= len(args):
+            return Result(err=f"ORION: unknown or incomplete option '{a}'\n{ORION_USAGE}", status=1)
+        opts[a.lstrip("-").lower()] = args[i + 1]
+        i += 2
+    known = {
+        "run",
+        "testname",
+        "size_large",
+        "size_small",
+        "num_large",
+        "num_small",
+        "num_disks",
+        "duration",
+        "type",
+        "matrix",
+        "write",
+        "cache_size",
+        "simulate",
+        "verbose",
+    }
+    bad = sorted(set(opts) - known)
+    if bad:
+        return Result(err=f"ORION: unknown option '-{bad[0]}'\n{ORION_USAGE}", status=1)
+    if "run" not in opts or "testname" not in opts:
+        return Result(err=f"ORION: -run and -testname are required\n{ORION_USAGE}", status=1)
+    if opts["run"] not in ("simple", "normal", "advanced", "oltp", "dss"):
+        return Result(err=f"ORION: invalid value for -run: {opts['run']}", status=1)
+    try:
+        size = int(opts.get("size_large", "1024"))
+        duration = int(opts.get("duration", "60"))
+        num_large = int(opts["num_large"]) if "num_large" in opts else None
+        if size < 4 or size > 65536 or duration < 1 or (num_large is not None and not 1 <= num_large <= 4096):
+            raise ValueError
+    except ValueError:
+        return Result(err="ORION: invalid numeric argument", status=1)
+    name = opts["testname"]
+    lun_path = sh.path(f"{name}.lun")
+    try:
+        luns = [ln.strip() for ln in sh.vfs.read(sh.snap, lun_path).splitlines() if ln.strip()]
+    except VfsError:
+        return Result(
+            err=f"ORION: ORacle IO Numbers -- Version 11.2.0.3.0\n"
+            f"Error: could not open {name}.lun: No such file or directory",
+            status=1,
+        )
+    devs = dict(sh.snap.io_scheduler)
+    for lun in luns:
+        if lun.removeprefix("/dev/") not in devs:
+            return Result(
+                err=f"ORION: ORacle IO Numbers -- Version 11.2.0.3.0\n"
+                f"Error: unable to open {lun}: No such device",
+                status=1,
+            )
+    num_disks = int(opts.get("num_disks", len(luns)))
+    levels = (
+        [num_large]
+        if num_large is not None and opts.get("matrix") == "point"
+        else list(range(1, (num_large or 2 * num_disks) + 1))
+    )
+    stamp = f"{name}_20261126_{R.clock(sh.snap)[:5].replace(':', '')}"
+    head = [
+        "ORION: ORacle IO Numbers -- Version 11.2.0.3.0",
+        stamp,
+        f"Calibration will take approximately {max(1, round(len(levels) * duration / 60))} minutes.",
+        "Using a large value for -cache_size may take longer.",
+        "",
+    ]
+    points = []
+    for n in levels:
+        if sh.budget.sim_left(sh.snap.t) < duration:
+            break
+        sh.advance(duration)
+        m = workload.machine
+        points.append(workload.point(m, size_kb=size, outstanding=n))
+    best = max(points, key=lambda p: p.mbps)
+    summary = [f"Maximum Large MBPS={best.mbps:.2f} @ Small=0 and Large={best.outstanding}"]
+    sh.vfs.tmp[sh.path(f"{stamp}_summary.txt")] = (
+        "\n".join(
+            [
+                "ORION VERSION 11.2.0.3.0",
+                "",
+                "Command line:",
+                "-" + " -".join(f"{k} {v}" for k, v in opts.items()),
+                "",
+                f"Test: {name}",
+                "Small IO size: 8 KB",
+                f"Large IO size: {size} KB",
+                "IO types: small random IOs, large random IOs",
+                "Writes: 0%",
+                f"Duration for each data point: {duration} seconds",
+                "Large Columns:," + ",".join(f"{n:>7}" for n in levels),
+                f"Total Data Points: {len(levels)}",
+                "",
+                *[f"Name: {lun}\tSize: 799535005696" for lun in luns],
+                f"{len(luns)} files found.",
+                "",
+                *summary,
+            ]
+        )
+        + "\n"
+    )
+    sh.vfs.tmp[sh.path(f"{stamp}_mbps.csv")] = (
+        "Large/Small,      0\n" + "\n".join(f"{p.outstanding:>11}, {p.mbps:>9.2f}" for p in points) + "\n"
+    )
+    sh.note_read("orion")
+    return Result("\n".join(head + summary) + "\n")

@@ -1,0 +1,73 @@
+"""NUMA tools: numastat, numactl."""
+
+from __future__ import annotations
+
+import re
+
+from .. import render as R
+from ..core import Result, Shell, command
+
+
+@command("numastat", "NUMA statistics: numastat [-m] [-n] [-c] [-p PID|NAME]")
+def cmd_numastat(sh: Shell, args: list[str], stdin: str) -> Result:
+    s = sh.snap
+    compact = "-c" in args
+    rest = [a for a in args if a != "-c"]
+    sh.note_read("numastat")
+    if not rest:
+        return Result(R.numastat_plain(s) + "\n")
+    if rest == ["-m"]:
+        sh.note_read("numastat -m")
+        return Result(R.numastat_m(s, compact) + "\n")
+    if rest == ["-n"]:
+        return Result(R.numastat_n(s, compact) + "\n")
+    targets: list[str] = []
+    i = 0
+    while i < len(rest):
+        a = rest[i]
+        if a == "-p":
+            if i + 1 >= len(rest):
+                return Result(err="numastat: option requires an argument -- 'p'", status=1)
+            targets.append(rest[i + 1])
+            i += 2
+            continue
+        if a.startswith("-"):
+            return Result(err=f"numastat: invalid option -- '{a.lstrip('-')[:1]}'", status=1)
+        targets.append(a)
+        i += 1
+    tasks = []
+    for tgt in targets:
+        if tgt.isdigit():
+            tasks += [t for t in s.tasks if t.pid == int(tgt)]
+        else:
+            tasks += [t for t in s.tasks if re.search(re.escape(tgt), t.comm)]
+    if not tasks:
+        return Result(
+            "\nPer-node process memory usage (in MBs)\n", "Can't find process: " + " ".join(targets), 1
+        )
+    sh.note_read("numastat -p")
+    return Result(R.numastat_p(s, tasks, compact) + "\n")
+
+
+@command("numactl", "NUMA policy: numactl --hardware, numactl --show")
+def cmd_numactl(sh: Shell, args: list[str], stdin: str) -> Result:
+    s = sh.snap
+    if args and args[0] in ("--hardware", "-H"):
+        sh.note_read("numactl --hardware")
+        return Result(R.numactl_hardware(s) + "\n")
+    if args and args[0] in ("--show", "-s"):
+        n = s.nnodes
+        nodes = " ".join(str(z) for z in range(n))
+        cpus = " ".join(str(c) for c in range(n * s.cpus_per_node))
+        return Result(
+            f"policy: default\npreferred node: current\nphyscpubind: {cpus}\ncpubind: {nodes}\n"
+            f"nodebind: {nodes}\nmembind: {nodes}\n"
+        )
+    return Result(
+        err="usage: numactl [--all | -a] [--interleave= | -i <nodes>] [--preferred= | -p <node>]\n"
+        "               [--physcpubind= | -C <cpus>] [--cpunodebind= | -N <nodes>]\n"
+        "               [--membind= | -m <nodes>] [--localalloc | -l] command args ...\n"
+        "       numactl [--show | -s]\n       numactl [--hardware | -H]\n"
+        "(changing the policy of a running service is not possible here)",
+        status=1,
+    )

@@ -1,0 +1,287 @@
+"""Text tools: grep, head, tail, seq, wc, echo, sed."""
+
+from __future__ import annotations
+
+from ..budget import IGNORECASE, PatternError
+from ..budget import escape as re_escape
+from ..core import MAX_OUTPUT as MAX_TEXT
+from ..core import Result, Shell, UsageError, command
+from ..vfs import VfsError
+from .common import _count_arg, _inputs, _join, _lines
+
+
+def _bre_to_ere(p: str) -> str:
+    out, i = [], 0
+    while i < len(p):
+        c = p[i]
+        if c == "\\" and i + 1 < len(p) and p[i + 1] in "(){}|+?":
+            out.append(p[i + 1])
+            i += 2
+            continue
+        if c in "(){}|+?":
+            out.append("\\" + c)
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+@command("grep", "search lines: -i -v -E -c -n -w -A N -B N -C N", "egrep")
+def cmd_grep(sh: Shell, args: list[str], stdin: str) -> Result:
+    opts = {
+        "i": False,
+        "v": False,
+        "E": False,
+        "c": False,
+        "n": False,
+        "w": False,
+        "F": False,
+        "h": False,
+        "H": False,
+        "o": False,
+        "q": False,
+        "l": False,
+    }
+    after = before = 0
+    patterns: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            rest += args[i + 1 :]
+            break
+        if a.startswith("--"):
+            long = {
+                "--ignore-case": "i",
+                "--invert-match": "v",
+                "--extended-regexp": "E",
+                "--count": "c",
+                "--line-number": "n",
+                "--word-regexp": "w",
+                "--fixed-strings": "F",
+            }
+            if a in long:
+                opts[long[a]] = True
+            elif a.startswith("--color"):
+                pass
+            else:
+                return Result(
+                    err=f"grep: unrecognized option '{a}'\nUsage: grep [OPTION]... PATTERNS [FILE]...",
+                    status=2,
+                )
+        elif a.startswith("-") and len(a) > 1:
+            j = 1
+            while j < len(a):
+                ch = a[j]
+                if ch in "ABCe":
+                    val = a[j + 1 :] or (args[i + 1] if i + 1 < len(args) else None)
+                    if val is None:
+                        return Result(err=f"grep: option requires an argument -- '{ch}'", status=2)
+                    if not a[j + 1 :]:
+                        i += 1
+                    if ch == "e":
+                        patterns.append(val)
+                    else:
+                        if not val.isdigit():
+                            return Result(err=f"grep: {val}: invalid context length argument", status=2)
+                        if ch in "AC":
+                            after = int(val)
+                        if ch in "BC":
+                            before = int(val)
+                    break
+                if ch in opts:
+                    opts[ch] = True
+                elif ch == "P":
+                    opts["E"] = True
+                elif ch == "r" or ch == "s":
+                    pass
+                else:
+                    return Result(
+                        err=f"grep: invalid option -- '{ch}'\nUsage: grep [OPTION]... PATTERNS [FILE]...",
+                        status=2,
+                    )
+                j += 1
+        else:
+            rest.append(a)
+        i += 1
+    if not patterns:
+        if not rest:
+            return Result(
+                err="Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.",
+                status=2,
+            )
+        patterns = [rest.pop(0)]
+    flags = IGNORECASE if opts["i"] else 0
+    try:
+        regs = []
+        for p in patterns:
+            src = re_escape(p) if opts["F"] else (p if opts["E"] else _bre_to_ere(p))
+            if opts["w"]:
+                src = rf"\b(?:{src})\b"
+            regs.append(sh.pattern(src, flags))
+    except PatternError as e:
+        return Result(err=f"grep: {e}", status=2)
+    ins, errs = _inputs(sh, rest, stdin, "grep")
+    multi = (len(rest) > 1 or opts["H"]) and not opts["h"]
+    out: list[str] = []
+    found = False
+    for name, text in ins:
+        lines = _lines(text)
+        hit = [any(r.search(ln) for r in regs) != opts["v"] for ln in lines]
+        n = sum(hit)
+        found |= n > 0
+        if opts["q"]:
+            continue
+        if opts["l"]:
+            if n:
+                out.append(name)
+            continue
+        if opts["c"]:
+            out.append(f"{name}:{n}" if multi else str(n))
+            continue
+        shown = -1
+        ctx = after or before
+        for idx, ok in enumerate(hit):
+            if not ok:
+                continue
+            lo = max(idx - before, shown + 1)
+            if ctx and shown >= 0 and lo > shown + 1:
+                out.append("--")
+            for k in range(lo, min(idx + after, len(lines) - 1) + 1):
+                if k <= shown:
+                    continue
+                sep = ":" if hit[k] else "-"
+                pre = (f"{name}{sep}" if multi else "") + (f"{k + 1}{sep}" if opts["n"] else "")
+                if opts["o"] and hit[k] and not opts["v"]:
+                    for r in regs:
+                        out += [pre + m.group(0) for m in r.finditer(lines[k])]
+                else:
+                    out.append(pre + lines[k])
+                shown = k
+    status = 2 if errs and not found else (0 if found else 1)
+    return Result(_join(out), "\n".join(errs), status)
+
+
+@command("head", "first lines: head -n N")
+def cmd_head(sh: Shell, args: list[str], stdin: str) -> Result:
+    try:
+        n, files = _count_arg(args)
+    except UsageError as e:
+        return Result(err=f"head: {e}", status=1)
+    ins, errs = _inputs(sh, files, stdin, "head")
+    out = []
+    for name, text in ins:
+        if len(ins) > 1:
+            out.append(f"==> {name} <==")
+        out += _lines(text)[:n]
+    return Result(_join(out), "\n".join(errs), 1 if errs else 0)
+
+
+@command("tail", "last lines: tail -n N")
+def cmd_tail(sh: Shell, args: list[str], stdin: str) -> Result:
+    try:
+        n, files = _count_arg([a for a in args if a != "-f"])
+    except UsageError as e:
+        return Result(err=f"tail: {e}", status=1)
+    ins, errs = _inputs(sh, files, stdin, "tail")
+    out = []
+    for name, text in ins:
+        if len(ins) > 1:
+            out.append(f"==> {name} <==")
+        ls = _lines(text)
+        out += ls[-n:] if n else []
+    return Result(_join(out), "\n".join(errs), 1 if errs else 0)
+
+
+@command("seq", "print numbers: seq [FIRST [STEP]] LAST")
+def cmd_seq(sh: Shell, args: list[str], stdin: str) -> Result:
+    if not 1 <= len(args) <= 3:
+        return Result(err="seq: missing operand" if not args else f"seq: extra operand '{args[3]}'", status=1)
+    nums = []
+    for a in args:
+        try:
+            nums.append(int(a))
+        except ValueError:
+            return Result(err=f"seq: invalid floating point argument: '{a}'", status=1)
+    first, step, last = (
+        (1, 1, nums[0]) if len(nums) == 1 else (nums[0], 1, nums[1]) if len(nums) == 2 else nums
+    )
+    if step == 0:
+        return Result(err="seq: invalid Zero increment value: '0'", status=1)
+    out, size, v = [], 0, first
+    while (v <= last if step > 0 else v >= last) and size <= MAX_TEXT:
+        out.append(str(v))
+        size += len(out[-1]) + 1
+        v += step
+    return Result(_join(out))
+
+
+@command("wc", "count lines/words/bytes: wc -l")
+def cmd_wc(sh: Shell, args: list[str], stdin: str) -> Result:
+    flags = "".join(a[1:] for a in args if a.startswith("-") and a != "-") or "lwc"
+    bad = set(flags) - set("lwcm")
+    if bad:
+        return Result(err=f"wc: invalid option -- '{sorted(bad)[0]}'", status=1)
+    files = [a for a in args if not a.startswith("-") or a == "-"]
+    ins, errs = _inputs(sh, files, stdin, "wc")
+    out = []
+    for name, text in ins:
+        vals = []
+        if "l" in flags:
+            vals.append(text.count("\n"))
+        if "w" in flags:
+            vals.append(len(text.split()))
+        if "c" in flags or "m" in flags:
+            vals.append(len(text.encode()))
+        cols = " ".join(f"{v:>7}" if len(vals) > 1 else str(v) for v in vals)
+        out.append(cols + ("" if name == "(standard input)" else f" {name}"))
+    return Result(_join(out), "\n".join(errs), 1 if errs else 0)
+
+
+@command("echo", "print arguments (use with > to write /proc/sys files)")
+def cmd_echo(sh: Shell, args: list[str], stdin: str) -> Result:
+    newline = True
+    while args and args[0] in ("-n", "-e", "-E", "-ne", "-en"):
+        if "n" in args[0]:
+            newline = False
+        args = args[1:]
+    return Result(" ".join(args) + ("\n" if newline else ""), eol=newline)
+
+
+@command("sed", "stream editor: sed [-n] [-E] [-i] 'ADDR[,ADDR]p|d|q|s/RE/NEW/[g]' FILE")
+def cmd_sed(sh: Shell, args: list[str], stdin: str) -> Result:
+    from .. import sed
+
+    try:
+        opts, scripts, files = sed.parse_args(args)
+        cmds = sed.compile_script(scripts, opts["extended"], sh.pattern)
+    except sed.SedError as e:
+        return Result(err=str(e), status=1)
+    if opts["inplace"] and not files:
+        return Result(err="sed: no input files", status=1 if not stdin else 4)
+    ins, errs = [], []
+    for f in files or ["-"]:
+        if f == "-":
+            ins.append(("(standard input)", stdin))
+            continue
+        try:
+            ins.append((f, sh.read(f)))
+        except VfsError as e:
+            errs.append(f"sed: can't read {f}: {e.reason}")
+    status = 2 if errs else 0
+    separate = opts["inplace"] or opts["separate"]
+    streams = [[x] for x in ins] if separate else [ins]
+    outs = []
+    for group in streams:
+        lines = [ln for _, text in group for ln in text.splitlines()]
+        new, code = sed.run(cmds, lines, opts["quiet"], sh.budget.charge)
+        body = _join(new)
+        if opts["inplace"] and group and group[0][0] != "(standard input)":
+            sh.write(sh.path(group[0][0]), body)
+        else:
+            outs.append(body)
+        if code is not None:
+            status = code
+            break
+    return Result("".join(outs), "\n".join(errs), status)

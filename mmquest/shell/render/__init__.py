@@ -1,0 +1,75 @@
+"""Text of /proc, /sys and the tools, rendered from a world Snapshot.
+
+Formats follow the real tools (see shared/reference/formats.md); which lines exist
+depends on the kernel version of the snapshot.  Pure functions: the panes and the
+shell call the same ones, so they can never disagree.  One module per subject; this
+package re-exports them all, so callers write ``R.meminfo(s)``.
+"""
+
+from .meminfo import free_m, meminfo
+from .numa import (
+    NUMASTAT_ROWS,
+    _mb_table,
+    node_meminfo_rows,
+    node_numastat_file,
+    numa_maps_parts,
+    numactl_hardware,
+    numastat_m,
+    numastat_n,
+    numastat_p,
+    numastat_plain,
+)
+from .perf import PERF_SORT_KEYS, perf_top
+from .procpid import _state_long, numa_maps, proc_status, smaps_rollup, statm
+from .system import _cpu_split, dmesg, loadavg, slo_lines, uptime_line
+from .tasks import PS_FIELDS, _fmt_time, _kib, _time_plus, ps_aux, ps_rows, top_batch
+from .units import KB_PER_PAGE, PAGES_PER_MB, clock, human_k, kv, mb, totals
+from .vmstat import _MODERN_EV, _V3_EV, _V3_NR, _vm_nr, vmstat_cmd, vmstat_file, vmstat_row
+
+__all__ = [
+    "KB_PER_PAGE",
+    "NUMASTAT_ROWS",
+    "PAGES_PER_MB",
+    "PERF_SORT_KEYS",
+    "PS_FIELDS",
+    "_MODERN_EV",
+    "_V3_EV",
+    "_V3_NR",
+    "_cpu_split",
+    "_fmt_time",
+    "_kib",
+    "_mb_table",
+    "_state_long",
+    "_time_plus",
+    "_vm_nr",
+    "clock",
+    "dmesg",
+    "free_m",
+    "human_k",
+    "kv",
+    "loadavg",
+    "mb",
+    "meminfo",
+    "node_meminfo_rows",
+    "node_numastat_file",
+    "numa_maps",
+    "numa_maps_parts",
+    "numactl_hardware",
+    "numastat_m",
+    "numastat_n",
+    "numastat_p",
+    "numastat_plain",
+    "perf_top",
+    "proc_status",
+    "ps_aux",
+    "ps_rows",
+    "slo_lines",
+    "smaps_rollup",
+    "statm",
+    "top_batch",
+    "totals",
+    "uptime_line",
+    "vmstat_cmd",
+    "vmstat_file",
+    "vmstat_row",
+]
