@@ -76,13 +76,6 @@ _TABLE: tuple[Change, ...] = (
     # cgroup v2 memory controller and memory.high throttling (season2.md A; kernel/memcg.py).
     Change("mech:cgroup2_memory", "4.5", None, "67e9c74b8a87 (cgroup2 out of devel, v4.5)"),
     Change("mech:memcg_high_throttle", "5.4", None, "0e4b01df8659", "[unverified release]"),
-    Change(
-        "mech:memcg_high_clamp_after_scaling",
-        "5.8",
-        None,
-        "mm/memcg: move penalty delay clamping out of calculate_high_delay() (swap.high series)",
-        "[unverified release]",
-    ),
     Change("mech:memcg_high_reclaim_retry", "5.9", None, "b3ff92916af3", "season2.md A: v5.9 inferred"),
     Change("mech:psi_cpu_full", "5.13", None, "e7fcd7622823"),
     # ------------------------------------------------------------------ kernel functions (perf, traces)

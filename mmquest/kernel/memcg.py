@@ -11,9 +11,8 @@ while its group was over ``memory.high`` (try_charge() added them to
 
 - 0e4b01df8659 "mm, memcg: throttle allocators when failing reclaim over memory.high"
   (v5.4): after the reclaim walk, ``mem_cgroup_handle_over_high()`` sleeps a penalty that
-  grows with the square of the overage (``calculate_high_delay()``), capped at 2 s;
-- "mm/memcg: move penalty delay clamping out of calculate_high_delay()" (v5.8, Jakub
-  Kicinski's swap.high series): the 2 s cap applies after the scaling by nr_pages;
+  grows with the square of the overage (``calculate_high_delay()``), capped at 2 s per
+  return to user mode;
 - b3ff92916af3 "mm, memcg: reclaim more aggressively before high allocator throttling"
   (v5.9, Chris Down): before it, ONE reclaim walk of ``nr_pages`` and then the sleep;
   after it, the walk is retried (SWAP_CLUSTER_MAX pages at a time) for as long as the
@@ -57,7 +56,6 @@ class MemcgEra:
 
     cgroup2: bool  # memory.high exists
     throttle: bool  # the penalty sleep (0e4b01df8659)
-    clamp_after_scaling: bool  # v5.8
     retry: bool  # b3ff92916af3
 
 
@@ -68,7 +66,6 @@ def memcg_era(version: KernelVersion | str) -> MemcgEra:
     return MemcgEra(
         cgroup2=has("mech:cgroup2_memory", v),
         throttle=has("mech:memcg_high_throttle", v),
-        clamp_after_scaling=has("mech:memcg_high_clamp_after_scaling", v),
         retry=has("mech:memcg_high_reclaim_retry", v),
     )
 
@@ -169,17 +166,15 @@ def calculate_high_delay(nr_pages: float, max_overage: int, version: KernelVersi
     """mm/memcontrol.c calculate_high_delay(): the penalty in jiffies.
 
     The square of the overage, scaled so that 4 N-page charges pay what one 4N-page charge
-    pays.  Before v5.8 the 2 s cap applied before that scaling (so a big nr_pages could
-    sleep longer); since v5.8 mem_cgroup_handle_over_high() clamps the scaled result.
+    pays, clamped to MEMCG_MAX_HIGH_DELAY_JIFFIES per return to user mode (inside this
+    function until v5.8, in mem_cgroup_handle_over_high() since, where the swap penalty is
+    added first; the same figure without swap.high).
     """
     if not max_overage:
         return 0
     penalty = max_overage * max_overage * HZ
     penalty >>= MEMCG_DELAY_PRECISION_SHIFT
     penalty >>= MEMCG_DELAY_SCALING_SHIFT
-    if not memcg_era(version).clamp_after_scaling:
-        penalty = min(penalty, MEMCG_MAX_HIGH_DELAY_JIFFIES)
-        return penalty * int(nr_pages) // MEMCG_CHARGE_BATCH
     return min(penalty * int(nr_pages) // MEMCG_CHARGE_BATCH, MEMCG_MAX_HIGH_DELAY_JIFFIES)
 
 

@@ -168,6 +168,7 @@ class CgroupService(Workload):
         m: Machine = self.machine  # type: ignore[assignment]
         m.log(f"systemd[1]: Stopping {self.description}...")
         self.stop_tasks(m)
+        m.log(f"systemd[1]: {self.unit}.service: Succeeded.")
         if self.fs is not None:
             self.fs.drop()
         self.cg = None
