@@ -265,7 +265,7 @@ class CgroupService(Workload):
         self.tput = self.tput * f + (1 - f) * mbps if self.tput > 0 else mbps
         p99 = percentile(self.lat, 99) * 1000
         self.ind = Indicators(self.tput, p99, True)
-        m.trace.hit("mem_cgroup_handle_over_high", r.calls, r.reclaim_s + r.slept_s)
+        m.trace.hit("mem_cgroup_handle_over_high", r.handled, r.reclaim_s + r.slept_s)
         m.trace.hit("mem_cgroup_handle_over_high:sleep", r.sleeps, r.slept_s)
         m.trace.hit("try_to_free_mem_cgroup_pages", r.walks, r.reclaim_s)
         m.ev["pgscan_direct"] += r.reclaimed

@@ -36,6 +36,7 @@ class Worker:
 @dataclass
 class TickResult:
     calls: int  # calls that returned this tick
+    handled: int  # of them, returns that owed pages (TIF_NOTIFY_RESUME: mem_cgroup_handle_over_high ran)
     latencies: list[float]  # seconds from each returned call's start to its return (stall included)
     cpu_times: tuple[CpuTimes, ...]  # per worker CPU, for PSI
     walks: int
@@ -144,7 +145,7 @@ class OverHighThreads:
 
     def step(self, t0: float, dt: float, version: str) -> TickResult:
         t1 = t0 + dt
-        calls, walks, sleeps = 0, 0, 0
+        calls, walks, sleeps, handled = 0, 0, 0, 0
         lat: list[float] = []
         reclaimed = slept = rtime = charged = 0.0
         workers = self.workers
@@ -157,6 +158,7 @@ class OverHighThreads:
                 break
             now = w.ret_at
             charged += self._advance(now)
+            handled += w.owed > 0
             res = mc.mem_cgroup_handle_over_high(self.cg, w.owed, version)
             w.owed = 0.0
             self._reclaimed(res.reclaimed)
@@ -174,7 +176,7 @@ class OverHighThreads:
             w.ret_at = w.run_start + self._jitter()
         charged += self._advance(t1)
         cpus = tuple(self._stall_times(w, t0, t1) for w in self.workers)
-        return TickResult(calls, lat, cpus, walks, sleeps, reclaimed, slept, rtime, charged)
+        return TickResult(calls, handled, lat, cpus, walks, sleeps, reclaimed, slept, rtime, charged)
 
     @staticmethod
     def _stall_times(w: Worker, t0: float, t1: float) -> CpuTimes:
