@@ -380,8 +380,6 @@ def _set_property(sh: Shell, args: list[str]) -> Result:
         except ValueError:
             return Result(err=f"Failed to parse {key}= value '{value}': Invalid argument", status=1)
         which = "high" if key == "MemoryHigh" else "max"
-        if _unit_group(sh.snap, unit) is None:
-            continue
         try:
             event = sh.host.apply(SetCgroupLimit(unit, which, pages))
         except ActionError as e:

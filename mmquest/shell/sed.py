@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .argv import OptError, OptSpec
+
 USAGE = "Usage: sed [OPTION]... {script-only-if-no-other-script} [input-file]..."
 GNU_ONLY = set("aicyhHgGxnNDPbtTlrwWzeFvQRL{}:")  # real sed commands this box does not simulate
 
@@ -370,65 +372,36 @@ def run(cmds: list[Cmd], lines: list[str], quiet: bool, charge=None) -> tuple[li
     return out, None
 
 
-# sed's boolean options, by their long and short names (-i takes its own branch: a suffix follows)
-LONG_FLAGS = {
-    "quiet": "quiet",
-    "silent": "quiet",
-    "regexp-extended": "extended",
-    "in-place": "inplace",
-    "separate": "separate",
-}
-SHORT_FLAGS = {"n": "quiet", "E": "extended", "r": "extended", "s": "separate"}
+SED = OptSpec(
+    "sed",
+    "nErsi::e:",
+    {
+        "quiet": "n",
+        "silent": "n",
+        "regexp-extended": "E",
+        "in-place?": "i",
+        "separate": "s",
+        "expression=": "e",
+        "posix": "posix",
+        "debug": "debug",
+    },
+    after=USAGE,
+)
 
 
-def parse_args(args: list[str]) -> tuple[dict, list[str], list[str]]:
+def parse_args(args: list[str]) -> tuple[dict[str, bool], list[str], list[str]]:
     """(options, scripts, files); raises SedError with GNU's message."""
-    opts = {"quiet": False, "extended": False, "inplace": False, "separate": False}
-    scripts: list[str] = []
-    files: list[str] = []
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a == "--":
-            files += args[i + 1 :]
-            break
-        if a.startswith("--"):
-            name, _, value = a[2:].partition("=")
-            if name in LONG_FLAGS:
-                opts[LONG_FLAGS[name]] = True
-            elif name == "expression":
-                if not value and i + 1 < len(args):
-                    i += 1
-                    value = args[i]
-                scripts.append(value)
-            elif name == "posix" or name == "debug":
-                pass
-            else:
-                raise SedError(f"sed: unrecognized option '{a}'\n{USAGE}")
-        elif a.startswith("-") and len(a) > 1:
-            j = 1
-            while j < len(a):
-                f = a[j]
-                if f in SHORT_FLAGS:
-                    opts[SHORT_FLAGS[f]] = True
-                elif f == "i":
-                    opts["inplace"] = True
-                    break  # the rest is the backup suffix
-                elif f == "e":
-                    rest = a[j + 1 :]
-                    if not rest:
-                        if i + 1 >= len(args):
-                            raise SedError(f"sed: option requires an argument -- 'e'\n{USAGE}")
-                        i += 1
-                        rest = args[i]
-                    scripts.append(rest)
-                    break
-                else:
-                    raise SedError(f"sed: invalid option -- '{f}'\n{USAGE}")
-                j += 1
-        else:
-            files.append(a)
-        i += 1
+    try:
+        o = SED.parse(args)
+    except OptError as e:
+        raise SedError(e.message) from None
+    opts = {
+        "quiet": o.has("n"),
+        "extended": o.has("E") or o.has("r"),
+        "inplace": o.has("i"),
+        "separate": o.has("s"),
+    }
+    scripts, files = o.all("e"), o.args
     if not scripts:
         if not files:
             raise SedError(USAGE)

@@ -1,12 +1,20 @@
 """Workloads that run on the simulated machine."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from .aio import AioReader
-from .base import Indicators, ParamError
+from .base import Indicators, ParamError, Workload
 from .cgroup import CgroupService
 from .rss import RssService
 from .service import Service
 
-KINDS = {
+if TYPE_CHECKING:  # pragma: no cover
+    from ..incident import WorkloadSpec
+    from ..kernel.machine import Machine
+
+KINDS: dict[str, type[Workload]] = {
     "service": Service,
     "aio_reader": AioReader,
     "rss_service": RssService,
@@ -14,7 +22,7 @@ KINDS = {
 }
 
 
-def make_workload(spec, machine):
+def make_workload(spec: WorkloadSpec, machine: Machine) -> Workload:
     """Build the workload an incident's [[workload]] table describes."""
     cls = KINDS.get(spec.kind)
     if cls is None:
@@ -30,5 +38,6 @@ __all__ = [
     "ParamError",
     "RssService",
     "Service",
+    "Workload",
     "make_workload",
 ]

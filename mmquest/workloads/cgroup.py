@@ -99,7 +99,7 @@ class CgroupService(Workload):
         self.task: Task | None = None
         self.cg: mc.MemCgroup | None = None
         self.threads: OverHighThreads | None = None
-        self.psi = PsiGroup(self.path)
+        self.psi: PsiGroup = PsiGroup(self.path)
         self.cpu_times: tuple[CpuTimes, ...] = ()
         self.busy_cpus = 0.0
         self.stalled = 0.0
@@ -185,6 +185,9 @@ class CgroupService(Workload):
         self.cpu_times = ()
         super().on_boot(m, now, boot_s)
 
+    def memcg(self) -> mc.MemCgroup | None:
+        return self.cg
+
     def needs_pages(self) -> float:
         """What the group holds when nothing slows it: heap, index, kernel memory and the
         spool of the last ``retention_s`` of chunks, plus the chunks being written."""
@@ -193,6 +196,9 @@ class CgroupService(Workload):
         return self.anon_pages + self.mapped_pages + self.kernel_pages + spool + inflight
 
     # ------------------------------------------------------------------ the unit's limits
+    def memcg_limit(self, which: str) -> float | None:
+        return self.high if which == "high" else self.max
+
     def set_limit(self, which: str, pages: float) -> None:
         """MemoryHigh=/MemoryMax= (systemctl set-property) or a write to memory.high/max."""
         if which == "high":

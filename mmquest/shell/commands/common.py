@@ -31,29 +31,21 @@ def _inputs(sh: Shell, files: list[str], stdin: str, tool: str) -> tuple[list[tu
     return out, errs
 
 
-def _count_arg(args: list[str], default: int = 10) -> tuple[int, list[str]]:
-    n, rest, i = default, [], 0
-    while i < len(args):
-        a = args[i]
-        if a == "-n" and i + 1 < len(args):
-            n = _int_arg(args[i + 1].lstrip("+-"))
-            i += 1
-        elif a.startswith("-n"):
-            n = _int_arg(a[2:].lstrip("+-"))
-        elif re.fullmatch(r"-\d+", a):
-            n = int(a[1:])
-        elif a.startswith("-") and a != "-":
-            raise UsageError(f"invalid option -- '{a[1:]}'")
-        else:
-            rest.append(a)
-        i += 1
-    return n, rest
+def line_count(prog: str, value: str) -> tuple[int, bool]:
+    """head/tail's -n NUM: (count, sign given); coreutils' message for anything else."""
+    digits = value[1:] if value[:1] in "+-" else value
+    if not digits.isdigit():
+        raise UsageError(f"{prog}: invalid number of lines: '{value}'")
+    return int(digits), value[:1] in "+-"
 
 
-def _int_arg(v: str) -> int:
-    if not v.isdigit():
-        raise UsageError(f"invalid number of lines: '{v}'")
-    return int(v)
+def obsolete_count(args: list[str]) -> list[str]:
+    """head -5, tail -5 and tail +5: the old spelling of -n 5 (as the first argument only, as in GNU)."""
+    if args and re.fullmatch(r"-\d+", args[0]):
+        return ["-n", args[0][1:], *args[1:]]
+    if args and re.fullmatch(r"\+\d+", args[0]):
+        return ["-n", args[0], *args[1:]]
+    return args
 
 
 def _opt_value(args: list[str], i: int) -> tuple[str | None, int]:

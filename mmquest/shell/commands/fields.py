@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
-from ..budget import PatternError
+from .. import awk
+from ..argv import OptSpec, coreutils_try
+from ..awk_parse import AwkError
+from ..budget import Pattern, PatternError
 from ..core import Result, Shell, command
-from .common import _inputs, _join, _lines, _opt_value
+from .common import _inputs, _join, _lines
 
 
 def _sort_key(line: str, field: int | None, sep: str | None, numeric: bool):
@@ -20,42 +23,41 @@ def _sort_key(line: str, field: int | None, sep: str | None, numeric: bool):
     return (text, "")
 
 
+SORT = OptSpec(
+    "sort",
+    "nrughk:t:",
+    {
+        "numeric-sort": "n",
+        "reverse": "r",
+        "unique": "u",
+        "general-numeric-sort": "g",
+        "human-numeric-sort": "h",
+        "key=": "k",
+        "field-separator=": "t",
+    },
+    status=2,
+)
+
+
 @command("sort", "sort lines: sort [-n] [-r] [-u] [-k N] [-t SEP]")
 def cmd_sort(sh: Shell, args: list[str], stdin: str) -> Result:
-    numeric = reverse = unique = False
+    opts = SORT.parse(args)
+    numeric = opts.has("n") or opts.has("g") or opts.has("h")
+    reverse, unique = opts.has("r"), opts.has("u")
     field: int | None = None
-    sep: str | None = None
-    files, i = [], 0
-    while i < len(args):
-        a = args[i]
-        val, j = _opt_value(args, i) if a[:2] in ("-k", "-t") else (None, i)
-        if val is not None:
-            i = j
-            if a.startswith("-t"):
-                sep = val
-            else:
-                try:
-                    field = max(int(val.split(",")[0].rstrip("nr")), 1)
-                except ValueError:
-                    return Result(
-                        err=f"sort: invalid number at field start: invalid count at start of '{val}'",
-                        status=2,
-                    )
-                numeric = numeric or val.endswith("n")
-                reverse = reverse or val.endswith("r")
-        elif a.startswith("-") and len(a) > 1 and not a.startswith("--"):
-            bad = set(a[1:]) - set("nrugh")
-            if bad:
-                return Result(
-                    err=f"sort: invalid option -- '{sorted(bad)[0]}'\nTry 'sort --help' for more information.",
-                    status=2,
-                )
-            numeric |= "n" in a or "g" in a or "h" in a
-            reverse |= "r" in a
-            unique |= "u" in a
-        else:
-            files.append(a)
-        i += 1
+    sep = opts.get("t")
+    if sep is not None and len(sep) > 1:
+        return Result(err=f"sort: multi-character tab '{sep}'", status=2)
+    for val in opts.all("k"):
+        try:
+            field = max(int(val.split(",")[0].rstrip("nr")), 1)
+        except ValueError:
+            return Result(
+                err=f"sort: invalid number at field start: invalid count at start of '{val}'", status=2
+            )
+        numeric = numeric or val.endswith("n")
+        reverse = reverse or val.endswith("r")
+    files = opts.args
     ins, errs = _inputs(sh, files, stdin, "sort")
     keyed = sorted(
         ((_sort_key(ln, field, sep, numeric), ln) for _, text in ins for ln in _lines(text)),
@@ -72,18 +74,27 @@ def cmd_sort(sh: Shell, args: list[str], stdin: str) -> Result:
     return Result(_join([ln for _, ln in keyed]), "\n".join(errs), 2 if errs else 0)
 
 
+UNIQ = OptSpec("uniq", "cdui", {"count": "c", "repeated": "d", "unique": "u", "ignore-case": "i"})
+
+
 @command("uniq", "collapse repeated lines: uniq [-c]")
 def cmd_uniq(sh: Shell, args: list[str], stdin: str) -> Result:
-    count = "-c" in args
-    files = [a for a in args if not a.startswith("-")]
-    ins, errs = _inputs(sh, files[:1], stdin, "uniq")
+    opts = UNIQ.parse(args)
+    if len(opts.args) > 2:
+        return Result(err=f"uniq: extra operand '{opts.args[2]}'\n{coreutils_try('uniq')}", status=1)
+    ins, errs = _inputs(sh, opts.args[:1], stdin, "uniq")
+    fold = opts.has("i")
     out: list[list] = []
     for ln in (ln for _, text in ins for ln in _lines(text)):
-        if out and out[-1][1] == ln:
+        if out and (out[-1][1].lower() == ln.lower() if fold else out[-1][1] == ln):
             out[-1][0] += 1
         else:
             out.append([1, ln])
-    lines = [f"{n:>7} {ln}" if count else ln for n, ln in out]
+    if opts.has("d"):
+        out = [g for g in out if g[0] > 1]
+    if opts.has("u"):
+        out = [g for g in out if g[0] == 1]
+    lines = [f"{n:>7} {ln}" if opts.has("c") else ln for n, ln in out]
     return Result(_join(lines), "\n".join(errs), 1 if errs else 0)
 
 
@@ -102,29 +113,29 @@ def _field_list(spec: str) -> list[int] | None:
     return sorted(set(out))
 
 
+CUT = OptSpec(
+    "cut",
+    "d:f:c:b:s",
+    {"delimiter=": "d", "fields=": "f", "characters=": "c", "bytes=": "b", "only-delimited": "s"},
+)
+
+
 @command("cut", "columns: cut -d SEP -f LIST, cut -c LIST")
 def cmd_cut(sh: Shell, args: list[str], stdin: str) -> Result:
-    sep, fields, chars, files, i = "\t", None, None, [], 0
-    while i < len(args):
-        a = args[i]
-        if a.startswith("-d"):
-            val, i = _opt_value(args, i)
-            sep = val or ""
-        elif a.startswith(("-f", "-c")):
-            spec, i = _opt_value(args, i)
-            spec = spec or ""
-            lst = _field_list(spec)
-            if lst is None:
-                return Result(
-                    err=f"cut: invalid field value '{spec}'\nTry 'cut --help' for more information.", status=1
-                )
-            if a.startswith("-f"):
-                fields = lst
-            else:
-                chars = lst
+    opts = CUT.parse(args)
+    sep = opts.get("d", "\t") or ""
+    fields = chars = None
+    for key, spec in opts.items:
+        if key not in "fcb" or spec is None:
+            continue
+        lst = _field_list(spec)
+        if lst is None:
+            return Result(err=f"cut: invalid field value '{spec}'\n{coreutils_try('cut')}", status=1)
+        if key == "f":
+            fields = lst
         else:
-            files.append(a)
-        i += 1
+            chars = lst
+    files = opts.args
     if len(sep) != 1:
         return Result(
             err="cut: the delimiter must be a single character\nTry 'cut --help' for more information.",
@@ -142,72 +153,47 @@ def cmd_cut(sh: Shell, args: list[str], stdin: str) -> Result:
         if chars is not None:
             out.append("".join(ln[k - 1] for k in chars if k <= len(ln)))
         elif sep not in ln:
-            out.append(ln)  # a line without the delimiter is printed whole, as cut does
+            if not opts.has("s"):
+                out.append(ln)  # a line without the delimiter is printed whole, as cut does
         else:
             parts = ln.split(sep)
             out.append(sep.join(parts[k - 1] for k in fields if k <= len(parts)))
     return Result(_join(out), "\n".join(errs), 1 if errs else 0)
 
 
-_AWK_TERM = re.compile(r'\$(?:\d+|NF)|NF|NR|"[^"]*"')
+AWK_USAGE = "usage: awk [-F fs][-v var=value][prog | -f progfile][file ...]"
+AWK = OptSpec(
+    "awk", "F:v:", {"field-separator=": "F", "assign=": "v"}, after=AWK_USAGE, status=2, permute=False
+)
 
 
-_AWK = re.compile(r"\s*(?:/(?P<re>(?:[^/\\]|\\.)*)/\s*)?(?:\{\s*print(?P<args>[^}]*)\}\s*)?")
-
-
-@command("awk", "the print idiom: awk [-F SEP] '[/RE/] {print $N, ...}'")
+@command("awk", "pattern scanning: awk [-F SEP] [-v VAR=VALUE] 'PATTERN {ACTION} ... END {...}' [FILE...]")
 def cmd_awk(sh: Shell, args: list[str], stdin: str) -> Result:
-    sep: str | None = None
-    rest, i = [], 0
-    while i < len(args):
-        a = args[i]
-        if a.startswith("-F"):
-            val, i = _opt_value(args, i)
-            sep = val or " "
-        else:
-            rest.append(a)
-        i += 1
+    opts = AWK.parse(args)
+    val = opts.get("F")
+    sep = "\t" if val == "t" else (val or " ")
+    assigns: dict[str, str] = {}
+    for v in opts.all("v"):
+        name, eq, value = v.partition("=")
+        if not eq or not re.fullmatch(r"[A-Za-z_]\w*", name):
+            return Result(err=f"awk: invalid -v argument: {v}", status=2)
+        assigns[name] = value
+    rest = opts.args
     if not rest:
-        return Result(err="usage: awk [-F fs] 'prog' [file ...]", status=2)
+        return Result(err=AWK_USAGE, status=2)
     prog, files = rest[0], rest[1:]
-    m = _AWK.fullmatch(prog)
-    if not m or (m.group("re") is None and m.group("args") is None):
-        return Result(
-            err=f"awk: this shell's awk runs the print idiom only ([/re/] {{print $1, $NF}}), not: {prog}",
-            status=2,
-        )
-    try:
-        pat = sh.pattern(m.group("re")) if m.group("re") is not None else None
-    except PatternError:
-        return Result(err=f"awk: syntax error in regular expression {m.group('re')}", status=2)
-    items = []  # each printed item: terms written side by side are concatenated, as in awk
-    for t in (t.strip() for t in (m.group("args") or "").split(",")):
-        terms = _AWK_TERM.findall(t)
-        if not t or "".join(terms) != re.sub(r"\s+(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", "", t):
-            if not t and len(items) == 0 and not (m.group("args") or "").strip():
-                break
-            return Result(
-                err=f'awk: cannot print {t!r} in this shell\'s awk (fields $N, $NF, NF, NR, "text")', status=2
-            )
-        items.append(terms)
-    items = items or [["$0"]]
     ins, errs = _inputs(sh, files, stdin, "awk")
-    out = []
-    for nr, ln in enumerate((ln for _, text in ins for ln in _lines(text)), 1):
-        if pat is not None and not pat.search(ln):
-            continue
-        fs = ln.split(sep) if sep and sep != " " else ln.split()
-        vals = []
-        for terms in items:
-            val = ""
-            for t in terms:
-                if t.startswith('"'):
-                    val += t[1:-1]
-                elif t in ("NF", "NR"):
-                    val += str(len(fs) if t == "NF" else nr)
-                else:
-                    k = len(fs) if t == "$NF" else int(t[1:])
-                    val += ln if k == 0 else (fs[k - 1] if 0 < k <= len(fs) else "")
-            vals.append(val)
-        out.append(" ".join(vals))
-    return Result(_join(out), "\n".join(errs), 2 if errs else 0)
+    lines = [(name, ln) for name, text in ins for ln in _lines(text)]
+
+    def compile_re(src: str) -> Pattern:
+        try:
+            return sh.pattern(src)
+        except PatternError:
+            raise AwkError(f"syntax error in regular expression {src} at source line 1") from None
+
+    try:
+        out, status = awk.run(prog, lines, compile_re, fs=sep, assigns=assigns, check=sh.budget.check)
+    except AwkError as e:
+        return Result(err="\n".join([*errs, f"awk: {e}"]), status=2)
+    sh.budget.charge(len(out))
+    return Result(out, "\n".join(errs), 2 if errs else status, eol=not out or out.endswith("\n"))

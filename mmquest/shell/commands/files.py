@@ -2,25 +2,69 @@
 
 from __future__ import annotations
 
+from ..argv import Opts, OptSpec
 from ..core import Result, Shell, command
 from ..vfs import norm
 from .common import _inputs, _join
 
+CAT = OptSpec(
+    "cat",
+    "AbeEnstTuv",
+    {
+        "show-all": "A",
+        "number-nonblank": "b",
+        "show-ends": "E",
+        "number": "n",
+        "squeeze-blank": "s",
+        "show-tabs": "T",
+        "show-nonprinting": "v",
+    },
+)
+
+
+def _cat_lines(text: str, opts: Opts) -> str:
+    """cat's -n/-b (numbers), -E/-A ($ at each end), -T/-A (^I for tabs)."""
+    ends = opts.has("E") or opts.has("A") or opts.has("e")
+    tabs = opts.has("T") or opts.has("A") or opts.has("t")
+    number_all, number_full = opts.has("n"), opts.has("b")
+    out, n = [], 0
+    for line in text.splitlines(keepends=True):
+        body, nl = (line[:-1], "\n") if line.endswith("\n") else (line, "")
+        if tabs:
+            body = body.replace("\t", "^I")
+        if ends and nl:
+            body += "$"
+        if (number_full and body.rstrip("$")) or (number_all and not number_full):
+            n += 1
+            body = f"{n:>6}\t{body}"
+        out.append(body + nl)
+    return "".join(out)
+
 
 @command("cat", "print files (/proc, /sys, /boot ...)")
 def cmd_cat(sh: Shell, args: list[str], stdin: str) -> Result:
-    files = [a for a in args if not (a.startswith("-") and a != "-")]
-    ins, errs = _inputs(sh, files, stdin, "cat")
-    return Result("".join(t for _, t in ins), "\n".join(errs), 1 if errs else 0)
+    opts = CAT.parse(args)
+    ins, errs = _inputs(sh, opts.args, stdin, "cat")
+    text = "".join(t for _, t in ins)
+    if any(k in "AbeEntT" for k, _ in opts.items):
+        text = _cat_lines(text, opts)
+    return Result(text, "\n".join(errs), 1 if errs else 0)
+
+
+LS = OptSpec(
+    "ls",
+    "laAh1dF",
+    {"all": "a", "almost-all": "A", "human-readable": "h", "directory": "d", "classify": "F"},
+    status=2,
+)
 
 
 @command("ls", "list a directory")
 def cmd_ls(sh: Shell, args: list[str], stdin: str) -> Result:
-    long = any(a.startswith("-") and "l" in a for a in args)
-    one_per_line = not sh.to_tty or any(
-        a.startswith("-") and "1" in a for a in args
-    )  # as ls does into a pipe
-    paths = [a for a in args if not a.startswith("-")] or ["."]
+    opts = LS.parse(args)
+    long = opts.has("l")
+    one_per_line = not sh.to_tty or opts.has("1")  # as ls does into a pipe
+    paths = opts.args or ["."]
     out, errs = [], []
     for p in paths:
         full = sh.path(p)

@@ -5,36 +5,30 @@ from __future__ import annotations
 import re
 
 from .. import render as R
+from ..argv import OptSpec
 from ..core import Result, Shell, command
+
+NUMASTAT = OptSpec(
+    "numastat",
+    "cmnp:",
+    after="Usage: numastat [-c] [-m] [-n] [-p <PID>|<pattern>] [ <PID>|<pattern>... ]",
+)
 
 
 @command("numastat", "NUMA statistics: numastat [-m] [-n] [-c] [-p PID|NAME]")
 def cmd_numastat(sh: Shell, args: list[str], stdin: str) -> Result:
     s = sh.snap
-    compact = "-c" in args
-    rest = [a for a in args if a != "-c"]
+    opts = NUMASTAT.parse(args)
+    compact = opts.has("c")
     sh.note_read("numastat")
-    if not rest:
-        return Result(R.numastat_plain(s) + "\n")
-    if rest == ["-m"]:
+    targets = opts.all("p") + opts.args
+    if not targets and opts.has("m"):
         sh.note_read("numastat -m")
         return Result(R.numastat_m(s, compact) + "\n")
-    if rest == ["-n"]:
+    if not targets and opts.has("n"):
         return Result(R.numastat_n(s, compact) + "\n")
-    targets: list[str] = []
-    i = 0
-    while i < len(rest):
-        a = rest[i]
-        if a == "-p":
-            if i + 1 >= len(rest):
-                return Result(err="numastat: option requires an argument -- 'p'", status=1)
-            targets.append(rest[i + 1])
-            i += 2
-            continue
-        if a.startswith("-"):
-            return Result(err=f"numastat: invalid option -- '{a.lstrip('-')[:1]}'", status=1)
-        targets.append(a)
-        i += 1
+    if not targets:
+        return Result(R.numastat_plain(s) + "\n")
     tasks = []
     for tgt in targets:
         if tgt.isdigit():

@@ -5,8 +5,10 @@ from __future__ import annotations
 from ...world import (
     ActionError,
     KillProcess,
+    TaskInfo,
 )
 from .. import render as R
+from ..argv import OptSpec
 from ..budget import PatternError
 from ..core import Result, Shell, command
 from .common import _join
@@ -99,43 +101,70 @@ def cmd_ps(sh: Shell, args: list[str], stdin: str) -> Result:
     return Result(_join(out), status=0 if rows or pids is None else 1)
 
 
+PIDOF = OptSpec("pidof", "sxco:", {"single-shot": "s", "omit-pid=": "o"}, after="")
+
+
 @command("pidof", "PIDs of a program")
 def cmd_pidof(sh: Shell, args: list[str], stdin: str) -> Result:
-    names = [a for a in args if not a.startswith("-")]
+    opts = PIDOF.parse(args)
+    names = opts.args
     pids = [str(t.pid) for t in reversed(sh.snap.tasks) if t.comm in names or t.comm.split(":")[0] in names]
+    if opts.has("s"):
+        pids = pids[:1]
     if not pids:
         return Result(status=1)
     return Result(" ".join(pids) + "\n")
 
 
+PGREP_TRY = "Try `pgrep --help' for more information."
+PGREP = OptSpec(
+    "pgrep",
+    "onlfxvca",
+    {
+        "oldest": "o",
+        "newest": "n",
+        "list-name": "l",
+        "full": "f",
+        "exact": "x",
+        "inverse": "v",
+        "count": "c",
+        "list-full": "a",
+    },
+    after=PGREP_TRY,
+    status=2,
+)
+
+
 @command("pgrep", "PIDs by name: pgrep [-o|-n] [-l] [-f] NAME")
 def cmd_pgrep(sh: Shell, args: list[str], stdin: str) -> Result:
-    flags = "".join(a[1:] for a in args if a.startswith("-"))
-    pats = [a for a in args if not a.startswith("-")]
+    opts = PGREP.parse(args)
+    pats = opts.args
     if not pats:
-        return Result(
-            err="pgrep: no matching criteria specified\nTry `pgrep --help' for more information.", status=2
-        )
+        return Result(err=f"pgrep: no matching criteria specified\n{PGREP_TRY}", status=2)
+    if len(pats) > 1:
+        return Result(err=f"pgrep: only one pattern can be provided\n{PGREP_TRY}", status=2)
     try:
         rx = sh.pattern(pats[0])
     except PatternError:
         return Result(err=f"pgrep: invalid regular expression: {pats[0]}", status=2)
-    hits = [
-        t
-        for t in sh.snap.tasks
-        if (
-            rx.search(t.cmdline)
-            if "f" in flags
-            else (rx.fullmatch(t.comm) if "x" in flags else rx.search(t.comm))
-        )
-    ]
-    if "o" in flags:
+
+    def hit(t: TaskInfo) -> bool:
+        if opts.has("f"):
+            return bool(rx.search(t.cmdline))
+        return bool(rx.fullmatch(t.comm) if opts.has("x") else rx.search(t.comm))
+
+    hits = [t for t in sh.snap.tasks if hit(t) != opts.has("v")]
+    if opts.has("o"):
         hits = hits[:1]
-    if "n" in flags:
+    if opts.has("n"):
         hits = hits[-1:]
+    if opts.has("c"):
+        return Result(f"{len(hits)}\n", status=0 if hits else 1)
     if not hits:
         return Result(status=1)
-    return Result(_join([f"{t.pid} {t.comm}" if "l" in flags else str(t.pid) for t in hits]))
+    if opts.has("a"):
+        return Result(_join([f"{t.pid} {t.cmdline}" for t in hits]))
+    return Result(_join([f"{t.pid} {t.comm}" if opts.has("l") else str(t.pid) for t in hits]))
 
 
 @command("top", "process table: top -b -n1")

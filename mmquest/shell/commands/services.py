@@ -12,6 +12,7 @@ from ...world import (
     StopService,
 )
 from .. import render as R
+from ..argv import OptSpec
 from ..core import Result, Shell, command, write_handler
 from .common import _join
 
@@ -187,20 +188,36 @@ def _write_watchdog_conf(sh: Shell, m: re.Match, data: str, append: bool) -> Non
             sh.events.append(sh.host.apply(SetWatchdogLimit(mm.group(1), float(mm.group(2)))))
 
 
+JOURNALCTL = OptSpec(
+    "journalctl",
+    "u:n:kfraxeb::",
+    {
+        "unit=": "u",
+        "lines=": "n",
+        "dmesg": "k",
+        "follow": "f",
+        "reverse": "r",
+        "all": "a",
+        "catalog": "x",
+        "pager-end": "e",
+        "boot?": "b",
+        "no-pager": "no-pager",
+    },
+    after="",
+)
+
+
 @command("journalctl", "service logs: journalctl [-u UNIT] [-n N]")
 def cmd_journalctl(sh: Shell, args: list[str], stdin: str) -> Result:
-    unit, n = None, None
-    i = 0
-    while i < len(args):
-        if args[i] == "-u" and i + 1 < len(args):
-            unit = args[i + 1].removesuffix(".service")
-            i += 1
-        elif args[i] == "-n" and i + 1 < len(args) and args[i + 1].isdigit():
-            n = int(args[i + 1])
-            i += 1
-        elif args[i] in ("-k", "--dmesg"):
-            return Result(R.dmesg(sh.snap) + "\n")
-        i += 1
+    opts = JOURNALCTL.parse(args)
+    if opts.has("k"):
+        return Result(R.dmesg(sh.snap) + "\n")
+    unit = opts.get("u")
+    unit = unit.removesuffix(".service") if unit else None
+    lines_arg = opts.get("n")
+    if lines_arg is not None and not lines_arg.isdigit():
+        return Result(err=f"Failed to parse lines '{lines_arg}'.", status=1)
+    n = int(lines_arg) if lines_arg is not None else None
     s = sh.snap
     lines = []
     for ts, text in s.dmesg:

@@ -3,35 +3,51 @@
 from __future__ import annotations
 
 from .. import render as R
+from ..argv import OptSpec, coreutils_try
 from ..budget import LINE_SIM_S
 from ..core import Result, Shell, command
+from ..render.free import free_opts, free_text
 from .common import _join
+
+UNAME = OptSpec(
+    "uname",
+    "asnrvmpio",
+    {
+        "all": "a",
+        "kernel-name": "s",
+        "nodename": "n",
+        "kernel-release": "r",
+        "kernel-version": "v",
+        "machine": "m",
+        "processor": "p",
+        "hardware-platform": "i",
+        "operating-system": "o",
+    },
+)
 
 
 @command("uname", "kernel release: uname -r, uname -a")
 def cmd_uname(sh: Shell, args: list[str], stdin: str) -> Result:
     s = sh.snap
-    flags = "".join(a.lstrip("-") for a in args) or "s"
-    if flags in ("all",) or "a" in flags:
+    opts = UNAME.parse(args)
+    if opts.args:
+        return Result(err=f"uname: extra operand '{opts.args[0]}'\n{coreutils_try('uname')}", status=1)
+    if opts.has("a"):
         return Result(f"Linux {s.hostname} {s.kernel} #1 SMP x86_64 x86_64 x86_64 GNU/Linux\n")
-    parts = []
-    for f in flags:
-        val = {
-            "s": "Linux",
-            "n": s.hostname,
-            "r": s.kernel,
-            "v": "#1 SMP",
-            "m": "x86_64",
-            "o": "GNU/Linux",
-            "p": "x86_64",
-            "i": "x86_64",
-        }.get(f)
-        if val is None:
-            return Result(
-                err=f"uname: invalid option -- '{f}'\nTry 'uname --help' for more information.", status=1
-            )
-        parts.append(val)
-    return Result(" ".join(parts) + "\n")
+    fields = {
+        "s": "Linux",
+        "n": s.hostname,
+        "r": s.kernel,
+        "v": "#1 SMP",
+        "m": "x86_64",
+        "p": "x86_64",
+        "i": "x86_64",
+        "o": "GNU/Linux",
+    }
+    asked = {k for k, _ in opts.items} or {"s"}
+    return Result(
+        " ".join(v for k, v in fields.items() if k in asked) + "\n"
+    )  # uname's order, not the typed one
 
 
 @command("hostname", "host name")
@@ -60,28 +76,55 @@ def cmd_date(sh: Shell, args: list[str], stdin: str) -> Result:
     return Result(f"Thu Nov 26 {R.clock(sh.snap)} UTC 2026\n")
 
 
-@command("free", "memory usage: free -m")
+FREE = OptSpec(
+    "free",
+    "bkmghltwsc:",
+    {
+        "bytes": "b",
+        "kilo": "k",
+        "mega": "m",
+        "giga": "g",
+        "kibi": "k",
+        "mebi": "m",
+        "gibi": "g",
+        "tera": "T",
+        "tebi": "T",
+        "human": "h",
+        "si": "S",
+        "lines": "l",
+        "total": "t",
+        "wide": "w",
+        "seconds=": "s",
+        "count=": "c",
+    },
+    after="\nUsage:\n free [options]",
+)
+
+
+@command("free", "memory usage: free [-b|-k|-m|-g|-h] [-t] [-w]")
 def cmd_free(sh: Shell, args: list[str], stdin: str) -> Result:
-    unit = "k"
-    for a in args:
-        if a in ("-m", "--mega"):
-            unit = "m"
-        elif a in ("-g", "--giga"):
-            unit = "g"
-        elif a in ("-k", "--kilo"):
-            unit = "k"
-        elif a in ("-b", "--bytes"):
-            unit = "b"
-        elif a in ("-h", "--human"):
-            unit = "m"
-        else:
-            return Result(err=f"free: invalid option -- '{a.lstrip('-')}'", status=1)
-    return Result(R.free_m(sh.snap, unit) + "\n")
+    s = sh.snap
+    parsed = FREE.parse(args)
+    if parsed.args:
+        return Result(err=f"free: extra operand '{parsed.args[0]}'\n\nUsage:\n free [options]", status=1)
+    opts = free_opts(parsed, s.kernel)
+    if isinstance(opts, str):
+        return Result(err=f"{opts}\nTry 'free --help' for more information.", status=1)
+    min_free = int(s.sysctl_value("vm.min_free_kbytes") or 0)
+    return Result(free_text(sh.vfs.read(s, "/proc/meminfo"), s.kernel, opts, min_free) + "\n")
+
+
+VMSTAT = OptSpec(
+    "vmstat",
+    "anwtS:",
+    {"active": "a", "one-header": "n", "wide": "w", "timestamp": "t", "unit=": "S"},
+    after="\nUsage:\n vmstat [options] [delay [count]]",
+)
 
 
 @command("vmstat", "virtual memory statistics: vmstat [delay [count]]")
 def cmd_vmstat(sh: Shell, args: list[str], stdin: str) -> Result:
-    nums = [a for a in args if not a.startswith("-")]
+    nums = VMSTAT.parse(args).args
     if any(not n.isdigit() for n in nums):
         return Result(err=f"vmstat: Invalid argument '{nums[0]}'", status=1)
     s = sh.snap
@@ -105,7 +148,25 @@ def cmd_vmstat(sh: Shell, args: list[str], stdin: str) -> Result:
     return Result(_join(lines))
 
 
+DMESG = OptSpec(
+    "dmesg",
+    "THkxLrwl:",
+    {
+        "ctime": "T",
+        "human": "H",
+        "kernel": "k",
+        "decode": "x",
+        "color?": "L",
+        "raw": "r",
+        "follow": "w",
+        "level=": "l",
+        "nopager": "P",
+    },
+)
+
+
 @command("dmesg", "kernel log")
 def cmd_dmesg(sh: Shell, args: list[str], stdin: str) -> Result:
+    DMESG.parse(args)
     sh.note_read("dmesg")
     return Result(R.dmesg(sh.snap) + "\n")

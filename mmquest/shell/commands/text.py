@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from ..argv import Opts, OptSpec
 from ..budget import IGNORECASE, PatternError
 from ..budget import escape as re_escape
 from ..core import MAX_OUTPUT as MAX_TEXT
 from ..core import Result, Shell, UsageError, command
 from ..vfs import VfsError
-from .common import _count_arg, _inputs, _join, _lines
+from .common import _inputs, _join, _lines, line_count, obsolete_count
 
 
 def _bre_to_ere(p: str) -> str:
@@ -26,91 +27,61 @@ def _bre_to_ere(p: str) -> str:
     return "".join(out)
 
 
+GREP_USAGE = "Usage: grep [OPTION]... PATTERNS [FILE]..."
+GREP = OptSpec(
+    "grep",
+    "ivEcnwFhHoqlPrse:A:B:C:",
+    {
+        "ignore-case": "i",
+        "invert-match": "v",
+        "extended-regexp": "E",
+        "count": "c",
+        "line-number": "n",
+        "word-regexp": "w",
+        "fixed-strings": "F",
+        "no-filename": "h",
+        "with-filename": "H",
+        "only-matching": "o",
+        "quiet": "q",
+        "silent": "q",
+        "files-with-matches": "l",
+        "perl-regexp": "P",
+        "recursive": "r",
+        "no-messages": "s",
+        "regexp=": "e",
+        "after-context=": "A",
+        "before-context=": "B",
+        "context=": "C",
+        "color?": "color",
+        "colour?": "color",
+    },
+    after=f"{GREP_USAGE}\nTry 'grep --help' for more information.",
+    status=2,
+)
+
+
+def _context(value: str | None) -> int:
+    if value is None or not value.isdigit():
+        raise UsageError(f"grep: {value}: invalid context length argument", 2)
+    return int(value)
+
+
 @command("grep", "search lines: -i -v -E -c -n -w -A N -B N -C N", "egrep")
 def cmd_grep(sh: Shell, args: list[str], stdin: str) -> Result:
-    opts = {
-        "i": False,
-        "v": False,
-        "E": False,
-        "c": False,
-        "n": False,
-        "w": False,
-        "F": False,
-        "h": False,
-        "H": False,
-        "o": False,
-        "q": False,
-        "l": False,
-    }
+    o = GREP.parse(args)
+    opts = {c: o.has(c) for c in "ivEcnwFhHoql"}
+    opts["E"] |= o.has("P")
     after = before = 0
-    patterns: list[str] = []
-    rest: list[str] = []
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a == "--":
-            rest += args[i + 1 :]
-            break
-        if a.startswith("--"):
-            long = {
-                "--ignore-case": "i",
-                "--invert-match": "v",
-                "--extended-regexp": "E",
-                "--count": "c",
-                "--line-number": "n",
-                "--word-regexp": "w",
-                "--fixed-strings": "F",
-            }
-            if a in long:
-                opts[long[a]] = True
-            elif a.startswith("--color"):
-                pass
-            else:
-                return Result(
-                    err=f"grep: unrecognized option '{a}'\nUsage: grep [OPTION]... PATTERNS [FILE]...",
-                    status=2,
-                )
-        elif a.startswith("-") and len(a) > 1:
-            j = 1
-            while j < len(a):
-                ch = a[j]
-                if ch in "ABCe":
-                    val = a[j + 1 :] or (args[i + 1] if i + 1 < len(args) else None)
-                    if val is None:
-                        return Result(err=f"grep: option requires an argument -- '{ch}'", status=2)
-                    if not a[j + 1 :]:
-                        i += 1
-                    if ch == "e":
-                        patterns.append(val)
-                    else:
-                        if not val.isdigit():
-                            return Result(err=f"grep: {val}: invalid context length argument", status=2)
-                        if ch in "AC":
-                            after = int(val)
-                        if ch in "BC":
-                            before = int(val)
-                    break
-                if ch in opts:
-                    opts[ch] = True
-                elif ch == "P":
-                    opts["E"] = True
-                elif ch == "r" or ch == "s":
-                    pass
-                else:
-                    return Result(
-                        err=f"grep: invalid option -- '{ch}'\nUsage: grep [OPTION]... PATTERNS [FILE]...",
-                        status=2,
-                    )
-                j += 1
-        else:
-            rest.append(a)
-        i += 1
+    for key, value in o.items:  # -C sets both; a later -A or -B overrides its side
+        if key in "AC" and len(key) == 1:
+            after = _context(value)
+        if key in "BC" and len(key) == 1:
+            before = _context(value)
+    patterns = o.all("e")
+    rest = o.args
     if not patterns:
         if not rest:
-            return Result(
-                err="Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.",
-                status=2,
-            )
+            return Result(err=f"{GREP_USAGE}\nTry 'grep --help' for more information.", status=2)
         patterns = [rest.pop(0)]
     flags = IGNORECASE if opts["i"] else 0
     try:
@@ -163,34 +134,45 @@ def cmd_grep(sh: Shell, args: list[str], stdin: str) -> Result:
     return Result(_join(out), "\n".join(errs), status)
 
 
+HEAD = OptSpec("head", "n:c:qvz", {"lines=": "n", "bytes=": "c", "quiet": "q", "silent": "q", "verbose": "v"})
+TAIL = OptSpec(
+    "tail",
+    "n:c:fFqvz",
+    {"lines=": "n", "bytes=": "c", "follow?": "f", "quiet": "q", "silent": "q", "verbose": "v"},
+)
+
+
+def _headers(opts: Opts, ins: list[tuple[str, str]]) -> bool:
+    return (len(ins) > 1 or opts.has("v")) and not opts.has("q")
+
+
 @command("head", "first lines: head -n N")
 def cmd_head(sh: Shell, args: list[str], stdin: str) -> Result:
-    try:
-        n, files = _count_arg(args)
-    except UsageError as e:
-        return Result(err=f"head: {e}", status=1)
-    ins, errs = _inputs(sh, files, stdin, "head")
+    opts = HEAD.parse(obsolete_count(args))
+    n, signed = line_count("head", opts.get("n", "10") or "10")
+    all_but = signed and (opts.get("n") or "").startswith("-")  # head -n -N: all but the last N
+    ins, errs = _inputs(sh, opts.args, stdin, "head")
     out = []
     for name, text in ins:
-        if len(ins) > 1:
+        if _headers(opts, ins):
             out.append(f"==> {name} <==")
-        out += _lines(text)[:n]
+        lines = _lines(text)
+        out += lines[: max(len(lines) - n, 0)] if all_but else lines[:n]
     return Result(_join(out), "\n".join(errs), 1 if errs else 0)
 
 
 @command("tail", "last lines: tail -n N")
 def cmd_tail(sh: Shell, args: list[str], stdin: str) -> Result:
-    try:
-        n, files = _count_arg([a for a in args if a != "-f"])
-    except UsageError as e:
-        return Result(err=f"tail: {e}", status=1)
-    ins, errs = _inputs(sh, files, stdin, "tail")
+    opts = TAIL.parse(obsolete_count(args))
+    n, _ = line_count("tail", opts.get("n", "10") or "10")
+    from_line = (opts.get("n") or "").startswith("+")  # tail -n +N: from line N on
+    ins, errs = _inputs(sh, opts.args, stdin, "tail")
     out = []
     for name, text in ins:
-        if len(ins) > 1:
+        if _headers(opts, ins):
             out.append(f"==> {name} <==")
         ls = _lines(text)
-        out += ls[-n:] if n else []
+        out += ls[max(n - 1, 0) :] if from_line else (ls[-n:] if n else [])
     return Result(_join(out), "\n".join(errs), 1 if errs else 0)
 
 
@@ -217,14 +199,14 @@ def cmd_seq(sh: Shell, args: list[str], stdin: str) -> Result:
     return Result(_join(out))
 
 
+WC = OptSpec("wc", "lwcm", {"lines": "l", "words": "w", "bytes": "c", "chars": "m"})
+
+
 @command("wc", "count lines/words/bytes: wc -l")
 def cmd_wc(sh: Shell, args: list[str], stdin: str) -> Result:
-    flags = "".join(a[1:] for a in args if a.startswith("-") and a != "-") or "lwc"
-    bad = set(flags) - set("lwcm")
-    if bad:
-        return Result(err=f"wc: invalid option -- '{sorted(bad)[0]}'", status=1)
-    files = [a for a in args if not a.startswith("-") or a == "-"]
-    ins, errs = _inputs(sh, files, stdin, "wc")
+    opts = WC.parse(args)
+    flags = "".join(k for k, _ in opts.items) or "lwc"
+    ins, errs = _inputs(sh, opts.args, stdin, "wc")
     out = []
     for name, text in ins:
         vals = []

@@ -16,32 +16,36 @@ from ...world import (
     SetScheduler,
     SetTHP,
 )
+from ..argv import OptSpec
 from ..core import Result, Shell, command, write_handler
 from ..vfs import VfsError
 from .common import _join
+
+SYSCTL = OptSpec(
+    "sysctl",
+    "NnwaAXqep::",
+    {
+        "names": "N",
+        "values": "n",
+        "write": "w",
+        "all": "a",
+        "quiet": "q",
+        "ignore": "e",
+        "load?": "p",
+    },
+    after="Usage:\n sysctl [options] [variable[=value] ...]",
+)
 
 
 @command("sysctl", "kernel tunables: sysctl NAME, sysctl -w NAME=VALUE, sysctl -a")
 def cmd_sysctl(sh: Shell, args: list[str], stdin: str) -> Result:
     s = sh.snap
     values = dict(s.sysctl)
-    names_only = "-N" in args
-    value_only = "-n" in args
-    write = "-w" in args
-    show_all = "-a" in args or "-A" in args or "-X" in args
-    quiet = "-q" in args
-    rest = [a for a in args if not a.startswith("-")]
-    bad = [
-        a
-        for a in args
-        if a.startswith("-") and a not in ("-N", "-n", "-w", "-a", "-A", "-X", "-q", "-e", "-p")
-    ]
-    if bad:
-        return Result(
-            err=f"sysctl: invalid option -- '{bad[0].lstrip('-')[:1]}'\nUsage:\n sysctl [options] [variable[=value] ...]",
-            status=1,
-        )
-    if "-p" in args or "--load" in args:
+    opts = SYSCTL.parse(args)
+    names_only, value_only, write, quiet = (opts.has(c) for c in "Nnwq")
+    show_all = opts.has("a") or opts.has("A") or opts.has("X")
+    rest = opts.args
+    if opts.has("p"):
         conf = _parse_sysctl_conf(sh.vfs.tmp.get("/etc/sysctl.conf", ""))
         out = []
         for name, val in conf:

@@ -10,6 +10,7 @@ from ...kernel.trace import (
     traceable,
 )
 from ...world import Snapshot
+from ..argv import OptSpec, argparse_messages
 from ..budget import PatternError
 from ..core import Result, Shell, command
 from .common import BPF_KPROBES, BPF_STACKS, _match, _run_for, _seconds, _version
@@ -61,43 +62,30 @@ def _bcc_missing(tool: str, s: Snapshot, need: str) -> Result | None:
     return None
 
 
-def _opts(args: list[str], flags: str, valued: str) -> tuple[dict, list[str]] | str:
-    """Very small getopt: returns ({flag: value|True}, positional) or an error string."""
-    got: dict = {}
-    pos: list[str] = []
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a.startswith("-") and len(a) > 1 and a.lstrip("-"):
-            k = a.lstrip("-")[:1] if not a.startswith("--") else a[2:]
-            long = {
-                "duration": "d",
-                "interval": "i",
-                "microseconds": "u",
-                "milliseconds": "m",
-                "timestamp": "T",
-                "regexp": "r",
-            }
-            k = long.get(k, k)
-            if k in valued:
-                v = (
-                    a[2:]
-                    if len(a) > 2 and not a.startswith("--")
-                    else (args[i + 1] if i + 1 < len(args) else None)
-                )
-                if v is None:
-                    return f"argument -{k}: expected one argument"
-                if not (len(a) > 2 and not a.startswith("--")):
-                    i += 1
-                got[k] = v
-            elif k in flags:
-                got[k] = True
-            else:
-                return f"unrecognized arguments: {a}"
-        else:
-            pos.append(a)
-        i += 1
-    return got, pos
+_BCC_LONG = {
+    "duration": "d",
+    "interval": "i",
+    "microseconds": "u",
+    "milliseconds": "m",
+    "timestamp": "T",
+    "regexp": "r",
+}
+
+
+def _opts(tool: str, syn: str, args: list[str], flags: str, valued: str) -> tuple[dict, list[str]]:
+    """The tool's options ({flag: value|True}) and operands, parsed as argparse does (OptError
+    with argparse's usage and message otherwise)."""
+    spec = OptSpec(
+        tool,
+        flags + "".join(f"{v}:" for v in valued),
+        {name + ("=" if k in valued else ""): k for name, k in _BCC_LONG.items() if k in flags + valued},
+        after="",
+        status=2,
+        messages=argparse_messages(tool, syn),
+    )
+    o = spec.parse(args)
+    got: dict = {k: (True if v is None else v) for k, v in o.items}
+    return got, o.args
 
 
 def _bcc_duration(tool: str, o: dict) -> float | str:
@@ -124,10 +112,7 @@ def _bcc_start(tool: str, syn: str, args: list[str], flags: str, valued: str, sn
     """A BCC tool's common start: options, its one pattern, the kernel it needs.
 
     Returns (opts, pattern, duration) or the Result the tool prints when it cannot start."""
-    o = _opts(args, flags, valued)
-    if isinstance(o, str):
-        return _bcc_usage(tool, syn, o)
-    opts, pos = o
+    opts, pos = _opts(tool, syn, args, flags, valued)
     if len(pos) != 1:
         return _bcc_usage(tool, syn, "the following arguments are required: pattern")
     miss = _bcc_missing(tool, snap, needs)

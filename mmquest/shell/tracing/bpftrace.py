@@ -15,6 +15,7 @@ from ...kernel.trace import (
     tracepoint_counter,
 )
 from ...world import Snapshot
+from ..argv import OptSpec
 from ..core import MAX_SLEEP_S, Result, Shell, command
 from .common import BPFTRACE_MIN, _run_for, _seconds, _version
 
@@ -267,40 +268,31 @@ def _printfs(stmts: list[str]) -> list[str]:
     return out
 
 
+BPFTRACE_HELP = (
+    "USAGE:\n    bpftrace [options] filename\n    bpftrace [options] - <stdin input>\n"
+    "    bpftrace [options] -e 'program'\n\nOPTIONS:\n"
+    "    -c 'CMD'       run CMD and enable USDT probes on resulting process\n"
+    "    -e 'program'   execute this program\n    -l [search]    list probes"
+)
+BPFTRACE = OptSpec(
+    "bpftrace", "e:c:lh", {"help": "h"}, after="USAGE: bpftrace [options] -e 'program'", status=1
+)
+
+
 @command("bpftrace", "eBPF tracing: bpftrace -e 'kprobe:FUNC { @[comm] = count(); }' -c 'sleep N'")
 def cmd_bpftrace(sh: Shell, args: list[str], stdin: str) -> Result:
-    prog, cmd = None, None
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a == "-e" and i + 1 < len(args):
-            prog = args[i + 1]
-            i += 1
-        elif a == "-c" and i + 1 < len(args):
-            cmd = args[i + 1]
-            i += 1
-        elif a in ("-h", "--help"):
-            return Result(
-                err="USAGE:\n    bpftrace [options] filename\n    bpftrace [options] - <stdin input>\n"
-                "    bpftrace [options] -e 'program'\n\nOPTIONS:\n"
-                "    -c 'CMD'       run CMD and enable USDT probes on resulting process\n"
-                "    -e 'program'   execute this program\n    -l [search]    list probes",
-                status=1,
-            )
-        elif a == "-l":
-            s = sh.snap
-            pat = args[i + 1] if i + 1 < len(args) else "*"
-            names = [f"kprobe:{f}" for f in traceable(_version(s))]
-            names += [f"tracepoint:{n}" for n in sorted(TRACEPOINTS) if tracepoint_counter(n, _version(s))]
-            return Result("".join(n + "\n" for n in names if fnmatch.fnmatchcase(n, pat) or pat in n))
-        elif a.startswith("-"):
-            return Result(
-                err=f"bpftrace: invalid option -- '{a.lstrip('-')[:1]}'\nUSAGE: bpftrace [options] -e 'program'",
-                status=1,
-            )
-        else:
-            return Result(err=f"ERROR: failed to open file '{a}': No such file or directory", status=1)
-        i += 1
+    opts = BPFTRACE.parse(args)
+    if opts.has("h"):
+        return Result(err=BPFTRACE_HELP, status=1)
+    if opts.has("l"):
+        s = sh.snap
+        pat = opts.args[0] if opts.args else "*"
+        names = [f"kprobe:{f}" for f in traceable(_version(s))]
+        names += [f"tracepoint:{n}" for n in sorted(TRACEPOINTS) if tracepoint_counter(n, _version(s))]
+        return Result("".join(n + "\n" for n in names if fnmatch.fnmatchcase(n, pat) or pat in n))
+    if opts.args:
+        return Result(err=f"ERROR: failed to open file '{opts.args[0]}': No such file or directory", status=1)
+    prog, cmd = opts.get("e"), opts.get("c")
     if prog is None:
         return Result(err="USAGE:\n    bpftrace [options] -e 'program'", status=1)
     s = sh.snap
