@@ -165,7 +165,7 @@ class CgroupService(Workload):
     def restart(self, now: float) -> None:
         """systemctl restart: the processes exit, the group goes (its cache stays with the
         dying group), a new group starts with the unit's limits."""
-        m: Machine = self.machine  # type: ignore[assignment]
+        m = self.machine
         m.log(f"systemd[1]: Stopping {self.description}...")
         self.stop_tasks(m)
         m.log(f"systemd[1]: {self.unit}.service: Succeeded.")
