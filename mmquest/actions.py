@@ -297,6 +297,35 @@ class SetWatchdogLimit(Action):
         return self.done()
 
 
+@dataclass(frozen=True)
+class SetCgroupLimit(Action):
+    """MemoryHigh=/MemoryMax= of a unit (systemctl set-property), or a write to its cgroup's
+    memory.high/memory.max.  ``pages`` at PAGE_COUNTER_MAX: no limit ("max", "infinity")."""
+
+    unit: str
+    which: str  # "high" | "max"
+    pages: float
+    how: str = "set-property"  # or "write"
+
+    def label(self) -> str:
+        from .kernel.memcg import PAGE_COUNTER_MAX
+
+        value = "max" if self.pages >= PAGE_COUNTER_MAX else f"{self.pages / 256:g}M"
+        return f"{self.unit} memory.{self.which}={value}"
+
+    def apply(self, world: World) -> Applied | None:
+        ws = _units(world, self.unit)
+        if not ws:
+            raise ActionError(f"Unit {self.unit}.service not found.")
+        changed = False
+        for w in ws:
+            cur = w.memcg_limit(self.which)
+            if cur is not None and cur != self.pages:  # a unit without a modelled group: accepted, no effect
+                w.set_limit(self.which, self.pages)
+                changed = True
+        return self.done() if changed else None
+
+
 # ---------------------------------------------------------------------- processes
 @dataclass(frozen=True)
 class KillProcess(Action):
@@ -418,6 +447,7 @@ __all__ = [
     "KpatchUnload",
     "RestartService",
     "SetBootSysctl",
+    "SetCgroupLimit",
     "SetOomScoreAdj",
     "SetScheduler",
     "SetSysctl",

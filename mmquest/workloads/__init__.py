@@ -8,6 +8,7 @@ from .aio import AioReader
 from .base import Indicators, ParamError, Workload
 from .flash import FlashServer
 from .kvstore import KvStore
+from .cgroup import CgroupService
 from .rss import RssService
 from .service import Service
 
@@ -21,6 +22,7 @@ KINDS: dict[str, type[Workload]] = {
     "rss_service": RssService,
     "flash_server": FlashServer,
     "kvstore": KvStore,
+    "cgroup_service": CgroupService,
 }
 
 
@@ -36,6 +38,7 @@ __all__ = [
     "KINDS",
     "AioReader",
     "FlashServer",
+    "CgroupService",
     "Indicators",
     "KvStore",
     "ParamError",
