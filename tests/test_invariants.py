@@ -86,17 +86,6 @@ KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
         ("thp-compound-lock",),
         "meminfo/node meminfo show HugePages_Total 0 while vm.nr_hugepages is 8192 and the SGA needs 16 GB",
     ),
-    "listed_paths_are_readable": (
-        (
-            "rss-percpu-oom",
-            "thp-compound-lock",
-            "zone-reclaim",
-            "zone-reclaim-hpc",
-            "thp-defrag-stall",
-            "kswapd-watermark-herd",
-        ),
-        "ls lists paths cat cannot read (/proc/cpuinfo, /sys/bus, /etc/fstab...): no single route table yet",
-    ),
     "meminfo_fields_of_the_era": (
         ("rss-percpu-oom", "thp-compound-lock"),
         "meminfo lacks KReclaimable/Percpu on 6.x and shows AnonHugePages on 2.6.37",
