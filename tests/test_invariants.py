@@ -47,13 +47,13 @@ KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
             "zone-reclaim-hpc",
             "thp-defrag-stall",
             "kswapd-watermark-herd",
+            "memcg-high-throttle",
         ),
         "node meminfo FilePages leaves out Buffers, and meminfo Cached leaves out Shmem (the kernel counts both in NR_FILE_PAGES)",
     ),
     "pgalloc_vs_pgfree": (
         ("rss-percpu-oom", "zone-reclaim", "zone-reclaim-hpc", "thp-defrag-stall", "kswapd-watermark-herd"),
-        "pgfree - Σ pgalloc_* is not the free memory: pgalloc far above pgfree (zone-reclaim boxes), "
-        "pgfree a terabyte above pgalloc (rss box)",
+        "pgfree - Σ pgalloc_* is not the free memory: pgalloc far above pgfree (zone-reclaim boxes), pgfree a terabyte above pgalloc (rss box)",
     ),
     "top_counts_the_tasks_ps_lists": (
         (
@@ -63,20 +63,23 @@ KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
             "zone-reclaim-hpc",
             "thp-defrag-stall",
             "kswapd-watermark-herd",
+            "memcg-high-throttle",
         ),
         "top's Tasks total counts ~300 tasks while ps lists only the modelled processes",
     ),
     "top_running_count": (
-        ("thp-compound-lock", "zone-reclaim", "thp-defrag-stall", "kswapd-watermark-herd"),
+        (
+            "thp-compound-lock",
+            "zone-reclaim",
+            "thp-defrag-stall",
+            "kswapd-watermark-herd",
+            "memcg-high-throttle",
+        ),
         "top shows 0 running tasks while the workload keeps several CPUs busy (nr_running not modelled)",
     ),
     "oom_report_vs_meminfo": (
         ("rss-percpu-oom",),
         "the OOM report says Total swap = 0kB while meminfo/free show 4 GB of swap",
-    ),
-    "numactl_hardware_vs_sysfs": (
-        ("thp-compound-lock", "zone-reclaim", "zone-reclaim-hpc"),
-        "numactl --hardware's node cpus disagree with /sys/devices/system/node/nodeN/cpulist",
     ),
     "numastat_identities": (
         ("zone-reclaim-hpc",),
@@ -87,14 +90,13 @@ KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
         "meminfo/node meminfo show HugePages_Total 0 while vm.nr_hugepages is 8192 and the SGA needs 16 GB",
     ),
     "meminfo_fields_of_the_era": (
-        ("rss-percpu-oom", "thp-compound-lock"),
-        "meminfo lacks KReclaimable/Percpu on 6.x and shows AnonHugePages on 2.6.37",
+        ("rss-percpu-oom", "thp-compound-lock", "memcg-high-throttle"),
+        "meminfo lacks KReclaimable/Percpu on 5.8+ and shows AnonHugePages on 2.6.37",
     ),
     "status_fields_of_the_era": (("thp-compound-lock",), "status shows VmPin (3.2) on 2.6.3x kernels"),
     "vmstat_lines_of_the_era": (
-        ("thp-compound-lock", "kswapd-watermark-herd"),
-        "3.x vmstat lines (numa_pte_updates, nr_free_cma, THP counters, pgsteal_kswapd_*) on 2.6.37/2.6.39;"
-        " the 3.x list up to 4.8 shows thp_split on 4.6 (thp_split_page since 4.5)",
+        ("thp-compound-lock", "kswapd-watermark-herd", "memcg-high-throttle"),
+        "3.x vmstat lines (numa_pte_updates, nr_free_cma, THP counters, pgsteal_kswapd_*) on 2.6.37/2.6.39; the 3.x list up to 4.8 shows thp_split on 4.6 (thp_split_page since 4.5); workingset_refault_file (5.9) on 5.8",
     ),
     "call_trace_functions_of_the_era": (
         ("rss-percpu-oom",),
