@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: play test install install-test lint bench clean
+.PHONY: play test test-fast install install-test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ test: install-test
 	$(BIN)/lint-imports
 	$(BIN)/mmquest validate
 	$(BIN)/python -m pytest
+
+# The same without the tests marked slow (the benchmarks' smoke run, the wheel build, the long
+# judge walks): for a quick check while working.  CI and `make test` run everything.
+test-fast: install-test
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -m "not slow"
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -30,8 +30,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -117,6 +119,12 @@ def vmrss_mb(pid: int) -> float:
     return float("nan")
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the children this process has waited for."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def cpu_pct(pid: int, window: float) -> float:
     c0, t0 = cpu_seconds(pid), time.perf_counter()
     time.sleep(window)
@@ -129,9 +137,10 @@ def ready_game(tm: Tmux, inc: str, env: dict, size) -> dict:
     name, t0 = tm.new([MMQUEST, "play", inc], env, size)
     try:
         t_ready = tm.wait_for(name, lambda s: READY.search(s) is not None)
+        cpu = cpu_seconds(tm.pid(name))
         tm.keys(name, "echo ab''cd", "Enter")
         t_answer = tm.wait_for(name, lambda s: re.search(r"^.*\babcd\b", s, re.M) is not None)
-        return {"ready": t_ready - t0, "answer": t_answer - t_ready, "name": name}
+        return {"ready": t_ready - t0, "cpu": cpu, "answer": t_answer - t_ready, "name": name}
     except Exception:
         tm.kill(name)
         raise
@@ -140,7 +149,7 @@ def ready_game(tm: Tmux, inc: str, env: dict, size) -> dict:
 def ready_bare(tm: Tmux, env: dict, size, numpy: bool = False) -> dict:
     name, t0 = tm.new(BARE + (["--numpy"] if numpy else []), env, size)
     t_ready = tm.wait_for(name, lambda s: BARE_MARK in s)
-    return {"ready": t_ready - t0, "name": name}
+    return {"ready": t_ready - t0, "cpu": cpu_seconds(tm.pid(name)), "name": name}
 
 
 def key_latency(tm: Tmux, name: str, reps: int, char: str = "z") -> list[float]:
@@ -151,7 +160,7 @@ def key_latency(tm: Tmux, name: str, reps: int, char: str = "z") -> list[float]:
         before = tm.capture(name).count(char)
         t0 = time.perf_counter()
         tm.keys(name, "-l", char)
-        t1 = tm.wait_for(name, lambda s: s.count(char) > before, timeout=5, poll=0.0005)
+        t1 = tm.wait_for(name, lambda s, before=before: s.count(char) > before, timeout=5, poll=0.0005)
         out.append((t1 - t0) * 1000)
     return out
 
@@ -176,9 +185,10 @@ def terminal_figures(tm: Tmux, env: dict, rounds: int, window: float, keys: int)
         tm.kill(r["name"])
         res["first_start"][inc] = r["ready"]
     for size in ((120, 40), (250, 70)):
-        for rnd in range(rounds):
+        for _rnd in range(rounds):
             b = ready_bare(tm, env, size)
             res["ready"].setdefault(("bare", size), []).append(b["ready"])
+            res.setdefault("ready_cpu", {}).setdefault(("bare", size), []).append(b["cpu"])
             if size == (120, 40):
                 time.sleep(1.0)
                 res["bare_cpu"].append(cpu_pct(tm.pid(b["name"]), window))
@@ -193,6 +203,7 @@ def terminal_figures(tm: Tmux, env: dict, rounds: int, window: float, keys: int)
             for inc in INCIDENTS if size == (120, 40) else ("zone-reclaim", "rss-percpu-oom"):
                 g = ready_game(tm, inc, env, size)
                 res["ready"].setdefault((inc, size), []).append(g["ready"])
+                res["ready_cpu"].setdefault((inc, size), []).append(g["cpu"])
                 res["answer"].setdefault((inc, size), []).append(g["answer"])
                 if inc == "zone-reclaim" and size == (120, 40):
                     pid = tm.pid(g["name"])
@@ -208,7 +219,7 @@ def terminal_figures(tm: Tmux, env: dict, rounds: int, window: float, keys: int)
                     res["key_game"] += key_latency(tm, g["name"], keys)
                 tm.kill(g["name"])
         # the terminal's own echo: cat in the same tmux
-    for rnd in range(rounds):
+    for _rnd in range(rounds):
         name, _ = tm.new(["cat"], {}, (120, 40))
         time.sleep(0.2)
         res["key_floor"] += key_latency(tm, name, keys)
@@ -235,9 +246,9 @@ def headless(env: dict, reps: int) -> dict:
     out = {}
     for inc in INCIDENTS:
         sol = ROOT / "incidents" / f"{inc}.solution"
-        walls, sims = [], []
+        walls, cpus, sims = [], [], []
         for _ in range(reps):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), children_cpu()
             r = subprocess.run(
                 [MMQUEST, "run", inc, "--script", str(sol), "--json"],
                 capture_output=True,
@@ -245,17 +256,20 @@ def headless(env: dict, reps: int) -> dict:
                 env={**os.environ, **env},
             )
             walls.append(time.perf_counter() - t0)
+            cpus.append(children_cpu() - c0)
             sims.append(json.loads(r.stdout)["sim_time"])
         out[inc] = {
             "wall_s": stats(walls),
             "sim_s": sims[0],
-            "speedup": stats([s / w for s, w in zip(sims, walls)]),
+            "speedup": stats([s / w for s, w in zip(sims, walls, strict=True)]),
+            "cpu_speedup": stats([s / c for s, c in zip(sims, cpus, strict=True)]),
         }
     # the 250-CPU incident's 20 simulated minutes in-process, without process start-up
     code = (
         "import time, json; from mmquest.incident import resolve; from mmquest.world import World\n"
-        "w = World(resolve('rss-percpu-oom'), 0); t0 = time.perf_counter(); w.step(1200)\n"
-        "print(json.dumps(1200 / (time.perf_counter() - t0)))"
+        "w = World(resolve('rss-percpu-oom'), 0); t0, c0 = time.perf_counter(), time.process_time()\n"
+        "w.step(1200)\n"
+        "print(json.dumps([1200 / (time.perf_counter() - t0), 1200 / (time.process_time() - c0)]))"
     )
     xs = [
         json.loads(
@@ -266,9 +280,10 @@ def headless(env: dict, reps: int) -> dict:
         for _ in range(reps)
     ]
     out["rss-percpu-oom, 20 simulated minutes in-process"] = {
-        "wall_s": (1200 / max(xs),) * 3,
+        "wall_s": stats([1200 / x for x, _ in xs]),
         "sim_s": 1200,
-        "speedup": stats(xs),
+        "speedup": stats([x for x, _ in xs]),
+        "cpu_speedup": stats([c for _, c in xs]),
     }
     return out
 
@@ -301,11 +316,24 @@ def main() -> int:
         "--workdir", help="where the run keeps its data dir and tmux socket (default: a new temp dir)"
     )
     ap.add_argument("--json", help="also write the raw figures to this file")
+    ap.add_argument(
+        "--sections",
+        default=",".join(SECTIONS),
+        help=f"which figures to measure, comma-separated (default all: {','.join(SECTIONS)})",
+    )
+    ap.add_argument("--raw", help="keep the raw figures in this file (for --combine)")
+    ap.add_argument(
+        "--combine", nargs="+", metavar="RAW", help="report the figures of runs kept with --raw, together"
+    )
     args = ap.parse_args()
+    if args.combine:
+        res = combine([pickle.loads(Path(f).read_bytes()) for f in args.combine])
+        return finish(res, args)
     quick = args.quick or args.smoke
     rounds = 1 if args.smoke else 2 if quick else 5
     window = 1.0 if args.smoke else 3.0 if quick else 20.0
     keys = 3 if args.smoke else 5 if quick else 20
+    sections = set(args.sections.split(","))
     own = args.workdir is None
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="mmquest-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -320,25 +348,48 @@ def main() -> int:
     }
     tm = Tmux(workdir)
     try:
-        if shutil.which("tmux"):
-            res["terminal"] = terminal_figures(tm, env, rounds, window, keys)
-            if not quick:
+        if "terminal" in sections or "tui_memory" in sections:
+            if not shutil.which("tmux"):
+                res["tmux"] = "not installed: the terminal figures were not measured"
+            elif "terminal" in sections:
+                res["terminal"] = terminal_figures(tm, env, rounds, window, keys)
+            if shutil.which("tmux") and "tui_memory" in sections and not quick:
                 res["tui_memory"] = tui_memory(tm, env, 10)
-        else:
-            res["tmux"] = "not installed: the terminal figures were not measured"
-        res["import_baseline_s"] = import_baseline(rounds)
-        res["headless"] = headless(env, 1 if quick else 3)
-        hours = 1 if args.smoke else 2 if quick else 24
-        res["soak"] = [
-            run_json([PY, str(ROOT / "bench" / "soak.py"), inc, "--hours", str(hours)], env)
-            for inc in ("rss-percpu-oom", "zone-reclaim")
-        ]
-        res["scale"] = run_json([PY, str(ROOT / "bench" / "scale.py"), "--rounds", str(rounds)], env)
+        if "headless" in sections:
+            res["import_baseline_s"] = import_baseline(rounds)
+            res["headless"] = headless(env, 1 if quick else 3)
+        if "soak" in sections:
+            hours = 1 if args.smoke else 2 if quick else 24
+            res["soak"] = [
+                run_json([PY, str(ROOT / "bench" / "soak.py"), inc, "--hours", str(hours)], env)
+                for inc in ("rss-percpu-oom", "zone-reclaim")
+            ]
+        if "scale" in sections:
+            res["scale"] = run_json([PY, str(ROOT / "bench" / "scale.py"), "--rounds", str(rounds)], env)
     finally:
         tm.kill_server()
         if own:
             shutil.rmtree(workdir, ignore_errors=True)
     res["load"] = (load0, os.getloadavg())
+    if args.raw:
+        Path(args.raw).write_bytes(pickle.dumps(res))
+    return finish(res, args)
+
+
+SECTIONS = ("terminal", "tui_memory", "headless", "soak", "scale")
+
+
+def combine(runs: list[dict]) -> dict:
+    """Runs of different sections (made at the same time) as one: the first run's header, every
+    run's figures, the load at the start of the earliest and at the end of the latest."""
+    res = dict(runs[0])
+    for r in runs[1:]:
+        res.update({k: v for k, v in r.items() if k not in ("date", "machine", "load", "quick", "rounds")})
+    res["load"] = (runs[0]["load"][0], runs[-1]["load"][1])
+    return res
+
+
+def finish(res: dict, args) -> int:
     text = report(res)
     print(text)
     if args.json:
@@ -384,20 +435,27 @@ def report(r: dict) -> str:
     t = r.get("terminal")
     if t:
         ready = {k if isinstance(k, tuple) else tuple(k): v for k, v in t["ready"].items()}
+        rcpu = {k if isinstance(k, tuple) else tuple(k): v for k, v in t.get("ready_cpu", {}).items()}
         out += [
             "## Ready: exec to the box's data on screen, shell answering (tmux)",
             "",
-            "| incident | size | ready, s | bare app first frame, s | ratio | then `echo` answers, ms |",
-            "|---|---|---|---|---|---|",
+            "Wall time from exec, and the CPU time the process had used when that frame was seen (a",
+            "loaded machine inflates wall times; CPU time much less).",
+            "",
+            "| incident | size | ready, s | bare app first frame, s | ratio | CPU to ready, s | bare CPU, s "
+            "| CPU ratio | then `echo` answers, ms |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for (inc, size), xs in ready.items():
             if inc == "bare":
                 continue
             b = ready[("bare", size)]
             a = t["answer"][(inc, size)]
+            c, cb = rcpu.get((inc, size), [float("nan")]), rcpu.get(("bare", size), [float("nan")])
             out.append(
                 f"| {inc} | {size[0]}x{size[1]} | {fmt(stats(xs))} | {fmt(stats(b))} | "
-                f"{statistics.median(xs) / statistics.median(b):.2f}x | "
+                f"{statistics.median(xs) / statistics.median(b):.2f}x | {fmt(stats(c))} | {fmt(stats(cb))} | "
+                f"{statistics.median(c) / statistics.median(cb):.2f}x | "
                 f"{fmt(stats([x * 1000 for x in a]), '', 0)} |"
             )
         out += [
@@ -434,8 +492,19 @@ def report(r: dict) -> str:
             f"{m['last_mb']:.1f} MB after {m['minutes']:g} ({m['last_mb'] / m['first_mb']:.3f}x).",
             "",
         ]
-    out += [f"Baseline `python -c 'import textual.app, numpy'`: {fmt(r['import_baseline_s'], ' s')}.", ""]
-    out += [
+    if "import_baseline_s" in r:
+        out += [f"Baseline `python -c 'import textual.app, numpy'`: {fmt(r['import_baseline_s'], ' s')}.", ""]
+    if "soak" in r:
+        out += report_soak(r)
+    if "headless" in r:
+        out += report_headless(r)
+    if "scale" in r:
+        out += report_scale(r)
+    return "\n".join(out)
+
+
+def report_soak(r: dict) -> list[str]:
+    out = [
         "## Memory over a long headless run (bench/soak.py)",
         "",
         "| incident | hours | VmRSS after 1 h, MB | after the last hour, MB | ratio | largest container |",
@@ -447,27 +516,39 @@ def report(r: dict) -> str:
             f"| {s['incident']} | {s['hours']} | {v[0]:.1f} | {v[-1]:.1f} | {v[-1] / v[0]:.3f}x | "
             f"history {s['sizes']['history']} points, dmesg {s['sizes']['dmesg_bytes']} bytes |"
         )
-    out += [
-        "",
+    return [*out, ""]
+
+
+def report_headless(r: dict) -> list[str]:
+    out = [
         "## Headless speed",
         "",
-        "| run | wall s | simulated s | simulated s per wall s |",
-        "|---|---|---|---|",
+        "Simulated seconds per second of wall time, and per second of the process's CPU time (which",
+        "the machine's load inflates far less).",
+        "",
+        "| run | wall s | simulated s | simulated s per wall s | simulated s per CPU s |",
+        "|---|---|---|---|---|",
     ]
     for inc, h in r["headless"].items():
         label = f"`mmquest run {inc}` (its solution, start-up included)" if " " not in inc else inc
-        out.append(f"| {label} | {fmt(h['wall_s'])} | {h['sim_s']:.0f} | {fmt(h['speedup'], '', 0)} |")
+        cpu = fmt(h["cpu_speedup"], "", 0) if "cpu_speedup" in h else "-"
+        out.append(
+            f"| {label} | {fmt(h['wall_s'])} | {h['sim_s']:.0f} | {fmt(h['speedup'], '', 0)} | {cpu} |"
+        )
+    return [*out, ""]
+
+
+def report_scale(r: dict) -> list[str]:
     sc = r["scale"]
-    out += [
+    out = [
+        "## Scaling (bench/scale.py, in-process, 120 simulated seconds, CPU time)",
         "",
-        "## Scaling (bench/scale.py, in-process, 120 simulated seconds)",
-        "",
-        "| box | wall s | ratio |",
+        "| box | CPU s | ratio |",
         "|---|---|---|",
     ]
     for row in sc["rows"]:
-        out.append(f"| {row['box']} | {fmt(row['wall_s'], '', 3)} | {row['ratio']} |")
-    return "\n".join(out)
+        out.append(f"| {row['box']} | {fmt(row['cpu_s'], '', 3)} | {row['ratio']} |")
+    return out
 
 
 if __name__ == "__main__":

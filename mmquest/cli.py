@@ -1,12 +1,14 @@
-"""The ``mmquest`` command: play (TUI), run (headless), list, validate.
+"""The ``mmquest`` command: parses the arguments and calls the layers.
 
-The headless paths (run, list, validate) never import Textual; the UI is imported
-only when a screen is about to be shown.
+play (TUI), run (headless: game/headless.py), list, validate (game/headless.py), results,
+report, replay, serve.  What each command needs is imported when the command runs, so that
+``mmquest --version`` and ``mmquest list`` never load the model or Textual (mmquest/deferred.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -48,6 +50,15 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("incident", help="incident id (see `mmquest list`) or path to a .toml file")
     sp.add_argument("--seed", type=_seed, default=0)
     sp.add_argument("--mode", choices=sorted(MODES), default=DEFAULT_MODE)
+    sp.add_argument(
+        "--plain", action="store_true", help="play as lines of text, no TUI (screen readers, pipes)"
+    )
+    sp.add_argument(
+        "--clock",
+        choices=("real", "line"),
+        help="--plain: time runs while you type (real; default on a terminal) or only through "
+        "commands (line; default on a pipe)",
+    )
 
     rp = sub.add_parser("run", help="run an incident headless from a script")
     rp.add_argument("incident", help="incident id (see `mmquest list`) or path to a .toml file")
@@ -65,12 +76,24 @@ def _parser() -> argparse.ArgumentParser:
     vp.add_argument("paths", nargs="*", help=".toml files or directories (default: the bundled incidents)")
 
     resp = sub.add_parser("results", help="export recorded results for grading")
-    resp.add_argument("--format", choices=("table", "json", "csv", "junit"), default="table")
+    resp.add_argument("--format", choices=("table", "json", "csv", "junit", "xapi"), default="table")
+    resp.add_argument(
+        "--xapi-base",
+        metavar="IRI",
+        default=os.environ.get("MMQUEST_XAPI_BASE"),
+        help="xapi: the IRI the activities and accounts are named under (also $MMQUEST_XAPI_BASE)",
+    )
     resp.add_argument("--incident", metavar="ID")
     resp.add_argument("--player", dest="filter_player", metavar="NAME")
 
-    rep = sub.add_parser("report", help="write a recorded run's debrief as an HTML report")
-    rep.add_argument("run_id", type=int)
+    rep = sub.add_parser(
+        "report", help="write a recorded run's debrief (or, with --cohort, a class's) as an HTML report"
+    )
+    rep.add_argument("run_id", type=int, nargs="?")
+    rep.add_argument(
+        "--cohort", action="store_true", help="every finished run: per incident, the class's figures"
+    )
+    rep.add_argument("--since", metavar="DATE", help="--cohort: only runs started at or after DATE (UTC)")
     rep.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: stdout)")
 
     sv = sub.add_parser("serve", help="serve the game in a browser (needs the web extra)")
@@ -81,9 +104,24 @@ def _parser() -> argparse.ArgumentParser:
     sv.add_argument(
         "--max-sessions",
         type=int,
-        default=8,
+        default=None,
         metavar="N",
-        help="games at once (default 8); more visitors get a 'busy' page",
+        help="games at once (default: from this machine's memory); more visitors get a 'full' page",
+    )
+    sv.add_argument(
+        "--facilitator-token",
+        metavar="TOKEN",
+        help="opens /facilitator to whoever gives it (also $MMQUEST_FACILITATOR_TOKEN); needed off loopback",
+    )
+    sv.add_argument(
+        "--idle-minutes",
+        type=float,
+        default=30.0,
+        metavar="M",
+        help="end a game whose player sent nothing for M minutes (default 30; progress is saved)",
+    )
+    sv.add_argument(
+        "--public-url", metavar="URL", help="the address players use, behind a reverse proxy (https://...)"
     )
 
     rpl = sub.add_parser("replay", help="play a recorded run back in the TUI")
@@ -109,10 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout,
         sys.stderr,
     ):  # a terminal that cannot show a character gets an escape, not a crash
-        try:
+        with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")
-        except (AttributeError, ValueError):
-            pass
     if argv is None:
         from .serve import apply_session_limits
 
@@ -151,9 +187,25 @@ def _main(argv: list[str] | None) -> int:
         if args.cmd == "serve":
             from .serve import serve
 
-            return serve(args.host, args.port, args.player, args.incidents, max(args.max_sessions, 1))
+            return serve(
+                args.host,
+                args.port,
+                args.player,
+                args.incidents,
+                args.max_sessions,
+                facilitator_token=args.facilitator_token,
+                idle_minutes=args.idle_minutes,
+                public_url=args.public_url,
+            )
         if args.cmd == "play":
             inc = resolve(args.incident, args.incidents)  # the model's parameters are checked as it boots
+            if args.plain:
+                from .ui.plain import play_plain
+
+                store = _store_or_none()[0]
+                return play_plain(
+                    inc, args.seed, args.mode, store, args.player or _default_player(), args.clock
+                )
             return _tui(
                 incident=inc, seed=args.seed, extra=args.incidents, player=args.player, mode=args.mode
             )
@@ -191,76 +243,9 @@ def _tui(
     return app.return_code or 0
 
 
-def _check_model(inc: Incident):
-    """Build the world once so a bad workload parameter is reported as a file error."""
-    from .world import ConfigError, World
-
-    try:
-        return World(inc, 0, preroll=False)
-    except ConfigError as e:
-        raise IncidentError(inc.path, e.field, e.message) from None
-
-
-MAX_SCRIPT_BYTES = 4_000_000
-
-
-def read_script(source: str | None) -> list[str]:
-    """A script's lines, read with a size limit (`--script /dev/zero` is refused, not read)."""
-    from .incident import read_limited
-
-    if source is None:
-        return []
-    if source == "-":
-        raw = (
-            sys.stdin.buffer.read(MAX_SCRIPT_BYTES + 1)
-            if hasattr(sys.stdin, "buffer")
-            else sys.stdin.read(MAX_SCRIPT_BYTES + 1).encode("utf-8", "replace")
-        )
-        if len(raw) > MAX_SCRIPT_BYTES:
-            raise IncidentError("-", "", f"script larger than {MAX_SCRIPT_BYTES:,} bytes")
-    else:
-        try:
-            raw = read_limited(Path(source), MAX_SCRIPT_BYTES)
-        except IncidentError as e:
-            raise IncidentError(source, "", f"cannot read script: {e.message}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise IncidentError(source, "", "cannot read script: not UTF-8 text") from None
-    lines = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        lines.append(line)
-    return lines
-
-
-def run_headless(
-    inc: Incident,
-    seed: int,
-    lines: list[str],
-    mode: str = DEFAULT_MODE,
-    store=None,
-    player: str | None = None,
-):
-    from .game import Session
-    from .world import ConfigError
-
-    try:
-        session = Session(inc, seed, mode, store=store, player=player)
-    except ConfigError as e:
-        raise IncidentError(inc.path, e.field, e.message) from None
-    for line in lines:
-        if session.finished:
-            break
-        session.command(line)
-    if store is not None:
-        session.finish()
-    return session
-
-
 def cmd_run(args) -> int:
+    from .game.headless import read_script, run_headless  # deferred: the model (mmquest/deferred.py)
+
     inc = resolve(args.incident, args.incidents)
     lines = read_script(args.script)
     store = _store_or_none()[0] if args.record else None
@@ -293,9 +278,9 @@ def _default_player() -> str:
 
 
 def _store():
-    from .game.store import Store
+    from .game.store import open_store
 
-    store = Store()
+    store = open_store()
     if store.warning:
         print(f"mmquest: warning: {store.warning}", file=sys.stderr)
     return store
@@ -318,7 +303,9 @@ def cmd_results(args) -> int:
     from .game.report import results
 
     store = _store()
-    sys.stdout.write(results(store.runs(args.filter_player, args.incident), args.format))
+    incidents = {i.id: i for i in discover(args.incidents)[0]} if args.format == "xapi" else None
+    runs = store.runs(args.filter_player, args.incident)
+    sys.stdout.write(results(runs, args.format, incidents, args.xapi_base))
     return EXIT_OK
 
 
@@ -335,6 +322,11 @@ def _recorded(args):
 
 
 def cmd_report(args) -> int:
+    if args.cohort:
+        return cmd_cohort(args)
+    if args.run_id is None:
+        print("mmquest: report: give a run id (see `mmquest results`) or --cohort", file=sys.stderr)
+        return EXIT_USAGE
     from .game import Session
     from .game.debrief import build
     from .game.report import html_report
@@ -345,6 +337,24 @@ def cmd_report(args) -> int:
     d = build(s)
     meta = {"player": rec.player, "incident": inc.id, "mode": rec.mode, "seed": rec.seed, "run": rec.id}
     text = html_report(d, s.world.history, s.counterfactual(), inc.slo.throughput_min, inc.slo.unit, meta)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_cohort(args) -> int:
+    from .game.cohort import cohort_html, parse_since
+
+    try:
+        since = parse_since(args.since) if args.since else None
+    except ValueError as e:
+        print(f"mmquest: report: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    store = _store()
+    incidents = {i.id: i for i in discover(args.incidents)[0]}
+    text = cohort_html(store.runs(), incidents, since)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
@@ -375,58 +385,6 @@ def cmd_list(args) -> int:
     return EXIT_OK
 
 
-def validate_incident(inc: Incident) -> list[str]:
-    """Problems of one loaded incident: model build, remedies, solution script."""
-    from .world import ConfigError
-
-    problems: list[str] = []
-    try:
-        _check_model(inc)
-    except IncidentError as e:
-        return [str(e)]
-    except ConfigError as e:  # pragma: no cover - _check_model converts it
-        return [f"{inc.path}: {e}"]
-    from .kernel.trace import COUNTERS
-
-    if not inc.mechanism:
-        problems.append(
-            f"{inc.path}: mechanism: every incident declares the kernel path it exercises ([[mechanism]])"
-        )
-    for i, st in enumerate(inc.mechanism):
-        if st.counter not in COUNTERS:
-            problems.append(
-                f"{inc.path}: mechanism[{i}].counter: unknown model counter {st.counter!r} "
-                f"(known: {', '.join(sorted(COUNTERS))})"
-            )
-    checks = [("best_remedy", [line]) for line in inc.best_remedy]
-    checks += [("wrong_path", list(wp.lines)) for wp in inc.wrong_paths]
-    counters = {"best_remedy": 0, "wrong_path": 0}
-    for kind, lines in checks:
-        i = counters[kind]
-        counters[kind] += 1
-        probe = run_headless(inc, 0, lines)
-        for st in probe.engine.steps:
-            if st.status in (2, 127) or (kind == "best_remedy" and st.status != 0):
-                problems.append(
-                    f"{inc.path}: {kind}[{i}]: '{st.command}' fails on the incident's machine: "
-                    f"{st.output.splitlines()[0] if st.output else 'exit ' + str(st.status)}"
-                )
-    if inc.solution is None:
-        problems.append(f"{inc.path}: solution: every incident needs a solution script that resolves it")
-    else:
-        lines = read_script(inc.solution)
-        session = run_headless(inc, 0, lines)
-        for st in session.engine.steps:
-            if st.status == 127:
-                problems.append(f"{inc.solution}: line '{st.command}': command not found")
-        if not session.judge.resolved:
-            problems.append(
-                f"{inc.path}: solution: the script {Path(inc.solution).name} does not resolve the "
-                f"incident (sim time {session.world.t:.0f}s)"
-            )
-    return problems
-
-
 def cmd_validate(args) -> int:
     paths: list[Path] = []
     for p in args.paths or []:
@@ -436,6 +394,7 @@ def cmd_validate(args) -> int:
         from .incident import PACKAGE_INCIDENTS
 
         paths = sorted(PACKAGE_INCIDENTS.glob("*.toml"))
+    from .game.headless import validate_incident  # deferred: the model (mmquest/deferred.py)
     from .incident import load_incident
 
     bad = 0

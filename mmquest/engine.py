@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from .kernel.compound import IoPoint
 from .shell import Shell
 from .workloads.aio import AioReader
-from .world import DT, Snapshot, World
+from .world import DT, Action, Applied, Snapshot, World
 
 SPEEDS = (1.0, 4.0, 16.0)
 MAX_RUN_OUTPUT = 20_000_000  # characters of command output one run keeps (transcript, JSON verdict)
@@ -30,7 +30,8 @@ class Step:
     command: str
     output: str
     status: int
-    events: tuple[str, ...] = field(default_factory=tuple)
+    events: tuple[str, ...] = field(default_factory=tuple)  # the timeline's labels (and "clear")
+    applied: tuple[Applied, ...] = ()  # what the line's actions did to the machine (the score reads these)
 
 
 class Engine:
@@ -43,6 +44,7 @@ class Engine:
         self.shell = Shell(self)
         self.steps: list[Step] | deque[Step] = [] if keep_steps is None else deque(maxlen=keep_steps)
         self.acted: list[Step] = []  # the steps with events (remedies, restarts, kills...)
+        self._applied: list[Applied] = []  # what the running line's actions did
         self.speed = 1.0
         self.output_kept = 0  # characters of output kept in steps so far
         self.paused = False
@@ -56,9 +58,18 @@ class Engine:
     def snapshot(self) -> Snapshot:
         return self.world.snapshot()
 
-    def apply(self, action) -> str:
+    def apply(self, action: Action) -> str:
+        """Apply an action for the shell: its label ("" when nothing happened)."""
         with self._lock:
-            return self.world.apply(action)
+            done = self.world.apply(action)
+            if done is None:
+                return ""
+            self._applied.append(done)
+            return done.label
+
+    def unsubscribe_all(self) -> None:
+        """Stop publishing snapshots (the screen that subscribed is gone)."""
+        self._subscribers.clear()
 
     def advance(self, seconds: float) -> None:
         """Let ``seconds`` of simulated time pass now (sleep, vmstat N, headless)."""
@@ -82,7 +93,7 @@ class Engine:
     def unit_main_task(self, unit: str) -> tuple[int, str] | None:
         """The main process (pid, comm) of a service unit (shell.host.Host)."""
         for w in self.world.workloads:
-            if unit in (w.name, getattr(w, "unit", None)) and w.task is not None:
+            if unit in (w.name, w.unit) and w.task is not None:
                 return w.task.pid, w.task.comm
         return None
 
@@ -102,6 +113,7 @@ class Engine:
     def execute(self, line: str) -> Step:
         with self._lock:
             t = self.world.t
+            self._applied = []
             res = self.shell.execute(line)
             output = res.output
             if self.output_kept + len(output) > MAX_RUN_OUTPUT:
@@ -110,9 +122,9 @@ class Engine:
                     f"a run keeps at most that much]"
                 )
             self.output_kept += len(output)
-            step = Step(round(t, 3), line, output, res.status, tuple(res.events))
+            step = Step(round(t, 3), line, output, res.status, tuple(res.events), tuple(self._applied))
             self.steps.append(step)
-            if step.events:
+            if step.events or step.applied:
                 self.acted.append(step)
         self._publish()
         return step

@@ -1,12 +1,16 @@
 """Incident specs: parse and validate ``incidents/*.toml`` into frozen dataclasses.
 
-Only the standard library is used here.  Every problem is reported as an
-:class:`IncidentError` that names the file and the field, so a trainer who
-writes a variant by hand sees exactly what to fix.
+The dataclasses below are the incident format, written once: their fields (types,
+defaults, allowed values, doc strings) drive the parser and its error messages
+(:mod:`mmquest.schema`) and the reference in ``docs/incident-format.md``
+(:func:`reference_markdown`, tested to match).  Only the standard library is used here.
+Every problem is an :class:`IncidentError` that names the file, the table, the index and
+the field, so a trainer who writes a variant by hand sees exactly what to fix.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
 import os
@@ -19,20 +23,23 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .schema import Invalid, build, fld, reference, show
+
 _HERE = Path(__file__).resolve().parent
 # In a wheel the incidents ship inside the package; in a checkout they sit beside it.
 PACKAGE_INCIDENTS = _HERE / "incidents" if (_HERE / "incidents").is_dir() else _HERE.parent / "incidents"
 ENV_INCIDENTS = "MMQUEST_INCIDENTS"
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
 _KERNEL_RE = re.compile(r"^\d+\.\d+(\.\d+)?(-rc\d+)?$")
 DIFFICULTIES = ("easy", "medium", "hard")
 PANES = ("service", "numastat", "perf", "memory", "rss", "oom", "mechanism")
 DEFAULT_PANES = PANES[:4]
+WRONG_EFFECTS = ("relief", "none", "harm")
+MECH_FIX = ("bypassed", "removed", "lock-free")  # what the fix does to a step of the mechanism
 MAX_FILE_BYTES = 1_000_000  # an incident file, or its solution script
 MAX_DEPTH = 8  # tables and arrays nested in one another (the bundled files use 3)
 MAX_NUMBER = 1e12  # any number in the file, in magnitude (sane for every field; nan and inf are refused)
 MAX_WORKLOADS = 16
-MAX_ITEMS = 200  # hints, diagnoses, patches, remedies, files: entries of one list or table
+_NAME = r"[A-Za-z_][A-Za-z0-9_.]*"
 
 
 class IncidentError(Exception):
@@ -46,82 +53,218 @@ class IncidentError(Exception):
         super().__init__(where + message)
 
 
+# --------------------------------------------------------------------------- shapes of their own
+def kernel(v: Any, at: str) -> str:
+    if not isinstance(v, str) or not _KERNEL_RE.match(v):
+        raise Invalid(at, f"not a kernel version like '3.10.0' or '3.11.0-rc5': {show(v)}")
+    return v
+
+
+def _kernels(v: Any, at: str) -> tuple[str, ...]:
+    if not isinstance(v, list):
+        raise Invalid(at, f"expected a list, got {show(v)}")
+    return tuple(kernel(x, f"{at}[{i}]") for i, x in enumerate(v))
+
+
+def _wall_start(v: Any, at: str) -> str:
+    if not isinstance(v, str):
+        raise Invalid(at, f"expected a string, got {show(v)}")
+    if v:
+        try:
+            datetime.datetime.strptime(v, "%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            raise Invalid(at, f'expected "YYYY-MM-DD HH:MM:SS", got {show(v)}') from None
+    return v
+
+
+def _rows(v: Any, at: str) -> tuple[Any, ...]:
+    """A matrix as given (MachineSpec.check checks its shape against the node count)."""
+    if not isinstance(v, list):
+        raise Invalid(at, f"expected a list, got {show(v)}")
+    return tuple(tuple(row) if isinstance(row, list) else row for row in v)
+
+
+def _sysctls(v: Any, at: str) -> Mapping[str, int]:
+    if not isinstance(v, dict):
+        raise Invalid(at, f"expected a table, got {show(v)}")
+    for k, x in v.items():
+        if not k.startswith(("vm.", "kernel.")):
+            raise Invalid(f"{at}.{k}", "sysctl names start with 'vm.' or 'kernel.'")
+        if isinstance(x, bool) or not isinstance(x, int):
+            raise Invalid(f"{at}.{k}", f"expected an integer value, got {show(x)}")
+    return MappingProxyType(dict(v))
+
+
+def _files(v: Any, at: str) -> Mapping[str, str]:
+    if not isinstance(v, dict):
+        raise Invalid(at, f"expected a table, got {show(v)}")
+    for k, x in v.items():
+        if not k.startswith(("/root/", "/tmp/", "/etc/")):
+            raise Invalid(f"{at}.{k}", "files may only be placed under /root, /tmp or /etc")
+        if not isinstance(x, str):
+            raise Invalid(f"{at}.{k}", f"expected the file's text, got {show(x)}")
+    return MappingProxyType(dict(v))
+
+
+def _panes(v: Any, at: str) -> tuple[str, ...]:
+    if not isinstance(v, list) or len(v) != 4 or any(p not in PANES for p in v):
+        raise Invalid(at, f"expected four of {', '.join(PANES)}, got {v!r}")
+    return tuple(v)
+
+
+def _renamed(v: Any, at: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(v, list):
+        raise Invalid(at, f"expected a list, got {show(v)}")
+    out = []
+    for j, pair in enumerate(v):
+        if (
+            not isinstance(pair, list)
+            or len(pair) != 2
+            or not all(isinstance(x, str) for x in pair)
+            or not re.fullmatch(_NAME, pair[1])
+        ):
+            raise Invalid(at, f'item {j}: expected ["VERSION", "new_name"], got {show(pair)}')
+        out.append((kernel(pair[0], at), pair[1]))
+    return tuple(out)
+
+
+def _span(v: Any, at: str) -> tuple[str, str | None]:
+    if not isinstance(v, list) or len(v) != 2 or (v[1] is not None and not isinstance(v[1], str)):
+        raise Invalid(at, 'expected [FROM, BEFORE] kernel versions (BEFORE may be "")')
+    return (kernel(v[0], at), kernel(v[1], at) if v[1] else None)
+
+
+def _values(v: Any, at: str) -> tuple[int | str, ...]:
+    if not isinstance(v, list) or any(isinstance(x, bool) or not isinstance(x, (int, str)) for x in v):
+        raise Invalid(at, "expected a list of integers or strings")
+    return tuple(v)
+
+
+# --------------------------------------------------------------------------- the format
 @dataclass(frozen=True)
 class Briefing:
-    pager: str
-    text: str
+    pager: str = fld("the one-line page")
+    text: str = fld("the ticket: what the player is told")
 
 
 @dataclass(frozen=True)
 class MachineSpec:
-    hostname: str
-    kernel: str
-    boot_kernels: tuple[str, ...]
-    nodes: int
-    cpus_per_node: int
-    mem_per_node_mb: int
-    distances: tuple[tuple[int, ...], ...]
-    disk_read_mbps: float
-    disk_latency_us: float
-    uptime_s: float
-    cold_cache_gb: tuple[float, ...]
-    slab_gb: float
-    preroll_s: float
-    boot_s: float
-    swap_gb: float = 0.0  # one swap device (0: none)
-    # Wall-clock time at t=0 of the run, "YYYY-MM-DD HH:MM:SS" (UTC); "" = from the kernel's era.
-    wall_start: str = ""
+    hostname: str = fld("the machine's host name")
+    kernel: str = fld("the running release, like `3.10.0` or `3.11.0-rc5`", parse=kernel, type_doc="kernel")
+    boot_kernels: tuple[str, ...] = fld(
+        "what `ls /boot` offers to `kexec`; must include `kernel`", parse=_kernels, type_doc="list of kernels"
+    )
+    nodes: int = fld("NUMA nodes", lo=1, hi=8)
+    cpus_per_node: int = fld("CPUs per node", lo=1, hi=512)
+    mem_per_node_mb: int = fld("memory per node (MB)", lo=512)
+    distances: tuple[tuple[int, ...], ...] = fld(
+        "the SLIT matrix: symmetric, 10 on the diagonal, 10..254 elsewhere", parse=_rows, type_doc="matrix"
+    )
+    disk_read_mbps: float = fld("the disk's read bandwidth", 500.0, lo=1)
+    disk_latency_us: float = fld("the disk's latency", 200.0, lo=1)
+    uptime_s: float = fld("how long the machine has been up when the incident starts", 86400.0, lo=0)
+    cold_cache_gb: tuple[float, ...] = fld("page cache nobody reads, per node (GB)", (), lo=0)
+    slab_gb: float = fld("slab memory (GB)", 1.0, lo=0)
+    preroll_s: float = fld("how long the model runs before the incident starts", 240.0, lo=0, hi=3600)
+    boot_s: float = fld("how long a reboot takes", 75.0, lo=1, hi=900)
+    swap_gb: float = fld("one swap device's size (GB); 0 = no swap", 0.0, lo=0, hi=1 << 20)
+    wall_start: str = fld(
+        'wall-clock time at t=0 of the run, "YYYY-MM-DD HH:MM:SS" (UTC); empty = from the kernel\'s era',
+        "",
+        parse=_wall_start,
+    )
+
+    def check(self) -> None:
+        n, rows = self.nodes, self.distances
+        if len(rows) != n or any(not isinstance(row, tuple) or len(row) != n for row in rows):
+            raise Invalid("distances", f"expected a {n}x{n} matrix (one row per node)")
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                if isinstance(v, bool) or not isinstance(v, int) or not 10 <= v <= 254:
+                    raise Invalid(
+                        "distances", f"row {i} column {j}: expected an integer 10..254, got {show(v)}"
+                    )
+                if (i == j) != (v == 10):
+                    raise Invalid(
+                        "distances", f"row {i} column {j}: the local distance is 10 and only the local one"
+                    )
+                if rows[j][i] != v:
+                    raise Invalid("distances", f"not symmetric at [{i}][{j}]")
+        if self.kernel not in self.boot_kernels:
+            raise Invalid("boot_kernels", f"must include the running kernel {self.kernel!r}")
+        if not self.cold_cache_gb:
+            object.__setattr__(self, "cold_cache_gb", (0.0,) * n)  # none given: none on any node
+        elif len(self.cold_cache_gb) != n:
+            raise Invalid("cold_cache_gb", f"expected {n} non-negative numbers (one per node)")
 
 
 @dataclass(frozen=True)
 class WorkloadSpec:
-    kind: str
-    name: str
-    service: str
-    params: Mapping[str, Any]
-    field_path: str  # e.g. "workload[0]", for error messages
+    """A [[workload]]: ``kind``, ``name``, ``service`` and the parameters of its kind (checked by
+    the kind itself when the machine is built; see "Workload kinds")."""
+
+    kind: str = fld("the workload kind (below)")
+    name: str = fld("the process name")
+    service: str = fld("the service it belongs to; the other fields are the parameters of its kind (below)")
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    field_path: str = ""  # e.g. "workload[0]", for error messages
+
+    @staticmethod
+    def rest(table: Mapping[str, Any], where: str) -> dict[str, Any]:
+        """The fields the schema does not declare: the kind's parameters."""
+        params = {k: v for k, v in table.items() if k not in ("kind", "name", "service")}
+        return {"params": MappingProxyType(params), "field_path": where}
 
 
 @dataclass(frozen=True)
 class SLO:
-    service: str
-    unit: str
-    throughput_min: float
-    p99_ms_max: float
-    min_kernel: str | None = None  # the platform baseline: older kernels do not count as a fix
+    service: str = fld("the service judged (a workload's `service`)")
+    throughput_min: float = fld("the least throughput that meets the SLO", lo=0)
+    p99_ms_max: float = fld("the largest p99 latency that meets the SLO (ms)", lo=0)
+    unit: str = fld("the throughput's unit", "ops/s")
+    min_kernel: str | None = fld(
+        "a platform baseline: running an older kernel does not count as a fix",
+        None,
+        parse=kernel,
+        type_doc="kernel",
+    )
 
 
 @dataclass(frozen=True)
 class Hint:
-    tier: int
-    text: str
+    tier: int = fld("1 a nudge, 2 the tool, 3 the answer", lo=1, hi=3)
+    text: str = fld("the hint")
 
 
 @dataclass(frozen=True)
 class Commit:
-    id: str
-    title: str
-    release: str
+    id: str = fld("the commit", pattern=r"[0-9a-f]{12,40}", pattern_doc="a 12-40 digit hex commit id")
+    title: str = fld("its subject line")
+    release: str = fld("the first release with it", "")
 
 
 @dataclass(frozen=True)
 class Patch:
-    id: str
-    title: str
-    effect: str  # a kernel model effect name, or "none" for a decoy
+    id: str = fld(
+        "the commit the live patch carries", pattern=r"[0-9a-f]{12}", pattern_doc="a 12-digit hex commit id"
+    )
+    title: str = fld("what `kpatch list` shows")
+    effect: str = fld(
+        "a kernel model effect (`pagehuge_fastpath`, `oom_rss_sum`, `procfs_rss_sum`, several joined "
+        "with `+`) or `none` for a decoy; checked against the model by `mmquest validate`"
+    )
 
 
 @dataclass(frozen=True)
 class Diagnosis:
-    id: str
-    text: str
-    correct: bool
-    evidence: tuple[str, ...]  # what reveals it: commands ("numastat -m") or paths (globs allowed)
-
-
-WRONG_EFFECTS = ("relief", "none", "harm")
-MECH_FIX = ("", "bypassed", "removed", "lock-free")  # what the fix does to a step of the mechanism
-MECH_FIELDS = {"fn", "label", "depth", "counter", "renamed", "since", "until", "fix", "unit"}
+    id: str = fld("what `diagnose ID` records")
+    text: str = fld("the candidate root cause, as `diagnose` lists it")
+    correct: bool = fld("exactly one candidate is correct", False)
+    evidence: tuple[str, ...] = fld(
+        'the commands (`"numastat -m"`) or paths (`"/proc/*/smaps_rollup"`, globs allowed) whose '
+        "output reveals the cause",
+        (),
+    )
 
 
 @dataclass(frozen=True)
@@ -133,15 +276,25 @@ class MechStep:
     counter behind the edge into this step (kernel.trace.COUNTERS, oldest names).
     """
 
-    fn: str
-    counter: str
-    depth: int = 0
-    label: str = ""
-    renamed: tuple[tuple[str, str], ...] = ()
-    since: str | None = None
-    until: str | None = None
-    fix: str = ""  # "", "bypassed", "removed", "lock-free"
-    unit: str = "calls"  # calls | pages
+    fn: str = fld("the function's oldest name", pattern=_NAME, pattern_doc="a kernel function name")
+    counter: str = fld(
+        "the model's call counter behind the edge into the step (a function or `function:edge`, from "
+        "`mmquest.kernel.trace.COUNTERS`, oldest names)",
+        pattern=_NAME + r"(:[a-z_]+)?",
+        pattern_doc="a model counter name (function or function:edge)",
+    )
+    depth: int = fld("0 for the entry point, at most one deeper than the step before", 0, lo=0, hi=8)
+    label: str = fld("a few words: what happens there", "")
+    renamed: tuple[tuple[str, str], ...] = fld(
+        'the first release with each new name: `[["4.8", "node_reclaim"]]`',
+        (),
+        parse=_renamed,
+        type_doc="list",
+    )
+    since: str | None = fld("the first kernel with the step", None, parse=kernel, type_doc="kernel")
+    until: str | None = fld("the first kernel without it", None, parse=kernel, type_doc="kernel")
+    fix: str = fld("what the fix does to the step", "", choices=MECH_FIX)
+    unit: str = fld("what the rate counts", "calls", choices=("calls", "pages"))
 
 
 @dataclass(frozen=True)
@@ -153,9 +306,13 @@ class WrongPath:
     None of them resolves the incident, alone or combined.
     """
 
-    lines: tuple[str, ...]  # shell lines, typed in this order
-    effect: str
-    why: str  # one sentence for the debrief: why this does not touch the root cause
+    lines: tuple[str, ...] = fld("shell lines, typed in this order")
+    effect: str = fld("what the machine shows: better for a while, nothing, or worse", choices=WRONG_EFFECTS)
+    why: str = fld("one sentence for the debrief: why this does not touch the root cause")
+
+    def check(self) -> None:
+        if not self.lines:
+            raise Invalid("lines", "at least one shell line")
 
 
 @dataclass(frozen=True)
@@ -167,15 +324,15 @@ class Mitigation:
     Their collateral costs make them score below the fix.
     """
 
-    lines: tuple[str, ...]
-    why: str
+    lines: tuple[str, ...] = fld("shell lines, typed in this order")
+    why: str = fld("why it hides the symptom and not the cause")
 
 
 @dataclass(frozen=True)
 class Fix:
     """One spelling of a real fix (the property tests insert each at a random moment)."""
 
-    lines: tuple[str, ...]
+    lines: tuple[str, ...] = fld("shell lines, typed in this order")
 
 
 @dataclass(frozen=True)
@@ -188,216 +345,130 @@ class Cause:
     judged by its service alone.
     """
 
-    text: str  # may use {value} (the sysctl's value) and {kernel}
-    sysctl: str | None = None
-    fixed_values: tuple[int | str, ...] = ()
-    kernels: tuple[str, str | None] | None = None
-    fixed_by: str | None = None
+    text: str = fld("may use `{value}` (the sysctl's value) and `{kernel}`")
+    sysctl: str | None = fld("the sysctl that holds the cause (with `fixed_values`)", None)
+    fixed_values: tuple[int | str, ...] = fld("the sysctl's values that remove the cause", (), parse=_values)
+    kernels: tuple[str, str | None] | None = fld(
+        '`[FROM, BEFORE]`: the kernels that have the cause (BEFORE may be `""`)',
+        None,
+        parse=_span,
+        type_doc="list",
+    )
+    fixed_by: str | None = fld("a patch effect that removes the cause", None)
+
+    def check(self) -> None:
+        if self.sysctl is None and self.kernels is None and self.fixed_by is None:
+            raise Invalid("", "a cause needs at least one of sysctl, kernels, fixed_by")
+        if (self.sysctl is None) != (not self.fixed_values):
+            raise Invalid("", "sysctl and fixed_values go together")
 
 
 @dataclass(frozen=True)
 class Debrief:
-    root_cause: str
-    fix: str
-    lesson: str
-    commits: tuple[Commit, ...]
+    root_cause: str = fld("what was wrong")
+    fix: str = fld("what fixed it")
+    lesson: str = fld("the design lesson")
+    commits: tuple[Commit, ...] = fld("the commits to read (at least one)", key="commit")
+
+    def check(self) -> None:
+        if not self.commits:
+            raise Invalid("commit", "at least one [[debrief.commit]] is required")
 
 
 @dataclass(frozen=True)
 class Incident:
-    id: str
-    title: str
-    era: str
-    difficulty: str
-    order: int
-    summary: str
-    briefing: Briefing
-    machine: MachineSpec
-    sysctl: Mapping[str, int]
-    workloads: tuple[WorkloadSpec, ...]
-    slo: SLO
-    sustain_s: float
-    hints: tuple[Hint, ...]
-    debrief: Debrief
-    path: str
-    solution: str | None = None
-    wrong_paths: tuple[WrongPath, ...] = field(default_factory=tuple)
-    causes: tuple[Cause, ...] = field(default_factory=tuple)
-    fixes: tuple[Fix, ...] = field(default_factory=tuple)
-    mitigations: tuple[Mitigation, ...] = field(default_factory=tuple)
-    patches: tuple[Patch, ...] = field(default_factory=tuple)
-    files: Mapping[str, str] = field(default_factory=dict)  # extra files on the box (path -> text)
-    panes: tuple[str, ...] = DEFAULT_PANES  # the play screen's four panes
-    diagnoses: tuple[Diagnosis, ...] = field(default_factory=tuple)
-    best_remedy: tuple[str, ...] = field(default_factory=tuple)  # for the debrief's counterfactual
-    variant_of: str | None = None
-    exam_limit_s: float = 1800.0
-    tolerate_s: float = 0.0  # [resolution] breaks this short do not end a healthy streak
-    mechanism: tuple[MechStep, ...] = field(
-        default_factory=tuple
-    )  # [[mechanism]]: the kernel path, caller first
+    id: str = fld(
+        "unique across all loaded directories",
+        pattern=r"[a-z0-9][a-z0-9-]{1,40}",
+        pattern_doc="lower-case letters, digits and '-'",
+    )
+    title: str = fld("shown on the campaign screen and in `mmquest list`")
+    era: str = fld("when it happened")
+    difficulty: str = fld("how hard the campaign screen says it is", choices=DIFFICULTIES)
+    order: int = fld("campaign order; an incident opens when the one before is solved", lo=0)
+    summary: str = fld("one line for the campaign screen")
+    briefing: Briefing = fld("[briefing]")
+    machine: MachineSpec = fld("[machine]")
+    workloads: tuple[WorkloadSpec, ...] = fld("[[workload]]: what runs on the machine", key="workload")
+    slo: SLO = fld("[slo]")
+    sustain_s: float = fld(
+        "how long the service must stay healthy for the incident to be resolved",
+        key="resolution.sustain_s",
+        lo=10,
+        hi=3600,
+    )
+    debrief: Debrief = fld("[debrief]")
+    path: str = ""  # the file it was read from (set by the loader)
+    sysctl: Mapping[str, int] = fld(
+        'sysctl values set in `/etc/sysctl.conf` (they survive reboots), e.g. `"vm.zone_reclaim_mode" = 1`; '
+        "unknown sysctls are refused",
+        MappingProxyType({}),
+        parse=_sysctls,
+        type_doc="table",
+    )
+    tolerate_s: float = fld(
+        "breaks of the SLO this short do not end a healthy streak (they still cost SLO minutes)",
+        0.0,
+        key="resolution.tolerate_s",
+        lo=0,
+        hi=120,
+    )
+    hints: tuple[Hint, ...] = fld("[[hint]]", (), key="hint")
+    solution: str | None = fld(
+        "a NAME.solution script beside the TOML file (one shell line per line) that resolves the incident",
+        None,
+    )
+    wrong_paths: tuple[WrongPath, ...] = fld("[[wrong_path]] (at least five)", (), key="wrong_path")
+    causes: tuple[Cause, ...] = fld("[[cause]]", (), key="cause")
+    fixes: tuple[Fix, ...] = fld("[[fix]]: every spelling of a real fix", (), key="fix")
+    mitigations: tuple[Mitigation, ...] = fld("[[mitigation]]", (), key="mitigation")
+    patches: tuple[Patch, ...] = fld("[[patch]]: the live patches `kpatch list` offers", (), key="patch")
+    files: Mapping[str, str] = fld(
+        "extra files on the box: path (under `/root`, `/tmp` or `/etc`) to text",
+        MappingProxyType({}),
+        parse=_files,
+        type_doc="table",
+    )
+    panes: tuple[str, ...] = fld(
+        f"the play screen's four panes, from {', '.join(f'`{p}`' for p in PANES)}",
+        DEFAULT_PANES,
+        key="ui.panes",
+        parse=_panes,
+        type_doc="list of four panes",
+    )
+    diagnoses: tuple[Diagnosis, ...] = fld("[[diagnosis]] (at least five)", (), key="diagnosis")
+    best_remedy: tuple[str, ...] = fld(
+        "what an expert would do; replayed for the debrief's counterfactual", ()
+    )
+    variant_of: str | None = fld(
+        "an incident id: shown under its parent, opens when the parent is solved", None
+    )
+    exam_limit_s: float = fld("the time limit in exam mode", 1800.0, lo=60, hi=86400)
+    mechanism: tuple[MechStep, ...] = fld(
+        "[[mechanism]]: the kernel path the incident exercises, caller first", (), key="mechanism"
+    )
 
-
-# --------------------------------------------------------------------------- helpers
-
-
-class _Reader:
-    """Typed access to a TOML table that reports the dotted field on error."""
-
-    def __init__(self, path: str, table: Mapping[str, Any], prefix: str = ""):
-        self.path, self.table, self.prefix = path, table, prefix
-
-    def name(self, key: str) -> str:
-        return f"{self.prefix}.{key}" if self.prefix else key
-
-    def fail(self, key: str, message: str) -> IncidentError:
-        return IncidentError(self.path, self.name(key), message)
-
-    def _get(self, key: str, default: Any) -> Any:
-        if key not in self.table:
-            if default is _REQUIRED:
-                raise self.fail(key, "missing required field")
-            return default
-        return self.table[key]
-
-    def str(self, key: str, default: Any = None) -> str:
-        default = _REQUIRED if default is None else default
-        v = self._get(key, default)
-        if not isinstance(v, str) or not v.strip():
-            raise self.fail(key, f"expected a non-empty string, got {_show(v)}")
-        return v
-
-    def int(self, key: str, default: Any = None, lo: int | None = None, hi: int | None = None) -> int:
-        default = _REQUIRED if default is None else default
-        v = self._get(key, default)
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise self.fail(key, f"expected an integer, got {_show(v)}")
-        _range(self, key, v, lo, hi)
-        return v
-
-    def num(self, key: str, default: Any = None, lo: float | None = None, hi: float | None = None) -> float:
-        default = _REQUIRED if default is None else default
-        v = self._get(key, default)
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise self.fail(key, f"expected a number, got {_show(v)}")
-        if not math.isfinite(v):
-            raise self.fail(key, f"expected a finite number, got {v!r}")
-        _range(self, key, v, lo, hi)
-        return float(v)
-
-    def table_(self, key: str, required: bool = True) -> _Reader:
-        v = self._get(key, _REQUIRED if required else {})
-        if not isinstance(v, dict):
-            raise self.fail(key, f"expected a table, got {_show(v)}")
-        return _Reader(self.path, v, self.name(key))
-
-    def list_(self, key: str, required: bool = True) -> list[Any]:
-        v = self._get(key, _REQUIRED if required else [])
-        if not isinstance(v, list):
-            raise self.fail(key, f"expected a list, got {_show(v)}")
-        if len(v) > MAX_ITEMS:
-            raise self.fail(key, f"at most {MAX_ITEMS} entries, got {len(v)}")
-        return v
-
-
-_REQUIRED = object()
-
-
-def _show(v: Any) -> str:
-    if v is _REQUIRED:
-        return "nothing"
-    return f"{type(v).__name__} {v!r}"[:60]
-
-
-def _range(r: _Reader, key: str, v: float, lo: float | None, hi: float | None) -> None:
-    if lo is not None and v < lo:
-        raise r.fail(key, f"must be >= {lo}, got {v}")
-    if hi is not None and v > hi:
-        raise r.fail(key, f"must be <= {hi}, got {v}")
-
-
-def _kernel(r: _Reader, key: str, v: Any) -> str:
-    if not isinstance(v, str) or not _KERNEL_RE.match(v):
-        raise r.fail(key, f"not a kernel version like '3.10.0' or '3.11.0-rc5': {_show(v)}")
-    return v
+    def check(self) -> None:
+        if not self.workloads:
+            raise Invalid("workload", "at least one [[workload]] is required")
+        if len(self.workloads) > MAX_WORKLOADS:
+            raise Invalid("workload", f"at most {MAX_WORKLOADS} workloads, got {len(self.workloads)}")
+        if self.slo.service not in {w.service for w in self.workloads}:
+            raise Invalid("slo.service", f"no workload has service = {self.slo.service!r}")
+        ds = self.diagnoses
+        if ds and sum(d.correct for d in ds) != 1:
+            raise Invalid("diagnosis", "exactly one diagnosis must have correct = true")
+        if len({d.id for d in ds}) != len(ds):
+            raise Invalid("diagnosis", "diagnosis ids must be unique")
+        steps = self.mechanism
+        if steps and steps[0].depth != 0:
+            raise Invalid("mechanism[0].depth", "the path starts at depth 0")
+        for i in range(1, len(steps)):
+            if steps[i].depth > steps[i - 1].depth + 1:
+                raise Invalid(f"mechanism[{i}].depth", "a step is at most one level below the one before")
 
 
 # --------------------------------------------------------------------------- parse
-
-
-KNOWN = {
-    "": {
-        "id",
-        "title",
-        "era",
-        "difficulty",
-        "order",
-        "summary",
-        "solution",
-        "wrong_path",
-        "cause",
-        "fix",
-        "mitigation",
-        "best_remedy",
-        "variant_of",
-        "exam_limit_s",
-        "briefing",
-        "machine",
-        "sysctl",
-        "workload",
-        "slo",
-        "resolution",
-        "hint",
-        "debrief",
-        "patch",
-        "files",
-        "ui",
-        "diagnosis",
-        "mechanism",
-    },
-    "briefing": {"pager", "text"},
-    "machine": {
-        "hostname",
-        "kernel",
-        "boot_kernels",
-        "nodes",
-        "cpus_per_node",
-        "mem_per_node_mb",
-        "distances",
-        "disk_read_mbps",
-        "disk_latency_us",
-        "uptime_s",
-        "cold_cache_gb",
-        "slab_gb",
-        "preroll_s",
-        "boot_s",
-        "swap_gb",
-        "wall_start",
-    },
-    "slo": {"service", "unit", "throughput_min", "p99_ms_max", "min_kernel"},
-    "resolution": {"sustain_s", "tolerate_s"},
-    "debrief": {"root_cause", "fix", "lesson", "commit"},
-    "ui": {"panes"},
-}
-
-
-def _check_known(data: Mapping[str, Any], path: str) -> None:
-    """A typo'd or misplaced key (a top-level key written under a table) is an error, not silence."""
-    for table, allowed in KNOWN.items():
-        sub = data if table == "" else data.get(table, {})
-        if not isinstance(sub, dict):
-            continue
-        for k in sub:
-            if k not in allowed:
-                where = f"{table}.{k}" if table else k
-                hint = (
-                    " (a top-level key must come before the first [table])"
-                    if table and k in KNOWN[""]
-                    else ""
-                )
-                raise IncidentError(path, where, f"unknown field{hint}")
-
-
 def _check_values(data: Mapping[str, Any], path: str) -> None:
     """Every number in the file is finite and of a sane size; nothing is nested deeper than
     MAX_DEPTH (walked without recursion, whatever the file holds)."""
@@ -422,362 +493,67 @@ def _check_values(data: Mapping[str, Any], path: str) -> None:
             )
 
 
+def _solution_path(name: str, path: str) -> str:
+    """A file beside the incident, named *.solution: never a host file elsewhere (validate
+    prints the lines of a solution that fail)."""
+    if "/" in name or "\\" in name or name.startswith(".") or not name.endswith(".solution"):
+        raise Invalid("solution", f"must name a NAME.solution file beside the incident, got {name!r}")
+    sol = Path(path).parent / name
+    try:
+        st = sol.lstat()
+    except OSError:
+        raise Invalid("solution", f"no such file: {sol}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise Invalid("solution", f"not a regular file: {sol}")
+    if st.st_size > MAX_FILE_BYTES:
+        raise Invalid("solution", f"larger than {MAX_FILE_BYTES:,} bytes: {sol}")
+    return str(sol)
+
+
 def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
+    """The incident a parsed TOML document describes (``path``: the file, for messages)."""
     _check_values(data, path)
-    _check_known(data, path)
-    r = _Reader(path, data)
-    iid = r.str("id")
-    if not _ID_RE.match(iid):
-        raise r.fail("id", f"must be lower-case letters, digits and '-', got {iid!r}")
-    difficulty = r.str("difficulty")
-    if difficulty not in DIFFICULTIES:
-        raise r.fail("difficulty", f"must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}")
-
-    b = r.table_("briefing")
-    briefing = Briefing(pager=b.str("pager"), text=b.str("text"))
-
-    machine = _parse_machine(r.table_("machine"))
-
-    sysctl: dict[str, int] = {}
-    st = r.table_("sysctl", required=False)
-    for k, v in st.table.items():
-        if not k.startswith("vm.") and not k.startswith("kernel."):
-            raise st.fail(k, "sysctl names start with 'vm.' or 'kernel.'")
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise st.fail(k, f"expected an integer value, got {_show(v)}")
-        sysctl[k] = v
-
-    wl_list = r.list_("workload")
-    if not wl_list:
-        raise r.fail("workload", "at least one [[workload]] is required")
-    if len(wl_list) > MAX_WORKLOADS:
-        raise r.fail("workload", f"at most {MAX_WORKLOADS} workloads, got {len(wl_list)}")
-    workloads = []
-    for i, w in enumerate(wl_list):
-        if not isinstance(w, dict):
-            raise IncidentError(path, f"workload[{i}]", f"expected a table, got {_show(w)}")
-        wr = _Reader(path, w, f"workload[{i}]")
-        params = {k: v for k, v in w.items() if k not in ("kind", "name", "service")}
-        workloads.append(
-            WorkloadSpec(
-                kind=wr.str("kind"),
-                name=wr.str("name"),
-                service=wr.str("service"),
-                params=MappingProxyType(params),
-                field_path=f"workload[{i}]",
-            )
-        )
-
-    s = r.table_("slo")
-    slo = SLO(
-        service=s.str("service"),
-        unit=s.str("unit", "ops/s"),
-        throughput_min=s.num("throughput_min", lo=0),
-        p99_ms_max=s.num("p99_ms_max", lo=0),
-        min_kernel=_kernel(s, "min_kernel", s.str("min_kernel")) if "min_kernel" in s.table else None,
-    )
-    if slo.service not in {w.service for w in workloads}:
-        raise s.fail("service", f"no workload has service = {slo.service!r}")
-
-    res = r.table_("resolution")
-    sustain_s = res.num("sustain_s", lo=10, hi=3600)
-    tolerate_s = res.num("tolerate_s", 0.0, lo=0, hi=120)
-
-    hints = []
-    for hr in _items(r, "hint", {"tier", "text"}):
-        hints.append(Hint(tier=hr.int("tier", lo=1, hi=3), text=hr.str("text")))
-
-    d = r.table_("debrief")
-    commits = []
-    if not d.list_("commit"):
-        raise d.fail("commit", "at least one [[debrief.commit]] is required")
-    for cr in _items(d, "commit", {"id", "title", "release"}):
-        cid = cr.str("id")
-        if not re.fullmatch(r"[0-9a-f]{12,40}", cid):
-            raise cr.fail("id", f"expected a 12-40 digit hex commit id, got {cid!r}")
-        commits.append(
-            Commit(
-                id=cid, title=cr.str("title"), release=cr.str("release", "") if "release" in cr.table else ""
-            )
-        )
-    debrief = Debrief(
-        root_cause=d.str("root_cause"), fix=d.str("fix"), lesson=d.str("lesson"), commits=tuple(commits)
-    )
-
-    solution = None
-    if "solution" in data:
-        solution = r.str("solution")
-        # a file beside the incident, named *.solution: never a host file elsewhere (validate
-        # prints the lines of a solution that fail)
-        if (
-            "/" in solution
-            or "\\" in solution
-            or solution.startswith(".")
-            or not solution.endswith(".solution")
-        ):
-            raise r.fail("solution", f"must name a NAME.solution file beside the incident, got {solution!r}")
-        sol_path = Path(path).parent / solution
-        try:
-            st_ = sol_path.lstat()
-        except OSError:
-            raise r.fail("solution", f"no such file: {sol_path}") from None
-        if not stat.S_ISREG(st_.st_mode):
-            raise r.fail("solution", f"not a regular file: {sol_path}")
-        if st_.st_size > MAX_FILE_BYTES:
-            raise r.fail("solution", f"larger than {MAX_FILE_BYTES:,} bytes: {sol_path}")
-        solution = str(sol_path)
-
-    wrong = _parse_wrong_paths(r)
-    causes = _parse_causes(r)
-    fixes = tuple(Fix(lines=_strings(fr, "lines")) for fr in _items(r, "fix", {"lines"}))
-    mitigations = tuple(
-        Mitigation(lines=_strings(mr, "lines"), why=mr.str("why"))
-        for mr in _items(r, "mitigation", {"lines", "why"})
-    )
-
-    patches = []
-    for pr in _items(r, "patch", {"id", "title", "effect"}):
-        pid = pr.str("id")
-        if not re.fullmatch(r"[0-9a-f]{12}", pid):
-            raise pr.fail("id", f"expected a 12-digit hex commit id, got {pid!r}")
-        patches.append(Patch(id=pid, title=pr.str("title"), effect=pr.str("effect")))
-
-    files: dict[str, str] = {}
-    ft = r.table_("files", required=False)
-    for k, v in ft.table.items():
-        if not k.startswith(("/root/", "/tmp/", "/etc/")):
-            raise ft.fail(k, "files may only be placed under /root, /tmp or /etc")
-        if not isinstance(v, str):
-            raise ft.fail(k, f"expected the file's text, got {_show(v)}")
-        files[k] = v
-
-    diagnoses = []
-    for dr in _items(r, "diagnosis", {"id", "text", "correct", "evidence"}):
-        dg = dr.table
-        ev = dr.list_("evidence", required=False)
-        if any(not isinstance(x, str) for x in ev):
-            raise dr.fail("evidence", "expected a list of commands or paths")
-        correct = dg.get("correct", False)
-        if not isinstance(correct, bool):
-            raise dr.fail("correct", f"expected true or false, got {_show(correct)}")
-        diagnoses.append(Diagnosis(id=dr.str("id"), text=dr.str("text"), correct=correct, evidence=tuple(ev)))
-    if diagnoses and sum(d.correct for d in diagnoses) != 1:
-        raise IncidentError(path, "diagnosis", "exactly one diagnosis must have correct = true")
-    if len({d.id for d in diagnoses}) != len(diagnoses):
-        raise IncidentError(path, "diagnosis", "diagnosis ids must be unique")
-    best = r.list_("best_remedy", required=False)
-    if any(not isinstance(x, str) for x in best):
-        raise r.fail("best_remedy", "expected a list of shell lines")
-
-    ui = r.table_("ui", required=False)
-    panes = DEFAULT_PANES
-    if "panes" in ui.table:
-        raw = ui.list_("panes")
-        if len(raw) != 4 or any(p not in PANES for p in raw):
-            raise ui.fail("panes", f"expected four of {', '.join(PANES)}, got {raw!r}")
-        panes = tuple(raw)
-
-    return Incident(
-        id=iid,
-        title=r.str("title"),
-        era=r.str("era"),
-        difficulty=difficulty,
-        order=r.int("order", lo=0),
-        summary=r.str("summary"),
-        briefing=briefing,
-        machine=machine,
-        sysctl=MappingProxyType(sysctl),
-        workloads=tuple(workloads),
-        slo=slo,
-        sustain_s=sustain_s,
-        tolerate_s=tolerate_s,
-        hints=tuple(hints),
-        debrief=debrief,
-        path=str(path),
-        solution=solution,
-        wrong_paths=wrong,
-        causes=causes,
-        fixes=fixes,
-        mitigations=mitigations,
-        patches=tuple(patches),
-        files=MappingProxyType(files),
-        panes=panes,
-        diagnoses=tuple(diagnoses),
-        best_remedy=tuple(best),
-        variant_of=r.str("variant_of") if "variant_of" in data else None,
-        exam_limit_s=r.num("exam_limit_s", 1800.0, lo=60, hi=86400),
-        mechanism=_parse_mechanism(r),
-    )
+    try:
+        inc: Incident = build(Incident, data, "", path=str(path))
+        if inc.solution is not None:
+            inc = dataclasses.replace(inc, solution=_solution_path(inc.solution, path))
+    except Invalid as e:
+        raise IncidentError(path, e.where, e.message) from None
+    return inc
 
 
-def _parse_mechanism(r: _Reader) -> tuple[MechStep, ...]:
-    out = []
-    for mr in _items(r, "mechanism", MECH_FIELDS):
-        fn = mr.str("fn")
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", fn):
-            raise mr.fail("fn", f"expected a kernel function name, got {fn!r}")
-        counter = mr.str("counter")
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*(:[a-z_]+)?", counter):
-            raise mr.fail(
-                "counter", f"expected a model counter name (function or function:edge), got {counter!r}"
-            )
-        renamed = []
-        for j, pair in enumerate(mr.list_("renamed", required=False)):
-            if (
-                not isinstance(pair, list)
-                or len(pair) != 2
-                or not all(isinstance(x, str) for x in pair)
-                or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", pair[1])
-            ):
-                raise mr.fail("renamed", f'item {j}: expected ["VERSION", "new_name"], got {_show(pair)}')
-            renamed.append((_kernel(mr, "renamed", pair[0]), pair[1]))
-        since = _kernel(mr, "since", mr.table["since"]) if "since" in mr.table else None
-        until = _kernel(mr, "until", mr.table["until"]) if "until" in mr.table else None
-        fix = mr.str("fix") if "fix" in mr.table else ""
-        if fix not in MECH_FIX:
-            raise mr.fail("fix", f"must be one of {', '.join(repr(x) for x in MECH_FIX)}, got {fix!r}")
-        unit = mr.str("unit", "calls")
-        if unit not in ("calls", "pages"):
-            raise mr.fail("unit", f"must be 'calls' or 'pages', got {unit!r}")
-        out.append(
-            MechStep(
-                fn=fn,
-                counter=counter,
-                depth=mr.int("depth", 0, lo=0, hi=8),
-                label=mr.str("label") if "label" in mr.table else "",
-                renamed=tuple(renamed),
-                since=since,
-                until=until,
-                fix=fix,
-                unit=unit,
-            )
-        )
-    if out and out[0].depth != 0:
-        raise IncidentError(r.path, "mechanism[0].depth", "the path starts at depth 0")
-    for i in range(1, len(out)):
-        if out[i].depth > out[i - 1].depth + 1:
-            raise IncidentError(
-                r.path, f"mechanism[{i}].depth", "a step is at most one level below the one before"
-            )
-    return tuple(out)
+# --------------------------------------------------------------------------- the reference
+SECTIONS: tuple[tuple[type, str, str], ...] = (
+    (Incident, "Top-level fields", ""),
+    (Briefing, "[briefing]", ""),
+    (MachineSpec, "[machine]", ""),
+    (WorkloadSpec, "[[workload]]", ""),
+    (SLO, "[slo]", ""),
+    (Incident, "[resolution]", "resolution"),
+    (Hint, "[[hint]]", ""),
+    (WrongPath, "[[wrong_path]]", ""),
+    (Fix, "[[fix]]", ""),
+    (Mitigation, "[[mitigation]]", ""),
+    (Cause, "[[cause]]", ""),
+    (Diagnosis, "[[diagnosis]]", ""),
+    (Patch, "[[patch]]", ""),
+    (Incident, "[ui]", "ui"),
+    (Debrief, "[debrief]", ""),
+    (Commit, "[[debrief.commit]]", ""),
+    (MechStep, "[[mechanism]]", ""),
+)
 
 
-def _items(r: _Reader, key: str, allowed: set[str]) -> list[_Reader]:
-    """The tables of an array of tables ``[[key]]``, each checked for unknown fields."""
-    out = []
-    for i, item in enumerate(r.list_(key, required=False)):
-        where = f"{r.name(key)}[{i}]"
-        if not isinstance(item, dict):
-            raise IncidentError(r.path, where, f"expected a table, got {_show(item)}")
-        for k in item:
-            if k not in allowed:
-                raise IncidentError(
-                    r.path, f"{where}.{k}", f"unknown field (known: {', '.join(sorted(allowed))})"
-                )
-        out.append(_Reader(r.path, item, where))
-    return out
+REFERENCE_START = "<!-- reference: generated from mmquest/incident.py (docs/regen.py) -->"
+REFERENCE_END = "<!-- end of reference -->"
 
 
-def _strings(r: _Reader, key: str, required: bool = True) -> tuple[str, ...]:
-    v = r.list_(key, required=required)
-    if any(not isinstance(x, str) or not x.strip() for x in v):
-        raise r.fail(key, "expected a list of non-empty strings")
-    return tuple(v)
-
-
-def _parse_wrong_paths(r: _Reader) -> tuple[WrongPath, ...]:
-    out = []
-    for wr in _items(r, "wrong_path", {"lines", "effect", "why"}):
-        lines = _strings(wr, "lines")
-        if not lines:
-            raise wr.fail("lines", "at least one shell line")
-        effect = wr.str("effect")
-        if effect not in WRONG_EFFECTS:
-            raise wr.fail("effect", f"must be one of {', '.join(WRONG_EFFECTS)}, got {effect!r}")
-        out.append(WrongPath(lines=lines, effect=effect, why=wr.str("why")))
-    return tuple(out)
-
-
-def _parse_causes(r: _Reader) -> tuple[Cause, ...]:
-    out = []
-    for cr in _items(r, "cause", {"text", "sysctl", "fixed_values", "kernels", "fixed_by"}):
-        kernels = None
-        if "kernels" in cr.table:
-            raw = cr.list_("kernels")
-            if len(raw) != 2 or (raw[1] is not None and not isinstance(raw[1], str)):
-                raise cr.fail("kernels", 'expected [FROM, BEFORE] kernel versions (BEFORE may be "")')
-            kernels = (_kernel(cr, "kernels", raw[0]), _kernel(cr, "kernels", raw[1]) if raw[1] else None)
-        fixed = cr.list_("fixed_values", required=False)
-        if any(isinstance(x, bool) or not isinstance(x, (int, str)) for x in fixed):
-            raise cr.fail("fixed_values", "expected a list of integers or strings")
-        c = Cause(
-            text=cr.str("text"),
-            sysctl=cr.str("sysctl") if "sysctl" in cr.table else None,
-            fixed_values=tuple(fixed),
-            kernels=kernels,
-            fixed_by=cr.str("fixed_by") if "fixed_by" in cr.table else None,
-        )
-        if c.sysctl is None and c.kernels is None and c.fixed_by is None:
-            raise IncidentError(r.path, cr.prefix, "a cause needs at least one of sysctl, kernels, fixed_by")
-        if (c.sysctl is None) != (not c.fixed_values):
-            raise IncidentError(r.path, cr.prefix, "sysctl and fixed_values go together")
-        out.append(c)
-    return tuple(out)
-
-
-def _parse_machine(m: _Reader) -> MachineSpec:
-    nodes = m.int("nodes", lo=1, hi=8)
-    dist_raw = m.list_("distances")
-    if len(dist_raw) != nodes or any(not isinstance(row, list) or len(row) != nodes for row in dist_raw):
-        raise m.fail("distances", f"expected a {nodes}x{nodes} matrix (one row per node)")
-    for i, row in enumerate(dist_raw):
-        for j, v in enumerate(row):
-            if isinstance(v, bool) or not isinstance(v, int) or not 10 <= v <= 254:
-                raise m.fail("distances", f"row {i} column {j}: expected an integer 10..254, got {_show(v)}")
-            if (i == j) != (v == 10):
-                raise m.fail(
-                    "distances", f"row {i} column {j}: the local distance is 10 and only the local one"
-                )
-            if dist_raw[j][i] != v:
-                raise m.fail("distances", f"not symmetric at [{i}][{j}]")
-    kernel = _kernel(m, "kernel", m.str("kernel"))
-    boot = m.list_("boot_kernels")
-    boot_k = tuple(_kernel(m, f"boot_kernels[{i}]", v) for i, v in enumerate(boot))
-    if kernel not in boot_k:
-        raise m.fail("boot_kernels", f"must include the running kernel {kernel!r}")
-    cold = m.list_("cold_cache_gb", required=False) or [0.0] * nodes
-    if len(cold) != nodes or any(
-        isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in cold
-    ):
-        raise m.fail("cold_cache_gb", f"expected {nodes} non-negative numbers (one per node)")
-    return MachineSpec(
-        hostname=m.str("hostname"),
-        kernel=kernel,
-        boot_kernels=boot_k,
-        nodes=nodes,
-        cpus_per_node=m.int("cpus_per_node", lo=1, hi=512),
-        mem_per_node_mb=m.int("mem_per_node_mb", lo=512),
-        distances=tuple(tuple(row) for row in dist_raw),
-        disk_read_mbps=m.num("disk_read_mbps", 500.0, lo=1),
-        disk_latency_us=m.num("disk_latency_us", 200.0, lo=1),
-        uptime_s=m.num("uptime_s", 86400.0, lo=0),
-        cold_cache_gb=tuple(float(v) for v in cold),
-        slab_gb=m.num("slab_gb", 1.0, lo=0),
-        preroll_s=m.num("preroll_s", 240.0, lo=0, hi=3600),
-        boot_s=m.num("boot_s", 75.0, lo=1, hi=900),
-        swap_gb=m.num("swap_gb", 0.0, lo=0, hi=1 << 20),
-        wall_start=_wall_start(m),
-    )
-
-
-def _wall_start(m: _Reader) -> str:
-    text = m.str("wall_start") if "wall_start" in m.table else ""
-    if text:
-        try:
-            datetime.datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
-        except ValueError:
-            raise m.fail("wall_start", f'expected "YYYY-MM-DD HH:MM:SS", got {_show(text)}') from None
-    return text
+def reference_markdown() -> str:
+    """The format's reference (docs/incident-format.md), from the dataclasses above."""
+    lines: list[str] = []
+    for cls, title, table in SECTIONS:
+        lines += reference(cls, title, table)
+    return "\n".join(lines)
 
 
 def read_limited(p: Path, limit: int = MAX_FILE_BYTES) -> bytes:

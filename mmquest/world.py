@@ -7,22 +7,45 @@ shell, the judge) reads a :class:`Snapshot`.
 
 from __future__ import annotations
 
-import math
+import difflib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from .kernel import SYSCTLS, KernelVersion, Machine
+from .actions import (
+    WATCHDOG_UNIT,
+    Action,
+    ActionError,
+    Applied,
+    Cost,
+    KexecExec,
+    KexecLoad,
+    KillProcess,
+    KpatchLoad,
+    KpatchUnload,
+    RestartService,
+    SetBootSysctl,
+    SetOomScoreAdj,
+    SetScheduler,
+    SetSysctl,
+    SetTHP,
+    SetWatchdogLimit,
+    StartService,
+    StopService,
+)
+from .kernel import KernelVersion, Machine
 from .kernel.era import wall_start
 from .kernel.machine import HPAGE_KB, PAGES_PER_MB, PATCH_EFFECTS
 from .kernel.oom import oom_score
 from .kernel.perf import PerfRow
+from .kernel.sysctl import SYSCTLS
 from .kernel.trace import TraceCounts
-from .workloads import Indicators, ParamError, make_workload
+from .workloads import KINDS, Indicators, ParamError, make_workload
+from .workloads.base import Workload
 
 if TYPE_CHECKING:  # pragma: no cover
     from .incident import Incident
@@ -62,7 +85,7 @@ class Series:
             if self._nacc == 0:
                 self._acc = list(row[1:])
             else:
-                self._acc = [a + v for a, v in zip(self._acc, row[1:])]
+                self._acc = [a + v for a, v in zip(self._acc, row[1:], strict=False)]
             self._nacc += 1
             self._t = row[0]
             if self._nacc < self._per:
@@ -72,13 +95,13 @@ class Series:
         if len(self._long) >= self.long_points:  # halve the resolution of the whole-run view
             old = self._long
             self._long = [
-                (b[0],) + tuple((x + y) / 2 for x, y in zip(a[1:], b[1:]))
-                for a, b in zip(old[0::2], old[1::2])
+                (b[0], *tuple((x + y) / 2 for x, y in zip(a[1:], b[1:], strict=False)))
+                for a, b in zip(old[0::2], old[1::2], strict=False)
             ]
             self._per *= 2
 
     def _point(self) -> tuple[float, ...]:
-        return (self._t,) + tuple(a / self._nacc for a in self._acc)
+        return (self._t, *tuple(a / self._nacc for a in self._acc))
 
     def since(self, count: int) -> list[tuple[float, ...]]:
         """The rows appended after the first ``count`` (for a reader that keeps up)."""
@@ -93,7 +116,7 @@ class Series:
         return tuple(islice(self.recent, max(k - n, 0), k))
 
     def clear(self) -> None:
-        self.__init__(self.recent.maxlen, self.long_points)
+        Series.__init__(self, self.recent.maxlen, self.long_points)
 
     def __iter__(self) -> Iterator[tuple[float, ...]]:
         yield from self._long
@@ -103,11 +126,11 @@ class Series:
     def __len__(self) -> int:
         return len(self._long) + (1 if self._nacc else 0)
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int) -> tuple[float, ...]:
         return list(self)[i]
 
-    def __eq__(self, other) -> bool:
-        return list(self) == list(other)
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Iterable) and list(self) == list(other)
 
     def __repr__(self) -> str:
         return f"Series({list(self)!r})"
@@ -120,111 +143,6 @@ class ConfigError(Exception):
         self.field = fld
         self.message = message
         super().__init__(f"{fld}: {message}")
-
-
-class ActionError(Exception):
-    """An action the machine refuses, with the message the real tool would print."""
-
-
-# ---------------------------------------------------------------------- actions
-@dataclass(frozen=True)
-class SetSysctl:
-    name: str
-    value: int | str
-
-
-@dataclass(frozen=True)
-class RestartService:
-    unit: str
-
-
-@dataclass(frozen=True)
-class StopService:
-    """systemctl stop: the unit stays down until started (svc-watchdog: no more restarts)."""
-
-    unit: str
-
-
-@dataclass(frozen=True)
-class StartService:
-    unit: str
-
-
-WATCHDOG_UNIT = "svc-watchdog"  # the RSS watchdog of the services with watchdog_max_rss_mb
-
-
-@dataclass(frozen=True)
-class KexecLoad:
-    version: str
-
-
-@dataclass(frozen=True)
-class KexecExec:
-    pass
-
-
-@dataclass(frozen=True)
-class SetTHP:
-    mode: str  # always | madvise | never
-
-
-@dataclass(frozen=True)
-class SetScheduler:
-    device: str
-    name: str
-
-
-@dataclass(frozen=True)
-class KillProcess:
-    pid: int
-    signal: int = 15
-
-
-@dataclass(frozen=True)
-class SetOomScoreAdj:
-    pid: int
-    value: int
-
-
-@dataclass(frozen=True)
-class SetWatchdogLimit:
-    unit: str
-    mb: float
-
-
-@dataclass(frozen=True)
-class SetBootSysctl:
-    """/etc/sysctl.conf changed: applied at every boot (and by `sysctl -p`)."""
-
-    values: tuple[tuple[str, int | str], ...]
-
-
-@dataclass(frozen=True)
-class KpatchLoad:
-    id: str
-
-
-@dataclass(frozen=True)
-class KpatchUnload:
-    id: str
-
-
-Action = (
-    SetSysctl
-    | RestartService
-    | StopService
-    | StartService
-    | KexecLoad
-    | KexecExec
-    | KpatchLoad
-    | KpatchUnload
-    | SetTHP
-    | SetScheduler
-    | KillProcess
-    | SetOomScoreAdj
-    | SetWatchdogLimit
-    | SetBootSysctl
-)
 
 
 # ---------------------------------------------------------------------- snapshot
@@ -334,7 +252,7 @@ class Snapshot:
     nr_running: int = 1  # runnable threads (/proc/loadavg, vmstat r, procs_running)
     nr_threads: int = 0  # threads of every task
 
-    def sysctl_value(self, name: str):
+    def sysctl_value(self, name: str) -> int | str | None:
         return dict(self.sysctl).get(name)
 
     def vm_value(self, name: str) -> int:
@@ -351,6 +269,28 @@ class Snapshot:
 
 
 # ---------------------------------------------------------------------- world
+def _known(what: str, name: str, known: Iterable[str]) -> str:
+    near = difflib.get_close_matches(name, sorted(known), n=1)
+    return f"unknown {what} {name!r}" + (f" (did you mean {near[0]!r}?)" if near else "")
+
+
+def check_model_names(incident: Incident) -> None:
+    """The names an incident takes from the model: its sysctls, workload kinds and patch effects."""
+    for name in incident.sysctl:
+        if name not in SYSCTLS:
+            raise ConfigError(f"sysctl.{name}", _known("sysctl", name, SYSCTLS))
+    for w in incident.workloads:
+        if w.kind not in KINDS:
+            raise ConfigError(f"{w.field_path}.kind", _known("workload kind", w.kind, KINDS))
+    for i, p in enumerate(incident.patches):
+        for effect in p.effect.split("+"):
+            if effect not in PATCH_EFFECTS:
+                raise ConfigError(
+                    f"patch[{i}].effect",
+                    f"unknown effect {p.effect!r} (known: {', '.join(sorted(PATCH_EFFECTS))})",
+                )
+
+
 class World:
     def __init__(self, incident: Incident, seed: int = 0, preroll: bool = True):
         self.incident = incident
@@ -368,19 +308,14 @@ class World:
         self.rss_history: dict[str, Series] = {}
         self.boots = 0  # reboots so far: a reboot starts the kernel's call counters again
         pre = ms.preroll_s
+        check_model_names(incident)
         self.machine = self._boot(ms.kernel, uptime=max(ms.uptime_s - pre, 0.0))
-        self.workloads = []
+        self.workloads: list[Workload] = []
         for w in incident.workloads:
             try:
                 self.workloads.append(make_workload(w, self.machine))
             except ParamError as e:
                 raise ConfigError(f"{w.field_path}.{e.field}", e.message) from None
-        for i, p in enumerate(incident.patches):
-            if not set(p.effect.split("+")) <= PATCH_EFFECTS:
-                raise ConfigError(
-                    f"patch[{i}].effect",
-                    f"unknown effect {p.effect!r} (known: {', '.join(sorted(PATCH_EFFECTS))})",
-                )
         if preroll:
             self._preroll(pre)
         self._snap: Snapshot | None = None
@@ -388,7 +323,7 @@ class World:
         # the debrief draws the mechanism before and after the fix from them.
         self.trace_marks: list[tuple[float, str, tuple[tuple[str, float], ...]]] = [self._trace_mark()]
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         """For a warmed world (game.warm): everything but the incident, which the loader re-attaches."""
         state = self.__dict__.copy()
         state["incident"] = None
@@ -396,17 +331,14 @@ class World:
         return state
 
     def _boot(self, kernel: str, uptime: float, rebooted: bool = False) -> Machine:
-        try:
-            return Machine(
-                self.incident.machine,
-                kernel,
-                dict(self.boot_sysctl),
-                self.rng,
-                uptime_s=uptime,
-                rebooted=rebooted,
-            )
-        except KeyError as e:
-            raise ConfigError(f"sysctl.{e.args[0]}", "unknown sysctl") from None
+        return Machine(
+            self.incident.machine,
+            kernel,
+            dict(self.boot_sysctl),
+            self.rng,
+            uptime_s=uptime,
+            rebooted=rebooted,
+        )
 
     def _preroll(self, seconds: float) -> None:
         """Run the machine up to the moment the incident starts, then scale the
@@ -414,7 +346,7 @@ class World:
         m = self.machine
         numa0 = {k: v.copy() for k, v in m.numa.items()}
         ev0 = dict(m.ev)
-        steps = int(round(seconds / DT))
+        steps = round(seconds / DT)
         for _ in range(steps):
             self._tick(DT, record=False)
         if seconds > 0 and self.incident.machine.uptime_s > seconds:
@@ -441,8 +373,7 @@ class World:
         m = self.machine
         if not self.booting:
             for w in self.workloads:
-                task = getattr(w, "task", None)
-                m.perf.current = task.comm if task is not None else w.name  # what perf samples run in
+                m.perf.current = w.task.comm if w.task is not None else w.name  # what perf samples run in
                 w.step(m, self.t, dt)
             m.perf.current = "swapper"
             m.tick(dt)
@@ -454,7 +385,7 @@ class World:
             ind = self.service_indicators(self.slo_service)
             self.history.append((round(self.t, 3), ind.throughput, ind.p99_ms))
             for w in self.workloads:
-                if getattr(w, "watchdog_mb", 0) > 0 and getattr(w, "task", None) is not None and w.task.alive:
+                if w.watchdog_mb > 0 and w.task is not None and w.task.alive:
                     rep = sum(m.rss_read(w.task, "status")[:3]) / PAGES_PER_MB
                     if w.name not in self.rss_history:
                         self.rss_history[w.name] = Series(recent=HISTORY_SHOWN)
@@ -462,7 +393,7 @@ class World:
         self._snap = None
 
     def step(self, seconds: float = DT) -> None:
-        n = max(int(round(seconds / DT)), 0)
+        n = max(round(seconds / DT), 0)
         for _ in range(n):
             self._tick(DT)
 
@@ -480,180 +411,44 @@ class World:
     def _trace_mark(self) -> tuple[float, str, tuple[tuple[str, float], ...]]:
         return (round(self.t, 3), str(self.machine.version), tuple(sorted(self.machine.trace.rate.items())))
 
-    def apply(self, action: Action) -> str:
-        """Change the machine.  Returns a short description for the timeline."""
-        m = self.machine
+    def apply(self, action: Action) -> Applied | None:
+        """Change the machine (every change goes through here).  Returns what the action did
+        (its label for the timeline, its cost for the score), or None when nothing happened."""
         if self.booting:
             raise ActionError("the machine is booting")
         self.trace_marks = (self.trace_marks[:1] + self.trace_marks[1:][-62:]) + [self._trace_mark()]
-        desc = None  # a label other than describe(action), where the machine's state decides it
-        if isinstance(action, SetSysctl):
-            d = SYSCTLS.get(action.name)
-            if d is None or action.name not in m.sysctl:
-                raise ActionError(
-                    f"cannot stat /proc/sys/{action.name.replace('.', '/')}: No such file or directory"
-                )
-            if not d.writable:
-                raise ActionError("permission denied")
-            if d.text:
-                m.sysctl[action.name] = str(action.value)
-            else:
-                v = int(action.value)
-                if not d.lo <= v <= d.hi:
-                    raise ActionError("Invalid argument")
-                if action.name == "vm.drop_caches":
-                    m.drop_caches(v)
-                elif action.name == "vm.compact_memory":
-                    m.compact_memory()
-                if not d.trigger:
-                    m.sysctl[action.name] = v
-        elif isinstance(action, RestartService):
-            ws = [w for w in self.workloads if action.unit in (w.name, w.service, getattr(w, "unit", None))]
-            if not ws and action.unit == WATCHDOG_UNIT and self._watched():
-                was = self.watchdog_stopped
-                self._stop_start(StartService(WATCHDOG_UNIT))
-                desc = f"start {WATCHDOG_UNIT}" if was else "watchdog restarted"  # no outage: it only watches
-            elif not ws:
-                raise ActionError(f"Unit {action.unit}.service not found.")
-            was_up = any(w.ind.up for w in ws)
-            for w in ws:
-                w.stopped = False
-                w.restart(self.t)
-            if ws and not was_up:  # starting a unit that was down or failed costs nothing more
-                desc = f"start {action.unit}"
-        elif isinstance(action, (StopService, StartService)):
-            desc = self._stop_start(action)
-            if desc is None:
-                return ""  # stopping a stopped unit, starting a running one: nothing happens, no action
-        elif isinstance(action, KillProcess):
-            t = m.tasks.get(action.pid)
-            if t is None or not t.alive:
-                raise ActionError(f"({action.pid}) - No such process")
-            if action.signal == 0:
-                return "signal 0"
-            if t.pid == 1 or t.extra.get("kthread"):
-                return f"kill {t.comm} (ignored)"
-            m.log(f"{t.comm}[{t.pid}]: received signal {action.signal}, exiting")
-            m.kill_task(t)
-            desc = f"kill {t.comm}"
-        elif isinstance(action, SetOomScoreAdj):
-            t = m.tasks.get(action.pid)
-            if t is None or not t.alive:
-                raise ActionError("No such process")
-            if not -1000 <= action.value <= 1000:
-                raise ActionError("Invalid argument")
-            t.oom_score_adj = action.value
-            desc = f"oom_score_adj {t.comm}={action.value}"
-        elif isinstance(action, SetBootSysctl):
-            for name, _ in action.values:
-                if name not in SYSCTLS or name not in m.sysctl:
-                    raise ActionError(f"unknown key '{name}'")
-            self.boot_sysctl = dict(action.values)
-        elif isinstance(action, SetWatchdogLimit):
-            ws = [
-                w
-                for w in self.workloads
-                if getattr(w, "unit", None) == action.unit and getattr(w, "watchdog_mb", 0) > 0
-            ]
-            if not ws:
-                return "watchdog config (no watched unit)"
-            for w in ws:
-                if w.watchdog_mb == action.mb:
-                    return "watchdog config unchanged"
-                w.watchdog_mb = action.mb
-        elif isinstance(action, KexecLoad):
-            if action.version not in self.incident.machine.boot_kernels:
-                raise ActionError(f"Cannot open `/boot/vmlinuz-{action.version}': No such file or directory")
-            self.kexec_loaded = action.version
-        elif isinstance(action, KexecExec):
-            if not self.kexec_loaded:
-                raise ActionError("Nothing has been loaded!")
-            self._reboot(self.kexec_loaded)
-        elif isinstance(action, SetTHP):
-            if m.thp_enabled is None:
-                raise ActionError("No such file or directory")
-            if action.mode not in ("always", "madvise", "never"):
-                raise ActionError("Invalid argument")
-            m.thp_enabled = action.mode
-        elif isinstance(action, SetScheduler):
-            if action.device not in m.io_scheduler:
-                raise ActionError("No such file or directory")
-            if action.name not in ("noop", "deadline", "cfq"):
-                raise ActionError("Invalid argument")
-            m.io_scheduler[action.device] = action.name
-        elif isinstance(action, KpatchLoad):
-            p = self._patch(action.id)
-            if p.id in m.patches:
-                raise ActionError(f"module kpatch_{p.id} is already loaded")
-            m.load_patch(p.id, p.effect)
-        elif isinstance(action, KpatchUnload):
-            p = self._patch(action.id)
-            if p.id not in m.patches:
-                raise ActionError(f"module kpatch_{p.id} is not loaded")
-            m.unload_patch(p.id)
-        else:  # pragma: no cover - programming error
-            raise TypeError(action)
-        self._snap = None
-        return desc or describe(action)
+        done = action.apply(self)
+        if done is not None:
+            self._snap = None
+        return done
 
     # ------------------------------------------------------------------ units
-    def _watched(self) -> list:
-        return [w for w in self.workloads if getattr(w, "watchdog_mb", 0) > 0]
+    def watched(self) -> list[Workload]:
+        """The workloads the RSS watchdog watches."""
+        return [w for w in self.workloads if w.watchdog_mb > 0]
 
     def units(self) -> dict[str, str]:
         """systemd's units on the box and their ActiveState (active, activating, inactive, failed)."""
         out: dict[str, str] = {}
         for w in self.workloads:
-            unit = getattr(w, "unit", None) or w.name
-            if getattr(w, "stopped", False):
+            if w.stopped:
                 state = "inactive"
-            elif getattr(w, "failed", False):
+            elif w.failed:
                 state = "failed"
-            elif self.booting or self.t < w.down_until or getattr(w, "_pending_start", False):
+            elif self.booting or self.t < w.down_until or w.pending_start:
                 state = "activating"
             else:
                 state = "active"
-            out[unit] = state
-        if self._watched():
+            out[w.unit] = state
+        if self.watched():
             out[WATCHDOG_UNIT] = "inactive" if self.watchdog_stopped else "active"
         return out
-
-    def _stop_start(self, action) -> str | None:
-        stop = isinstance(action, StopService)
-        verb = "stop" if stop else "start"
-        if action.unit == WATCHDOG_UNIT and self._watched():
-            if self.watchdog_stopped == stop:
-                return None
-            self.watchdog_stopped = stop
-            for w in self._watched():
-                w.watchdog_running = not stop
-            return f"{verb} {WATCHDOG_UNIT}"
-        ws = [w for w in self.workloads if action.unit in (w.name, getattr(w, "unit", None))]
-        if not ws:
-            raise ActionError(f"Unit {action.unit}.service not " + ("loaded." if stop else "found."))
-        changed = False
-        for w in ws:
-            if stop and not getattr(w, "stopped", False):
-                w.restart(self.t)  # its processes exit...
-                w.down_until = math.inf  # ...and nothing starts them again
-                w.stopped = True
-                changed = True
-            elif not stop and (getattr(w, "stopped", False) or getattr(w, "failed", False)):
-                w.stopped = False
-                w.restart(self.t)
-                changed = True
-        return f"{verb} {action.unit}" if changed else None
-
-    def _patch(self, pid: str):
-        for p in self.incident.patches:
-            if p.id == pid or (p.id.startswith(pid) and len(pid) >= 7):
-                return p
-        raise ActionError(f"kpatch_{pid}.ko: module not found")
 
     def loaded_patches(self) -> set[str]:
         return set(self.machine.patches)
 
-    def _reboot(self, version: str) -> None:
+    def reboot(self, version: str) -> None:
+        """kexec -e: boot ``version``; the workloads start again once the boot is over."""
         boot_s = self.incident.machine.boot_s
         self.machine = self._boot(version, uptime=-boot_s, rebooted=True)
         self.boots += 1
@@ -661,8 +456,7 @@ class World:
         for w in self.workloads:
             w.on_boot(self.machine, self.t, boot_s)
             w.stopped = False  # enabled units start at boot
-            if hasattr(w, "watchdog_running"):
-                w.watchdog_running = True
+            w.watchdog_running = True
         self.watchdog_stopped = False
         self.kexec_loaded = None
 
@@ -678,15 +472,12 @@ class World:
         free = m.free
         anon = m.anon_pages()
         mapped = m.mapped_pages()
-        fs_res = sum((f.resident() for f in m.filesets), np.zeros(n))
         filep = m.file_pages()
         shmem = m.shmem_pages()
         act_anon, inact_anon = m.anon_lru_split()
+        act_file, inact_file = m.file_lru_split()
         nodes = []
         for z in range(n):
-            lru = m.cold[z] + fs_res[z] + mapped[z] + m.dirty[z]
-            # Hot page cache sits on the active list, cold cache on the inactive one.
-            active = min(fs_res[z] * 0.6 + mapped[z], lru)
             nodes.append(
                 NodeMem(
                     total=m.node_pages,
@@ -699,11 +490,11 @@ class World:
                     slab_rec=float(m.slab_rec[z]),
                     slab_unrec=float(m.slab_unrec[z]),
                     kernel=float(m.kernel_pages[z]),
-                    active_file=float(active),
-                    inactive_file=float(lru - active),
+                    active_file=float(act_file[z]),
+                    inactive_file=float(inact_file[z]),
                     active_anon=float(act_anon[z]),
                     inactive_anon=float(inact_anon[z]),
-                    writeback=float(getattr(m, "writeback", np.zeros(n))[z]),
+                    writeback=float(m.writeback[z]),
                     hugepages_total=float(m.hugepages_total[z]),
                     hugepages_free=float(m.hugepages_free[z]),
                 )
@@ -711,11 +502,9 @@ class World:
         numastat = tuple((k, tuple(int(x) for x in v)) for k, v in m.numa.items())
         vm = {k: int(v) for k, v in m.ev.items() if not k.startswith("workingset_shadow")}
         vm["pgmajfault"] = vm.get("pgmajfault", 0)
-        totalpages = int(m.node_pages * m.nnodes)
+        totalpages = int(m.node_pages * m.nnodes + m.swap_total)  # totalram_pages() + total_swap_pages
         watch = {
-            w.task.pid: w.watchdog_mb
-            for w in self.workloads
-            if getattr(w, "watchdog_mb", 0) > 0 and getattr(w, "task", None) is not None
+            w.task.pid: w.watchdog_mb for w in self.workloads if w.watchdog_mb > 0 and w.task is not None
         }
         tasks = tuple(
             TaskInfo(
@@ -773,11 +562,11 @@ class World:
             perf_samples=m.perf.samples,
             perf_events=m.perf.event_count,
             services=tuple(services),
-            history=self.history.last(HISTORY_SHOWN),
+            history=cast("tuple[tuple[float, float, float], ...]", self.history.last(HISTORY_SHOWN)),
             dmesg=m.dmesg.tail(400),
             disk_util=m.disk.util,
             wm_low=tuple(map(float, m.wm_low)),
-            loadavg=tuple(float(x) for x in m.loadavg),
+            loadavg=(float(m.loadavg[0]), float(m.loadavg[1]), float(m.loadavg[2])),
             busy_cpus=m.perf.busy_cpus,
             kernel_share=m.perf.kernel_share,
             thp_enabled=m.thp_enabled,
@@ -797,44 +586,14 @@ class World:
         )
 
 
-def describe(action: Action) -> str:
-    """A short label for the timeline (and for scoring)."""
-    if isinstance(action, SetSysctl):
-        return f"sysctl {action.name}={action.value}"
-    if isinstance(action, RestartService):
-        return f"restart {action.unit}"
-    if isinstance(action, StopService):
-        return f"stop {action.unit}"
-    if isinstance(action, StartService):
-        return f"start {action.unit}"
-    if isinstance(action, KexecLoad):
-        return f"kexec load {action.version}"
-    if isinstance(action, KexecExec):
-        return "kexec reboot"
-    if isinstance(action, KpatchLoad):
-        return f"kpatch load {action.id}"
-    if isinstance(action, KpatchUnload):
-        return f"kpatch unload {action.id}"
-    if isinstance(action, SetTHP):
-        return f"thp {action.mode}"
-    if isinstance(action, SetScheduler):
-        return f"scheduler {action.device}={action.name}"
-    if isinstance(action, SetWatchdogLimit):
-        return f"watchdog limit {action.unit}={action.mb:g}MB"
-    if isinstance(action, KillProcess):
-        return f"kill {action.pid}"
-    if isinstance(action, SetBootSysctl):
-        return "sysctl.conf " + " ".join(f"{k}={v}" for k, v in action.values)
-    if isinstance(action, SetOomScoreAdj):
-        return f"oom_score_adj {action.pid}={action.value}"
-    raise TypeError(action)
-
-
 __all__ = [
     "DT",
     "WATCHDOG_UNIT",
+    "Action",
     "ActionError",
+    "Applied",
     "ConfigError",
+    "Cost",
     "KernelVersion",
     "KexecExec",
     "KexecLoad",

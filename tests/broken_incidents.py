@@ -1,6 +1,7 @@
 """Broken incident files, generated from one base incident plus a small edit each.
 
-Each case is (file name, edit, the message ``validate`` must print for it).  The base is
+Each case is (file name, edit, the message ``validate`` must print for it: in BAD the whole
+message after the file name, in HOSTILE its start).  The base is
 incident 1's file without its solution line, so that a case fails for its own reason and
 for nothing else; when the incident format grows, every case follows it.
 """
@@ -47,7 +48,11 @@ def _many_hints(n: int) -> Edit:
 
 # ------------------------------------------------------------------ schema mistakes
 BAD = [
-    ("syntax_error.toml", raw('id = "x"\n[machine\nnodes = 2\n'), "TOML syntax error"),
+    (
+        "syntax_error.toml",
+        raw('id = "x"\n[machine\nnodes = 2\n'),
+        "TOML syntax error: Expected ']' at the end of a table declaration (at line 2, column 9)",
+    ),
     (
         "missing_field.toml",
         sub('title = "The database that forgot its cache"\n', ""),
@@ -56,53 +61,90 @@ BAD = [
     (
         "wrong_type.toml",
         sub("cpus_per_node = 16", 'cpus_per_node = "sixteen"'),
-        "machine.cpus_per_node: expected an integer",
+        "machine.cpus_per_node: expected an integer, got str 'sixteen'",
     ),
     (
         "unknown_sysctl.toml",
         sub("[slo]", '[sysctl]\n"vm.turbo_mode" = 1\n\n[slo]'),
-        "sysctl.vm.turbo_mode: unknown sysctl",
+        "sysctl.vm.turbo_mode: unknown sysctl 'vm.turbo_mode'",
     ),
     (
         "unknown_kernel.toml",
         sub('kernel = "3.10.0"', 'kernel = "three"'),
-        "machine.kernel: not a kernel version",
+        "machine.kernel: not a kernel version like '3.10.0' or '3.11.0-rc5': str 'three'",
     ),
     (
         "unknown_workload_field.toml",
         after('kind = "service"\n', "turbo = true\n"),
-        "workload[0].turbo: unknown field",
+        "workload[0].turbo: unknown field for this workload kind",
     ),
     (
         "misplaced_key.toml",
         after("sustain_s = 300\n", "order = 3\n"),
-        "resolution.order: unknown field (a top-level key",
+        "[resolution]: unknown field 'order' (a top-level key must come before the first [table])",
     ),
     (
         "bad_remedy.toml",
         sub(
             'best_remedy = ["sysctl -w vm.zone_reclaim_mode=0"]', 'best_remedy = ["kpatch load 0123456789ab"]'
         ),
-        "best_remedy[0]",
+        "best_remedy[0]: 'kpatch load 0123456789ab' fails on the incident's machine: kpatch: kpatch_0123456789ab.ko: module not found",
     ),
     (
         "boot_kernel_missing.toml",
         sub('boot_kernels = ["3.10.0", "3.16.7"]', 'boot_kernels = ["3.16.7"]'),
-        "machine.boot_kernels: must include the running kernel",
+        "machine.boot_kernels: must include the running kernel '3.10.0'",
     ),
     (
         "bad_distance.toml",
         sub("distances = [[10, 32], [32, 10]]", "distances = [[10, 32], [32]]"),
-        "machine.distances: expected a 2x2 matrix",
+        "machine.distances: expected a 2x2 matrix (one row per node)",
     ),
     (
         "unknown_workload_kind.toml",
         sub('kind = "service"', 'kind = "quantum"'),
-        "workload[0].kind: unknown workload kind",
+        "workload[0].kind: unknown workload kind 'quantum'",
     ),
-    ("two_correct_diagnoses.toml", sub("correct = false", "correct = true"), "diagnosis: exactly one"),
-    ("misspelt_evidence.toml", sub("evidence = [", "evidense = ["), "diagnosis[0].evidense: unknown field"),
-    ("bad_effect.toml", sub('effect = "harm"', 'effect = "miracle"'), "wrong_path[0].effect: must be one of"),
+    (
+        "two_correct_diagnoses.toml",
+        sub("correct = false", "correct = true"),
+        "diagnosis: exactly one diagnosis must have correct = true",
+    ),
+    (
+        "misspelt_evidence.toml",
+        sub("evidence = [", "evidense = ["),
+        "[[diagnosis]][0]: unknown field 'evidense' (did you mean 'evidence'?)",
+    ),
+    (
+        "misspelt_hint_tier.toml",
+        sub("tier = 2", "teir = 2"),
+        "[[hint]][1]: unknown field 'teir' (did you mean 'tier'?)",
+    ),
+    (
+        "misspelt_commit_release.toml",
+        sub('release = "v3.16"', 'relase = "v3.16"'),
+        "[[debrief.commit]][0]: unknown field 'relase' (did you mean 'release'?)",
+    ),
+    (
+        "misspelt_patch_effect.toml",
+        lambda text: text + '\n[[patch]]\nid = "4f9b16a64753"\ntitle = "x"\neffekt = "none"\n',
+        "[[patch]][0]: unknown field 'effekt' (did you mean 'effect'?)",
+    ),
+    (
+        "unknown_patch_effect.toml",
+        lambda text: text + '\n[[patch]]\nid = "4f9b16a64753"\ntitle = "x"\neffect = "warp_drive"\n',
+        "patch[0].effect: unknown effect 'warp_drive' (known: none, oom_rss_sum, pagehuge_fastpath, procfs_rss_sum)",
+    ),
+    (
+        "misspelt_sysctl.toml",
+        sub("[slo]", '[sysctl]\n"vm.zone_reclaim_mod" = 1\n\n[slo]'),
+        "sysctl.vm.zone_reclaim_mod: unknown sysctl 'vm.zone_reclaim_mod' (did you mean 'vm.zone_reclaim_mode'?)",
+    ),
+    (
+        "bad_effect.toml",
+        sub('effect = "harm"', 'effect = "miracle"'),
+        "wrong_path[0].effect: must be one of relief, none, harm, got 'miracle'",
+    ),
     (
         "cause_without_condition.toml",
         sub('sysctl = "vm.zone_reclaim_mode"\nfixed_values = [0]\n', ""),

@@ -2,8 +2,24 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from mmquest.incident import load_incident
+
+# Property tests draw a fixed set of examples (derandomize: the same examples on every run, so the
+# suite's time and its verdict do not vary) and keep no example database in the checkout: every
+# test's budget is its max_examples, and nothing is written outside the tests' temporary dirs.
+settings.register_profile("mmquest", derandomize=True, database=None, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "mmquest"))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    """Hypothesis's own files (a cache of the code's constants, written while collecting) go into
+    this run's temporary directory, not a .hypothesis/ in the checkout."""
+    set_hypothesis_home_dir(config._tmp_path_factory.getbasetemp() / "hypothesis")
+
 
 ROOT = Path(__file__).resolve().parent.parent
 INCIDENTS = ROOT / "incidents"

@@ -497,7 +497,7 @@ def test_non_ascii_input_under_an_ascii_terminal_is_no_traceback():
 
 
 def test_recording_2000_lines_costs_about_what_playing_them_costs(tmp_path, cheap):
-    from mmquest.cli import run_headless
+    from mmquest.game.headless import run_headless
 
     lines = ["uname -r"] * 2000
     t = time.monotonic()

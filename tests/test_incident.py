@@ -88,3 +88,36 @@ def test_duplicate_ids_in_an_incident_pack_are_reported(tmp_path, monkeypatch):
     incs, errors = discover()
     assert [i.id for i in incs].count("zone-reclaim") == 1
     assert len(errors) == 1 and errors[0].field == "id" and "duplicate id" in errors[0].message
+
+
+def test_the_format_reference_is_generated_from_the_schema():
+    from mmquest.incident import reference_markdown
+
+    doc = (INCIDENTS.parent / "docs" / "incident-format.md").read_text()
+    assert reference_markdown() in doc  # regenerate: .venv/bin/python docs/regen.py
+    assert "| `evidence` |" in doc and "| `release` |" in doc and "| `tolerate_s` |" in doc
+
+
+@pytest.mark.parametrize(
+    "mutate, field, message",
+    [
+        (
+            lambda t: t.replace("evidence = [", "evidenc = [", 1),
+            "[[diagnosis]][0]",
+            "unknown field 'evidenc' (did you mean 'evidence'?)",
+        ),
+        (lambda t: t.replace("sustain_s = 300", "sustain = 300"), "[resolution]", "unknown field 'sustain'"),
+        (lambda t: t.replace("tier = 3", 'tier = "3"'), "hint[2].tier", "expected an integer"),
+        (lambda t: t.replace("correct = true", 'correct = "yes"'), "diagnosis", "expected true or false"),
+        (
+            lambda t: t.replace('effect = "harm"', 'effect = "oops"', 1),
+            "wrong_path[0].effect",
+            "must be one of",
+        ),
+    ],
+)
+def test_every_array_of_tables_is_checked_by_the_schema(tmp_path, mutate, field, message):
+    p = write_incident(tmp_path, mutate(base_toml()))
+    with pytest.raises(IncidentError) as ei:
+        load_incident(p)
+    assert ei.value.field.startswith(field) and message in ei.value.message, str(ei.value)

@@ -35,7 +35,8 @@ AUDITED = textwrap.dedent(r"""
         raise SystemExit(0)
 
     import asyncio
-    from mmquest.cli import main, run_headless, read_script
+    from mmquest.cli import main
+    from mmquest.game.headless import read_script, run_headless
     from mmquest.incident import discover
     from mmquest.game.store import Store
 

@@ -93,7 +93,7 @@ def test_browser_gets_the_title_screen_and_keys_reach_the_game(tmp_path):
             except OSError:
                 time.sleep(0.2)
         driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
-        driver.get(f"http://127.0.0.1:{port}/")
+        driver.get(f"http://127.0.0.1:{port}/?name=ann")  # the name given on joining
         # The game process starts when the page connects; it opens its progress store at once.
         deadline = time.time() + 60
         while time.time() < deadline and not (home / "progress.db").exists():
@@ -111,8 +111,8 @@ def test_browser_gets_the_title_screen_and_keys_reach_the_game(tmp_path):
         deadline = time.time() + 60
         while time.time() < deadline and not runs:
             time.sleep(0.5)
-            # each visitor is their own player: web@<their browser's token>
-            runs = [r for r in Store(home).runs(finished_only=False) if r.player.startswith("web@")]
+            # each visitor is their own player: <their name>@<their browser's token>
+            runs = [r for r in Store(home).runs(finished_only=False) if r.player.startswith("ann@")]
         driver.save_screenshot(str(ROOT / "tests" / "artifacts" / "serve-play.png"))
         assert runs and runs[0].incident == "zone-reclaim", "the key presses did not reach the game"
     finally:

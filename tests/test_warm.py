@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from mmquest.cli import read_script, run_headless
 from mmquest.game import warm
+from mmquest.game.headless import read_script, run_headless
 from mmquest.incident import resolve
 
 

@@ -129,16 +129,37 @@ FIELDS = (
 )
 
 
-def results(runs, fmt: str) -> str:
-    rows = [{k: getattr(r, k) for k in FIELDS} for r in runs]
-    if fmt == "json":
-        return json.dumps(rows, indent=2) + "\n"
-    if fmt == "csv":
+TIMES = ("started", "finished")  # wall-clock: ISO 8601 times in UTC
+DURATIONS = ("resolved_at", "duration")  # simulated seconds into the run: ISO 8601 durations
+
+
+def _iso_row(r) -> dict:
+    """A results row for JSON and CSV: times and durations in ISO 8601, not epoch floats."""
+    from .xapi import iso_duration, iso_time
+
+    row = {k: getattr(r, k) for k in FIELDS}
+    for k in TIMES:
+        row[k] = iso_time(row[k])
+    row["resolved_at"] = iso_duration(row["resolved_at"])
+    row["duration"] = iso_duration(r.sim_t)
+    return row
+
+
+def results(runs, fmt: str, incidents: dict | None = None, xapi_base: str | None = None) -> str:
+    if fmt == "xapi":
+        from .xapi import DEFAULT_BASE, statements
+
+        return json.dumps(statements(runs, incidents, xapi_base or DEFAULT_BASE), indent=2) + "\n"
+    if fmt in ("json", "csv"):
+        iso = [_iso_row(r) for r in runs]
+        if fmt == "json":
+            return json.dumps(iso, indent=2) + "\n"
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
+        w = csv.DictWriter(buf, fieldnames=(*FIELDS, "duration"), lineterminator="\n")
         w.writeheader()
-        w.writerows(rows)
+        w.writerows(iso)
         return buf.getvalue()
+    rows = [{k: getattr(r, k) for k in FIELDS} for r in runs]
     if fmt == "junit":
         suite = ET.Element(
             "testsuite",

@@ -12,10 +12,10 @@ import fnmatch
 import hashlib
 
 from ..engine import Engine, Step
-from ..world import World
+from ..world import Cost, World
 from .judge import Judge, causes_in_place
 from .modes import DEFAULT_MODE, MODES
-from .scoring import PAGER_ESCALATED, Score, score
+from .scoring import Score, diagnosis_points, pager_points, score
 from .store import StoreError
 from .warm import warmed_world
 
@@ -73,8 +73,7 @@ class Session:
             and self.paged_at is None
             and self.judge.slo_burn_s >= self.mode.pager_after_s
         ):
-            self.paged_at = w.t
-            w.machine.log(f"pagerduty: {self.escalation()}")
+            self.paged_at = w.t  # the pager is not the kernel's: the screen shows it, dmesg does not
         if self.mode.time_limited and w.t >= self.incident.exam_limit_s:
             self.finished = True
 
@@ -203,7 +202,13 @@ class Session:
     # ------------------------------------------------------------------ score
     @property
     def events(self) -> list[str]:
+        """The timeline's labels of every action so far."""
         return [e for st in self.engine.acted for e in st.events]
+
+    @property
+    def costs(self) -> list[Cost]:
+        """The harm each action did so far (what the score counts)."""
+        return [a.cost for st in self.engine.acted for a in st.applied]
 
     def first_action_t(self) -> float | None:
         return next((st.t for st in self.engine.acted if st.events != ("clear",)), None)
@@ -212,14 +217,11 @@ class Session:
         if self.diagnosis is None:
             return None
         correct = any(d.id == self.diagnosis and d.correct for d in self.incident.diagnoses)
-        wrong = -50 * self.wrong_diagnoses
-        if not correct:
-            return ("diagnosis (wrong)", wrong)
         ev = self.evidence_time()
         acted = self.first_action_t()
-        if ev is not None and ev <= (self.diagnosis_t or 0) and (acted is None or self.diagnosis_t <= acted):
-            return ("diagnosis from the evidence", 150 + wrong)
-        return ("diagnosis (after trying)", 50 + wrong)
+        dt = self.diagnosis_t or 0
+        from_evidence = ev is not None and ev <= dt and (acted is None or dt <= acted)
+        return diagnosis_points(correct, self.wrong_diagnoses, from_evidence)
 
     def score(self, final: bool = True) -> Score:
         """The score; ``final=False`` gives the running score during play (no cap for unresolved)."""
@@ -228,10 +230,10 @@ class Session:
         if dp:
             extra.append(dp)
         if self.paged_at is not None:
-            extra.append(("pager escalated", -PAGER_ESCALATED))
+            extra.append(pager_points())
         return score(
             self.judge.slo_burn_s,
-            self.events,
+            self.costs,
             self.hints_used,
             self.judge.resolved or not final,
             hint_multiplier=self.mode.hint_multiplier,

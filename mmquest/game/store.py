@@ -226,6 +226,26 @@ class Store:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives kill -9 without an fsync each
         db.execute("PRAGMA foreign_keys=ON")
+        while True:  # one migration per write transaction: two processes opening at once take turns
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                done = self._migrate_step(db)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            if done:
+                return
+
+    PH = "?"  # the driver's parameter placeholder
+
+    def _dialect(self, sql: str) -> str:
+        """A migration's SQL as this database spells it (SQLite: as written)."""
+        return sql
+
+    def _migrate_step(self, db) -> bool:
+        """Inside a write transaction: apply the next migration; True when the schema is current.
+        The same steps, the same MIGRATIONS, for every backend."""
         db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         row = db.execute("SELECT version FROM schema_version").fetchone()
         version = row[0] if row else 0
@@ -241,16 +261,12 @@ class Store:
             )
         if row is None:
             db.execute("INSERT INTO schema_version VALUES (0)")
-        for i, sql in enumerate(MIGRATIONS[version:], start=version + 1):
-            db.execute("BEGIN")
-            try:
-                for stmt in filter(str.strip, sql.split(";")):
-                    db.execute(stmt)
-                db.execute("UPDATE schema_version SET version = ?", (i,))
-                db.execute("COMMIT")
-            except Exception:
-                db.execute("ROLLBACK")
-                raise
+        if version == len(MIGRATIONS):
+            return True
+        for stmt in filter(str.strip, MIGRATIONS[version].split(";")):
+            db.execute(self._dialect(stmt))
+        db.execute(f"UPDATE schema_version SET version = {self.PH}", (version + 1,))
+        return False
 
     @property
     def version(self) -> int:
@@ -261,24 +277,29 @@ class Store:
 
     # ------------------------------------------------------------------ players and runs
     def ensure_player(self, name: str) -> None:
-        self._w("INSERT OR IGNORE INTO players VALUES (?, ?)", (name, time.time()))
+        self._w("INSERT INTO players VALUES (?, ?) ON CONFLICT DO NOTHING", (name, time.time()))
 
     def players(self) -> list[str]:
         return [r[0] for r in self._x("SELECT name FROM players ORDER BY created")]
 
     def start_run(self, player: str, incident: str, seed: int, mode: str) -> int:
         self.ensure_player(player)
-        return int(
-            self._w(
-                "INSERT INTO runs (player, incident, seed, mode, started) VALUES (?, ?, ?, ?, ?)",
-                (player, incident, seed, mode, time.time()),
-            )
+        return self._insert_id(
+            "INSERT INTO runs (player, incident, seed, mode, started) VALUES (?, ?, ?, ?, ?)",
+            (player, incident, seed, mode, time.time()),
         )
+
+    def _insert_id(self, sql: str, args) -> int:
+        """Insert one row; its new id."""
+        return int(self._w(sql, args))
+
+    def _begin(self) -> None:
+        self._w("BEGIN IMMEDIATE")
 
     def save_journal(self, run_id: int, journal: list[tuple[float, str]], sim_t: float) -> None:
         """Write a run's whole command log (appending is what play does: :meth:`append_line`)."""
         with self.lock:
-            self._w("BEGIN IMMEDIATE")
+            self._begin()
             try:
                 self._w("DELETE FROM journal WHERE run = ?", (run_id,))
                 for seq, (t, line) in enumerate(journal):
@@ -292,7 +313,7 @@ class Store:
     def append_line(self, run_id: int, seq: int, t: float, line: str, sim_t: float) -> None:
         """Save one command of a run's log as it is typed: one row, whatever the log's length."""
         with self.lock:
-            self._w("BEGIN IMMEDIATE")
+            self._begin()
             try:
                 # a plain INSERT: a second game writing the same run (two resumes of it) collides on
                 # (run, seq) and is told, instead of interleaving or overwriting the first one's log
@@ -428,3 +449,22 @@ class Store:
                 r.resolved_at if t is None or (r.resolved_at or 1e18) < t else t,
             )
         return out
+
+
+DB_ENV = "MMQUEST_DB"  # postgresql://user:password@host:port/dbname: a shared store (store_pg)
+
+
+def open_store(directory: Path | None = None) -> Store:
+    """The progress store: the PostgreSQL server that ``$MMQUEST_DB`` names, else SQLite in the
+    data directory (the embedded default)."""
+    url = os.environ.get(DB_ENV, "").strip()
+    if not url:
+        return Store(directory)
+    if url.startswith(("postgresql://", "postgres://")):
+        from .store_pg import PgStore
+
+        return PgStore(url)
+    raise StoreError(
+        f"${DB_ENV} must be a postgresql://USER@HOST:PORT/DBNAME address (unset it to use SQLite in "
+        f"{data_dir()})"
+    )

@@ -182,6 +182,29 @@ _TABLE: tuple[Change, ...] = (
     ),
     Change("log:boot.on_node_totalpages", None, "5.11", "printed at pr_debug since", "[unverified release]"),
     # ------------------------------------------------------------------ tools
+    # Userspace tools follow the distribution userland of the kernel's generation; the release
+    # named is the first kernel generation that shipped with that tool version.
+    Change(
+        "tool:procps.free_available",
+        "3.10",
+        None,
+        "procps-ng 3.3.10 free: buff/cache and available columns (RHEL 7, kernel 3.10)",
+        "before it procps 3.2.8: used includes buffers/cache, a -/+ buffers/cache line, no -h [unverified]",
+    ),
+    Change(
+        "tool:procps.free_binary_units",
+        "5.4",
+        None,
+        "procps-ng 3.3.16 free -h prints Ki/Mi/Gi (Ubuntu 20.04, kernel 5.4)",
+        "[unverified release]",
+    ),
+    Change(
+        "tool:procps.free_wide_label",
+        "5.15",
+        None,
+        "procps-ng 3.3.17 free: label %-8s, header 15 spaces (Ubuntu 22.04, kernel 5.15)",
+        "[unverified release]",
+    ),
     Change(
         "tool:perf.system_wide_banner",
         "4.2",

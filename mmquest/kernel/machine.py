@@ -130,12 +130,15 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Swap, Hugetlb, LivePatch, Boot):
         # The page cache the box built up before the incident; a reboot starts with none.
         self.cold = np.array(spec.cold_cache_gb, dtype=np.float64) * 1024 * PAGES_PER_MB * (not rebooted)
         self.dirty = np.zeros(n)
+        self.writeback = np.zeros(n)  # pages under writeback (writeback.py)
         self.shmem = np.zeros(n)
         self.hugetlb = np.zeros(n)
         self.filesets: list[FileSet] = []
         self.tasks: dict[int, Task] = {}
         self.task_table = TaskTable(n)
         self.next_pid = 1
+        # Page cache that exited tasks had mapped, by the workload that owned them (task.py).
+        self.unmapped_by_owner: dict[str, np.ndarray] = {}
         self.reclaim_ewma = np.full(n, 1.0)  # pages reclaimed per second, per node
         self._reclaimed_tick = np.zeros(n)
         self._kswapd_woken = np.zeros(n, dtype=bool)
@@ -229,7 +232,8 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Swap, Hugetlb, LivePatch, Boot):
         self.trace.hit("compact_zone", self.nnodes, cost)
 
     def tick(self, dt: float) -> None:
-        """End-of-tick housekeeping: kswapd, LRU ageing, disk utilisation, perf decay."""
+        """End-of-tick housekeeping: background allocations, kswapd, LRU ageing, disk utilisation, perf decay."""
+        self.background_allocs(dt)
         self.kswapd(dt)
         a = 1.0 - math.exp(-dt / 20.0)
         self.reclaim_ewma += a * (self._reclaimed_tick / max(dt, 1e-9) - self.reclaim_ewma)

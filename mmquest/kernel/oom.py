@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .era import has, oom_dump_tasks_header, proc_oom_score
+from .hugetlb import HPAGE_KB
 from .percpu import MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -66,7 +67,7 @@ def select_bad_process(m: Machine, totalpages: int) -> Task | None:
 
 def out_of_memory(m: Machine, trigger: Task) -> Task | None:
     """Global OOM: log the header and the task table, kill the worst task, reap it."""
-    totalpages = int(m.node_pages * m.nnodes)  # no swap on this box
+    totalpages = int(m.node_pages * m.nnodes + m.swap_total)  # totalram_pages() + total_swap_pages
     m.trace.hit("out_of_memory", 1)
     victim = select_bad_process(m, totalpages)
     _dump_header(m, trigger)
@@ -135,24 +136,26 @@ def _dump_header(m: Machine, trigger: Task) -> None:
     L(" </TASK>")
     L("Mem-Info:")
     anon = m.anon_pages().sum()
-    file = (m.file_pages() - m.shmem).sum()
+    aa, ia = m.anon_lru_split()
+    af, if_ = m.file_lru_split()
+    shmem, dirty, wb = m.shmem_pages(), m.dirty, m.writeback
     free = m.free.sum()
-    L(f"active_anon:{int(anon * 0.97)} inactive_anon:{int(anon * 0.03)} isolated_anon:0")
-    L(f" active_file:{int(file * 0.4)} inactive_file:{int(file * 0.6)} isolated_file:0")
-    L(" unevictable:0 dirty:0 writeback:0")
+    L(f"active_anon:{int(aa.sum())} inactive_anon:{int(ia.sum())} isolated_anon:0")
+    L(f" active_file:{int(af.sum())} inactive_file:{int(if_.sum())} isolated_file:0")
+    L(f" unevictable:0 dirty:{int(dirty.sum())} writeback:{int(wb.sum())}")
     L(f" slab_reclaimable:{int(m.slab_rec.sum())} slab_unreclaimable:{int(m.slab_unrec.sum())}")
-    L(f" mapped:{int(m.mapped_pages().sum())} shmem:{int(m.shmem.sum())} pagetables:{int(anon / 512)}")
+    L(f" mapped:{int(m.mapped_pages().sum())} shmem:{int(shmem.sum())} pagetables:{int(anon / 512)}")
     L(" sec_pagetables:0 bounce:0")
     L(" kernel_misc_reclaimable:0")
     L(f" free:{int(free)} free_pcp:{int(m.ncpus * 12)} free_cma:0")
     for z in range(m.nnodes):
         a = m.anon_pages()[z]
-        f = (m.file_pages() - m.shmem)[z]
         L(
-            f"Node {z} active_anon:{int(a * 0.97 * 4)}kB inactive_anon:{int(a * 0.03 * 4)}kB "
-            f"active_file:{int(f * 0.4 * 4)}kB inactive_file:{int(f * 0.6 * 4)}kB unevictable:0kB "
-            f"isolated(anon):0kB isolated(file):0kB mapped:{int(m.mapped_pages()[z] * 4)}kB dirty:0kB writeback:0kB "
-            f"shmem:{int(m.shmem[z] * 4)}kB shmem_thp:0kB shmem_pmdmapped:0kB anon_thp:0kB writeback_tmp:0kB "
+            f"Node {z} active_anon:{int(aa[z] * 4)}kB inactive_anon:{int(ia[z] * 4)}kB "
+            f"active_file:{int(af[z] * 4)}kB inactive_file:{int(if_[z] * 4)}kB unevictable:0kB "
+            f"isolated(anon):0kB isolated(file):0kB mapped:{int(m.mapped_pages()[z] * 4)}kB "
+            f"dirty:{int(dirty[z] * 4)}kB writeback:{int(wb[z] * 4)}kB "
+            f"shmem:{int(shmem[z] * 4)}kB shmem_thp:0kB shmem_pmdmapped:0kB anon_thp:0kB writeback_tmp:0kB "
             f"kernel_stack:{m.ncpus * 16 // m.nnodes}kB pagetables:{int(a / 512 * 4)}kB sec_pagetables:0kB "
             f"all_unreclaimable? yes"
         )
@@ -160,18 +163,21 @@ def _dump_header(m: Machine, trigger: Task) -> None:
         fr = int(m.free[z] * 4)
         L(
             f"Node {z} Normal free:{fr}kB boost:0kB min:{int(m.wm_min[z] * 4)}kB low:{int(m.wm_low[z] * 4)}kB "
-            f"high:{int(m.wm_high[z] * 4)}kB reserved_highatomic:0KB active_anon:{int(m.anon_pages()[z] * 3.88)}kB "
-            f"inactive_anon:{int(m.anon_pages()[z] * 0.12)}kB present:{int(m.node_pages * 4)}kB "
+            f"high:{int(m.wm_high[z] * 4)}kB reserved_highatomic:0KB active_anon:{int(aa[z] * 4)}kB "
+            f"inactive_anon:{int(ia[z] * 4)}kB present:{int(m.node_pages * 4)}kB "
             f"managed:{int(m.node_pages * 3.9)}kB mlocked:0kB bounce:0kB free_pcp:{m.ncpus * 24}kB local_pcp:0kB "
             f"free_cma:0kB"
         )
         L("lowmem_reserve[]: 0 0 0 0 0")
     for z in range(m.nnodes):
-        L(f"Node {z} hugepages_total=0 hugepages_free=0 hugepages_surp=0 hugepages_size=2048kB")
+        L(
+            f"Node {z} hugepages_total={int(m.hugepages_total[z])} hugepages_free={int(m.hugepages_free[z])} "
+            f"hugepages_surp=0 hugepages_size={HPAGE_KB}kB"
+        )
     L(f"{int(m.file_pages().sum())} total pagecache pages")
     L("0 pages in swap cache")
-    L("Free swap  = 0kB")
-    L("Total swap = 0kB")
+    L(f"Free swap  = {int(m.swap_free * 4)}kB")
+    L(f"Total swap = {int(m.swap_total * 4)}kB")
     L(f"{int(m.node_pages * m.nnodes)} pages RAM")
     L("0 pages HighMem/MovableOnly")
     L(f"{int(m.kernel_pages.sum())} pages reserved")

@@ -17,6 +17,9 @@ PAGE_SIZE = 4096
 PAGES_PER_MB = 256
 FAULT_S_PER_PAGE = 1.2e-5  # CPU to read one page in: syscall, block layer, IRQ, copy, LRU insertion
 ANON_FAULT_S_PER_PAGE = 9e-7  # zero-fill fault
+# Pages per second per node a server allocates in the background (6 MB/s: softirq network
+# buffers, slab, short-lived processes); an estimate, not a measurement.
+BACKGROUND_PAGES_PER_S = 1500.0
 
 
 @dataclass
@@ -33,6 +36,7 @@ class PageAlloc:
     def _count(
         self: Machine, z: int, preferred: int, cpu_node: int, nr: float, interleave: bool = False
     ) -> None:
+        self.ev["pgalloc_normal"] += nr  # __count_zid_vm_events(PGALLOC): not switched off by numa_stat
         if self.sysctl.get("vm.numa_stat", 1) == 0:
             return
         if z == preferred:
@@ -46,16 +50,22 @@ class PageAlloc:
             self.numa["local_node"][z] += nr
         else:
             self.numa["other_node"][z] += nr
-        self.ev["pgalloc_normal"] += nr
 
     def get_page_from_freelist(
-        self, cpu_node: int, nr: float, kind: str = "file", preferred: int | None = None
+        self: Machine,
+        cpu_node: int,
+        nr: float,
+        kind: str = "file",
+        preferred: int | None = None,
+        atomic: bool = False,
     ) -> AllocResult:
         """Allocate ``nr`` order-0 pages for a task running on ``cpu_node``.
 
         The fast path walks the zonelist against the low watermark and calls
         node_reclaim() where zone_reclaim_mode allows; what is left goes to the slow
-        path (wake kswapd, min watermark, direct reclaim).
+        path (wake kswapd, min watermark, direct reclaim).  An ``atomic`` allocation
+        (GFP_ATOMIC: interrupts, network buffers) may not sleep: node_reclaim() answers
+        NODE_RECLAIM_NOSCAN and there is no direct reclaim; what finds no free page fails.
         """
         pref = cpu_node if preferred is None else preferred
         res = AllocResult(per_node=np.zeros(self.nnodes))
@@ -67,9 +77,12 @@ class PageAlloc:
         hit = self.trace.hit
         hit(self.fn_alloc, remaining)
         hit("get_page_from_freelist", remaining)
+        # __zone_watermark_ok(): ALLOC_HIGH and ALLOC_HARDER let an atomic allocation take the
+        # low watermark down by a half and another quarter.
+        mark = self.wm_low * 0.25 if atomic else self.wm_low
         for z in self.zonelist[pref]:
             hit("zone_watermark_ok", remaining)  # every allocation still looking checks this zone
-            take = min(remaining, max(free[z] - self.wm_low[z], 0.0))
+            take = min(remaining, max(free[z] - mark[z], 0.0))
             if take > 0:
                 res.per_node[z] += take
                 free[z] -= take
@@ -79,7 +92,7 @@ class PageAlloc:
                 remaining -= take
             if remaining <= 0:
                 break
-            if mode == 0 or self.distance[pref, z] > self.reclaim_distance:
+            if atomic or mode == 0 or self.distance[pref, z] > self.reclaim_distance:
                 continue
             if z != cpu_node:  # NODE_RECLAIM_NOSCAN: a node with CPUs that is not ours
                 continue
@@ -92,9 +105,18 @@ class PageAlloc:
                 remaining -= take
             if remaining <= 0:
                 break
-        if remaining > 0:
+        if remaining > 0 and not atomic:
             remaining = self._slowpath(cpu_node, pref, remaining, res, free, kind)
         return res
+
+    def background_allocs(self: Machine, dt: float) -> None:
+        """What every box allocates and frees all the time besides its workloads: network
+        buffers in softirq, short-lived slab objects, cron jobs.  Atomic allocations on each
+        node's CPUs, freed within the tick: they keep numa_hit/local_node, pgalloc and pgfree
+        moving on a box up for days (and spill remote, numa_miss, when a node is full)."""
+        for z in range(self.nnodes):
+            res = self.get_page_from_freelist(z, BACKGROUND_PAGES_PER_S * dt, "slab", atomic=True)
+            self.ev["pgfree"] += float(res.per_node.sum())
 
     def _slowpath(
         self, cpu_node: int, pref: int, remaining: float, res: AllocResult, free: np.ndarray, kind: str

@@ -37,20 +37,23 @@ def percpu_counter_batch(nr_cpus: int) -> int:
 def percpu_counter_add_batch(local: np.ndarray, amounts: np.ndarray, batch: int) -> int:
     """Apply a run of ``amounts[c]`` unit events (all of one sign per CPU) to each CPU's delta.
 
-    ``local`` (the per-CPU deltas) changes in place; the return value is what was folded
-    into the global count.  Conserves count + sum(local) exactly, as the kernel does.
+    ``local`` (the per-CPU deltas, each within (-batch, batch)) changes in place; the
+    return value is what was folded into the global count.  Conserves count + sum(local)
+    exactly, as the kernel does.
+
+    A positive run folds floor(tot / batch) batches once tot = delta + run reaches +batch,
+    a negative one floor(-tot / batch) once it reaches -batch: with every delta inside
+    (-batch, batch), both are tot / batch rounded toward zero, whatever the run's sign, and
+    a CPU without events (|tot| < batch) folds nothing.  So the whole row is updated in a
+    few array operations, and the common case (no CPU reached the batch) costs one add and
+    one comparison.
     """
-    cpus = np.flatnonzero(amounts)  # a CPU without events keeps its delta: only these change
-    if cpus.size == 0:
+    np.add(local, amounts, out=local, casting="unsafe")
+    if local.max(initial=0) < batch and local.min(initial=0) > -batch:
         return 0
-    a = amounts[cpus].astype(np.int64, copy=False)
-    tot = local[cpus] + a
-    # A positive run folds floor(tot / batch) batches once tot reaches +batch, a negative
-    # one floor(-tot / batch) once it reaches -batch.
-    up = np.where((a > 0) & (tot >= batch), tot // batch, 0)
-    down = np.where((a < 0) & (tot <= -batch), (-tot) // batch, 0)
-    folds = up - down
-    local[cpus] = tot - folds * batch
+    folds = np.abs(local) // batch
+    folds *= np.sign(local)
+    local -= folds * batch
     return int(folds.sum()) * batch
 
 

@@ -26,7 +26,8 @@ class Swap:
 
     def swap_out(self: Machine, z: int, nr: float) -> float:
         """shrink_anon on node z: write up to ``nr`` anonymous pages to swap, largest tasks first
-        in proportion to what they hold on the node.  Returns the pages freed."""
+        in proportion to what they hold on the node.  Returns the pages freed (the caller,
+        shrink_node, counts them in pgfree)."""
         if nr <= 0 or self.swap_free <= 0 or int(self.sysctl.get("vm.swappiness", 60)) == 0:
             return 0.0
         # Tasks whose RSS lives in percpu mm counters (workloads/rss.py) keep their pages: their
@@ -48,7 +49,6 @@ class Swap:
         self.swap_used += out
         self.ev["pswpout"] += out
         self.ev["pgpgout"] += out * 4
-        self.ev["pgfree"] += out
         return out
 
     def swap_release(self: Machine, t: Task) -> None:

@@ -289,6 +289,11 @@ class TaskOps:
         )
         self.task_table.add(t, anon)
         self.tasks[pid] = t
+        if owner and owner in self.unmapped_by_owner:
+            # A restart maps the same binaries and files again: what is still cached of them
+            # moves from the unmapped cache back into the new process (the workload maps it).
+            again = np.minimum(self.unmapped_by_owner.pop(owner), self.cold)
+            self.cold -= again
         return t
 
     def reserve_pids(self: Machine, upto: int) -> None:
@@ -376,6 +381,8 @@ class TaskOps:
                     mm.free(member, per_cpu, pages)
         self.ev["pgfree"] += float(t.anon.sum() + t.shmem.sum())
         self.cold += t.file
+        if t.owner:
+            self.unmapped_by_owner[t.owner] = self.unmapped_by_owner.get(t.owner, 0.0) + t.file
         self.swap_release(t)
         t.anon[:] = 0.0
         t.file[:] = 0.0

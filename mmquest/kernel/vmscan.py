@@ -80,6 +80,11 @@ class Vmscan:
             reclaimed += d
             scanned += d
             self.ev["nr_vmscan_write"] += d
+        if may_unmap and reclaimed < nr:  # shrink_list(LRU_INACTIVE_ANON): anonymous pages to swap
+            s = self.swap_out(z, nr - reclaimed)
+            reclaimed += s
+            scanned += s
+        self.ev["pgfree"] += reclaimed
         self._reclaimed_tick[z] += reclaimed
         return reclaimed, scanned
 
@@ -207,4 +212,5 @@ class Vmscan:
             if self.version >= "4.0":
                 self.ev["drop_slab"] += 1
         self.log(f"bash ({self.next_pid + 300}): drop_caches: {value}")
+        self.ev["pgfree"] += dropped
         return dropped

@@ -8,6 +8,7 @@ through ``host.advance(seconds)``.  Nothing here touches the real machine.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -35,6 +36,8 @@ MAX_SLEEP_S = LINE_SIM_S
 MAX_LOOP_ITERATIONS = LINE_ITERATIONS  # loop rounds per line, all loops together
 MAX_LOOP_DEPTH = 3
 HISTSIZE = 1000  # bash's $HISTSIZE: lines of typed history kept
+STREAM_EVERY_S = 0.05  # real seconds between two previews of a running line's output (the TUI's stream)
+_HEAD_ONLY = re.compile(r"\s*head(?:\s+-n\s*(\d+)|\s+-(\d+))?\s*")
 
 
 @dataclass
@@ -81,6 +84,12 @@ class Shell:
         self._stopped = False  # the line's loop budget is spent: every loop ends
         self._term: list[str] = []
         self.budget = Budget(0.0)
+        # Where a running line's output so far goes while simulated time passes in it (the TUI's
+        # scrollback; None headless).  It is a preview: the line's result is its output, whole.
+        self.stream: Callable[[str], None] | None = None
+        self._streamed = ""  # what the preview has shown of this line (complete lines)
+        self._stream_at = 0.0
+        self._head_view: tuple[list[str], int] | None = None  # a `... done | head -N` loop's buffer
         inc = host.incident
         conf = [
             "# System default settings live in /usr/lib/sysctl.d/00-system.conf.",
@@ -115,6 +124,7 @@ class Shell:
         self._gone = self._stopped = False
         self._term = out  # the terminal: where the line's own notes go (never into a pipe)
         self.budget = Budget(self.snap.t)
+        self._streamed, self._stream_at, self._head_view = "", time.monotonic(), None
         try:
             self._list(line, out, dry=True)  # bash reads the whole line before it runs any of it
             status = self._list(line, out)
@@ -172,12 +182,31 @@ class Shell:
         b = self.budget
         total = min(max(seconds, 0.0), b.sim_left(self.snap.t))
         left = total
+        if self.stream is not None and total > 0:
+            self._preview()  # what the line printed so far is on the screen before its time passes
         while left > 1e-9:
             b.check()
             piece = min(left, 600.0)  # a multiple of the engine's 10 s chunks: the same steps as one call
             self.host.advance(piece)
             left -= piece
         return total
+
+    def _preview(self) -> None:
+        """Show the line's new complete output lines (at most every STREAM_EVERY_S of real time):
+        the terminal's text so far, and what a loop piped into ``head -N`` has passed through it."""
+        now = time.monotonic()
+        if now - self._stream_at < STREAM_EVERY_S or self.stream is None:
+            return
+        self._stream_at = now
+        text = "".join(self._term)
+        if self._head_view is not None:
+            buf, n = self._head_view
+            text += "".join("".join(buf).splitlines(keepends=True)[:n])
+        text = text[: text.rfind("\n") + 1]
+        if len(text) > MAX_OUTPUT or len(text) <= len(self._streamed) or not text.startswith(self._streamed):
+            return  # nothing new, or past what a line shows: the result shows the rest
+        new, self._streamed = text[len(self._streamed) :], text
+        self.stream(new)
 
     def pattern(self, source: str, flags: int = 0) -> Pattern:
         """A player's pattern (grep, sed, awk, pgrep), matched within the line's budget."""
@@ -214,6 +243,15 @@ class Shell:
         sink = buf if piped else out
         size, lines, seen = sum(map(len, sink)), 0, len(sink)  # output so far, counted once per chunk
         outer, self._into_pipe = self._into_pipe, self._into_pipe or piped
+        outer_view = self._head_view
+        if (
+            piped
+            and out is self._term
+            and not outer
+            and outer_view is None
+            and _HEAD_ONLY.fullmatch(loop.pipe)
+        ):
+            self._head_view = (buf, head_lines or 10)  # head passes its first lines on as they come
         try:
             while not self._gone and not self._stopped and (loop.kind != "for" or count < len(words)):
                 b.check()
@@ -244,6 +282,7 @@ class Shell:
                     break
         finally:
             self._into_pipe = outer
+            self._head_view = outer_view
         if piped and not self._gone:
             items = parse(self._substitute(loop.pipe, out, depth=0))
             status = self._pipeline(items[0].pipeline.commands, out, stdin="".join(buf))

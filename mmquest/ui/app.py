@@ -71,6 +71,9 @@ class MMQuestApp(App):
         return super().get_default_screen()
 
     def on_mount(self) -> None:
+        from .live import attach  # a game `mmquest serve` started: report to the facilitator
+
+        self.live_link = attach(self)
         if self.store is not None and self.store.warning:
             self.notify(self.store.warning, title="progress database", severity="warning", timeout=15)
         if self.store_problem:

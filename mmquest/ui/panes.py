@@ -414,7 +414,7 @@ class OomPane(Pane):
         text.append("░" * (width - fill), style="dim")
         text.append(suffix + "\n")
         events = [(ts, line) for ts, line in snap.dmesg if any(e in line for e in self.EVENTS)]
-        kills = sum(1 for _, line in events if "Killed process" in line)
+        kills = snap.vm_value("oom_kill")  # the kernel's own counter (/proc/vmstat), since this boot
         text.append(
             f"OOM kills: {kills}   watchdog restarts: "
             f"{sum(1 for _, line in events if 'svc-watchdog' in line)}\n",
@@ -435,7 +435,7 @@ class OomPane(Pane):
                 text.append(line.split(": ", 1)[-1] + "\n", style="red")
         if not shown:
             text.append("(no OOM kills yet)", style="dim")
-        key = (round(used, 3), len(events), int(snap.t) // 5, self.size.width)
+        key = (round(used, 3), kills, len(events), int(snap.t) // 5, self.size.width)
         return key, text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import TYPE_CHECKING
 
@@ -292,6 +293,7 @@ class PlayScreen(Screen):
         self._done = False
         self._paged = False
         self._line_running = False
+        self._stream_mark: int | None = None  # where a running line's streamed preview starts
         self._save_warned: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -440,7 +442,7 @@ class PlayScreen(Screen):
 
     def on_unmount(self) -> None:
         if self.engine is not None:
-            self.engine._subscribers.clear()
+            self.engine.unsubscribe_all()
             self.engine.shell.interrupt()  # a line still running in its worker ends at its next check
 
     # ------------------------------------------------------------------ updates
@@ -567,7 +569,22 @@ class PlayScreen(Screen):
         # A line may take seconds of real time (a one-hour sleep, a loop): it runs in a worker
         # thread so that the screen, the clock and Ctrl+Q stay live meanwhile.
         self._line_running = True
+        self._stream_mark = None
+        self.engine.shell.stream = self._stream_from_line
         self.run_worker(lambda: self._run_line(line), thread=True, group="line")
+
+    def _stream_from_line(self, text: str) -> None:
+        """The running line's new output lines (in its worker thread, as its simulated time passes)."""
+        with contextlib.suppress(RuntimeError):  # the app has gone meanwhile
+            self.app.call_from_thread(self._stream_write, text)
+
+    def _stream_write(self, text: str) -> None:
+        if not self.is_mounted or not self._line_running:
+            return
+        pane = self.query_one(ShellPane)
+        if self._stream_mark is None:
+            self._stream_mark = pane.log_widget.mark()
+        pane.write(text.rstrip("\n"))
 
     def _run_line(self, line: str) -> None:
         step = self.session.command(line)
@@ -580,6 +597,9 @@ class PlayScreen(Screen):
         self._line_running = False
         if not self.is_mounted:
             return
+        mark, self._stream_mark = self._stream_mark, None
+        if mark is not None:  # the preview streamed while the line ran gives way to its output, whole
+            self.query_one(ShellPane).log_widget.truncate(mark)
         err = self.session.save_error
         if err and err != self._save_warned:  # a full disk, a busy lock: said once, play goes on
             self._save_warned = err

@@ -32,6 +32,7 @@ class Scrollback(ScrollView, can_focus=True):
         self._entries: deque[tuple[Text, int]] = deque()  # (what was written, how many lines it wraps to)
         self.lines: list[Strip] = []  # wrapped to self._width (not padded), oldest first
         self._width = 0
+        self._written = 0  # entries ever written: a mark() is this count
 
     # ------------------------------------------------------------------ writing
     def write(self, text: Text) -> None:
@@ -39,8 +40,23 @@ class Scrollback(ScrollView, can_focus=True):
         text.expand_tabs()
         strips = self._wrap(text) if self._width else []
         self._entries.append((text, len(strips)))
+        self._written += 1
         self.lines.extend(strips)
         self._trim()
+        self._changed(follow=True)
+
+    def mark(self) -> int:
+        """A place in the scrollback: ``truncate(mark)`` removes what was written after it."""
+        return self._written
+
+    def truncate(self, mark: int) -> None:
+        """Remove the entries written since ``mark`` (a preview replaced by the final text)."""
+        n = min(self._written - mark, len(self._entries))
+        for _ in range(max(n, 0)):
+            _, k = self._entries.pop()
+            if k:
+                del self.lines[-k:]
+        self._written = min(self._written, mark)
         self._changed(follow=True)
 
     def clear(self) -> None:

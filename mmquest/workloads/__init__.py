@@ -1,14 +1,22 @@
 """Workloads that run on the simulated machine."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from .aio import AioReader
-from .base import Indicators, ParamError
+from .base import Indicators, ParamError, Workload
 from .rss import RssService
 from .service import Service
 
-KINDS = {"service": Service, "aio_reader": AioReader, "rss_service": RssService}
+if TYPE_CHECKING:  # pragma: no cover
+    from ..incident import WorkloadSpec
+    from ..kernel.machine import Machine
+
+KINDS: dict[str, type[Workload]] = {"service": Service, "aio_reader": AioReader, "rss_service": RssService}
 
 
-def make_workload(spec, machine):
+def make_workload(spec: WorkloadSpec, machine: Machine) -> Workload:
     """Build the workload an incident's [[workload]] table describes."""
     cls = KINDS.get(spec.kind)
     if cls is None:
@@ -16,4 +24,13 @@ def make_workload(spec, machine):
     return cls(spec, machine)
 
 
-__all__ = ["KINDS", "AioReader", "Indicators", "ParamError", "RssService", "Service", "make_workload"]
+__all__ = [
+    "KINDS",
+    "AioReader",
+    "Indicators",
+    "ParamError",
+    "RssService",
+    "Service",
+    "Workload",
+    "make_workload",
+]

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import builtins
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..incident import WorkloadSpec
+    from ..kernel.machine import Machine, Task
 
 
 class ParamError(Exception):
@@ -47,18 +53,25 @@ class Params:
             raise ParamError(key, f"expected an integer, got {self.raw[key]!r}")
         return int(v)
 
-    def str(self, key: str, default: str | None = None, choices: tuple[str, ...] | None = None) -> str:
+    def str(
+        self,
+        key: builtins.str,
+        default: builtins.str | None = None,
+        choices: tuple[builtins.str, ...] | None = None,
+    ) -> builtins.str:
         self.used.add(key)
         v = self.raw.get(key, default)
         if v is None:
             raise ParamError(key, "missing required field")
-        if not isinstance(v, str):
+        if not isinstance(v, builtins.str):
             raise ParamError(key, f"expected a string, got {type(v).__name__} {v!r}")
         if choices and v not in choices:
             raise ParamError(key, f"must be one of {', '.join(choices)}, got {v!r}")
         return v
 
-    def weights(self, key: str, n: int, default: list[float] | None = None) -> tuple[float, ...]:
+    def weights(
+        self, key: builtins.str, n: builtins.int, default: list[float] | None = None
+    ) -> tuple[float, ...]:
         self.used.add(key)
         v = self.raw.get(key, default)
         if v is None:
@@ -66,7 +79,7 @@ class Params:
         if (
             not isinstance(v, list)
             or len(v) != n
-            or any(isinstance(x, bool) or not isinstance(x, (int, float)) or x < 0 for x in v)
+            or any(isinstance(x, bool) or not isinstance(x, (builtins.int, float)) or x < 0 for x in v)
         ):
             raise ParamError(key, f"expected {n} non-negative numbers (one per node), got {v!r}")
         s = float(sum(v))
@@ -74,7 +87,7 @@ class Params:
             raise ParamError(key, "at least one weight must be positive")
         return tuple(float(x) / s for x in v)
 
-    def profile(self, key: str) -> tuple[tuple[str, float], ...]:
+    def profile(self, key: builtins.str) -> tuple[tuple[builtins.str, float], ...]:
         self.used.add(key)
         v = self.raw.get(key, [])
         out = []
@@ -84,9 +97,9 @@ class Params:
             if (
                 not isinstance(item, list)
                 or len(item) != 2
-                or not isinstance(item[0], str)
+                or not isinstance(item[0], builtins.str)
                 or isinstance(item[1], bool)
-                or not isinstance(item[1], (int, float))
+                or not isinstance(item[1], (builtins.int, float))
                 or item[1] <= 0
             ):
                 raise ParamError(f"{key}[{i}]", f'expected ["symbol", weight > 0], got {item!r}')
@@ -94,10 +107,10 @@ class Params:
         s = sum(w for _, w in out) or 1.0
         return tuple((n, w / s) for n, w in out)
 
-    def strings(self, key: str) -> tuple[str, ...]:
+    def strings(self, key: builtins.str) -> tuple[builtins.str, ...]:
         self.used.add(key)
         v = self.raw.get(key, [])
-        if not isinstance(v, list) or any(not isinstance(x, str) for x in v):
+        if not isinstance(v, list) or any(not isinstance(x, builtins.str) for x in v):
             raise ParamError(key, "expected a list of strings")
         return tuple(v)
 
@@ -118,18 +131,53 @@ class Indicators:
     extra: tuple[tuple[str, float], ...] = ()
 
 
-class Workload:
-    """What every workload kind shares: its processes' lifecycle on a (re)booting machine."""
+class Workload(ABC):
+    """What the world knows of a workload: its whole interface, declared here.
 
-    name: str
-    machine: object
-    task: object = None
-    down_until: float = -1.0
+    A workload kind (``service``, ``aio_reader``, ``rss_service``) builds itself from its
+    [[workload]] table, starts its processes on the machine, runs one tick at a time
+    (``step``) and publishes its service's indicators in ``ind``.  systemd's view of it
+    (``unit``, ``stopped``, ``failed``, ``pending_start``) and the RSS watchdog's
+    (``watchdog_mb``, ``watchdog_running``) are plain attributes with the defaults of a
+    kind that has no such thing.
+    """
+
+    kind: ClassVar[str]
+    name: str  # the workload's name in the incident
+    service: str  # the service whose indicators it contributes to
+    unit: str  # its systemd unit (without .service)
+    machine: Machine
+    task: Task | None = None  # its main process, None while it is down
+    down_until: float = -1.0  # sim time until which it is (re)starting
     stopped: bool = False  # systemctl stop: down until started
+    failed: bool = False  # systemd gave up restarting it (start-limit-hit)
+    watchdog_mb: float = 0.0  # the RSS watchdog's limit; 0: not watched
+    watchdog_running: bool = True  # is the watchdog checking it (systemctl stop svc-watchdog)
     _pending_start: bool = False
     ind: Indicators = Indicators(0.0, 0.0, False)
 
-    def stop_tasks(self, m) -> None:
+    @abstractmethod
+    def __init__(self, spec: WorkloadSpec, machine: Machine) -> None:
+        """Read the parameters of the [[workload]] table (ParamError names a bad one), then start."""
+
+    @abstractmethod
+    def start(self, m: Machine) -> None:
+        """Start its processes on machine ``m``."""
+
+    @abstractmethod
+    def step(self, m: Machine, now: float, dt: float) -> None:
+        """Run ``dt`` seconds on ``m`` from sim time ``now``; update ``ind``."""
+
+    @abstractmethod
+    def restart(self, now: float) -> None:
+        """systemctl restart: its processes exit and start again after its restart time."""
+
+    @property
+    def pending_start(self) -> bool:
+        """Down, and will start at its next tick past ``down_until``."""
+        return self._pending_start
+
+    def stop_tasks(self, m: Machine) -> None:
         """Every process of this workload exits (a restart, or systemd stopping the unit)."""
         for t in m.tasks.values():
             if t.owner == self.name:
@@ -137,7 +185,7 @@ class Workload:
         m.tasks = {pid: t for pid, t in m.tasks.items() if t.alive}
         self.task = None
 
-    def on_boot(self, m, now: float, boot_s: float) -> None:
+    def on_boot(self, m: Machine, now: float, boot_s: float) -> None:
         """The machine rebooted: the workload starts again once the boot is over."""
         self.machine = m
         self.task = None

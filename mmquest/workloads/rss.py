@@ -26,6 +26,7 @@ from .base import Indicators, Params, Workload
 # at a cost that grows with the pages rather than the CPUs (a multinomial over 4,096
 # CPUs costs ~0.2 ms per call).
 MULTINOMIAL_MAX_CPUS = 256
+_MEMBER_PAGES = {MM_ANONPAGES: "anon", MM_FILEPAGES: "file", MM_SHMEMPAGES: "shmem"}  # the task's row
 
 
 def spread_over_cpus(rng: np.random.Generator, pages: int, ncpus: int) -> np.ndarray:
@@ -139,9 +140,8 @@ class RssService(Workload):
             mm.local[member] = want
             mm.count[member] = exact - int(want.sum())
 
-    def _arrays(self, member: int):
-        t = self.task
-        return {MM_ANONPAGES: t.anon, MM_FILEPAGES: t.file, MM_SHMEMPAGES: t.shmem}[member]
+    def _arrays(self, member: int) -> np.ndarray:
+        return getattr(self.task, _MEMBER_PAGES[member])  # type: ignore[no-any-return]
 
     def _per_thread(self, pages: int) -> np.ndarray:
         """``pages`` events split evenly over the threads, the first ``pages % threads`` one more."""
@@ -155,26 +155,30 @@ class RssService(Workload):
         """Split ``pages`` faults over the threads, and each thread's share over the CPUs it ran on."""
         per_thread = self._per_thread(pages)
         # Each thread runs on its current CPU, then on a new one after every migration.
-        segs = m.rng.poisson(self.migrate_per_s * dt, size=self.threads) + 1
+        segs = m.rng.poisson(self.migrate_per_s * dt, size=self.threads)
+        segs += 1
         total = int(segs.sum())
         cpus = m.rng.integers(0, m.ncpus, size=total)
         if total == self.threads:  # no thread migrated: every thread's events on its current CPU
             return np.bincount(self.cpu, weights=per_thread, minlength=m.ncpus).astype(np.int64), per_thread
-        starts = np.cumsum(segs) - segs
+        ends = np.cumsum(segs)
+        starts = ends - segs
+        ends -= 1
         if pages < self.threads:
             # At most one event per thread: it falls in the thread's first segment, on the CPU
             # it was running on (the first ``pages`` threads have one).
             per_cpu = np.bincount(self.cpu[:pages], minlength=m.ncpus).astype(np.int64)
             cpus[starts] = self.cpu
-            self.cpu = cpus[starts + segs - 1]
+            self.cpu = cpus[ends]
             return per_cpu, per_thread
         cpus[starts] = self.cpu
-        owner = np.repeat(np.arange(self.threads), segs)
-        k = per_thread[owner]
-        n = segs[owner]
-        events = k // n + ((np.arange(total) - starts[owner]) < k % n)
+        # A thread's k events over its n segments: k // n each, one more in the first k % n.
+        q, r = np.divmod(per_thread, segs)
+        events = np.repeat(q, segs)
+        pos = np.arange(total) - np.repeat(starts, segs)  # each segment's place in its thread
+        events += pos < np.repeat(r, segs)
         per_cpu = np.bincount(cpus, weights=events, minlength=m.ncpus).astype(np.int64)
-        self.cpu = cpus[starts + segs - 1]
+        self.cpu = cpus[ends]
         return per_cpu, per_thread
 
     def _fault(self, m: Machine, member: int, pages: int, spread: bool = False, dt: float = 0.5) -> None:

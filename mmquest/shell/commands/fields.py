@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from .. import awk
 from ..argv import OptSpec, coreutils_try
-from ..budget import PatternError
+from ..awk_parse import AwkError
+from ..budget import Pattern, PatternError
 from ..core import Result, Shell, command
 from .common import _inputs, _join, _lines
 
@@ -159,64 +161,39 @@ def cmd_cut(sh: Shell, args: list[str], stdin: str) -> Result:
     return Result(_join(out), "\n".join(errs), 1 if errs else 0)
 
 
-_AWK_TERM = re.compile(r'\$(?:\d+|NF)|NF|NR|"[^"]*"')
+AWK_USAGE = "usage: awk [-F fs][-v var=value][prog | -f progfile][file ...]"
+AWK = OptSpec(
+    "awk", "F:v:", {"field-separator=": "F", "assign=": "v"}, after=AWK_USAGE, status=2, permute=False
+)
 
 
-_AWK = re.compile(r"\s*(?:/(?P<re>(?:[^/\\]|\\.)*)/\s*)?(?:\{\s*print(?P<args>[^}]*)\}\s*)?")
-
-
-AWK_USAGE = "usage: awk [-F fs] 'prog' [file ...]"
-AWK = OptSpec("awk", "F:", {"field-separator=": "F"}, after=AWK_USAGE, status=2, permute=False)
-
-
-@command("awk", "the print idiom: awk [-F SEP] '[/RE/] {print $N, ...}'")
+@command("awk", "pattern scanning: awk [-F SEP] [-v VAR=VALUE] 'PATTERN {ACTION} ... END {...}' [FILE...]")
 def cmd_awk(sh: Shell, args: list[str], stdin: str) -> Result:
     opts = AWK.parse(args)
-    sep = opts.get("F")
-    if sep == "":
-        sep = " "
+    val = opts.get("F")
+    sep = "\t" if val == "t" else (val or " ")
+    assigns: dict[str, str] = {}
+    for v in opts.all("v"):
+        name, eq, value = v.partition("=")
+        if not eq or not re.fullmatch(r"[A-Za-z_]\w*", name):
+            return Result(err=f"awk: invalid -v argument: {v}", status=2)
+        assigns[name] = value
     rest = opts.args
     if not rest:
         return Result(err=AWK_USAGE, status=2)
     prog, files = rest[0], rest[1:]
-    m = _AWK.fullmatch(prog)
-    if not m or (m.group("re") is None and m.group("args") is None):
-        return Result(
-            err=f"awk: this shell's awk runs the print idiom only ([/re/] {{print $1, $NF}}), not: {prog}",
-            status=2,
-        )
-    try:
-        pat = sh.pattern(m.group("re")) if m.group("re") is not None else None
-    except PatternError:
-        return Result(err=f"awk: syntax error in regular expression {m.group('re')}", status=2)
-    items = []  # each printed item: terms written side by side are concatenated, as in awk
-    for t in (t.strip() for t in (m.group("args") or "").split(",")):
-        terms = _AWK_TERM.findall(t)
-        if not t or "".join(terms) != re.sub(r"\s+(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", "", t):
-            if not t and len(items) == 0 and not (m.group("args") or "").strip():
-                break
-            return Result(
-                err=f'awk: cannot print {t!r} in this shell\'s awk (fields $N, $NF, NF, NR, "text")', status=2
-            )
-        items.append(terms)
-    items = items or [["$0"]]
     ins, errs = _inputs(sh, files, stdin, "awk")
-    out = []
-    for nr, ln in enumerate((ln for _, text in ins for ln in _lines(text)), 1):
-        if pat is not None and not pat.search(ln):
-            continue
-        fs = ln.split(sep) if sep and sep != " " else ln.split()
-        vals = []
-        for terms in items:
-            val = ""
-            for t in terms:
-                if t.startswith('"'):
-                    val += t[1:-1]
-                elif t in ("NF", "NR"):
-                    val += str(len(fs) if t == "NF" else nr)
-                else:
-                    k = len(fs) if t == "$NF" else int(t[1:])
-                    val += ln if k == 0 else (fs[k - 1] if 0 < k <= len(fs) else "")
-            vals.append(val)
-        out.append(" ".join(vals))
-    return Result(_join(out), "\n".join(errs), 2 if errs else 0)
+    lines = [(name, ln) for name, text in ins for ln in _lines(text)]
+
+    def compile_re(src: str) -> Pattern:
+        try:
+            return sh.pattern(src)
+        except PatternError:
+            raise AwkError(f"syntax error in regular expression {src} at source line 1") from None
+
+    try:
+        out, status = awk.run(prog, lines, compile_re, fs=sep, assigns=assigns, check=sh.budget.check)
+    except AwkError as e:
+        return Result(err="\n".join([*errs, f"awk: {e}"]), status=2)
+    sh.budget.charge(len(out))
+    return Result(out, "\n".join(errs), 2 if errs else status, eol=not out or out.endswith("\n"))

@@ -6,6 +6,7 @@ from .. import render as R
 from ..argv import OptSpec, coreutils_try
 from ..budget import LINE_SIM_S
 from ..core import Result, Shell, command
+from ..render.free import free_opts, free_text
 from .common import _join
 
 UNAME = OptSpec(
@@ -86,7 +87,10 @@ FREE = OptSpec(
         "kibi": "k",
         "mebi": "m",
         "gibi": "g",
+        "tera": "T",
+        "tebi": "T",
         "human": "h",
+        "si": "S",
         "lines": "l",
         "total": "t",
         "wide": "w",
@@ -97,15 +101,17 @@ FREE = OptSpec(
 )
 
 
-@command("free", "memory usage: free -m")
+@command("free", "memory usage: free [-b|-k|-m|-g|-h] [-t] [-w]")
 def cmd_free(sh: Shell, args: list[str], stdin: str) -> Result:
-    opts = FREE.parse(args)
-    if opts.args:
-        return Result(err=f"free: extra operand '{opts.args[0]}'\n\nUsage:\n free [options]", status=1)
-    unit = {"m": "m", "g": "g", "k": "k", "b": "b", "h": "m"}.get(
-        opts.last_of("m", "g", "k", "b", "h") or "k"
-    )
-    return Result(R.free_m(sh.snap, unit or "k") + "\n")
+    s = sh.snap
+    parsed = FREE.parse(args)
+    if parsed.args:
+        return Result(err=f"free: extra operand '{parsed.args[0]}'\n\nUsage:\n free [options]", status=1)
+    opts = free_opts(parsed, s.kernel)
+    if isinstance(opts, str):
+        return Result(err=f"{opts}\nTry 'free --help' for more information.", status=1)
+    min_free = int(s.sysctl_value("vm.min_free_kbytes") or 0)
+    return Result(free_text(sh.vfs.read(s, "/proc/meminfo"), s.kernel, opts, min_free) + "\n")
 
 
 VMSTAT = OptSpec(
