@@ -18,6 +18,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from .kernel.compaction import defrag_values
 from .kernel.sysctl import SYSCTLS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,6 +44,17 @@ class Cost(enum.Enum):
     HIDE_SYMPTOM = (
         "hide symptom"  # the alarm goes quiet, the bug stays (a watchdog limit, a stopped watchdog)
     )
+    RESERVE = "reserve wasted"  # vm.min_free_kbytes raised to hundreds of MB: memory held back for good
+
+
+# vm.min_free_kbytes from this size up is 795ae7a0de6b's costly workaround: it buys kswapd a head
+# start by holding that much memory back from every normal allocation.
+RESERVE_WASTED_FROM_KB = 524288
+
+
+def _reserve_cost(name: str, value: int | str) -> Cost | None:
+    ok = name == "vm.min_free_kbytes" and str(value).isdigit()
+    return Cost.RESERVE if ok and int(value) >= RESERVE_WASTED_FROM_KB else None
 
 
 @dataclass(frozen=True)
@@ -105,7 +117,9 @@ class SetSysctl(Action):
             m.compact_memory()
         if not d.trigger:
             m.sysctl[self.name] = v
-        return self.done()
+        if self.name in ("vm.min_free_kbytes", "vm.watermark_scale_factor"):
+            m.setup_per_zone_wmarks()  # the sysctl handlers recompute the watermarks (kernel/zones.py)
+        return self.done(cost=_reserve_cost(self.name, v))
 
 
 @dataclass(frozen=True)
@@ -122,7 +136,8 @@ class SetBootSysctl(Action):
             if name not in SYSCTLS or name not in world.machine.sysctl:
                 raise ActionError(f"unknown key '{name}'")
         world.boot_sysctl = dict(self.values)
-        return self.done()
+        costs = [c for k, v in self.values if (c := _reserve_cost(k, v)) is not None]
+        return self.done(cost=costs[0] if costs else None)
 
 
 @dataclass(frozen=True)
@@ -139,6 +154,25 @@ class SetTHP(Action):
         if self.mode not in ("always", "madvise", "never"):
             raise ActionError("Invalid argument")
         m.thp_enabled = self.mode
+        return self.done()
+
+
+@dataclass(frozen=True)
+class SetTHPDefrag(Action):
+    """A write to /sys/kernel/mm/transparent_hugepage/defrag (values by kernel: kernel/compaction.py)."""
+
+    mode: str
+
+    def label(self) -> str:
+        return f"thp defrag {self.mode}"
+
+    def apply(self, world: World) -> Applied:
+        m = world.machine
+        if m.thp_defrag is None:
+            raise ActionError("No such file or directory")
+        if self.mode not in defrag_values(m.version):
+            raise ActionError("Invalid argument")
+        m.thp_defrag = self.mode
         return self.done()
 
 
@@ -263,6 +297,35 @@ class SetWatchdogLimit(Action):
         return self.done()
 
 
+@dataclass(frozen=True)
+class SetCgroupLimit(Action):
+    """MemoryHigh=/MemoryMax= of a unit (systemctl set-property), or a write to its cgroup's
+    memory.high/memory.max.  ``pages`` at PAGE_COUNTER_MAX: no limit ("max", "infinity")."""
+
+    unit: str
+    which: str  # "high" | "max"
+    pages: float
+    how: str = "set-property"  # or "write"
+
+    def label(self) -> str:
+        from .kernel.memcg import PAGE_COUNTER_MAX
+
+        value = "max" if self.pages >= PAGE_COUNTER_MAX else f"{self.pages / 256:g}M"
+        return f"{self.unit} memory.{self.which}={value}"
+
+    def apply(self, world: World) -> Applied | None:
+        ws = _units(world, self.unit)
+        if not ws:
+            raise ActionError(f"Unit {self.unit}.service not found.")
+        changed = False
+        for w in ws:
+            cur = w.memcg_limit(self.which)
+            if cur is not None and cur != self.pages:  # a unit without a modelled group: accepted, no effect
+                w.set_limit(self.which, self.pages)
+                changed = True
+        return self.done() if changed else None
+
+
 # ---------------------------------------------------------------------- processes
 @dataclass(frozen=True)
 class KillProcess(Action):
@@ -384,10 +447,12 @@ __all__ = [
     "KpatchUnload",
     "RestartService",
     "SetBootSysctl",
+    "SetCgroupLimit",
     "SetOomScoreAdj",
     "SetScheduler",
     "SetSysctl",
     "SetTHP",
+    "SetTHPDefrag",
     "SetWatchdogLimit",
     "StartService",
     "StopService",

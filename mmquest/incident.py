@@ -172,6 +172,7 @@ class MachineSpec:
         'wall-clock time at t=0 of the run, "YYYY-MM-DD HH:MM:SS" (UTC); empty = from the kernel\'s era',
         "",
         parse=_wall_start,
+        type_doc="date and time",
     )
 
     def check(self) -> None:
@@ -341,7 +342,7 @@ class Cause:
 
     The cause is in place while every condition given holds: the sysctl's value is not
     one of ``fixed_values``; the booted kernel is in [kernels[0], kernels[1]); no loaded
-    live patch has the effect ``fixed_by``.  The judge never reads it: the incident is
+    live patch has the effect ``fixed_by``; the unit ``cgroup_high``'s memory.high is too low.  The judge never reads it: the incident is
     judged by its service alone.
     """
 
@@ -355,10 +356,20 @@ class Cause:
         type_doc="list",
     )
     fixed_by: str | None = fld("a patch effect that removes the cause", None)
+    cgroup_high: str | None = fld(
+        "a unit: the cause is in place while its memory.high is below both what its service holds"
+        " at full speed and its memory.max",
+        None,
+    )
 
     def check(self) -> None:
-        if self.sysctl is None and self.kernels is None and self.fixed_by is None:
-            raise Invalid("", "a cause needs at least one of sysctl, kernels, fixed_by")
+        if (
+            self.sysctl is None
+            and self.kernels is None
+            and self.fixed_by is None
+            and self.cgroup_high is None
+        ):
+            raise Invalid("", "a cause needs at least one of sysctl, kernels, fixed_by, cgroup_high")
         if (self.sysctl is None) != (not self.fixed_values):
             raise Invalid("", "sysctl and fixed_values go together")
 

@@ -234,11 +234,15 @@ def _type_doc(tp: Any, spec: Spec) -> str:
     if tp in names:
         rng = ""
         if spec.lo is not None or spec.hi is not None:
-            lo = "" if spec.lo is None else f"{spec.lo:g}"
-            hi = "" if spec.hi is None else f"{spec.hi:g}"
+            lo = "" if spec.lo is None else _num(spec.lo)
+            hi = "" if spec.hi is None else _num(spec.hi)
             rng = f" {lo}..{hi}"
         return names[tp] + rng
     return "table" if dataclasses.is_dataclass(tp) else str(tp)
+
+
+def _num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
 def _default_doc(f: dataclasses.Field[Any]) -> str:

@@ -29,12 +29,14 @@ from .actions import (
     KpatchUnload,
     RestartService,
     SetBootSysctl,
+    SetCgroupLimit,
     SetOomScoreAdj,
     SetScheduler,
     SetSysctl,
     SetTHP,
     SetWatchdogLimit,
     StartService,
+    SetTHPDefrag,
     StopService,
 )
 from .kernel import KernelVersion, Machine
@@ -42,8 +44,10 @@ from .kernel.era import wall_start
 from .kernel.machine import HPAGE_KB, PAGES_PER_MB, PATCH_EFFECTS
 from .kernel.oom import oom_score
 from .kernel.perf import PerfRow
+from .kernel.psi import CpuTimes, PsiGroup
 from .kernel.sysctl import SYSCTLS
 from .kernel.trace import TraceCounts
+from .kernel.zoneinfo import ZoneSnap, zone_snapshots
 from .workloads import KINDS, Indicators, ParamError, make_workload
 from .workloads.base import Workload
 
@@ -209,6 +213,35 @@ class ServiceState:
     hit_ratio: float
 
 
+PsiView = tuple[tuple[str, tuple[int, int, int], int], ...]  # (state, fixed-point averages, total ns)
+
+
+@dataclass(frozen=True)
+class CgroupInfo:
+    """One cgroup v2 memory group as its files show it (kernel.memcg, kernel.psi)."""
+
+    path: str  # "/system.slice/chunkd.service"
+    unit: str
+    description: str
+    pids: tuple[int, ...]
+    threads: int
+    high: float  # pages; PAGE_COUNTER_MAX: "max"
+    max: float
+    current: float
+    stat: tuple[tuple[str, float], ...]  # memory.stat: sizes in pages, events in counts
+    events: tuple[tuple[str, int], ...]
+    pressure: PsiView
+    started: float  # sim seconds (negative: before the incident started)
+    cpu_s: float
+    needs: float = 0.0  # pages the service holds at full speed (heap, mapped files, its cache)
+    busy_cpus: float = 0.0  # CPUs its threads kept busy over the last tick
+    stalled: float = 0.0  # share of its threads' time in a memory stall over the last tick
+
+
+def psi_view(g: PsiGroup) -> PsiView:
+    return tuple((s, (a[0], a[1], a[2]), g.total_ns[s]) for s, a in g.avg.items())
+
+
 @dataclass(frozen=True)
 class Snapshot:
     t: float
@@ -243,7 +276,9 @@ class Snapshot:
     patches: tuple[str, ...] = ()
     perf_by_comm: tuple[PerfRow, ...] = ()  # the same samples per (symbol, command), for perf top --sort comm
     units: tuple[tuple[str, str], ...] = ()  # systemd units and their ActiveState
-    trace: TraceCounts = TraceCounts()  # the model's own call counts since this boot (kernel.trace)
+    trace: TraceCounts = field(
+        default_factory=TraceCounts
+    )  # the model's own call counts since this boot (kernel.trace)
     swap_total: float = 0.0  # pages
     swap_free: float = 0.0
     hugepage_kb: int = 2048
@@ -251,9 +286,19 @@ class Snapshot:
     wall_start: float = 0.0  # seconds since the epoch (UTC) at t = 0 (era.wall_start)
     nr_running: int = 1  # runnable threads (/proc/loadavg, vmstat r, procs_running)
     nr_threads: int = 0  # threads of every task
+    thp_defrag: str | None = None
+    zones: tuple[ZoneSnap, ...] = ()  # per zone: watermarks, free lists (kernel.zoneinfo)
+    pressure: PsiView = ()  # /proc/pressure/* (kernel.psi), the whole box
+    cgroups: tuple[CgroupInfo, ...] = ()  # the memory cgroups the workloads run in
 
     def sysctl_value(self, name: str) -> int | str | None:
         return dict(self.sysctl).get(name)
+
+    def setting(self, name: str):
+        """A sysctl's value, or "transparent_hugepage": the THP enabled/defrag pair ("always/always")."""
+        if name == "transparent_hugepage":
+            return f"{self.thp_enabled}/{self.thp_defrag}"
+        return self.sysctl_value(name)
 
     def vm_value(self, name: str) -> int:
         return dict(self.vm).get(name, 0)
@@ -307,6 +352,7 @@ class World:
         # (t, reported MB, true MB) of every watched service: the debrief's "VmRSS vs truth" chart
         self.rss_history: dict[str, Series] = {}
         self.boots = 0  # reboots so far: a reboot starts the kernel's call counters again
+        self.psi = PsiGroup("/")  # the whole box's pressure stall information (/proc/pressure)
         pre = ms.preroll_s
         check_model_names(incident)
         self.machine = self._boot(ms.kernel, uptime=max(ms.uptime_s - pre, 0.0))
@@ -361,6 +407,13 @@ class World:
             m.loadavg[:] = m.loadavg[0]
         # perf top counts samples from when it starts: keep only what its moving window holds.
         m.perf.total_cpu_s = sum(m.perf.window.values())
+        self.psi.avg_last_update -= self.t
+        # Workloads that keep times of their own move them with the clock, and the stall
+        # totals get the history before the pre-roll (the box has been like this since then).
+        history = max((w.preroll_done(self.t) for w in self.workloads), default=0.0)
+        if history > 0:
+            shares = {s: a[2] / (100 * 2048) for s, a in self.psi.avg.items()}
+            self.psi.add_history(history, shares)
         self.t = 0.0
         self.history.clear()
 
@@ -377,6 +430,7 @@ class World:
                 w.step(m, self.t, dt)
             m.perf.current = "swapper"
             m.tick(dt)
+            self._psi_tick(dt)
         else:
             for w in self.workloads:
                 w.ind = Indicators(0.0, 0.0, False)
@@ -391,6 +445,17 @@ class World:
                         self.rss_history[w.name] = Series(recent=HISTORY_SHOWN)
                     self.rss_history[w.name].append((round(self.t, 3), rep, w.task.rss_pages / PAGES_PER_MB))
         self._snap = None
+
+    def _psi_tick(self, dt: float) -> None:
+        """The box's PSI: the CPUs the workloads report stalls for, and one for the daemons."""
+        cpus: list[CpuTimes] = []
+        for w in self.workloads:
+            cpus.extend(w.cpu_times)
+        if not cpus:
+            return
+        cpus.append(CpuTimes(nonidle=0.02 * dt))
+        self.psi.collect_percpu_times(cpus)
+        self.psi.update_averages(self.t + dt)
 
     def step(self, seconds: float = DT) -> None:
         n = max(round(seconds / DT), 0)
@@ -451,6 +516,8 @@ class World:
         """kexec -e: boot ``version``; the workloads start again once the boot is over."""
         boot_s = self.incident.machine.boot_s
         self.machine = self._boot(version, uptime=-boot_s, rebooted=True)
+        self.psi = PsiGroup("/")
+        self.psi.avg_last_update = self.t + boot_s
         self.boots += 1
         self.down_until = self.t + boot_s
         for w in self.workloads:
@@ -521,13 +588,13 @@ class World:
                 cpu_s=t.cpu_s,
                 start=t.start,
                 oom_score_adj=t.oom_score_adj,
-                rss_status=tuple(m.rss_read(t, "status")[:3]),
+                rss_status=cast("tuple[int, int, int]", tuple(m.rss_read(t, "status")[:3])),
                 oom_score=oom_score(m, t, totalpages),
                 watchdog_mb=watch.get(t.pid, 0.0),
                 kthread=bool(t.extra.get("kthread")),
                 swap=float(t.extra.get("swap", 0.0)),
                 hugetlb=float(t.extra.get("hugetlb", 0.0)),
-                cpu_rate=float(t.extra.get("cpu_rate", 0.0)),
+                cpu_rate=t.cpu_rate,
                 running=m.running_threads(t),
             )
             for t in sorted(m.tasks.values(), key=lambda t: t.pid)
@@ -583,7 +650,57 @@ class World:
             # The shell reading the snapshot (top, cat /proc/loadavg) is running too.
             nr_running=1 + sum(x.running for x in tasks),
             nr_threads=sum(x.threads for x in tasks),
+            thp_defrag=m.thp_defrag,
+            zones=zone_snapshots(m),
+            pressure=psi_view(self.psi),
+            cgroups=self._cgroups(),
         )
+
+    def _cgroups(self) -> tuple[CgroupInfo, ...]:
+        out = []
+        for w in self.workloads:
+            cg = w.memcg()
+            if cg is None:
+                continue
+            own = [t for t in self.machine.tasks.values() if t.owner == w.name and t.alive]
+            stat = {
+                "anon": cg.anon,
+                "file": cg.file,
+                "kernel_stack": cg.kernel_stack,
+                "percpu": cg.percpu,
+                "sock": cg.sock,
+                "shmem": 0.0,
+                "file_mapped": cg.file_mapped,
+                "file_dirty": cg.file_dirty,
+                "file_writeback": cg.file_writeback,
+                "inactive_anon": cg.anon,
+                "active_anon": 0.0,
+                "inactive_file": cg.inactive_file,
+                "active_file": cg.active_file,
+                "slab_reclaimable": cg.slab_reclaimable,
+                "slab_unreclaimable": cg.slab_unreclaimable,
+            } | cg.stat
+            out.append(
+                CgroupInfo(
+                    path=cg.path,
+                    unit=w.unit,
+                    description=w.description,
+                    pids=tuple(t.pid for t in own),
+                    threads=sum(t.threads for t in own),
+                    high=cg.high,
+                    max=cg.max,
+                    current=cg.page_counter_read(),
+                    stat=tuple(stat.items()),
+                    events=tuple(cg.events.items()),
+                    pressure=psi_view(w.psi) if w.psi is not None else (),
+                    started=w.started_at,
+                    cpu_s=w.task.cpu_s if w.task is not None else 0.0,
+                    needs=w.needs_pages(),
+                    busy_cpus=w.busy_cpus,
+                    stalled=w.stalled,
+                )
+            )
+        return tuple(out)
 
 
 __all__ = [
@@ -592,6 +709,7 @@ __all__ = [
     "Action",
     "ActionError",
     "Applied",
+    "CgroupInfo",
     "ConfigError",
     "Cost",
     "KernelVersion",
@@ -603,10 +721,12 @@ __all__ = [
     "RestartService",
     "Series",
     "SetBootSysctl",
+    "SetCgroupLimit",
     "SetOomScoreAdj",
     "SetScheduler",
     "SetSysctl",
     "SetTHP",
+    "SetTHPDefrag",
     "SetWatchdogLimit",
     "Snapshot",
     "StartService",

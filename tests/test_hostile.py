@@ -385,7 +385,7 @@ def test_the_command_log_is_appended_not_rewritten(tmp_path, cheap, monkeypatch)
 from mmquest.cli import main  # noqa: E402
 
 from .broken_incidents import HOSTILE as HOSTILE_CASES  # noqa: E402
-from .broken_incidents import write
+from .broken_incidents import write  # noqa: E402
 
 INCIDENT_CASES = [(name, expected) for name, _, expected in HOSTILE_CASES]
 

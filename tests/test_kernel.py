@@ -11,7 +11,7 @@ from mmquest.kernel.machine import SWAP_CLUSTER_MAX
 from mmquest.kernel.pagecache import FileSet
 
 
-def spec(nodes=2, dist=32, mem_mb=4096, cold=None, distances=None):
+def spec(nodes=2, dist=32, mem_mb=4096, cold=None, distances=None, swap_gb=0.0):
     d = distances or [[10 if i == j else dist for j in range(nodes)] for i in range(nodes)]
     cold = cold or (0.0,) * nodes
     return MachineSpec(
@@ -29,6 +29,7 @@ def spec(nodes=2, dist=32, mem_mb=4096, cold=None, distances=None):
         slab_gb=0.1,
         preroll_s=0,
         boot_s=10,
+        swap_gb=swap_gb,
     )
 
 
@@ -329,3 +330,61 @@ def test_wall_clock_is_in_the_incident_era():
     for name, year in (("thp-compound-lock", 2013), ("zone-reclaim", 2014), ("rss-percpu-oom", 2026)):
         s = _world(name).snapshot()
         assert datetime.datetime.fromtimestamp(s.wall_start, datetime.UTC).year == year
+
+
+# ---------------------------------------------------------------------- dirty pages, writeback, mode bits 2 and 4
+def test_written_pages_are_dirty_until_the_flusher_writes_them_out():
+    m = machine()
+    m.add_file_pages(0, 20_000, "write")
+    assert m.dirty[0] == pytest.approx(20_000) and m.ev["nr_dirtied"] == pytest.approx(20_000)
+    out0 = m.ev["pgpgout"]
+    for _ in range(int(120 / 0.5)):
+        m.tick(0.5)
+    assert m.dirty[0] < 20_000 * 0.05  # dirty_expire: older than 30 s is written out
+    assert m.ev["nr_written"] > 19_000 and m.ev["pgpgout"] - out0 == pytest.approx(4 * m.ev["nr_written"])
+    assert m.cold[0] > 19_000  # clean cache now
+
+
+def test_above_the_background_ratio_the_flusher_writes_at_once():
+    m = machine()
+    bg, hard = m.dirty_thresholds()
+    assert hard == pytest.approx(2 * bg)
+    from mmquest.kernel.writeback import WRITE_PAGES_PER_S
+
+    m.add_file_pages(0, bg * 1.5, "write")
+    excess = m.dirty[0] - m.dirty_thresholds()[0]
+    m.flusher(0.5)
+    # The excess goes under writeback at once, as fast as the device writes.
+    assert m.writeback[0] == pytest.approx(min(excess, WRITE_PAGES_PER_S * 0.5), rel=0.05)
+
+
+@pytest.mark.parametrize("mode, writes", [(1, False), (3, True)])
+def test_reclaim_write_bit_writes_dirty_pages_during_node_reclaim(mode, writes):
+    m = machine(mode=mode)
+    m.cold[0] = 0.0
+    m.add_file_pages(0, float(m.free[0] - m.wm_low[0]), "write")  # node 0 full of dirty page cache
+    r = m.get_page_from_freelist(0, 5_000)
+    assert (m.ev["nr_vmscan_write"] > 0) == writes
+    assert (m.writeback[0] > 0) == writes
+    if not writes:  # nothing node reclaim may take: NODE_RECLAIM_FULL, the allocation spills
+        assert r.per_node[1] == pytest.approx(5_000)
+
+
+def test_zone_reclaim_bits_follow_the_booted_kernel():
+    # 5.10 (between 648b5cf368e0 and 519983645a9f): mode 1 is RECLAIM_WRITE.
+    m = machine(kernel="5.10.0", mode=1)
+    assert m.reclaim_bits(1) == (False, True)
+    assert machine(kernel="5.12.0", mode=1).reclaim_bits(1) == (False, False)
+    assert machine(kernel="3.10.0", mode=4).reclaim_bits(4) == (True, False)
+
+
+def test_direct_reclaim_swaps_anon_when_the_cache_is_gone():
+    m = Machine(spec(swap_gb=1.0), "3.10.0", {}, np.random.default_rng(0))
+    t = m.spawn("db", 4, [1.0, 0.0])
+    m.cold[:] = 0.0
+    t.anon[:] = m.free - m.wm_min * 0.5  # both nodes full of anon, no cache
+    r = m.get_page_from_freelist(0, 2_000)
+    assert r.per_node.sum() == pytest.approx(2_000)  # served: no OOM while swap is free
+    assert m.ev["pswpout"] > 0 and m.swap_used == pytest.approx(m.ev["pswpout"])
+    assert sum(x.extra.get("swap", 0.0) for x in m.tasks.values()) == pytest.approx(m.swap_used)
+    assert m.rss_read(t, "status")[3] > 0.9 * m.swap_used  # swapents: the big task gave most

@@ -1,5 +1,7 @@
 """The ordinary toolbox (issue #13 item 6): each tool in the real format of the booted kernel's era."""
 
+import itertools
+
 import pytest
 
 from mmquest.engine import Engine
@@ -90,3 +92,97 @@ def test_awk_errors_are_awks(eng):
     assert st == 2 and out.startswith("awk: syntax error at source line 1")
     out, st = run(eng, "awk 'BEGIN {while (1) {}}'")
     assert st == 2 and "steps" in out
+
+
+@pytest.fixture
+def thp():
+    from .invariants_lib import incident
+
+    return Engine(World(incident("thp-compound-lock"), seed=1))
+
+
+def _pct(line: str) -> float:
+    return float(line.split("%")[0].split()[-1])
+
+
+def test_perf_report_reads_what_perf_record_sampled_from_the_perf_top_model(thp):
+    t0 = thp.world.t
+    out, st = run(thp, "perf record -a sleep 10")
+    assert st == 0 and "perf record: Captured and wrote" in out and "perf.data" in out
+    assert thp.world.t == pytest.approx(t0 + 10)
+    assert "perf.data" in run(thp, "ls")[0]
+    report = run(thp, "perf report --stdio --sort dso,sym")[0].splitlines()
+    top = run(thp, "perf top")[0].splitlines()
+    rows = [ln for ln in report if ln and not ln.startswith("#")]
+    # the same symbol leads both, with the same share of the samples
+    assert rows[0].split()[-1] == top[2].split()[-1] == "__get_page_tail"
+    assert _pct(rows[0]) == pytest.approx(_pct(top[2]), abs=0.01)
+    assert "[kernel.kallsyms]" in rows[0]  # perf report names the kernel's DSO as perf.data does
+    samples = int(out.split("(")[1].split()[0])
+    assert (samples > 0 and f"{samples // 1000}K" in report[3]) or f"{round(samples / 1000)}K" in report[3]
+
+
+def test_perf_record_with_g_reports_children(thp):
+    run(thp, "perf record -g -a sleep 5")
+    rep = run(thp, "perf report")[0].splitlines()
+    assert any(ln.startswith("# Children      Self") for ln in rep)
+    rows = [ln for ln in rep if ln and not ln.startswith("#")]
+    children = [_pct(ln) for ln in rows]
+    assert children == sorted(children, reverse=True)
+
+
+def test_perf_report_without_a_recording_says_so(thp):
+    out, st = run(thp, "perf report")
+    assert st == 255 and "Hint: use 'perf record'" in out
+    out, st = run(thp, "perf record -a")
+    assert st == 129 and "sleep N" in out
+
+
+def test_less_and_more_write_through_like_a_pager_into_a_pipe(eng):
+    meminfo = run(eng, "cat /proc/meminfo")[0]
+    assert run(eng, "less /proc/meminfo")[0] == meminfo
+    assert run(eng, "cat /proc/meminfo | more")[0] == meminfo
+    out, _ = run(eng, "more /proc/loadavg /proc/uptime")
+    assert out.splitlines()[:3] == ["::::::::::::::", "/proc/loadavg", "::::::::::::::"]
+
+
+def test_watch_shows_screens_as_simulated_time_passes(eng):
+    t0 = eng.world.t
+    out, st = run(eng, "watch -n 10 cat /proc/uptime")
+    screens = [ln for ln in out.splitlines() if ln.startswith("Every 10.0s: cat /proc/uptime")]
+    assert st == 0 and len(screens) == 5
+    assert eng.world.t == pytest.approx(t0 + 40)
+    ups = [float(ln.split()[0]) for ln in out.splitlines() if ln and ln[0].isdigit()]
+    assert [b - a for a, b in itertools.pairwise(ups)] == pytest.approx([10.0] * 4)
+
+
+def test_sar_B_is_the_vmstat_counters_per_second(eng):
+    before = dict(ln.split() for ln in run(eng, "cat /proc/vmstat")[0].splitlines())
+    out, st = run(eng, "sar -B 10 1")
+    after = dict(ln.split() for ln in run(eng, "cat /proc/vmstat")[0].splitlines())
+    lines = out.splitlines()
+    assert st == 0 and lines[0].startswith("Linux 3.10.0 (") and lines[0].endswith("(32 CPU)")
+    assert lines[2].split()[1:] == [
+        "pgpgin/s",
+        "pgpgout/s",
+        "fault/s",
+        "majflt/s",
+        "pgfree/s",
+        "pgscank/s",
+        "pgscand/s",
+        "pgsteal/s",
+        "%vmeff",
+    ]
+    row = [float(x) for x in lines[3].split()[1:]]
+    assert row[2] == pytest.approx((int(after["pgfault"]) - int(before["pgfault"])) / 10, abs=0.01)
+    assert lines[4].startswith("Average:") and lines[4].split()[1:] == lines[3].split()[1:]
+
+
+def test_sar_r_reads_meminfo_and_sar_without_a_collector_says_so(eng):
+    out, _ = run(eng, "sar -r 1 1")
+    head, row = out.splitlines()[2:4]
+    meminfo = dict(ln.split(":") for ln in run(eng, "cat /proc/meminfo")[0].splitlines())
+    assert "kbavail" not in head  # sysstat 10 on a 3.10 box
+    assert int(row.split()[1]) == int(meminfo["MemFree"].split()[0])
+    out, st = run(eng, "sar -B")
+    assert st == 1 and "Cannot open /var/log/sa/sa" in out

@@ -254,7 +254,7 @@ def test_html_report_has_the_chart_and_the_counterfactual(tmp_path, monkeypatch,
     doc = out.read_text()
     assert "<svg" in doc and doc.count("<polyline") == 2
     assert "best remedy at t=0s" in doc  # the evidence (numastat -m) came at t=0
-    cf_hist, t_apply, cf_min = s.counterfactual()
+    _cf_hist, t_apply, cf_min = s.counterfactual()
     assert t_apply == 0.0 and cf_min < s.score().slo_minutes  # acting at once would have burned less
     ET.fromstring(doc[doc.index("<svg") : doc.index("</svg>") + 6])  # well-formed SVG
 

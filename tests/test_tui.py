@@ -309,6 +309,9 @@ async def test_campaign_locks_and_unlocks(tmp_path):
             "zone-reclaim-hpc": True,
             "thp-compound-lock": True,
             "rss-percpu-oom": True,
+            "thp-defrag-stall": True,
+            "kswapd-watermark-herd": True,
+            "memcg-high-throttle": True,
         }
     app = make_app(live=False, store=_store_with_solved(tmp_path / "b"), player="ann")
     async with app.run_test(size=(100, 34)) as pilot:
@@ -316,7 +319,7 @@ async def test_campaign_locks_and_unlocks(tmp_path):
         opts = app.screen.query_one("#incidents")
         states = {o.id: o.disabled for o in opts._options}
         assert states["zone-reclaim-hpc"] is False and states["thp-compound-lock"] is False
-        assert states["rss-percpu-oom"] is True
+        assert states["rss-percpu-oom"] is True and states["memcg-high-throttle"] is True
 
 
 async def test_exam_mode_refuses_hints_and_early_debrief():
@@ -356,7 +359,9 @@ def test_snapshot_campaign(snap_compare, tmp_path):
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (250, 70)])
-@pytest.mark.parametrize("incident", ["zone-reclaim", "thp-compound-lock", "rss-percpu-oom"])
+@pytest.mark.parametrize(
+    "incident", ["zone-reclaim", "thp-compound-lock", "rss-percpu-oom", "memcg-high-throttle"]
+)
 async def test_essential_information_at_every_size(size, incident):
     app = make_app(incident=resolve(incident), live=False)
     async with app.run_test(size=size) as pilot:

@@ -177,7 +177,7 @@ def causes_in_place(incident, snap) -> list[str]:
     kernel = KernelVersion(snap.kernel)
     out = []
     for c in incident.causes:
-        value = snap.sysctl_value(c.sysctl) if c.sysctl else None
+        value = snap.setting(c.sysctl) if c.sysctl else None
         if c.sysctl and value in c.fixed_values:
             continue
         if c.kernels is not None:
@@ -186,5 +186,10 @@ def causes_in_place(incident, snap) -> list[str]:
                 continue
         if c.fixed_by and c.fixed_by in effects:
             continue
+        if c.cgroup_high:
+            cg = next((g for g in snap.cgroups if g.unit == c.cgroup_high), None)
+            if cg is None or cg.high >= min(cg.needs, cg.max):  # at memory.max reclaim runs inline
+                continue
+            value = f"{cg.high * 4096 / 2**30:.1f}G" if cg.high < 2**50 else "max"
         out.append(c.text.format(value=value, kernel=snap.kernel))
     return out

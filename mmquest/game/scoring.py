@@ -38,6 +38,12 @@ RULES: tuple[Rule, ...] = (
         -150,
         "raising a watchdog limit or stopping the watchdog: the alarm goes quiet, the bug stays",
     ),
+    Rule(
+        Cost.RESERVE.value,
+        -200,
+        "vm.min_free_kbytes raised to 512 MB or more: kswapd's head start bought with memory held back"
+        " for good (more than an outage: the lasting cost outweighs a reboot into the fixed kernel)",
+    ),
     Rule(Cost.NONE.value, 0, "any other action (a sysctl, a live patch, loading a kernel, starting a unit)"),
     Rule("hint 1", -30, "the first hint (times the mode's hint multiplier)"),
     Rule("hint 2", -80, "the second hint (times the mode's hint multiplier)"),

@@ -1,12 +1,23 @@
 """The simulated kernel: synchronous, deterministic, UI-free.  Imports numpy only.
 
-Names are loaded on first use (PEP 562): ``mmquest.kernel.version`` stays importable
-without numpy.
+Names are re-exported on first use (PEP 562): ``mmquest.kernel.version`` and
+``mmquest.kernel.sysctl`` stay importable without numpy (mmquest/deferred.py says why).
+The imports under TYPE_CHECKING tell type checkers and editors where each name comes from.
 """
 
-from importlib import import_module
+from __future__ import annotations
 
-_LAZY = {
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .machine import Machine
+    from .page_alloc import PAGE_SIZE, PAGES_PER_MB
+    from .sysctl import RECLAIM_DISTANCE, SYSCTLS, default_zone_reclaim_mode
+    from .task import Task
+    from .version import KernelVersion
+
+_WHERE = {
     "Machine": ".machine",
     "Task": ".task",
     "PAGE_SIZE": ".page_alloc",
@@ -17,10 +28,19 @@ _LAZY = {
     "KernelVersion": ".version",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "PAGES_PER_MB",
+    "PAGE_SIZE",
+    "RECLAIM_DISTANCE",
+    "SYSCTLS",
+    "KernelVersion",
+    "Machine",
+    "Task",
+    "default_zone_reclaim_mode",
+]
 
 
 def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name], __name__), name)
+    if name in _WHERE:
+        return getattr(import_module(_WHERE[name], __name__), name)
     raise AttributeError(name)

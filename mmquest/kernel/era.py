@@ -73,6 +73,20 @@ _TABLE: tuple[Change, ...] = (
     Change("mech:numa_balancing", "3.8", None, "automatic NUMA balancing (3.8)"),
     Change("mech:psi", "4.20", None, "eb414681d5a0"),
     Change("mech:watermark_scale_factor", "4.6", None, "795ae7a0de6b"),
+    # THP faults and compaction (season2.md B; releases inferred from the postings)
+    Change("mech:thp_fault_sync_compaction", "2.6.38", "3.16", "75f30861a12a", "[unverified release]"),
+    Change("mech:thp_defrag_defer", "4.6", None, "444eb2a449ef", "[unverified release]"),
+    Change("mech:thp_defrag_default_madvise", "4.6", None, "444eb2a449ef", "[unverified release]"),
+    Change("mech:thp_defrag_defer_madvise", "4.11", None, "21440d7eb904", "[unverified release]"),
+    Change("mech:kcompactd", "4.6", None, "698b1b30642f"),
+    Change("mech:migrate_highatomic", "4.4", None, "0aaa29a56e4f (MIGRATE_RESERVE replaced)"),
+    Change("mech:min_free_kbytes_bound_256mb", "5.7", None, "59d336bdf693", "[unverified release]"),
+    Change("file:/proc/zoneinfo:per_node_stats", "4.8", None, "599d0c954f91", RECON),
+    # cgroup v2 memory controller and memory.high throttling (season2.md A; kernel/memcg.py).
+    Change("mech:cgroup2_memory", "4.5", None, "67e9c74b8a87 (cgroup2 out of devel, v4.5)"),
+    Change("mech:memcg_high_throttle", "5.4", None, "0e4b01df8659", "[unverified release]"),
+    Change("mech:memcg_high_reclaim_retry", "5.9", None, "b3ff92916af3", "season2.md A: v5.9 inferred"),
+    Change("mech:psi_cpu_full", "5.13", None, "e7fcd7622823"),
     # ------------------------------------------------------------------ kernel functions (perf, traces)
     Change("fn:zone_reclaim", None, "4.8", "renamed node_reclaim by a5f5f91da6ad"),
     Change("fn:node_reclaim", "4.8", None, "a5f5f91da6ad"),
@@ -84,6 +98,11 @@ _TABLE: tuple[Change, ...] = (
     Change("fn:put_compound_page", "2.6.38", "4.5", "THP tail refcounting, gone with ddc58f27f9ee"),
     Change("fn:get_mm_counter_sum", "6.16", None, "82241a83cd15", "[unverified release]"),
     Change("fn:percpu_counter_read_positive", None, None, "lib/percpu_counter.c"),
+    Change("fn:mem_cgroup_handle_over_high", "4.5", None, "b23afb93d317", "[unverified release]"),
+    Change("fn:exit_to_usermode_loop", None, "5.9", "x86 moved to the generic entry code in 5.9"),
+    Change(
+        "fn:exit_to_user_mode_prepare", "5.9", None, "142781e108b1 (generic entry)", "[unverified release]"
+    ),
     # ------------------------------------------------------------------ sysctls
     Change("sysctl:vm.numa_stat", "4.15", None, "4518085e127d"),
     Change("sysctl:vm.compact_memory", "2.6.35", None, "76ab0f530e4a"),
@@ -138,6 +157,9 @@ _TABLE: tuple[Change, ...] = (
     # ------------------------------------------------------------------ files
     Change("file:/proc/PID/smaps_rollup", "4.14", None, "493b0e9d945f"),
     Change("file:/proc/pressure", "4.20", None, "eb414681d5a0"),
+    Change("file:/sys/fs/cgroup/memory.pressure", "4.20", None, "eb414681d5a0 (per-cgroup pressure files)"),
+    Change("memcg_stat:percpu", "5.7", None, "772616b031f3", "[unverified release]"),
+    Change("memcg_stat:workingset_refault_file", "5.9", None, "170b04b7ae49"),
     Change("file:/sys/kernel/mm/transparent_hugepage", "2.6.38", None, "71e3aac0724f"),
     Change("file:/proc/PID/numa_maps", None, None, "2.6.14"),
     # ------------------------------------------------------------------ kernel log lines
@@ -203,6 +225,20 @@ _TABLE: tuple[Change, ...] = (
         "5.15",
         None,
         "procps-ng 3.3.17 free: label %-8s, header 15 spaces (Ubuntu 22.04, kernel 5.15)",
+        "[unverified release]",
+    ),
+    Change(
+        "tool:sysstat.kbavail",
+        "4.15",
+        None,
+        "sysstat 11.6 sar -r prints kbavail (Ubuntu 18.04, kernel 4.15)",
+        "[unverified release]",
+    ),
+    Change(
+        "tool:perf.report_lost_samples",
+        "4.2",
+        None,
+        "perf report --stdio header '# Total Lost Samples:'",
         "[unverified release]",
     ),
     Change(
@@ -320,4 +356,4 @@ def wall_start(text: str, kernel: V) -> float:
     else:
         day = release_date(kernel) + _dt.timedelta(days=28)
         when = _dt.datetime(day.year, day.month, day.day, 9, 0, 0)
-    return when.replace(tzinfo=_dt.timezone.utc).timestamp()
+    return when.replace(tzinfo=_dt.UTC).timestamp()

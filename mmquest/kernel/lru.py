@@ -46,20 +46,24 @@ class Lru:
         order = np.lexsort((cidx_a, fidx_a, pref_a))
         return pages_a[order], pref_a[order], fidx_a[order], cidx_a[order]
 
-    def _tail_referenced(self: Machine, z: int, nr: float, may_unmap: bool) -> float:
-        """Share of the first ``nr`` pages at node z's LRU tail that reclaim would skip."""
-        if self.cold[z] >= nr:
+    def _tail_referenced(self: Machine, z: int, nr: float, may_unmap: bool, may_write: bool = False) -> float:
+        """Share of the first ``nr`` pages at node z's LRU tail that reclaim would skip.
+
+        Cold cache is unreferenced; so are dirty pages when reclaim may write them out.
+        """
+        clean = float(self.cold[z]) + (float(self.dirty[z]) if may_write else 0.0)
+        if clean >= nr:
             return 0.0
         pages, pref, _, _ = self._eviction_order(z, may_unmap)
-        want = nr - self.cold[z]
+        want = nr - clean
         if pages.size == 0:
-            return 1.0 if self.cold[z] <= 0 else 0.0
+            return 1.0 if clean <= 0 else 0.0
         cum = np.cumsum(pages)
         k = int(np.searchsorted(cum, want)) + 1
         take = pages[:k].copy()
         take[-1] -= max(cum[min(k, cum.size) - 1] - want, 0.0)
         skipped = float((take * pref[:k]).sum())
-        return skipped / max(float(take.sum()) + self.cold[z], 1e-9)
+        return skipped / max(float(take.sum()) + clean, 1e-9)
 
     def anon_lru_split(self: Machine) -> tuple[np.ndarray, np.ndarray]:
         """(active, inactive) anonymous pages per node.
@@ -80,6 +84,6 @@ class Lru:
         inactive one.  Shared memory is on the anon lists (swap-backed), not here."""
         fs_res = sum((f.resident() for f in self.filesets), np.zeros(self.nnodes))
         mapped = self.mapped_pages()
-        lru = self.cold + fs_res + mapped + self.dirty
+        lru = self.cold + fs_res + mapped + self.dirty + self.writeback
         active = np.minimum(fs_res * 0.6 + mapped, lru)
         return active, lru - active

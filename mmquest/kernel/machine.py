@@ -16,8 +16,8 @@ import numpy as np
 
 from .blkdev import Disk
 from .boot import Boot
+from .era import reclaim_distance, zone_reclaim_bits
 from .hugetlb import HPAGE_KB, HPAGE_PAGES, Hugetlb
-from .era import reclaim_distance
 from .livepatch import PATCH_EFFECTS, LivePatch
 from .lru import MAX_INACTIVE_AGE_S, Lru
 from .page_alloc import (
@@ -31,8 +31,8 @@ from .page_alloc import (
 from .pagecache import FileSet
 from .perf import PerfProfile
 from .printk import LogBuf
-from .sysctl import RECLAIM_DISTANCE, SYSCTLS, available, default_zone_reclaim_mode
 from .swap import Swap
+from .sysctl import RECLAIM_DISTANCE, SYSCTLS, available, default_zone_reclaim_mode
 from .task import Task, TaskOps, TaskTable
 from .trace import KTrace, kname
 from .version import KernelVersion
@@ -51,6 +51,8 @@ from .vmscan import (
     SWAP_CLUSTER_MAX,
     Vmscan,
 )
+from .writeback import Writeback
+from .zones import Zones
 
 __all__ = [
     "ANON_FAULT_S_PER_PAGE",
@@ -84,19 +86,19 @@ __all__ = [
 LOADAVG_PERIODS_S = np.array([60.0, 300.0, 900.0])
 
 
-class Machine(TaskOps, PageAlloc, Vmscan, Lru, Swap, Hugetlb, LivePatch, Boot):
+class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePatch, Boot, Zones):
     """One booted kernel on one box.  A reboot builds a new Machine.
 
     The methods live with the kernel code they model: page_alloc.py (the allocator),
     vmscan.py (reclaim, kswapd), lru.py (the LRU order), task.py (tasks and their RSS
-    counters), swap.py, hugetlb.py (the hugetlb pool), livepatch.py, boot.py.  This class holds the state and the tick.
+    counters), writeback.py (dirty pages, the flusher), swap.py, hugetlb.py (the hugetlb pool), livepatch.py, boot.py.  This class holds the state and the tick.
     """
 
     def __init__(
         self,
         spec,
         kernel: str,
-        sysctl_overrides: dict[str, int],
+        sysctl_overrides: dict[str, int | str],
         rng: np.random.Generator,
         uptime_s: float = 0.0,
         rebooted: bool = False,
@@ -159,10 +161,12 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Swap, Hugetlb, LivePatch, Boot):
         self.patches: dict[str, str] = {}  # loaded live patch id -> effect
         self.loadavg = np.zeros(3)  # calc_load(): 1, 5 and 15 minute averages of R + D threads
         self.thp_enabled = "always" if not self.version < "2.6.38" else None
+        self.zones_boot()  # zones.py: zones, THP defrag, the fragmentation-modelled zones
         self.io_scheduler: dict[str, str] = {d: "cfq" for d in ("sda", "sdb", "sdc", "sdd", "sde")}
 
         self.sysctl: dict[str, int | str] = {d.name: d.default for d in available(self.version)}
         self.reclaim_distance = reclaim_distance(self.version)  # node_reclaim_distance
+        self.zone_reclaim_bit_values = zone_reclaim_bits(self.version)  # (RECLAIM_WRITE, RECLAIM_UNMAP)
         self.sysctl["vm.zone_reclaim_mode"] = default_zone_reclaim_mode(self.version, spec.distances)
         for k, v in sysctl_overrides.items():
             if k not in SYSCTLS:
@@ -191,7 +195,7 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Swap, Hugetlb, LivePatch, Boot):
 
     def file_pages(self) -> np.ndarray:
         fs = sum((f.resident() for f in self.filesets), np.zeros(self.nnodes))
-        return self.cold + fs + self.dirty + self.mapped_pages() + self.shmem_pages()
+        return self.cold + fs + self.dirty + self.writeback + self.mapped_pages() + self.shmem_pages()
 
     def shmem_pages(self) -> np.ndarray:
         """NR_SHMEM: tmpfs/shm pages nobody maps now plus the tasks' shared memory (in the page cache)."""
@@ -223,17 +227,19 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Swap, Hugetlb, LivePatch, Boot):
     def compact_memory(self) -> None:
         """echo 1 > /proc/sys/vm/compact_memory: compact every zone (compact_nodes()).
 
-        The model keeps no free-list fragmentation, so compaction frees nothing and moves
-        no page between nodes; it costs kernel CPU time.
+        Zones whose fragmentation a workload drives (``thp_zones``) get their pageblocks
+        emptied by kernel/compaction.py; elsewhere the model keeps no free-list
+        fragmentation, so compaction frees nothing there and only costs kernel CPU time.
         """
         # Both scanners walk every zone once: the cost is the memory scanned, priced like reclaim's scan.
-        cost = self.node_pages * self.nnodes * SCAN_S_PER_PAGE
+        cost = self.node_pages * self.nnodes * SCAN_S_PER_PAGE + self.compact_thp_zones()
         self.perf.charge("[kernel]", "compact_zone", cost)
         self.trace.hit("compact_zone", self.nnodes, cost)
 
     def tick(self, dt: float) -> None:
         """End-of-tick housekeeping: background allocations, kswapd, LRU ageing, disk utilisation, perf decay."""
         self.background_allocs(dt)
+        self.flusher(dt)
         self.kswapd(dt)
         a = 1.0 - math.exp(-dt / 20.0)
         self.reclaim_ewma += a * (self._reclaimed_tick / max(dt, 1e-9) - self.reclaim_ewma)

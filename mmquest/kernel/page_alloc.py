@@ -157,8 +157,13 @@ class PageAlloc:
         return remaining - take
 
     def add_file_pages(self: Machine, cpu_node: int, pages: float, kind: str = "cold") -> AllocResult:
-        """Page-cache pages that nobody will read again soon (logs, backups, checkpoints)."""
+        """Page-cache pages that nobody will read again soon: read in (``kind`` "cold": backups
+        read once) or written (``kind`` "write": logs, checkpoints), which makes them dirty until
+        the flusher writes them out (writeback.py counts pgpgout then)."""
         res = self.get_page_from_freelist(cpu_node, pages, "file")
-        self.cold += res.per_node
-        self.ev["pgpgout" if kind == "write" else "pgpgin"] += res.per_node.sum() * 4
+        if kind == "write":
+            self.dirty_pages_added(res.per_node)
+        else:
+            self.cold += res.per_node
+            self.ev["pgpgin"] += res.per_node.sum() * 4
         return res

@@ -39,6 +39,7 @@ SYSCTLS: dict[str, SysctlDef] = {
         SysctlDef("vm.compact_memory", 0, 1, 1, since="2.6.35", trigger=True),  # 76ab0f530e4a
         SysctlDef("vm.swappiness", 60, 0, 100),
         SysctlDef("vm.min_free_kbytes", 67584, 0),
+        SysctlDef("vm.watermark_scale_factor", 10, 1, 1000, since="4.6"),  # 795ae7a0de6b
         SysctlDef("vm.overcommit_memory", 0, 0, 2),
         SysctlDef("vm.oom_dump_tasks", 1, 0, 1),
         SysctlDef("vm.oom_kill_allocating_task", 0, 0, 1),

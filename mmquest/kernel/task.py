@@ -27,6 +27,8 @@ class Task:
     __slots__ = (
         "_alive",
         "_anon",
+        "_cpu_rate",
+        "_cpu_s",
         "_file",
         "_shmem",
         "_slot",
@@ -35,7 +37,6 @@ class Task:
         "cmdline",
         "comm",
         "cpu_nodes",
-        "cpu_s",
         "extra",
         "heap_frac",
         "oom_score_adj",
@@ -74,9 +75,10 @@ class Task:
         self.cpu_nodes = cpu_nodes
         self._anon, self._file, self._shmem = anon, file, shmem  # views of the table's rows while alive
         self.heap_frac, self.vm_extra_pages, self.start = heap_frac, vm_extra_pages, start
-        self.cpu_s, self.oom_score_adj, self.owner = cpu_s, oom_score_adj, owner
+        self.oom_score_adj, self.owner = oom_score_adj, owner
         self.extra = {} if extra is None else extra
         self._table, self._slot = table, slot
+        self._cpu_s, self._cpu_rate = float(cpu_s), 0.0  # the table's row holds them while alive
         self._alive = alive
         self._state = "S"
         self.state = state
@@ -116,6 +118,23 @@ class Task:
             self._shmem[:] = value
         else:
             self._shmem = np.array(value, dtype=np.float64)
+
+    @property
+    def cpu_s(self) -> float:
+        """CPU seconds used (user + system), as /proc/PID/stat's utime + stime."""
+        return float(self._table.cpu_s[self._slot]) if self._table is not None else self._cpu_s
+
+    @cpu_s.setter
+    def cpu_s(self, value: float) -> None:
+        if self._table is not None:
+            self._table.cpu_s[self._slot] = value
+        else:
+            self._cpu_s = float(value)
+
+    @property
+    def cpu_rate(self) -> float:
+        """CPUs used over the last seconds (top's %CPU / 100), as the scheduler accounts it."""
+        return float(self._table.cpu_rate[self._slot]) if self._table is not None else self._cpu_rate
 
     @property
     def state(self) -> str:
@@ -191,6 +210,23 @@ class TaskTable:
         self.shmem = np.zeros((cap, self.nnodes))
         self.threads = np.zeros(cap, dtype=np.int64)
         self.active = np.zeros(cap, dtype=bool)  # in state R or D (counted in the load average)
+        self.cpu_s = np.zeros(cap)  # CPU seconds used
+        self.cpu_prev = np.zeros(cap)  # ... at the last accounting
+        self.cpu_rate = np.zeros(cap)  # CPUs used, averaged over CPU_RATE_TAU_S
+        self.accounted = np.zeros(cap, dtype=bool)  # accounted at least once
+
+    def _columns(self) -> tuple[np.ndarray, ...]:
+        return (
+            self.anon,
+            self.file,
+            self.shmem,
+            self.threads,
+            self.active,
+            self.cpu_s,
+            self.cpu_prev,
+            self.cpu_rate,
+            self.accounted,
+        )
 
     @property
     def capacity(self) -> int:
@@ -208,13 +244,17 @@ class TaskTable:
         self.bind(t)
         self.threads[i] = t.threads
         self.active[i] = t.state in ("R", "D")
+        self.cpu_s[i] = t._cpu_s
 
     def detach(self, t: Task) -> None:
         i = t._slot
         t._anon, t._file, t._shmem = t._anon.copy(), t._file.copy(), t._shmem.copy()
+        t._cpu_s, t._cpu_rate = float(self.cpu_s[i]), float(self.cpu_rate[i])
         self.anon[i] = self.file[i] = self.shmem[i] = 0.0
         self.threads[i] = 0
         self.active[i] = False
+        self.cpu_s[i] = self.cpu_prev[i] = self.cpu_rate[i] = 0.0
+        self.accounted[i] = False
         self.tasks[i] = None
         t._table = None
 
@@ -231,11 +271,11 @@ class TaskTable:
 
     def _compact(self) -> None:
         live = [t for t in self.tasks if t is not None]
-        old = (self.anon, self.file, self.shmem, self.threads, self.active)
+        old = self._columns()
         idx = np.array([t._slot for t in live], dtype=np.int64)
         self._alloc(max(64, 2 * len(live) + 2))
         k = len(live)
-        for new, arr in zip((self.anon, self.file, self.shmem, self.threads, self.active), old):
+        for new, arr in zip(self._columns(), old, strict=True):
             new[:k] = arr[idx]
         self.tasks = list(live)
         self.used = k
@@ -345,15 +385,18 @@ class TaskOps:
         """The scheduler's view of each task: the CPUs it used over the last seconds (top's %CPU
         over its refresh interval) and the threads that are runnable now (nr_running)."""
         a = 1.0 - math.exp(-dt / CPU_RATE_TAU_S)
-        for t in self.tasks.values():
-            prev = t.extra.get("cpu_prev", t.cpu_s)
-            rate = max(t.cpu_s - prev, 0.0) / max(dt, 1e-9)
-            t.extra["cpu_prev"] = t.cpu_s
-            t.extra["cpu_rate"] = t.extra.get("cpu_rate", rate) + a * (rate - t.extra.get("cpu_rate", rate))
+        tt = self.task_table
+        k = tt.used  # every live task's row (an exited task's row is zero and counts nothing)
+        used, seen = tt.cpu_s[:k], tt.accounted[:k]
+        rate = np.maximum(used - np.where(seen, tt.cpu_prev[:k], used), 0.0) / max(dt, 1e-9)
+        r0 = np.where(seen, tt.cpu_rate[:k], rate)  # a new task starts at its first rate
+        tt.cpu_rate[:k] = r0 + a * (rate - r0)
+        tt.cpu_prev[:k] = used
+        seen[:] = True
 
     def running_threads(self: Machine, t: Task) -> int:
         """Threads of t on a CPU or waiting for one: its CPU use, in whole threads."""
-        return min(t.threads, round(t.extra.get("cpu_rate", 0.0)))
+        return min(t.threads, round(t.cpu_rate))
 
     def kill_task(self: Machine, t: Task) -> float:
         """The task exits (exit_mmap): its anonymous memory and swap entries are freed.

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .era import has
 from .version import KernelVersion
 
 # Functions the model counts that the tracers cannot attach to: static inlines, macros.
@@ -79,6 +80,9 @@ COUNTERS = frozenset(
         "percpu_counter_read_positive",
         "oom_badness",
         "out_of_memory",
+        "mem_cgroup_handle_over_high",
+        "mem_cgroup_handle_over_high:sleep",
+        "try_to_free_mem_cgroup_pages",
     }
 )
 RATE_TAU_S = 5.0  # time constant of the live call rates the mechanism view shows
@@ -128,6 +132,8 @@ def traceable(version: KernelVersion) -> list[str]:
         names |= {"__get_page_tail", "put_compound_page"}
     if not v < "6.2":
         names |= {"percpu_counter_add_batch", "__percpu_counter_sum"}
+    if has("fn:mem_cgroup_handle_over_high", v):  # cgroup v2's memory.high
+        names |= {"mem_cgroup_handle_over_high", "try_to_free_mem_cgroup_pages"}
     elif not v < "2.6.34":
         names.add("sync_mm_rss")
     return sorted(names - INLINE)

@@ -34,14 +34,23 @@ KSWAPD_PAGES_PER_S = 600_000
 class Vmscan:
     """Reclaim: methods of :class:`~mmquest.kernel.machine.Machine`."""
 
+    def reclaim_bits(self: Machine, mode: int) -> tuple[bool, bool]:
+        """(may_unmap, may_write) of a node reclaim under vm.zone_reclaim_mode = ``mode``, with the
+        bits as the booted kernel numbers them (era.zone_reclaim_bits: shifted in 5.8-5.11)."""
+        write_bit, unmap_bit = self.zone_reclaim_bit_values
+        return bool(mode & unmap_bit), bool(mode & write_bit)
+
     def node_pagecache_reclaimable(self: Machine, z: int, mode: int) -> float:
-        """node_pagecache_reclaimable(): NR_FILE_PAGES with RECLAIM_UNMAP, else the unmapped file pages."""
+        """node_pagecache_reclaimable(): NR_FILE_PAGES with RECLAIM_UNMAP, else the unmapped file
+        pages; without RECLAIM_WRITE the dirty ones do not count.  Pages under writeback are in
+        NR_FILE_PAGES but reclaim cannot take them until their I/O ends."""
+        may_unmap, may_write = self.reclaim_bits(mode)
         file_lru = self.cold[z] + self.dirty[z] + sum(f.res[:, z].sum() for f in self.filesets)
-        if mode & RECLAIM_UNMAP:
+        if may_unmap:
             pc = file_lru + self.mapped_pages()[z]
         else:
             pc = max(file_lru - sum(f.res[:, z].sum() for f in self.filesets if f.mapped), 0.0)
-        if not mode & RECLAIM_WRITE:
+        if not may_write:
             pc = max(pc - self.dirty[z], 0.0)
         return pc
 
@@ -75,9 +84,9 @@ class Vmscan:
                 reclaimed += got
                 scanned += sc
         if may_write and self.dirty[z] > 0 and reclaimed < nr:
-            d = min(self.dirty[z], nr - reclaimed)
-            self.dirty[z] -= d
-            reclaimed += d
+            # pageout(): the dirty pages at the tail are written out, not freed: they are under
+            # writeback now and come back as clean cache when the I/O ends (writeback.py).
+            d = self.start_writeback(z, nr - reclaimed)
             scanned += d
             self.ev["nr_vmscan_write"] += d
         if may_unmap and reclaimed < nr:  # shrink_list(LRU_INACTIVE_ANON): anonymous pages to swap
@@ -103,8 +112,8 @@ class Vmscan:
             self.trace.hit(self.fn_node_reclaim, calls, calls * NODE_RECLAIM_CALL_S * 0.05)
             self.trace.hit(self.fn_node_reclaim + ":full", calls)
             return 0.0  # NODE_RECLAIM_FULL
-        may_unmap, may_write = bool(mode & RECLAIM_UNMAP), bool(mode & RECLAIM_WRITE)
-        rho = self._tail_referenced(z, nr, may_unmap)
+        may_unmap, may_write = self.reclaim_bits(mode)
+        rho = self._tail_referenced(z, nr, may_unmap, may_write)
         p_fail = rho**NODE_RECLAIM_SCAN_PAGES
         failed = float(self.rng.binomial(calls, min(max(p_fail, 0.0), 1.0))) if calls > 0 else 0.0
         ok = calls - failed
@@ -197,6 +206,7 @@ class Vmscan:
     def drop_caches(self: Machine, value: int) -> float:
         """echo N > /proc/sys/vm/drop_caches: 1 page cache, 2 slab, 3 both."""
         dropped = 0.0
+        free0 = self.free.copy()
         if value & 1:
             dropped += float(self.cold.sum())
             self.cold[:] = 0.0
@@ -213,4 +223,5 @@ class Vmscan:
                 self.ev["drop_slab"] += 1
         self.log(f"bash ({self.next_pid + 300}): drop_caches: {value}")
         self.ev["pgfree"] += dropped
+        self.thp_zones_freed(self.free - free0)  # zones.py: the fragmentation model's free lists
         return dropped

@@ -6,7 +6,7 @@ A pane repaints only when the text it would show changed.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group
 from rich.table import Table
@@ -14,8 +14,6 @@ from rich.text import Text
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
-
-from . import _render as R
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..world import Snapshot
@@ -169,7 +167,7 @@ class NumastatPane(Pane):
     alone, a rising counter in yellow (the subtitle says so).
     """
 
-    SHORT = {
+    SHORT: ClassVar[dict[str, str]] = {
         "numa_hit": "hit",
         "numa_miss": "miss",
         "numa_foreign": "foreign",
@@ -181,6 +179,8 @@ class NumastatPane(Pane):
 
     def layout(self, nnodes: int, width: int) -> tuple[bool, bool]:
         """(full counter names, show the +/s column) for ``nnodes`` nodes in ``width`` columns."""
+        from ..shell import render as R  # deferred: the model (mmquest/deferred.py)
+
         for full, deltas in ((True, True), (False, True), (True, False), (False, False)):
             label_w = max(len(r if full else self.SHORT[r]) for r in R.NUMASTAT_ROWS)
             need = label_w + nnodes * (self.VALUE_W + 1 + (self.DELTA_W + 1 if deltas else 0))
@@ -189,6 +189,8 @@ class NumastatPane(Pane):
         return False, False
 
     def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
+        from ..shell import render as R  # deferred: the model (mmquest/deferred.py)
+
         dt = (snap.t - prev.t) if prev is not None and snap.t > prev.t else 0.0
         width = self.content_region.width or self.size.width or 80
         full, deltas = self.layout(snap.nnodes, width)
@@ -226,7 +228,7 @@ class NumastatPane(Pane):
 class PerfPane(Pane):
     """perf top: the hottest symbols from the model's CPU time.  K/U toggle kernel/user symbols."""
 
-    BINDINGS = [("k", "toggle('kernel')", "kernel only"), ("u", "toggle('user')", "user only")]
+    BINDINGS: ClassVar = [("k", "toggle('kernel')", "kernel only"), ("u", "toggle('user')", "user only")]
     rows = 20
     refresh_s = 2.0
     only: str | None = None
@@ -250,6 +252,8 @@ class PerfPane(Pane):
         super().show(snap, prev, force)
 
     def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
+        from ..shell import render as R  # deferred: the model (mmquest/deferred.py)
+
         rows = [r for r in snap.perf if self.only is None or r.kernel == (self.only == "kernel")]
         total = sum(r.overhead for r in rows) or 1.0
         scale = 100.0 / total if self.only else 1.0
@@ -284,6 +288,8 @@ class MemoryPane(Pane):
 
     def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
         # one space between columns when four nodes share 36 columns (80x24), two otherwise
+        from ..shell import render as R  # deferred: the model (mmquest/deferred.py)
+
         narrow = 6 + snap.nnodes * 9 > (self.content_region.width or 80)
         table = Table(
             box=None,
@@ -304,7 +310,7 @@ class MemoryPane(Pane):
         key = []
         for name, vals in rows:
             cells = []
-            for v, n in zip(vals, snap.nodes):
+            for v, n in zip(vals, snap.nodes, strict=False):
                 if name == "used%":
                     cells.append(Text(f"{v:5.1f}%", style="bold red" if v > 99 else ""))
                 else:
@@ -352,6 +358,8 @@ class RssPane(Pane):
         self.looked = looked  # paths the shell has read: smaps_rollup reveals the truth
 
     def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
+        from ..shell import render as R  # deferred: the model (mmquest/deferred.py)
+
         table = Table(
             box=None,
             padding=(0, 1),
@@ -401,12 +409,14 @@ class OomPane(Pane):
     EVENTS = ("Killed process", "svc-watchdog", "start-limit-hit", "invoked oom-killer")
 
     def render_snapshot(self, snap: Snapshot, prev: Snapshot | None):
+        from ..shell import render as R  # deferred: the model (mmquest/deferred.py)
+
         total = sum(n.total for n in snap.nodes)
         free = sum(n.free for n in snap.nodes)
         used = 1.0 - free / total
         suffix = f" {used * 100:5.1f}% {R.mb(free):>6,.0f} MB free"
         width = max(self.size.width - 4 - len("memory ") - len(suffix), 6)
-        fill = int(round(used * width))
+        fill = round(used * width)
         style = "bold red" if used > 0.99 else ("yellow" if used > 0.95 else "green")
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("memory ", style="bold")
@@ -466,7 +476,7 @@ class MechanismPane(Pane):
             return ("locked", self.size.width), text
         rows = mech.rows(self.steps, snap.kernel, dict(snap.trace.rates))
         key = []
-        for depth, name, rate, unit, fix, taken, label in rows:
+        for depth, name, rate, unit, fix, taken, _label in rows:
             text.append(
                 "  " * depth + ("" if depth == 0 else ("=> " if taken else "-> ")),
                 style="bold green" if taken else "dim",

@@ -3,7 +3,7 @@ no colour and no block graphics, so a screen reader reads them as words and numb
 
 from __future__ import annotations
 
-from . import _render as R
+from ..shell import render as R  # plain.py imports this module when the model is loaded already
 
 
 def _table(rows: list[list[str]], right: set[int] | None = None) -> str:
@@ -99,7 +99,7 @@ def oom(session, snap) -> str:
     free = sum(n.free for n in snap.nodes)
     lines = [f"memory {100 * (1 - free / total):.1f}% used, {R.mb(free):,.0f} MB free"]
     events = [(ts, line) for ts, line in snap.dmesg if any(e in line for e in OOM_EVENTS)]
-    kills = sum(1 for _, line in events if "Killed process" in line)
+    kills = snap.vm_value("oom_kill")  # the kernel's own counter (/proc/vmstat), as the TUI's pane
     restarts = sum(1 for _, line in events if "svc-watchdog" in line)
     lines.append(f"OOM kills: {kills}; watchdog restarts: {restarts}")
     for ts, line in events[-8:]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -60,7 +60,10 @@ def campaign(incidents, best: dict, unlock_all: bool = False) -> list[tuple[obje
 class TitleScreen(Screen):
     """The campaign: incidents in order with their variants, state, best score and time."""
 
-    BINDINGS = [Binding("enter", "select", "play", show=True), Binding("q", "app.request_quit", "quit")]
+    BINDINGS: ClassVar = [
+        Binding("enter", "select", "play", show=True),
+        Binding("q", "app.request_quit", "quit"),
+    ]
 
     def __init__(self, incidents, errors=(), store=None, player: str | None = None):
         super().__init__()
@@ -176,7 +179,7 @@ class PlayerScreen(ModalScreen[str]):
 
 
 class BriefingScreen(Screen):
-    BINDINGS = [
+    BINDINGS: ClassVar = [
         Binding("enter", "start", "acknowledge the page"),
         Binding("escape", "app.pop_screen", "back"),
         Binding("m", "mode", "mode"),
@@ -259,7 +262,7 @@ class SnapshotReady(Message):
 
 
 class PlayScreen(Screen):
-    BINDINGS = [
+    BINDINGS: ClassVar = [
         Binding("f2", "pause", "pause"),
         Binding("f3", "speed", "speed"),
         Binding("f4", "hint", "hint"),
@@ -294,6 +297,7 @@ class PlayScreen(Screen):
         self._paged = False
         self._line_running = False
         self._stream_mark: int | None = None  # where a running line's streamed preview starts
+        self._page_written = False  # the page is in the scrollback (written while the box booted)
         self._save_warned: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -313,12 +317,9 @@ class PlayScreen(Screen):
             return ServicePane(self.incident.slo, id="service", classes="pane")
         if name == "rss":
             return RssPane("processes by VmRSS", {}, id="rss", classes="pane")
-        if name == "mechanism":
-            from ..shell.mechanism import fix_commit
-
-            commit = fix_commit(self.incident)
+        if name == "mechanism":  # the commit line is set when the machine is attached (it needs the shell)
             return MechanismPane(
-                "kernel path (live calls/s)", self.incident.mechanism, commit, id="mechanism", classes="pane"
+                "kernel path (live calls/s)", self.incident.mechanism, id="mechanism", classes="pane"
             )
         cls = {"numastat": NumastatPane, "perf": PerfPane, "memory": MemoryPane, "oom": OomPane}[name]
         title = {"perf": "perf top", "oom": "memory pressure / OOM"}.get(name, name)
@@ -332,7 +333,17 @@ class PlayScreen(Screen):
             self.query_one("#status", Static).update(
                 Text(" mmquest  booting the simulated machine...", style="dim")
             )
+            if self.page:  # the page can be read while the box boots
+                self._write_page()
             self.call_after_refresh(self._start_boot)
+
+    def _write_page(self) -> None:
+        pane = self.query_one(ShellPane)
+        pane.write(f"PAGE  {self.incident.briefing.pager}", style="bold red")
+        pane.write(self.incident.briefing.text.strip("\n"))
+        pane.write(condition_text(self.incident), style="italic")
+        pane.write("")
+        self._page_written = True
 
     def _start_boot(self) -> None:
         # The model's modules (numpy among them) are imported here, on the main thread: what an
@@ -371,15 +382,16 @@ class PlayScreen(Screen):
         pane.shell = self.engine.shell
         for rss in self.query(RssPane):
             rss.looked = self.engine.shell.looked
+        from ..shell.mechanism import fix_commit
+
         for mp in self.query(MechanismPane):
             mp.unlocked = session.mechanism_unlocked
+            mp.commit = fix_commit(self.incident)
         self.engine.subscribe(self._on_snapshot)
         resumed = bool(session.journal) and self.replay is None
         if (self.page and not session.journal) or (resumed and session.ui_state.get("page") == "1"):
-            pane.write(f"PAGE  {self.incident.briefing.pager}", style="bold red")
-            pane.write(self.incident.briefing.text.strip("\n"))
-            pane.write(condition_text(self.incident), style="italic")
-            pane.write("")
+            if not self._page_written:
+                self._write_page()
             if self.replay is None:
                 session.note_ui("page", "1")  # a resumed run shows it again
         pane.write(
@@ -428,10 +440,8 @@ class PlayScreen(Screen):
                 pane.write(step.output)
         ui = session.ui_state
         if "speed" in ui:
-            try:
+            with contextlib.suppress(ValueError):
                 self.engine.speed = float(ui["speed"])
-            except ValueError:
-                pass
         self.engine.paused = ui.get("paused") == "1"
         self.set_class(ui.get("zoom") == "1", "zoomed")
         perf = ui.get("perf")
@@ -588,10 +598,8 @@ class PlayScreen(Screen):
 
     def _run_line(self, line: str) -> None:
         step = self.session.command(line)
-        try:
+        with contextlib.suppress(RuntimeError):  # the app has gone meanwhile
             self.app.call_from_thread(self._line_done, step)
-        except RuntimeError:  # the app has gone meanwhile
-            pass
 
     def _line_done(self, step) -> None:
         self._line_running = False
@@ -710,7 +718,7 @@ class PlayScreen(Screen):
         import asyncio
         import re
 
-        journal, _speed, rec = (tuple(self.replay) + (None,))[:3]
+        journal, _speed, rec = ((*tuple(self.replay), None))[:3]
         pane = self.query_one(ShellPane)
         frame = 0.25
 
@@ -752,7 +760,7 @@ class PlayScreen(Screen):
 
 
 class DebriefScreen(Screen):
-    BINDINGS = [
+    BINDINGS: ClassVar = [
         Binding("m", "menu", "menu"),
         Binding("r", "retry", "retry"),
         Binding("x", "export", "export HTML"),
@@ -846,12 +854,10 @@ class DebriefScreen(Screen):
                 "\n".join(
                     [
                         f"The same seed, with the best remedy applied at t={t_apply:.0f}s (when you first "
-                        f"had the evidence):"
-                    ]
-                    + lines
-                    + [
+                        f"had the evidence):",
+                        *lines,
                         f"SLO minutes: {minutes:.1f} with the best remedy, {self.data.slo_minutes:.1f} in your run "
-                        f"(the difference cost {lost:.1f} minutes)."
+                        f"(the difference cost {lost:.1f} minutes).",
                     ]
                 )
             )
@@ -892,7 +898,7 @@ class DebriefScreen(Screen):
 
 
 class QuitScreen(ModalScreen[bool]):
-    BINDINGS = [Binding("y", "yes", "yes"), Binding("n,escape", "no", "no")]
+    BINDINGS: ClassVar = [Binding("y", "yes", "yes"), Binding("n,escape", "no", "no")]
 
     def __init__(self, message: str = "Quit mmquest?"):
         super().__init__()

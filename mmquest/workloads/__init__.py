@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING
 
 from .aio import AioReader
 from .base import Indicators, ParamError, Workload
+from .flash import FlashServer
+from .kvstore import KvStore
+from .cgroup import CgroupService
 from .rss import RssService
 from .service import Service
 
@@ -13,7 +16,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..incident import WorkloadSpec
     from ..kernel.machine import Machine
 
-KINDS: dict[str, type[Workload]] = {"service": Service, "aio_reader": AioReader, "rss_service": RssService}
+KINDS: dict[str, type[Workload]] = {
+    "service": Service,
+    "aio_reader": AioReader,
+    "rss_service": RssService,
+    "flash_server": FlashServer,
+    "kvstore": KvStore,
+    "cgroup_service": CgroupService,
+}
 
 
 def make_workload(spec: WorkloadSpec, machine: Machine) -> Workload:
@@ -27,7 +37,10 @@ def make_workload(spec: WorkloadSpec, machine: Machine) -> Workload:
 __all__ = [
     "KINDS",
     "AioReader",
+    "FlashServer",
+    "CgroupService",
     "Indicators",
+    "KvStore",
     "ParamError",
     "RssService",
     "Service",

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:  # pragma: no cover
     from ..incident import WorkloadSpec
     from ..kernel.machine import Machine, Task
+    from ..kernel.memcg import MemCgroup
+    from ..kernel.psi import CpuTimes, PsiGroup
 
 
 class ParamError(Exception):
@@ -155,6 +157,35 @@ class Workload(ABC):
     watchdog_running: bool = True  # is the watchdog checking it (systemctl stop svc-watchdog)
     _pending_start: bool = False
     ind: Indicators = Indicators(0.0, 0.0, False)
+    # A workload in a cgroup v2 memory group of its own (workloads.cgroup): the group, its
+    # pressure, and per CPU the stall times of its last tick (the box's PSI adds them up).
+    description: str = ""
+    psi: PsiGroup | None = None
+    cpu_times: tuple[CpuTimes, ...] = ()
+    started_at: float = 0.0
+    busy_cpus: float = 0.0
+    stalled: float = 0.0
+
+    def memcg(self) -> MemCgroup | None:
+        """Its memory cgroup, None for a kind that models none."""
+        return None
+
+    def needs_pages(self) -> float:
+        """What its group holds when nothing slows it (0 without a group)."""
+        return 0.0
+
+    def memcg_limit(self, which: str) -> float | None:
+        """The unit's MemoryHigh= ("high") or MemoryMax= ("max") in pages; None without a group."""
+        return None
+
+    def set_limit(self, which: str, pages: float) -> None:
+        """MemoryHigh=/MemoryMax= ("high"/"max"); a kind without a group has none to set."""
+        raise NotImplementedError
+
+    def preroll_done(self, elapsed: float) -> float:
+        """The world's clock restarts at 0 after ``elapsed`` s of pre-roll: move the times it
+        keeps; returns the seconds of stall history it adds before the pre-roll (0: none)."""
+        return 0.0
 
     @abstractmethod
     def __init__(self, spec: WorkloadSpec, machine: Machine) -> None:

@@ -7,7 +7,7 @@ area; a new area is a module imported below.  Importing this package registers t
 from __future__ import annotations
 
 from ..core import COMMANDS, CommandFn, Result, Shell
-from . import bench, fields, files, numa, perf, procs, services, session, system, text, tuning
+from . import bench, fields, files, numa, perf, procs, services, session, system, text, toolbox, tuning
 
 __all__ = [
     "bench",
@@ -20,6 +20,7 @@ __all__ = [
     "session",
     "system",
     "text",
+    "toolbox",
     "tuning",
 ]
 

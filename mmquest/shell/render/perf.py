@@ -8,16 +8,11 @@ from .units import human_k
 PERF_SORT_KEYS = {"comm": "Command", "dso": "Shared Object", "sym": "Symbol"}  # what `perf top --sort` models
 
 
-def perf_top(
-    s: Snapshot,
-    kernel_only: bool = False,
-    rows: int = 30,
-    event: str = "cycles",
-    sort: tuple[str, ...] = ("dso", "sym"),
-    children: bool = False,
-) -> str:
-    """perf top's screen: one row per distinct value of the ``sort`` keys; with ``children``
-    (``-g``), each function also carries the samples of the functions it calls."""
+def perf_aggregate(
+    s: Snapshot, kernel_only: bool, sort: tuple[str, ...], children: bool
+) -> tuple[dict[tuple, float], dict[tuple, float], set[tuple]]:
+    """The sampled model's rows summed per ``sort`` key: (self %, children %, keys with a call
+    chain).  perf top and perf report both read it, so they never disagree."""
     from ...kernel.perf import alloc_context, call_chain
 
     by_comm = "comm" in sort or children
@@ -53,6 +48,20 @@ def perf_top(
             has_chain.add(fk)
         for fk in frames:  # a function's samples count once however deep it recurses
             child_pct[fk] = child_pct.get(fk, 0.0) + pct
+    return self_pct, child_pct, has_chain
+
+
+def perf_top(
+    s: Snapshot,
+    kernel_only: bool = False,
+    rows: int = 30,
+    event: str = "cycles",
+    sort: tuple[str, ...] = ("dso", "sym"),
+    children: bool = False,
+) -> str:
+    """perf top's screen: one row per distinct value of the ``sort`` keys; with ``children``
+    (``-g``), each function also carries the samples of the functions it calls."""
+    self_pct, child_pct, has_chain = perf_aggregate(s, kernel_only, sort, children)
     order = child_pct if children else self_pct
     keys = sorted(order, key=lambda k: (-order[k], str(k)))[:rows]
 

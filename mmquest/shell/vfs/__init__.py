@@ -6,7 +6,22 @@ globbing, Tab completion and ``>`` all use.
 """
 
 from . import table as _table  # noqa: F401  (fills the route table)
-from .routes import EACCES, EINVAL, EISDIR, ENOENT, ENOTDIR, ROUTES, Ctx, Route, VfsError, add, mode_string
+from .routes import (
+    EACCES,
+    EINVAL,
+    EISDIR,
+    ENOENT,
+    ENOTDIR,
+    MOUNTS,
+    ROUTES,
+    Ctx,
+    MountFs,
+    Route,
+    VfsError,
+    add,
+    mode_string,
+    mount,
+)
 from .tree import Stat, Vfs, norm
 
 __all__ = [
@@ -15,13 +30,16 @@ __all__ = [
     "EISDIR",
     "ENOENT",
     "ENOTDIR",
+    "MOUNTS",
     "ROUTES",
     "Ctx",
+    "MountFs",
     "Route",
     "Stat",
     "Vfs",
     "VfsError",
     "add",
     "mode_string",
+    "mount",
     "norm",
 ]

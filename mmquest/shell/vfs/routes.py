@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ...kernel.era import ERA, has
 from ...kernel.version import KernelVersion
@@ -166,6 +166,28 @@ class Route:
 ROUTES: list[Route] = []
 
 
+class MountFs(Protocol):
+    """A filesystem mounted at a directory of the table whose tree the snapshot shapes (cgroup2
+    at /sys/fs/cgroup: one directory per cgroup, at any depth).  ``rel`` is the path below the
+    mount point ("" for the mount point itself)."""
+
+    def listdir(self, s: Snapshot, rel: str) -> list[str] | None: ...  # None: not a directory
+
+    def read(self, s: Snapshot, rel: str) -> str | None: ...  # None: not a file
+
+    def writable(self, s: Snapshot, rel: str) -> bool: ...
+
+    def write(self, sh: Shell, s: Snapshot, rel: str, data: str) -> None: ...
+
+
+MOUNTS: dict[str, MountFs] = {}
+
+
+def mount(point: str, fs: MountFs) -> None:
+    """Serve the tree below ``point`` (a directory route of the table) from ``fs``."""
+    MOUNTS[point] = fs
+
+
 def add(*routes: Route) -> None:
     """Put routes into the one table (other rooms of the shell add their subtrees: shell.tracing's
     /sys/kernel/debug/tracing)."""
@@ -189,13 +211,16 @@ __all__ = [
     "EISDIR",
     "ENOENT",
     "ENOTDIR",
+    "MOUNTS",
     "PARAMS",
     "ROUTES",
     "Ctx",
+    "MountFs",
     "Reader",
     "Route",
     "VfsError",
     "Writer",
     "add",
     "mode_string",
+    "mount",
 ]

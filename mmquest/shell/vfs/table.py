@@ -6,6 +6,7 @@ world Action (``vfs.writes``).  The kernels that have a path come from ``kernel/
 
 from __future__ import annotations
 
+from ...kernel.compaction import defrag_file
 from ...kernel.sysctl import SYSCTLS, SysctlDef
 from ...kernel.version import KernelVersion
 from .. import render as R
@@ -71,6 +72,11 @@ def _boot_config(c: Ctx) -> str:
         f"# Linux/x86_64 {k} Kernel Configuration\nCONFIG_NUMA=y\nCONFIG_NODES_SHIFT=10\n"
         f"CONFIG_TRANSPARENT_HUGEPAGE={thp}\nCONFIG_HUGETLBFS=y\nCONFIG_KEXEC=y"
     )
+
+
+def _defrag(c: Ctx) -> str:
+    """The THP defrag file: the values the booted kernel offers, the current one in brackets."""
+    return defrag_file(c.s.kernel, c.s.thp_defrag) if c.s.thp_defrag is not None else "[always] madvise never"
 
 
 def _stored(c: Ctx) -> str:
@@ -168,7 +174,7 @@ add(
     Route(QUEUE + "/max_sectors_kb", _queue),
     Route("/sys/kernel/mm/transparent_hugepage", era=THP),
     Route("/sys/kernel/mm/transparent_hugepage/enabled", lambda c: c.vfs.thp_enabled(c.s), W.thp, era=THP),
-    Route("/sys/kernel/mm/transparent_hugepage/defrag", lambda c: "[always] madvise never", era=THP),
+    Route("/sys/kernel/mm/transparent_hugepage/defrag", _defrag, W.thp_defrag, era=THP),
     Route("/sys/kernel/mm/transparent_hugepage/khugepaged", era=THP),
     # ------------------------------------------------------------------ /etc, /boot, /dev
     Route("/etc/hostname", lambda c: c.s.hostname),

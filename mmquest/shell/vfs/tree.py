@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ...kernel.sysctl import SYSCTLS
 from ...world import Snapshot, TaskInfo
-from .routes import EACCES, EISDIR, ENOENT, ENOTDIR, ROUTES, Ctx, Route, VfsError
+from .routes import EACCES, EISDIR, ENOENT, ENOTDIR, MOUNTS, ROUTES, Ctx, MountFs, Route, VfsError
 
 if TYPE_CHECKING:
     from ..core import Shell
@@ -97,8 +97,20 @@ class Vfs:
                 found = (r, ctx)
         return found
 
+    @staticmethod
+    def mounted(path: str) -> tuple[MountFs, str] | None:
+        """The mounted filesystem ``path`` is in, and the path below its mount point."""
+        for point, fs in MOUNTS.items():
+            if path == point or path.startswith(point + "/"):
+                return fs, path[len(point) :].strip("/")
+        return None
+
     def _children(self, s: Snapshot, path: str) -> set[str] | None:
         """The names in directory ``path``, or None when no route or kept file is below it."""
+        m = self.mounted(path)
+        if m is not None:
+            kids = m[0].listdir(s, m[1])
+            return None if kids is None else set(kids)
         parts = _parts(path)
         names: set[str] | None = None
         for r in ROUTES:
@@ -134,6 +146,11 @@ class Vfs:
         return body if body.endswith("\n") or body == "" else body + "\n"
 
     def _read(self, s: Snapshot, path: str) -> str:
+        m = self.mounted(path)
+        if m is not None:
+            body = m[0].read(s, m[1])
+            if body is not None:
+                return body
         found = self.route(s, path)
         if found is not None and not found[0].is_dir:
             r, ctx = found
@@ -155,6 +172,14 @@ class Vfs:
             return False
 
     def stat(self, s: Snapshot, path: str) -> Stat:
+        m = self.mounted(path)
+        if m is not None:
+            fs, rel = m
+            if fs.listdir(s, rel) is not None:
+                return Stat(True, 0o755, "root", 0)
+            if fs.read(s, rel) is not None:
+                return Stat(False, 0o644 if fs.writable(s, rel) else 0o444, "root", 0)
+            raise self._missing(s, path)
         found = self.route(s, path)
         if found is not None:
             r, ctx = found
@@ -178,6 +203,17 @@ class Vfs:
 
     def write(self, sh: Shell, path: str, data: str, append: bool = False) -> None:
         s = sh.snap
+        m = self.mounted(path)
+        if m is not None:
+            fs, rel = m
+            if fs.listdir(s, rel) is not None:
+                raise VfsError(path, EISDIR)
+            if fs.read(s, rel) is None:
+                raise self._missing(s, path)
+            if not fs.writable(s, rel):
+                raise VfsError(path, EACCES)
+            fs.write(sh, s, rel, data)
+            return
         found = self.route(s, path)
         if found is not None:
             r, ctx = found

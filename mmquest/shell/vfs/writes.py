@@ -15,6 +15,7 @@ from ...world import (
     SetOomScoreAdj,
     SetScheduler,
     SetTHP,
+    SetTHPDefrag,
     SetWatchdogLimit,
 )
 from .routes import Ctx, Writer
@@ -32,6 +33,10 @@ def sysctl(name: str) -> Writer:
 
 def thp(sh: Shell, c: Ctx, data: str, append: bool) -> None:
     sh.events.append(sh.host.apply(SetTHP(data.strip())))
+
+
+def thp_defrag(sh: Shell, c: Ctx, data: str, append: bool) -> None:
+    sh.events.append(sh.host.apply(SetTHPDefrag(data.strip())))
 
 
 def scheduler(sh: Shell, c: Ctx, data: str, append: bool) -> None:

@@ -1,0 +1,255 @@
+"""The ordinary toolbox an SRE types first: perf record/report, less/more, watch, sar.
+
+perf record samples the same model perf top shows, for as long as its command runs, and keeps
+perf.data in the shell's own files; perf report reads it back.  less and more write their input
+straight through, as they do when their output is not a terminal (the scrollback is the pager).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from ..core import COMMANDS, Result, Shell, command
+from ..parser import ShellSyntaxError
+from ..render import sar as R_SAR
+from ..render.perf import PERF_SORT_KEYS
+from ..render.perf_report import Recording, perf_report, record, record_summary
+from ..vfs import VfsError
+from .common import _inputs
+
+_perf_rest = COMMANDS["perf"][0]  # perf top (and what registers after this module wraps us in turn)
+MAX_WATCH_SCREENS = 5
+
+
+def _perf_usage(msg: str, tool: str) -> Result:
+    return Result(err=f"  Error: {msg}\n\n usage: perf {tool} [<options>] [<command>]", status=129)
+
+
+def _recordings(sh: Shell) -> dict[str, Recording]:
+    found: dict[str, Recording] | None = getattr(sh, "perf_data", None)
+    if found is None:
+        found = {}
+        sh.perf_data = found  # type: ignore[attr-defined]
+    return found
+
+
+@command("perf", "profiler: perf top [-g] [--sort KEYS], perf record [-g] [-a] sleep N, perf report")
+def cmd_perf(sh: Shell, args: list[str], stdin: str) -> Result:
+    if args[:1] == ["record"]:
+        return _perf_record(sh, args[1:])
+    if args[:1] == ["report"]:
+        return _perf_report(sh, args[1:])
+    return _perf_rest(sh, args, stdin)
+
+
+def _perf_record(sh: Shell, args: list[str]) -> Result:
+    event, kernel_only, callgraph, out = "cycles", False, False, "perf.data"
+    i, cmd = 0, []
+    while i < len(args):
+        a = args[i]
+        if a in ("-e", "--event", "-o", "--output"):
+            if i + 1 >= len(args):
+                return _perf_usage(f"switch `{a.lstrip('-')[0]}' requires a value", "record")
+            if a in ("-e", "--event"):
+                event = args[i + 1]
+            else:
+                out = args[i + 1]
+            i += 1
+        elif a in ("-g", "--call-graph=fp", "--call-graph=dwarf"):
+            callgraph = True
+        elif a in ("-a", "--all-cpus", "--"):
+            pass
+        elif a.startswith("-"):
+            return _perf_usage(f"unknown switch `{a.lstrip('-')}'", "record")
+        else:
+            cmd = args[i:]
+            break
+        i += 1
+    base = event.split(":")[0]
+    if base not in ("cycles", "cpu-clock", "task-clock"):
+        return Result(
+            err=f"invalid or unsupported event: '{event}'\nRun 'perf list' for a list of valid events",
+            status=129,
+        )
+    kernel_only = event.endswith(":k")
+    if len(cmd) != 2 or cmd[0] != "sleep":
+        return Result(
+            err="mmquest: perf record samples until its command exits: end the line with "
+            "`-a sleep N` (Ctrl-C does not reach a script)",
+            status=129,
+        )
+    from ..tracing.common import _seconds
+
+    secs = _seconds(cmd[1])
+    if secs is None:
+        return Result(err=f"sleep: invalid time interval '{cmd[1]}'", status=1)
+    boot0 = sh.snap.trace.boot
+    ran = sh.advance(secs)
+    s = sh.snap
+    if s.booting or s.trace.boot != boot0:
+        return Result(err="perf record: the box went down while recording", status=1)
+    rec = record(s, ran, event, kernel_only, callgraph)
+    path = sh.path(out)
+    try:
+        if path.startswith(("/proc/", "/sys/", "/dev/")):
+            raise VfsError(path, "Permission denied")
+        sh.write(path, "PERFILE2\n")
+    except VfsError as e:  # a path the box cannot write
+        return Result(err=f"failed to open {out}: {e.reason}", status=255)
+    _recordings(sh)[path] = rec
+    sh.note_read("perf record")
+    return Result("", record_summary(rec, path), 0)
+
+
+def _perf_report(sh: Shell, args: list[str]) -> Result:
+    path, children = "perf.data", None
+    sort: tuple[str, ...] = ("comm", "dso", "sym")
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in ("-i", "--input") and i + 1 < len(args):
+            path = args[i + 1]
+            i += 1
+        elif (a in ("-s", "--sort") and i + 1 < len(args)) or a.startswith("--sort="):
+            value = a.split("=", 1)[1] if "=" in a else args[i + 1]
+            i += 0 if "=" in a else 1
+            keys = tuple(k.strip() for k in value.split(",") if k.strip())
+            bad = [k for k in keys if k not in PERF_SORT_KEYS]
+            if bad or not keys:
+                return _perf_usage(f"Unknown --sort key: `{(bad or [''])[0]}'", "report")
+            sort = keys
+        elif a in ("-g", "--children"):
+            children = True
+        elif a == "--no-children":
+            children = False
+        elif a in ("--stdio", "-n", "--show-nr-samples", "-q"):
+            pass
+        else:
+            return _perf_usage(f"unknown option `{a.lstrip('-')}'", "report")
+        i += 1
+    full = sh.path(path)
+    rec = _recordings(sh).get(full)
+    if rec is None:
+        return Result(
+            err=f"open({path}) failed: No such file or directory\n"
+            "  Hint: use 'perf record' to generate perf.data",
+            status=255,
+        )
+    sh.note_read("perf report")
+    return Result(perf_report(rec, sort, children) + "\n")
+
+
+@command("less", "pager (writes through: the scrollback is the pager)", "more")
+def cmd_less(sh: Shell, args: list[str], stdin: str) -> Result:
+    files = [a for a in args if not a.startswith(("-", "+"))]
+    ins, errs = _inputs(sh, files, stdin, "less")
+    parts = []
+    for name, text in ins:
+        if len(ins) > 1:
+            parts.append(f"::::::::::::::\n{name}\n::::::::::::::\n")
+        parts.append(text if not text or text.endswith("\n") else text + "\n")
+    return Result("".join(parts), "\n".join(errs), 1 if errs else 0)
+
+
+def _wall(sh: Shell) -> str:
+    s = sh.snap
+    when = _dt.datetime.fromtimestamp(s.wall_start + s.t, tz=_dt.UTC)
+    return when.strftime("%a %b %e %H:%M:%S %Y")
+
+
+@command("watch", "run a command every N seconds: watch [-n N] [-t] CMD (a few screens)")
+def cmd_watch(sh: Shell, args: list[str], stdin: str) -> Result:
+    interval, title, i = 2.0, True, 0
+    while i < len(args) and args[i].startswith("-"):
+        a = args[i]
+        if a in ("-n", "--interval") and i + 1 < len(args):
+            try:
+                interval = max(float(args[i + 1]), 0.1)
+            except ValueError:
+                return Result(err=f"watch: failed to parse argument: '{args[i + 1]}'", status=1)
+            i += 1
+        elif a.startswith("-n") and len(a) > 2:
+            try:
+                interval = max(float(a[2:]), 0.1)
+            except ValueError:
+                return Result(err=f"watch: failed to parse argument: '{a[2:]}'", status=1)
+        elif a in ("-t", "--no-title"):
+            title = False
+        elif a in ("-d", "--differences", "-x", "--exec", "-c", "--color"):
+            pass
+        else:
+            return Result(err=f"watch: invalid option -- '{a.lstrip('-')[:1]}'", status=1)
+        i += 1
+    line = " ".join(args[i:])
+    if not line:
+        return Result(err="Usage:\n watch [options] command", status=1)
+    screens: list[str] = []
+    for n in range(MAX_WATCH_SCREENS):
+        if n and (sh.advance(interval) < interval - 1e-9 or sh.snap.booting):
+            break
+        frame: list[str] = []
+        try:
+            sh._list(line, frame)
+        except ShellSyntaxError as e:
+            return Result(err=f"sh: 1: {e}", status=1)
+        head = f"Every {interval:.1f}s: {line}"
+        right = f"{sh.snap.hostname}: {_wall(sh)}"
+        top = f"{head}  {right:>{max(80 - len(head) - 2, len(right))}}\n\n" if title else ""
+        screens.append(top + "".join(frame).rstrip("\n") + "\n")
+    note = (
+        f"mmquest: watch stopped after {len(screens)} screens "
+        f"({interval * (len(screens) - 1):g}s of simulated time); a real watch runs until Ctrl-C"
+    )
+    return Result("\n".join(screens), note, 0)
+
+
+def _stamp(sh: Shell) -> str:
+    s = sh.snap
+    return _dt.datetime.fromtimestamp(s.wall_start + s.t, tz=_dt.UTC).strftime("%H:%M:%S")
+
+
+@command("sar", "activity reports: sar -B|-r INTERVAL [COUNT] (paging, memory)")
+def cmd_sar(sh: Shell, args: list[str], stdin: str) -> Result:
+    mode, nums = "", []
+    for a in args:
+        if a in ("-B", "-r"):
+            mode = a
+        elif a.isdigit():
+            nums.append(int(a))
+        else:
+            return Result(
+                err=f"Usage: sar [ options ] [ <interval> [ <count> ] ]\nInvalid option: {a}", status=1
+            )
+    s = sh.snap
+    if not nums:
+        day = _dt.datetime.fromtimestamp(s.wall_start + s.t, tz=_dt.UTC).day
+        return Result(
+            err=f"Cannot open /var/log/sa/sa{day:02d}: No such file or directory\n"
+            "Please check if data collecting is enabled",
+            status=1,
+        )
+    interval, count = max(nums[0], 1), min(nums[1] if len(nums) > 1 else 1, 60)
+    mode = mode or "-u"
+    if mode == "-u":
+        return Result(err="sar: this box reports paging (-B) and memory (-r): sar -B 1 5", status=1)
+    ncpu = s.nnodes * s.cpus_per_node
+    date = _dt.datetime.fromtimestamp(s.wall_start + s.t, tz=_dt.UTC).strftime("%m/%d/%Y")
+    head = R_SAR.PAGING_HEAD if mode == "-B" else R_SAR.memory_head(s.kernel)
+    out = [R_SAR.banner(s.kernel, s.hostname, date, ncpu), "", R_SAR.header_line(_stamp(sh), head)]
+    rows: list[list[float]] = []
+    for _ in range(count):
+        before = R_SAR.vmstat_values(sh.vfs.read(sh.snap, "/proc/vmstat"))
+        if sh.advance(interval) < interval - 1e-9 or sh.snap.booting:
+            break
+        if mode == "-B":
+            after = R_SAR.vmstat_values(sh.vfs.read(sh.snap, "/proc/vmstat"))
+            row = R_SAR.paging_row(before, after, interval)
+        else:
+            row = R_SAR.memory_row(sh.vfs.read(sh.snap, "/proc/meminfo"), sh.snap.kernel)
+        rows.append(row)
+        out.append(R_SAR.line(_stamp(sh), row, head))
+    if rows:
+        avg = [sum(col) / len(rows) for col in zip(*rows, strict=True)]
+        out.append(R_SAR.line("Average:", avg, head))
+    sh.note_read(f"sar {mode}")
+    return Result("\n".join(out) + "\n")
