@@ -93,7 +93,7 @@ class Engine:
     def unit_main_task(self, unit: str) -> tuple[int, str] | None:
         """The main process (pid, comm) of a service unit (shell.host.Host)."""
         for w in self.world.workloads:
-            if unit in (w.name, getattr(w, "unit", None)) and w.task is not None:
+            if unit in (w.name, w.unit) and w.task is not None:
                 return w.task.pid, w.task.comm
         return None
 

@@ -113,7 +113,7 @@ def run(eng, line):
         ("wc -Q /proc/meminfo", "wc: invalid option -- 'Q'\nTry 'wc --help' for more information.", 1),
         ("ls -Q /", "ls: invalid option -- 'Q'\nTry 'ls --help' for more information.", 2),
         ("uname -Q", "uname: invalid option -- 'Q'\nTry 'uname --help' for more information.", 1),
-        ("awk -F", "awk: option requires an argument -- 'F'\nusage: awk [-F fs] 'prog' [file ...]", 2),
+        ("awk -F", "awk: option requires an argument -- 'F'\nusage: awk [-F fs]", 2),
         ("sed -Q p /proc/meminfo", "sed: invalid option -- 'Q'", 1),
         ("pgrep -Q sshd", "pgrep: invalid option -- 'Q'\nTry `pgrep --help' for more information.", 2),
         ("sysctl -Q", "sysctl: invalid option -- 'Q'\nUsage:", 1),
