@@ -243,7 +243,9 @@ class Vfs:
                 if f == "meminfo":
                     rows = R.node_meminfo_rows(s)
                     return "\n".join(
-                        f"Node {z} {k + ':':<16}{int(val[z] * 1024):>8} kB"
+                        f"Node {z} {k + ':'} {int(val[z] * 1024 / s.hugepage_kb):>5}"
+                        if k.startswith("HugePages_")  # counts, not kB
+                        else f"Node {z} {k + ':':<16}{int(val[z] * 1024):>8} kB"
                         for k, val in rows
                         if k not in ("MemUsed",)
                     )

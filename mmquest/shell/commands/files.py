@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import render as R
 from ..argv import Opts, OptSpec
 from ..core import Result, Shell, command
 from ..vfs import norm
@@ -66,6 +67,8 @@ def cmd_ls(sh: Shell, args: list[str], stdin: str) -> Result:
     one_per_line = not sh.to_tty or opts.has("1")  # as ls does into a pipe
     paths = opts.args or ["."]
     out, errs = [], []
+    # /proc and /sys files carry the time they were looked at; the rest the box's boot.
+    stamp = R.wall(sh.snap, 0.0).strftime("%b %e %H:%M")
     for p in paths:
         full = sh.path(p)
         s = sh.snap
@@ -79,14 +82,14 @@ def cmd_ls(sh: Shell, args: list[str], stdin: str) -> Result:
                     d = sh.vfs.is_dir(s, norm(full + "/" + n))
                     out.append(
                         ("dr-xr-xr-x  2" if d else "-rw-r--r--  1")
-                        + f" root root {0 if full.startswith(('/proc', '/sys')) else 4096:>7} Nov 26 02:47 {n}"
+                        + f" root root {0 if full.startswith(('/proc', '/sys')) else 4096:>7} {stamp} {n}"
                     )
             elif one_per_line:
                 out.extend(names)
             else:
                 out.append("  ".join(names) if names else "")
         elif sh.vfs.exists(s, full):
-            out.append(("-rw-r--r-- 1 root root 0 Nov 26 02:47 " if long else "") + p)
+            out.append((f"-rw-r--r-- 1 root root 0 {stamp} " if long else "") + p)
         else:
             errs.append(f"ls: cannot access '{p}': No such file or directory")
     out = [o for o in out if o != ""] if not long else out
