@@ -80,7 +80,7 @@ def cmd_orion(sh: Shell, args: list[str], stdin: str) -> Result:
         if num_large is not None and opts.get("matrix") == "point"
         else list(range(1, (num_large or 2 * num_disks) + 1))
     )
-    stamp = f"{name}_20261126_{R.clock(sh.snap)[:5].replace(':', '')}"
+    stamp = f"{name}_{R.wall(sh.snap).strftime('%Y%m%d_%H%M')}"
     head = [
         "ORION: ORacle IO Numbers -- Version 11.2.0.3.0",
         stamp,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import render as R
 from ..argv import Opts, OptSpec
 from ..core import Result, Shell, command
 from ..vfs import Stat, VfsError, mode_string, norm
@@ -75,7 +76,7 @@ def cmd_ls(sh: Shell, args: list[str], stdin: str) -> Result:
             errs.append(f"ls: cannot access '{p}': {e.reason}")
             continue
         if not st.is_dir or opts.has("d"):
-            out += _long(full, [(p, st)]) if long else [p]
+            out += _long(full, [(p, st)], _stamp(sh)) if long else [p]
             continue
         names = sh.vfs.listdir(s, full)
         if len(paths) > 1:
@@ -83,7 +84,7 @@ def cmd_ls(sh: Shell, args: list[str], stdin: str) -> Result:
         if long:
             entries = [(n, sh.vfs.stat(s, norm(full + "/" + n))) for n in names]
             out.append(f"total {sum(_blocks(full, st) for _, st in entries)}")
-            out += _long(full, entries)
+            out += _long(full, entries, _stamp(sh))
         elif one_per_line:
             out.extend(names)
         elif names:
@@ -98,15 +99,21 @@ def _blocks(where: str, st: Stat) -> int:
     return 4 if st.is_dir else -(-st.size // 4096) * 4
 
 
-def _long(where: str, entries: list[tuple[str, Stat]]) -> list[str]:
-    """``ls -l`` rows, the columns as wide as their widest entry."""
+def _stamp(sh: Shell) -> str:
+    """ls -l's time column: the box's boot, on its own wall clock (era and start time)."""
+    return R.wall(sh.snap, 0.0).strftime("%b %e %H:%M")
+
+
+def _long(where: str, entries: list[tuple[str, Stat]], stamp: str) -> list[str]:
+    """``ls -l`` rows, the columns as wide as their widest entry; ``stamp`` the time shown (the
+    box's boot on its own wall clock)."""
     links = [("2" if st.is_dir else "1") for _, st in entries]
     wl = max((len(x) for x in links), default=1)
     wo = max((len(st.owner) for _, st in entries), default=4)
     ws = max((len(str(st.size)) for _, st in entries), default=1)
     return [
         f"{mode_string(st.mode, st.is_dir)} {ln:>{wl}} {st.owner:<{wo}} {st.owner:<{wo}} {st.size:>{ws}} "
-        f"Nov 26 02:47 {name}"
+        f"{stamp} {name}"
         for (name, st), ln in zip(entries, links, strict=True)
     ]
 

@@ -214,9 +214,7 @@ def cmd_journalctl(sh: Shell, args: list[str], stdin: str) -> Result:
             continue
         if unit and unit not in text:
             continue
-        clock_s = s.t - (s.uptime - ts)
-        h = int((2 * 3600 + 47 * 60 + clock_s) % 86400)
-        lines.append(f"Nov 26 {h // 3600:02d}:{h % 3600 // 60:02d}:{h % 60:02d} {s.hostname} {text}")
+        lines.append(f"{R.wall(s, ts).strftime('%b %d %H:%M:%S')} {s.hostname} {text}")
     if n is not None:
         lines = lines[-n:]
     return Result(_join(lines or ["-- No entries --"]))

@@ -73,7 +73,7 @@ def cmd_uptime(sh: Shell, args: list[str], stdin: str) -> Result:
 
 @command("date", "the time on the box")
 def cmd_date(sh: Shell, args: list[str], stdin: str) -> Result:
-    return Result(f"Thu Nov 26 {R.clock(sh.snap)} UTC 2026\n")
+    return Result(R.wall(sh.snap).strftime("%a %b %e %H:%M:%S UTC %Y") + "\n")
 
 
 FREE = OptSpec(

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from ...kernel.era import has
 from ...world import Snapshot
 from .units import KB_PER_PAGE, kv, totals
 
 
 def meminfo(s: Snapshot) -> str:
+    """/proc/meminfo from the model: Cached is NR_FILE_PAGES less buffers (shmem included, as
+    the kernel counts it), the LRU lines are the model's lists, swap and hugetlb its pool.
+    Fields exist per the booted kernel (kernel/era.py)."""
     v = kv(s)
     tot = totals(s)
-    cached = tot["file"] - tot["shmem"]
+    buffers = 2104 / 4
+    cached = max(tot["file"] - buffers, 0.0)
+    huge_pages = tot["hugepages_total"] * s.hugepage_kb / 4
     rows: list[tuple[str, float]] = [("MemTotal", tot["total"]), ("MemFree", tot["free"])]
-    if not v < "3.14":
+    if has("meminfo:MemAvailable", v):
         low = sum(s.wm_low) if s.wm_low else 0.0
         rows.append(
             (
@@ -20,24 +26,25 @@ def meminfo(s: Snapshot) -> str:
             )
         )
     rows += [
-        ("Buffers", 2104 / 4),
+        ("Buffers", buffers),
         ("Cached", cached),
         ("SwapCached", 0),
-        ("Active", tot["anon"] * 0.5 + tot["active_file"]),
-        ("Inactive", tot["anon"] * 0.5 + tot["inactive_file"]),
-        ("Active(anon)", tot["anon"] * 0.5),
-        ("Inactive(anon)", tot["anon"] * 0.5),
+        ("Active", tot["active_anon"] + tot["active_file"]),
+        ("Inactive", tot["inactive_anon"] + tot["inactive_file"]),
+        ("Active(anon)", tot["active_anon"]),
+        ("Inactive(anon)", tot["inactive_anon"]),
         ("Active(file)", tot["active_file"]),
         ("Inactive(file)", tot["inactive_file"]),
         ("Unevictable", 0),
         ("Mlocked", 0),
-        ("SwapTotal", 4 * 1024 * 256),
-        ("SwapFree", 4 * 1024 * 256),
+        ("SwapTotal", s.swap_total),
+        ("SwapFree", s.swap_free),
         ("Dirty", tot["dirty"]),
-        ("Writeback", 0),
+        ("Writeback", tot["writeback"]),
         ("AnonPages", tot["anon"]),
         ("Mapped", tot["mapped"]),
         ("Shmem", tot["shmem"]),
+        *([("KReclaimable", tot["slab_rec"])] if has("meminfo:KReclaimable", v) else []),
         ("Slab", tot["slab_rec"] + tot["slab_unrec"]),
         ("SReclaimable", tot["slab_rec"]),
         ("SUnreclaim", tot["slab_unrec"]),
@@ -46,21 +53,24 @@ def meminfo(s: Snapshot) -> str:
         ("NFS_Unstable", 0),
         ("Bounce", 0),
         ("WritebackTmp", 0),
-        ("CommitLimit", tot["total"] * 0.5 + 4 * 1024 * 256),
+        # vm.overcommit_ratio 50: half the RAM outside the hugetlb pool, plus swap.
+        ("CommitLimit", (tot["total"] - huge_pages) * 0.5 + s.swap_total),
         ("Committed_AS", tot["anon"] * 1.3),
         ("VmallocTotal", 34359738367 / 4),
         ("VmallocUsed", 1.2 * 1024 * 256 / 4),
         ("VmallocChunk", 34291733504 / 4),
+        *([("Percpu", tot["kernel"] * 0.004)] if has("meminfo:Percpu", v) else []),
         ("HardwareCorrupted", 0),
-        ("AnonHugePages", 0),
+        *([("AnonHugePages", 0)] if has("meminfo:AnonHugePages", v) else []),
     ]
     out = [f"{k + ':':<16}{int(p * KB_PER_PAGE):>8} kB" for k, p in rows]
     out += [
-        "HugePages_Total:       0",
-        "HugePages_Free:        0",
-        "HugePages_Rsvd:        0",
+        f"HugePages_Total: {int(tot['hugepages_total']):>7}",
+        f"HugePages_Free:  {int(tot['hugepages_free']):>7}",
+        f"HugePages_Rsvd:  {int(s.hugepages_rsvd):>7}",
         "HugePages_Surp:        0",
-        "Hugepagesize:       2048 kB",
+        f"Hugepagesize:    {s.hugepage_kb:>7} kB",
+        *([f"{'Hugetlb:':<16}{int(huge_pages * KB_PER_PAGE):>8} kB"] if has("meminfo:Hugetlb", v) else []),
         f"{'DirectMap4k:':<16}{194460:>8} kB",
         f"{'DirectMap2M:':<16}{8194048:>8} kB",
         f"{'DirectMap1G:':<16}{int(tot['total'] * 4 - 8388608):>8} kB",

@@ -99,7 +99,8 @@ def node_meminfo_rows(s: Snapshot) -> list[tuple[str, list[float]]]:
     rows: dict[str, list[float]] = {}
     for nm in s.nodes:
         anon = nm.anon
-        act_anon, inact_anon = anon * 0.5, anon * 0.5
+        act_anon, inact_anon = nm.active_anon, nm.inactive_anon
+        huge = s.hugepage_kb / 4  # 4 KiB pages per huge page
         vals = {
             "MemTotal": nm.total,
             "MemFree": nm.free,
@@ -113,7 +114,7 @@ def node_meminfo_rows(s: Snapshot) -> list[tuple[str, list[float]]]:
             "Unevictable": 0.0,
             "Mlocked": 0.0,
             "Dirty": nm.dirty,
-            "Writeback": 0.0,
+            "Writeback": nm.writeback,
             "FilePages": nm.file,
             "Mapped": nm.mapped,
             "AnonPages": anon,
@@ -127,8 +128,8 @@ def node_meminfo_rows(s: Snapshot) -> list[tuple[str, list[float]]]:
             "SReclaimable": nm.slab_rec,
             "SUnreclaim": nm.slab_unrec,
             "AnonHugePages": 0.0,
-            "HugePages_Total": 0.0,
-            "HugePages_Free": 0.0,
+            "HugePages_Total": nm.hugepages_total * huge,
+            "HugePages_Free": nm.hugepages_free * huge,
             "HugePages_Surp": 0.0,
         }
         for k, v in vals.items():
@@ -147,7 +148,9 @@ def numa_maps_parts(t: TaskInfo) -> dict[str, list[float]]:
     heap = [mb(a) * 0.08 for a in t.anon]
     stack = [0.13 if z == 0 else 0.0 for z in range(n)]
     priv = [mb(t.anon[z]) * 0.92 + mb(t.file[z]) + mb(t.shmem[z]) - stack[z] for z in range(n)]
-    return {"Huge": [0.0] * n, "Heap": heap, "Stack": stack, "Private": [max(p, 0.0) for p in priv]}
+    total = sum(t.anon) or 1.0  # a task's hugetlb segment: spread as its memory is
+    huge = [mb(t.hugetlb) * (a / total if sum(t.anon) else 1.0 / n) for a in t.anon]
+    return {"Huge": huge, "Heap": heap, "Stack": stack, "Private": [max(p, 0.0) for p in priv]}
 
 
 def numastat_p(s: Snapshot, tasks: list[TaskInfo], compact: bool = False) -> str:

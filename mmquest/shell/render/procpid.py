@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...kernel.era import has
 from ...world import Snapshot, TaskInfo
 from .units import KB_PER_PAGE, kv
 
@@ -50,10 +51,9 @@ def proc_status(s: Snapshot, t: TaskInfo) -> str:
         f"VmLib:\t{kb(4684 / 4)}",
         f"VmPTE:\t{kb(rss / 512 + 10)}",
     ]
-    if v < "4.5":
-        lines.append(f"VmSwap:\t{kb(0)}")
-    else:
-        lines += [f"VmSwap:\t{kb(0)}", f"HugetlbPages:\t{kb(0)}"]
+    lines.append(f"VmSwap:\t{kb(t.swap)}")
+    if has("status:HugetlbPages", v):
+        lines.append(f"HugetlbPages:\t{kb(t.hugetlb)}")
     lines += [
         f"Threads:\t{t.threads}",
         "SigQ:\t0/515045",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...world import Snapshot
 from .system import _cpu_split, loadavg, uptime_line
-from .units import clock, totals
+from .units import clock, totals, wall
 
 
 def _fmt_time(cpu_s: float) -> str:
@@ -28,7 +28,7 @@ def ps_rows(s: Snapshot) -> list[dict]:
                 "rss": rss_kb,
                 "tty": "pts/0" if t.comm == "bash" else "?",
                 "stat": t.state + ("s" if t.pid < 1000 else "l"),
-                "start": "Nov20" if t.start < s.uptime - 86400 else clock(s, "02:47:00")[:5],
+                "start": wall(s, t.start).strftime("%b%d" if t.start < s.uptime - 86400 else "%H:%M"),
                 "time": _fmt_time(t.cpu_s),
                 "command": t.cmdline,
                 "comm": t.comm,
@@ -76,7 +76,7 @@ PS_FIELDS = {
 def top_batch(s: Snapshot) -> str:
     loadavg(s)
     n = len(s.tasks)
-    running = sum(1 for t in s.tasks if t.state == "R")
+    running = sum(1 for t in s.tasks if t.state == "R")  # the snapshot's state follows the CPU use
     us, sy, idle, wa = _cpu_split(s)
     tot = totals(s)
 
@@ -90,12 +90,16 @@ def top_batch(s: Snapshot) -> str:
         f"KiB Mem : {kib(tot['total']):>9} total, {kib(tot['free']):>9} free, "
         f"{kib(tot['total'] - tot['free'] - tot['file'] - tot['slab_rec']):>9} used, "
         f"{kib(tot['file'] + tot['slab_rec']):>9} buff/cache",
-        f"KiB Swap:  4194300 total,  4194300 free,        0 used. "
+        f"KiB Swap: {kib(s.swap_total):>8} total, {kib(s.swap_free):>8} free, "
+        f"{kib(s.swap_total - s.swap_free):>8} used. "
         f"{kib(tot['free'] + tot['file'] * 0.7):>9} avail Mem",
         "",
         "   PID USER      PR  NI    VIRT    RES    SHR S  %CPU %MEM     TIME+ COMMAND",
     ]
-    rows = sorted(ps_rows(s), key=lambda r: (-r["cpu"], r["pid"]))
+    # top's %CPU: the CPU used over its refresh interval (ps shows the lifetime average).
+    recent = {t.pid: 100.0 * t.cpu_rate for t in s.tasks}
+    rows = [{**r, "cpu": recent.get(r["pid"], r["cpu"])} for r in ps_rows(s)]
+    rows = sorted(rows, key=lambda r: (-r["cpu"], r["pid"]))
     for r in rows:
         shr = int(r["rss"] * 0.1)
         head.append(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from ...kernel.version import KernelVersion
 from ...world import NodeMem, Snapshot
 
@@ -24,7 +26,17 @@ def kv(s: Snapshot) -> KernelVersion:
     return KernelVersion(s.kernel)
 
 
-def clock(s: Snapshot, start: str = "02:47:00") -> str:
+def wall(s: Snapshot, uptime: float | None = None) -> datetime.datetime:
+    """The box's wall clock (UTC) now, or at ``uptime`` seconds after its boot: from the
+    incident's start time (Snapshot.wall_start, kernel/era.py)."""
+    t = s.wall_start + s.t if uptime is None else s.wall_start + s.t - (s.uptime - uptime)
+    return datetime.datetime.fromtimestamp(t, datetime.UTC)
+
+
+def clock(s: Snapshot, start: str | None = None) -> str:
+    """HH:MM:SS on the box's wall clock (``start``: an explicit HH:MM:SS at t = 0)."""
+    if start is None:
+        return wall(s).strftime("%H:%M:%S")
     h, m_, sec = (int(x) for x in start.split(":"))
     total = (h * 3600 + m_ * 60 + sec + int(s.t)) % 86400
     return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"

@@ -44,7 +44,9 @@ def _cpus_online(c: Ctx) -> str:
 def _node_meminfo(c: Ctx) -> str:
     z = c.node
     return "\n".join(
-        f"Node {z} {k + ':':<16}{int(val[z] * 1024):>8} kB"
+        f"Node {z} {k + ':'} {int(val[z] * 1024 / c.s.hugepage_kb):>5}"
+        if k.startswith("HugePages_")  # counts, not kB (node_read_meminfo)
+        else f"Node {z} {k + ':':<16}{int(val[z] * 1024):>8} kB"
         for k, val in R.node_meminfo_rows(c.s)
         if k not in ("MemUsed",)
     )
