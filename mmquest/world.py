@@ -34,9 +34,9 @@ from .actions import (
     SetScheduler,
     SetSysctl,
     SetTHP,
+    SetTHPDefrag,
     SetWatchdogLimit,
     StartService,
-    SetTHPDefrag,
     StopService,
 )
 from .kernel import KernelVersion, Machine
@@ -294,7 +294,7 @@ class Snapshot:
     def sysctl_value(self, name: str) -> int | str | None:
         return dict(self.sysctl).get(name)
 
-    def setting(self, name: str):
+    def setting(self, name: str) -> int | str | None:
         """A sysctl's value, or "transparent_hugepage": the THP enabled/defrag pair ("always/always")."""
         if name == "transparent_hugepage":
             return f"{self.thp_enabled}/{self.thp_defrag}"

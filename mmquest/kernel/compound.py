@@ -133,7 +133,9 @@ class IoPoint:
     iops: float
     cpu_bound: bool
     cpu_us_per_req: float
-    symbols: dict = field(default_factory=dict)  # (dso, symbol, kernel) -> CPU us per request
+    symbols: dict[tuple[str, str, bool], float] = field(
+        default_factory=dict
+    )  # (dso, symbol, kernel) -> CPU us per request
 
 
 def io_point(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from typing import Any, cast
 
 import numpy as np
 
@@ -96,13 +97,13 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
 
     def __init__(
         self,
-        spec,
+        spec: Any,  # the incident's machine spec (incident.py, a layer above the kernel)
         kernel: str,
         sysctl_overrides: dict[str, int | str],
         rng: np.random.Generator,
         uptime_s: float = 0.0,
         rebooted: bool = False,
-    ):
+    ) -> None:
         self.spec = spec
         self.rng = rng
         self.version = KernelVersion(kernel)
@@ -116,7 +117,7 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
         self.clock = 0.0  # seconds since this kernel booted (relative to uptime0)
         n = self.nnodes
         # Zonelist: nodes by distance, ties by node id (numa_zonelist_order=Node).
-        self.zonelist = [sorted(range(n), key=lambda z, a=a: (self.distance[a, z], z)) for a in range(n)]
+        self.zonelist = [sorted(range(n), key=lambda z: (int(self.distance[a, z]), z)) for a in range(n)]
 
         # Watermarks: min_free_kbytes = sqrt(lowmem_kb * 16), capped at 64 MB (3.x), split by size.
         total_kb = self.node_pages * n * 4
@@ -128,17 +129,19 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
         # Node memory, pages.
         self.kernel_pages = np.full(n, 0.006 * self.node_pages)  # struct pages, kernel text, stacks
         self.slab_rec = np.full(n, spec.slab_gb * 1024 * PAGES_PER_MB * 0.7 / n)
-        self.slab_unrec = np.full(n, spec.slab_gb * 1024 * PAGES_PER_MB * 0.3 / n)
+        self.slab_unrec: np.ndarray = np.full(n, spec.slab_gb * 1024 * PAGES_PER_MB * 0.3 / n)
         # The page cache the box built up before the incident; a reboot starts with none.
-        self.cold = np.array(spec.cold_cache_gb, dtype=np.float64) * 1024 * PAGES_PER_MB * (not rebooted)
-        self.dirty = np.zeros(n)
-        self.writeback = np.zeros(n)  # pages under writeback (writeback.py)
-        self.shmem = np.zeros(n)
-        self.hugetlb = np.zeros(n)
+        self.cold: np.ndarray = (
+            np.array(spec.cold_cache_gb, dtype=np.float64) * 1024 * PAGES_PER_MB * (not rebooted)
+        )
+        self.dirty: np.ndarray = np.zeros(n)
+        self.writeback: np.ndarray = np.zeros(n)  # pages under writeback (writeback.py)
+        self.shmem: np.ndarray = np.zeros(n)
+        self.hugetlb: np.ndarray = np.zeros(n)
         self.filesets: list[FileSet] = []
         self.tasks: dict[int, Task] = {}
         self.task_table = TaskTable(n)
-        self.next_pid = 1
+        self.next_pid: int = 1
         # Page cache that exited tasks had mapped, by the workload that owned them (task.py).
         self.unmapped_by_owner: dict[str, np.ndarray] = {}
         self.reclaim_ewma = np.full(n, 1.0)  # pages reclaimed per second, per node
@@ -160,7 +163,7 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
         self.dmesg = LogBuf()  # the kernel log: a ring of 256 KiB, like log_buf
         self.patches: dict[str, str] = {}  # loaded live patch id -> effect
         self.loadavg = np.zeros(3)  # calc_load(): 1, 5 and 15 minute averages of R + D threads
-        self.thp_enabled = "always" if not self.version < "2.6.38" else None
+        self.thp_enabled: str | None = "always" if not self.version < "2.6.38" else None
         self.zones_boot()  # zones.py: zones, THP defrag, the fragmentation-modelled zones
         self.io_scheduler: dict[str, str] = {d: "cfq" for d in ("sda", "sdb", "sdc", "sdd", "sde")}
 
@@ -168,13 +171,13 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
         self.reclaim_distance = reclaim_distance(self.version)  # node_reclaim_distance
         self.zone_reclaim_bit_values = zone_reclaim_bits(self.version)  # (RECLAIM_WRITE, RECLAIM_UNMAP)
         self.sysctl["vm.zone_reclaim_mode"] = default_zone_reclaim_mode(self.version, spec.distances)
-        for k, v in sysctl_overrides.items():
+        for k, value in sysctl_overrides.items():
             if k not in SYSCTLS:
                 raise KeyError(k)
-            self.sysctl[k] = v
+            self.sysctl[k] = value
         # Swap: one device of the machine's swap_gb (0: none).
         self.swap_total = float(getattr(spec, "swap_gb", 0.0)) * 1024 * PAGES_PER_MB
-        self.swap_used = 0.0
+        self.swap_used: float = 0.0
         self.hugetlb_boot()
         self.disk = Disk(
             pages_per_s=spec.disk_read_mbps * PAGES_PER_MB, base_latency_s=spec.disk_latency_us * 1e-6
@@ -194,12 +197,15 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
         return int(self.sysctl.get("vm.zone_reclaim_mode", 0))
 
     def file_pages(self) -> np.ndarray:
-        fs = sum((f.resident() for f in self.filesets), np.zeros(self.nnodes))
-        return self.cold + fs + self.dirty + self.writeback + self.mapped_pages() + self.shmem_pages()
+        fs: np.ndarray = sum((f.resident() for f in self.filesets), np.zeros(self.nnodes))
+        return cast(
+            np.ndarray,
+            self.cold + fs + self.dirty + self.writeback + self.mapped_pages() + self.shmem_pages(),
+        )
 
     def shmem_pages(self) -> np.ndarray:
         """NR_SHMEM: tmpfs/shm pages nobody maps now plus the tasks' shared memory (in the page cache)."""
-        return self.shmem + self.task_table.shmem_total()
+        return cast(np.ndarray, self.shmem + self.task_table.shmem_total())
 
     def mapped_pages(self) -> np.ndarray:
         return self.task_table.file_total()
@@ -208,13 +214,14 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
         return self.task_table.anon_total()
 
     def used_pages(self) -> np.ndarray:
-        return (
+        return cast(
+            np.ndarray,
             self.kernel_pages
             + self.slab_rec
             + self.slab_unrec
             + self.anon_pages()
             + self.file_pages()
-            + self.hugetlb
+            + self.hugetlb,
         )
 
     @property

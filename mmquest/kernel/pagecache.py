@@ -32,11 +32,13 @@ class FileSet:
 
     def resident(self) -> np.ndarray:
         """Resident pages per node."""
-        return self.res.sum(axis=0)
+        per_node: np.ndarray = self.res.sum(axis=0)
+        return per_node
 
     def resident_frac(self) -> np.ndarray:
         """Fraction of each chunk's pages that are cached (anywhere)."""
-        return np.minimum(self.res.sum(axis=1) / self.chunk_pages, 1.0)
+        frac: np.ndarray = np.minimum(self.res.sum(axis=1) / self.chunk_pages, 1.0)
+        return frac
 
     def touch(self, accesses: float, dt: float) -> tuple[np.ndarray, np.ndarray]:
         """``accesses`` page accesses spread over the set in ``dt`` seconds.

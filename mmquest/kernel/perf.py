@@ -34,24 +34,28 @@ class PerfRow:
 # A frame is a kernel function unless it names a DSO.  Direct reclaim runs inside the
 # allocating task; kswapd's runs in its own thread.
 _SYSCALL = ("system_call_fastpath",)
-_READ = _SYSCALL + ("sys_pread64", "vfs_read", "do_sync_read")
+_READ = (*_SYSCALL, "sys_pread64", "vfs_read", "do_sync_read")
 _FAULT = ("page_fault", "do_page_fault", "__do_page_fault")
 _ALLOC = ("__alloc_pages_nodemask",)
-_DIRECT = _ALLOC + ("get_page_from_freelist",)
+_DIRECT = (*_ALLOC, "get_page_from_freelist")
 _SHRINK = ("shrink_zone", "shrink_inactive_list")
-_DIO = _SYSCALL + ("sys_io_submit", "do_io_submit", "aio_run_iocb", "blkdev_direct_IO")
+_DIO = (*_SYSCALL, "sys_io_submit", "do_io_submit", "aio_run_iocb", "blkdev_direct_IO")
 _IRQ = ("common_interrupt", "do_IRQ", "handle_irq_event")
 _CALLERS: dict[str, tuple[str, ...]] = {
     # page cache reads (a database's misses) and anonymous faults
     "generic_file_aio_read": _READ,
-    "copy_user_enhanced_fast_string": _READ + ("generic_file_aio_read",),
-    "find_get_page": _READ + ("generic_file_aio_read",),
-    "__do_page_cache_readahead": _READ + ("generic_file_aio_read", "page_cache_sync_readahead"),
-    "add_to_page_cache_lru": _READ
-    + ("generic_file_aio_read", "page_cache_sync_readahead", "__do_page_cache_readahead"),
+    "copy_user_enhanced_fast_string": (*_READ, "generic_file_aio_read"),
+    "find_get_page": (*_READ, "generic_file_aio_read"),
+    "__do_page_cache_readahead": (*_READ, "generic_file_aio_read", "page_cache_sync_readahead"),
+    "add_to_page_cache_lru": (
+        *_READ,
+        "generic_file_aio_read",
+        "page_cache_sync_readahead",
+        "__do_page_cache_readahead",
+    ),
     "handle_mm_fault": _FAULT,
-    "clear_page_c_e": _FAULT + ("handle_mm_fault",),
-    "get_page_from_freelist": _FAULT + ("handle_mm_fault", "__alloc_pages_nodemask"),
+    "clear_page_c_e": (*_FAULT, "handle_mm_fault"),
+    "get_page_from_freelist": (*_FAULT, "handle_mm_fault", "__alloc_pages_nodemask"),
     # reclaim: the entry point is zone_reclaim/node_reclaim (direct) or balance_pgdat (kswapd)
     "zone_reclaim": _DIRECT,
     "node_reclaim": _DIRECT,
@@ -59,30 +63,46 @@ _CALLERS: dict[str, tuple[str, ...]] = {
     "shrink_page_list": _SHRINK,
     "isolate_lru_pages.isra.47": _SHRINK,
     "_raw_spin_lock_irq": _SHRINK,
-    "page_referenced": _SHRINK + ("shrink_page_list",),
-    "__remove_mapping": _SHRINK + ("shrink_page_list",),
-    "free_hot_cold_page": _SHRINK + ("shrink_page_list", "free_hot_cold_page_list"),
+    "page_referenced": (*_SHRINK, "shrink_page_list"),
+    "__remove_mapping": (*_SHRINK, "shrink_page_list"),
+    "free_hot_cold_page": (*_SHRINK, "shrink_page_list", "free_hot_cold_page_list"),
     # direct AIO into hugetlbfs buffers (orion)
-    "do_io_submit": _SYSCALL + ("sys_io_submit",),
-    "do_blockdev_direct_IO": _DIO + ("__blockdev_direct_IO",),
-    "gup_huge_pmd": _DIO + ("__blockdev_direct_IO", "do_blockdev_direct_IO", "get_user_pages_fast"),
-    "__get_page_tail": _DIO
-    + ("__blockdev_direct_IO", "do_blockdev_direct_IO", "get_user_pages_fast", "gup_huge_pmd", "get_page"),
-    "get_page": _DIO
-    + ("__blockdev_direct_IO", "do_blockdev_direct_IO", "get_user_pages_fast", "gup_huge_pmd"),
-    "bio_add_page": _DIO + ("__blockdev_direct_IO", "do_blockdev_direct_IO"),
-    "blk_queue_bio": _DIO
-    + ("__blockdev_direct_IO", "do_blockdev_direct_IO", "submit_bio", "generic_make_request"),
-    "blk_rq_map_sg": _DIO
-    + (
+    "do_io_submit": (*_SYSCALL, "sys_io_submit"),
+    "do_blockdev_direct_IO": (*_DIO, "__blockdev_direct_IO"),
+    "gup_huge_pmd": (*_DIO, "__blockdev_direct_IO", "do_blockdev_direct_IO", "get_user_pages_fast"),
+    "__get_page_tail": (
+        *_DIO,
+        "__blockdev_direct_IO",
+        "do_blockdev_direct_IO",
+        "get_user_pages_fast",
+        "gup_huge_pmd",
+        "get_page",
+    ),
+    "get_page": (
+        *_DIO,
+        "__blockdev_direct_IO",
+        "do_blockdev_direct_IO",
+        "get_user_pages_fast",
+        "gup_huge_pmd",
+    ),
+    "bio_add_page": (*_DIO, "__blockdev_direct_IO", "do_blockdev_direct_IO"),
+    "blk_queue_bio": (
+        *_DIO,
+        "__blockdev_direct_IO",
+        "do_blockdev_direct_IO",
+        "submit_bio",
+        "generic_make_request",
+    ),
+    "blk_rq_map_sg": (
+        *_DIO,
         "__blockdev_direct_IO",
         "do_blockdev_direct_IO",
         "submit_bio",
         "generic_make_request",
         "blk_queue_bio",
     ),
-    "intel_map_sg": _DIO
-    + (
+    "intel_map_sg": (
+        *_DIO,
         "__blockdev_direct_IO",
         "do_blockdev_direct_IO",
         "submit_bio",
@@ -91,27 +111,40 @@ _CALLERS: dict[str, tuple[str, ...]] = {
         "blk_rq_map_sg",
     ),
     "_base_interrupt": _IRQ,
-    "dio_bio_complete": _IRQ + ("_base_interrupt", "bio_endio", "dio_bio_end_aio"),
-    "set_page_dirty_lock": _IRQ
-    + ("_base_interrupt", "bio_endio", "dio_bio_end_aio", "dio_bio_complete", "bio_check_pages_dirty"),
-    "put_compound_page": _IRQ
-    + ("_base_interrupt", "bio_endio", "dio_bio_end_aio", "dio_bio_complete", "put_page"),
-    "put_page": _IRQ + ("_base_interrupt", "bio_endio", "dio_bio_end_aio", "dio_bio_complete"),
-    "aio_complete": _IRQ + ("_base_interrupt", "bio_endio", "dio_bio_end_aio"),
-    "_raw_spin_lock_irqsave": _IRQ + ("_base_interrupt", "bio_endio", "dio_bio_end_aio", "aio_complete"),
-    "read_events": _SYSCALL + ("sys_io_getevents",),
+    "dio_bio_complete": (*_IRQ, "_base_interrupt", "bio_endio", "dio_bio_end_aio"),
+    "set_page_dirty_lock": (
+        *_IRQ,
+        "_base_interrupt",
+        "bio_endio",
+        "dio_bio_end_aio",
+        "dio_bio_complete",
+        "bio_check_pages_dirty",
+    ),
+    "put_compound_page": (
+        *_IRQ,
+        "_base_interrupt",
+        "bio_endio",
+        "dio_bio_end_aio",
+        "dio_bio_complete",
+        "put_page",
+    ),
+    "put_page": (*_IRQ, "_base_interrupt", "bio_endio", "dio_bio_end_aio", "dio_bio_complete"),
+    "aio_complete": (*_IRQ, "_base_interrupt", "bio_endio", "dio_bio_end_aio"),
+    "_raw_spin_lock_irqsave": (*_IRQ, "_base_interrupt", "bio_endio", "dio_bio_end_aio", "aio_complete"),
+    "read_events": (*_SYSCALL, "sys_io_getevents"),
 }
 
 
 # Where a task's allocations come from, by what else it is seen doing: page cache reads
 # (readahead allocates the pages) or anonymous faults.
-_ALLOC_FROM_READ = _READ + (
+_ALLOC_FROM_READ = (
+    *_READ,
     "generic_file_aio_read",
     "page_cache_sync_readahead",
     "__do_page_cache_readahead",
     "__page_cache_alloc",
 )
-_ALLOC_FROM_FAULT = _FAULT + ("handle_mm_fault", "alloc_pages_vma")
+_ALLOC_FROM_FAULT = (*_FAULT, "handle_mm_fault", "alloc_pages_vma")
 
 
 def alloc_context(symbols: set[str]) -> tuple[str, ...]:
@@ -186,10 +219,10 @@ class PerfProfile:
 
     def rows(self, kernel_only: bool = False, by_comm: bool = False) -> tuple[PerfRow, ...]:
         """Overhead per symbol (per symbol and command with ``by_comm``), hottest first."""
-        sums: dict[tuple, float] = {}
+        sums: dict[tuple[str, str, bool] | tuple[str, str, bool, str], float] = {}
         for k, v in self.window.items():
             if not kernel_only or k[2]:
-                key = k if by_comm else k[:3]
+                key: tuple[str, str, bool] | tuple[str, str, bool, str] = k if by_comm else k[:3]
                 sums[key] = sums.get(key, 0.0) + v
         total = sum(sums.values())
         if total <= 0:

@@ -66,7 +66,9 @@ def available(version: KernelVersion) -> list[SysctlDef]:
     return out
 
 
-def default_zone_reclaim_mode(version: KernelVersion, distances: list[list[int]] | tuple) -> int:
+def default_zone_reclaim_mode(
+    version: KernelVersion, distances: list[list[int]] | tuple[tuple[int, ...], ...]
+) -> int:
     """Boot-time default of vm.zone_reclaim_mode.
 
     Before v3.16, init_zone_allows_reclaim() set zone_reclaim_mode = 1 as soon as any

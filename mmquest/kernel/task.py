@@ -1,3 +1,6 @@
+# A mixin of Machine: its methods take ``self: Machine``, which mypy accepts only when the self type
+# is a supertype of the mixin (or a Protocol); the check at each def is the one silenced here.
+# mypy: disable-error-code="misc"
 """Tasks: a process's pages per node and its threads, held as rows of one table.
 
 ``Task`` is one process (include/linux/sched.h's task_struct with its mm's RSS
@@ -9,7 +12,8 @@ creates, reads and ends tasks (kernel/fork.c, kernel/exit.c, fs/proc/task_mmu.c)
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -67,7 +71,7 @@ class Task:
         oom_score_adj: int = 0,
         alive: bool = True,
         owner: str = "",
-        extra: dict | None = None,
+        extra: dict[str, Any] | None = None,
         table: TaskTable | None = None,
         slot: int = -1,
     ):
@@ -91,7 +95,7 @@ class Task:
         return self._anon
 
     @anon.setter
-    def anon(self, value) -> None:
+    def anon(self, value: np.ndarray) -> None:
         if self._table is not None:
             self._anon[:] = value
         else:
@@ -102,7 +106,7 @@ class Task:
         return self._file
 
     @file.setter
-    def file(self, value) -> None:
+    def file(self, value: np.ndarray) -> None:
         if self._table is not None:
             self._file[:] = value
         else:
@@ -113,7 +117,7 @@ class Task:
         return self._shmem
 
     @shmem.setter
-    def shmem(self, value) -> None:
+    def shmem(self, value: np.ndarray) -> None:
         if self._table is not None:
             self._shmem[:] = value
         else:
@@ -168,13 +172,13 @@ class Task:
         return f"Task(pid={self.pid}, comm={self.comm!r}, threads={self.threads}, alive={self.alive})"
 
     # Pickling (a warmed world): a live task's pages are rows of its table, bound again on load.
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         state = {k: getattr(self, k) for k in self.__slots__}
         if self._table is not None:
             state["_anon"] = state["_file"] = state["_shmem"] = None
         return state
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         for k, v in state.items():
             object.__setattr__(self, k, v)
         if self._table is not None and hasattr(self._table, "anon"):  # else the table binds it when loaded
@@ -186,7 +190,8 @@ def _sum_rows(rows: np.ndarray) -> np.ndarray:
     (``add.accumulate`` is sequential by definition; ``sum`` is pairwise over a single column)."""
     if rows.shape[0] == 0:
         return np.zeros(rows.shape[1])
-    return np.add.accumulate(rows, axis=0)[-1].copy()
+    total: np.ndarray = np.add.accumulate(rows, axis=0)[-1].copy()
+    return total
 
 
 class TaskTable:
@@ -263,7 +268,7 @@ class TaskTable:
         i = t._slot
         t._anon, t._file, t._shmem = self.anon[i], self.file[i], self.shmem[i]
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         for t in self.tasks:  # tasks loaded before their table: bind them now
             if t is not None and getattr(t, "_slot", None) is not None:
@@ -302,14 +307,14 @@ class TaskOps:
     """Spawning, reading and ending tasks: methods of :class:`~mmquest.kernel.machine.Machine`."""
 
     def spawn(
-        self,
+        self: Machine,
         comm: str,
         threads: int,
-        cpu_nodes,
+        cpu_nodes: Iterable[float],
         user: str = "root",
         cmdline: str = "",
         owner: str = "",
-        anon=None,
+        anon: np.ndarray | None = None,
     ) -> Task:
         pid = self.next_pid
         self.next_pid += 1
@@ -360,7 +365,7 @@ class TaskOps:
     def trace_placement(self: Machine) -> tuple[tuple[str, tuple[float, ...]], ...]:
         """For the tracers' per-CPU views: the nodes each counted command runs on (kswapdN on node N)."""
         out = []
-        by_comm = {}
+        by_comm: dict[str, tuple[float, ...]] = {}
         for t in self.tasks.values():
             by_comm.setdefault(t.comm, t.cpu_nodes)
         for comm in sorted(self.trace.comms()):
@@ -417,7 +422,7 @@ class TaskOps:
 
             cpu = int(self.rng.integers(0, self.ncpus))
             for member, arr in ((MM_ANONPAGES, t.anon), (MM_FILEPAGES, t.file), (MM_SHMEMPAGES, t.shmem)):
-                pages = int(round(arr.sum()))
+                pages = round(float(arr.sum()))
                 if pages > 0:
                     per_cpu = np.zeros(self.ncpus, dtype=np.int64)
                     per_cpu[cpu] = pages

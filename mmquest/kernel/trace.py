@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .era import has
 from .version import KernelVersion
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .perf import PerfProfile
 
 # Functions the model counts that the tracers cannot attach to: static inlines, macros.
 INLINE = frozenset(
@@ -163,7 +167,7 @@ class KTrace:
 
     __slots__ = ("_tick", "calls", "hist", "perf", "rate", "time_s")
 
-    def __init__(self, perf=None) -> None:
+    def __init__(self, perf: PerfProfile | None = None) -> None:
         self.rate: dict[str, float] = {}  # calls per second, averaged over ~RATE_TAU_S
         self._tick: dict[str, float] = {}
         self.calls: dict[tuple[str, str], float] = {}
@@ -203,7 +207,7 @@ class KTrace:
     def comms(self) -> set[str]:
         return {c for _, c in self.calls}
 
-    def view(self, boot: int, placement: tuple = ()) -> TraceCounts:
+    def view(self, boot: int, placement: tuple[tuple[str, tuple[float, ...]], ...] = ()) -> TraceCounts:
         return TraceCounts(
             boot=boot,
             placement=placement,

@@ -1,3 +1,6 @@
+# A mixin of Machine: its methods take ``self: Machine``, which mypy accepts only when the self type
+# is a supertype of the mixin (or a Protocol); the check at each def is the one silenced here.
+# mypy: disable-error-code="misc"
 """The machine's zones: watermarks from the sysctls, and the zones whose fragmentation a workload drives.
 
 A mixin of :class:`~.machine.Machine` (like vmscan.py and page_alloc.py).  The zones come

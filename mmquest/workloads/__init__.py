@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 from .aio import AioReader
 from .base import Indicators, ParamError, Workload
+from .cgroup import CgroupService
 from .flash import FlashServer
 from .kvstore import KvStore
-from .cgroup import CgroupService
 from .rss import RssService
 from .service import Service
 
@@ -37,8 +37,8 @@ def make_workload(spec: WorkloadSpec, machine: Machine) -> Workload:
 __all__ = [
     "KINDS",
     "AioReader",
-    "FlashServer",
     "CgroupService",
+    "FlashServer",
     "Indicators",
     "KvStore",
     "ParamError",

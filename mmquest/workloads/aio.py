@@ -6,16 +6,21 @@ model in ``kernel.compound``; this class only runs it tick by tick on the machin
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..kernel import KernelVersion
-from ..kernel.compound import io_point, refcount_calls
+from ..kernel.compound import IoPoint, io_point, refcount_calls
 from ..kernel.machine import PAGES_PER_MB, Machine
 from .base import Indicators, Params, Workload
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..incident import WorkloadSpec
 
 
 class AioReader(Workload):
     kind = "aio_reader"
 
-    def __init__(self, spec, machine: Machine):
+    def __init__(self, spec: WorkloadSpec, machine: Machine) -> None:
         p = Params(spec.params)
         self.name = spec.name
         self.service = spec.service
@@ -63,7 +68,7 @@ class AioReader(Workload):
         self._pending_start = True
         self.ind = Indicators(0.0, 0.0, False)
 
-    def point(self, m: Machine, size_kb: int | None = None, outstanding: int | None = None):
+    def point(self, m: Machine, size_kb: int | None = None, outstanding: int | None = None) -> IoPoint:
         return io_point(
             KernelVersion(str(m.version)),
             m.has_effect("pagehuge_fastpath"),

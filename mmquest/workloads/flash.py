@@ -16,11 +16,15 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ..kernel.machine import PAGES_PER_MB, Machine
 from ..kernel.watermark import BurstStats, Watermarks, ZoneState, balance_burst
 from .base import Indicators, Params
 from .service import Service
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..incident import WorkloadSpec
 
 GB_PAGES = 1024 * PAGES_PER_MB
 
@@ -28,7 +32,7 @@ GB_PAGES = 1024 * PAGES_PER_MB
 class FlashServer(Service):
     kind = "flash_server"
 
-    def __init__(self, spec, machine: Machine):
+    def __init__(self, spec: WorkloadSpec, machine: Machine) -> None:
         raw = dict(spec.params)
         own = {k: raw.pop(k) for k in list(raw) if k in _OWN}
         p = Params(own)

@@ -21,12 +21,16 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ..kernel.buddy import PAGEBLOCK_NR_PAGES, FreeArea
 from ..kernel.compaction import CompactControl, ThpZone, do_huge_pmd_anonymous_page, khugepaged_scan
 from ..kernel.machine import Machine
 from .base import Indicators, Params
 from .service import Service
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..incident import WorkloadSpec
 
 KHUGEPAGED_PERIOD_S = 10.0  # scan_sleep_millisecs
 KHUGEPAGED_PAGES_TO_SCAN = 4096  # pages_to_scan: 8 huge-page ranges a pass
@@ -46,7 +50,7 @@ _OWN = {
 class KvStore(Service):
     kind = "kvstore"
 
-    def __init__(self, spec, machine: Machine):
+    def __init__(self, spec: WorkloadSpec, machine: Machine) -> None:
         raw = dict(spec.params)
         p = Params({k: raw.pop(k) for k in list(raw) if k in _OWN})
         self.fault_ranges_s = p.num("thp_fault_mb_s", 8.0, lo=0) / 2.0

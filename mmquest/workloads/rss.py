@@ -13,12 +13,17 @@ killed (Restart=always).  When a fault finds no memory, the OOM killer runs.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..kernel import oom
-from ..kernel.machine import PAGES_PER_MB, Machine
+from ..kernel.machine import PAGES_PER_MB, Machine, Task
 from ..kernel.percpu import MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MMCounters
 from .base import Indicators, Params, Workload
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..incident import WorkloadSpec
 
 # Pages freed "on any CPU" are spread uniformly over the CPUs.  Up to this many CPUs the
 # split is one multinomial draw (the draw order the bundled incidents' transcripts and
@@ -39,7 +44,7 @@ def spread_over_cpus(rng: np.random.Generator, pages: int, ncpus: int) -> np.nda
 class RssService(Workload):
     kind = "rss_service"
 
-    def __init__(self, spec, machine: Machine):
+    def __init__(self, spec: WorkloadSpec, machine: Machine) -> None:
         p = Params(spec.params)
         self.name = spec.name
         self.service = spec.service
@@ -181,6 +186,11 @@ class RssService(Workload):
         self.cpu = cpus[ends]
         return per_cpu, per_thread
 
+    def _live_task(self) -> Task:
+        """The running task (the callers run only while the service is up)."""
+        assert self.task is not None
+        return self.task
+
     def _fault(self, m: Machine, member: int, pages: int, spread: bool = False, dt: float = 0.5) -> None:
         if pages <= 0:
             return
@@ -189,7 +199,7 @@ class RssService(Workload):
             per_thread = self._per_thread(pages)
         else:
             per_cpu, per_thread = self._per_cpu_of_threads(m, pages, dt)
-        mm = self.task.extra["mm"]
+        mm = self._live_task().extra["mm"]
         folds = mm.fault(member, per_cpu, per_thread)
         m.trace.hit(m.fn_alloc, pages)  # each fault allocates its page
         if mm.percpu:  # add_mm_counter() -> percpu_counter_add_batch() once per fault
@@ -208,7 +218,7 @@ class RssService(Workload):
             per_cpu = spread_over_cpus(m.rng, pages, m.ncpus)
         else:
             per_cpu, _ = self._per_cpu_of_threads(m, pages, dt)
-        mm = self.task.extra["mm"]
+        mm = self._live_task().extra["mm"]
         folds = mm.free(member, per_cpu, pages)
         if mm.percpu:
             m.trace.hit("percpu_counter_add_batch", pages)
@@ -279,8 +289,8 @@ class RssService(Workload):
             if pages:
                 self._fault(m, member, pages, dt=dt)
                 self._free(m, member, pages, dt)
-        self.task.cpu_s += dt * 0.002 * self.threads + dt * self.ops_per_s * 2e-4
-        self.task.state = "S"
+        self._live_task().cpu_s += dt * 0.002 * self.threads + dt * self.ops_per_s * 2e-4
+        self._live_task().state = "S"
         if self.ops_per_s > 0:
             noise = 1.0 + 0.01 * float(m.rng.standard_normal())
             pressure = m.free.sum() < m.wm_low.sum()
@@ -304,8 +314,8 @@ class RssService(Workload):
             m.trace.hit(m.fn_shrink, m.nnodes)
             short = pages - (m.free.sum() - m.wm_min.sum())
         if short > 0:
-            oom.out_of_memory(m, self.task)
-            if not self.task.alive:
+            oom.out_of_memory(m, self._live_task())
+            if not self._live_task().alive:
                 return False
         return True
 

@@ -15,12 +15,16 @@ reclaim.  Throughput follows from Little's law, capped by the CPUs.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..kernel.machine import ANON_FAULT_S_PER_PAGE, FAULT_S_PER_PAGE, PAGES_PER_MB, Machine
 from ..kernel.pagecache import FileSet
 from .base import Indicators, Params, Workload
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..incident import WorkloadSpec
 
 
 def poisson_quantile(mean: float, q: float) -> float:
@@ -41,7 +45,7 @@ def poisson_quantile(mean: float, q: float) -> float:
 class Service(Workload):
     kind = "service"
 
-    def __init__(self, spec, machine: Machine):
+    def __init__(self, spec: WorkloadSpec, machine: Machine) -> None:
         p = Params(spec.params)
         n = machine.nnodes
         self.name = spec.name
@@ -156,6 +160,7 @@ class Service(Workload):
         The event counters count every page allocated, ops x churn.
         """
         t = self.task
+        assert t is not None  # step() churns only while the task runs
         cost = 0.0
         for a in np.nonzero(self.cpu_nodes)[0]:
             want = self.threads * self.cpu_nodes[a] * self.churn
@@ -197,7 +202,7 @@ class Service(Workload):
         self._files.append(new)
         return cost
 
-    def _costs(self, m: Machine):
+    def _costs(self, m: Machine) -> tuple[float, float, float, float]:
         """Per-op cost terms from the machine's current state."""
         n = m.nnodes
         dist = m.distance / 10.0  # remote access costs ~ distance/10 x local
@@ -248,7 +253,7 @@ class Service(Workload):
 
         reclaim_cost = 0.0
         if self.fs is not None and ops > 0:
-            hits, loads = self.fs.touch(ops * self.pages_per_op, dt)
+            _hits, loads = self.fs.touch(ops * self.pages_per_op, dt)
             total = float(loads.sum())
             if total > 0:
                 per_node = np.zeros(m.nnodes)
@@ -278,8 +283,8 @@ class Service(Workload):
             for a in np.nonzero(self.cpu_nodes)[0]:
                 r = m.add_file_pages(int(a), self.stream_pages_s * dt * self.cpu_nodes[a], "write")
                 reclaim_cost += r.cost_s
-        a = 1.0 - math.exp(-dt / 2.0)
-        self.stall_ewma += a * (reclaim_cost / max(ops, 1.0) - self.stall_ewma)
+        alpha = 1.0 - math.exp(-dt / 2.0)
+        self.stall_ewma += alpha * (reclaim_cost / max(ops, 1.0) - self.stall_ewma)
 
         # CPU time by symbol, for perf top.
         user_s = ops * (self.cpu_s_per_op + mem)
