@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from .kernel.compound import IoPoint
 from .shell import Shell
 from .workloads.aio import AioReader
+from .workloads.base import Workload
 from .world import DT, Action, Applied, Snapshot, World
 
 SPEEDS = (1.0, 4.0, 16.0)
@@ -84,7 +85,7 @@ class Engine:
         self._publish()
 
     @property
-    def workloads(self):
+    def workloads(self) -> list[Workload]:
         return self.world.workloads
 
     def loaded_patches(self) -> set[str]:

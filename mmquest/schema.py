@@ -23,7 +23,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass
-from typing import Any
+from typing import Any, cast
 
 MAX_ITEMS = 200  # entries of one list or array of tables
 
@@ -168,7 +168,7 @@ def convert(tp: Any, spec: Spec, v: Any, at: str) -> Any:
         tp = next(a for a in args if a is not type(None))
         args, origin = typing.get_args(tp), typing.get_origin(tp)
     if dataclasses.is_dataclass(tp):
-        return build(tp, v, at)
+        return build(cast(type, tp), v, at)  # an annotation: the class, never an instance
     if origin is tuple:
         return _sequence(args[0], spec, v, at)
     return _scalar(tp, spec, v, at)
@@ -180,7 +180,7 @@ def _sequence(item: Any, spec: Spec, v: Any, at: str) -> tuple[Any, ...]:
     if len(v) > MAX_ITEMS:
         raise Invalid(at, f"at most {MAX_ITEMS} entries, got {len(v)}")
     if dataclasses.is_dataclass(item):
-        return tuple(build(item, x, f"{at}[{i}]") for i, x in enumerate(v))
+        return tuple(build(cast(type, item), x, f"{at}[{i}]") for i, x in enumerate(v))
     if item is str and any(not isinstance(x, str) or not x.strip() for x in v):
         raise Invalid(at, "expected a list of non-empty strings")
     return tuple(_scalar(item, spec, x, f"{at}[{i}]") for i, x in enumerate(v))
@@ -248,7 +248,8 @@ def _num(v: float) -> str:
 def _default_doc(f: dataclasses.Field[Any]) -> str:
     if f.default is MISSING and f.default_factory is MISSING:
         return "required"
-    d = f.default if f.default is not MISSING else f.default_factory()
+    # Not MISSING both (above): the default, else the factory's value.
+    d = f.default if f.default is not MISSING else cast(Callable[[], Any], f.default_factory)()
     if d in ((), {}, None, "") or (isinstance(d, Mapping) and not d):
         return "optional"
     if isinstance(d, tuple):
