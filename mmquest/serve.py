@@ -27,6 +27,7 @@ Visitors are kept apart:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import os
 import re
@@ -121,10 +122,8 @@ def apply_session_limits() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-    try:
+    with contextlib.suppress(OSError):
         os.nice(5)
-    except OSError:
-        pass
 
 
 def check_port(port: int) -> str | None:
@@ -383,19 +382,13 @@ def make_server(
         async def _end(self, service) -> None:
             """Ask the game to quit; kill it if it has not within the grace period."""
             proc = service._process
-            try:
+            with contextlib.suppress(TimeoutError, Exception):
                 await asyncio.wait_for(service.stop(), QUIT_GRACE_S)
-            except (TimeoutError, Exception):
-                pass
             if proc is not None and proc.returncode is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     proc.kill()
-                except ProcessLookupError:
-                    pass
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(proc.wait(), 5)
-                except TimeoutError:
-                    pass
             task = service._task
             if task is not None and not task.done():
                 task.cancel()

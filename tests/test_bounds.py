@@ -84,7 +84,7 @@ def test_task_table_sums_match_a_loop_over_the_tasks_bit_for_bit():
     w = World(resolve("zone-reclaim"), 0, preroll=False)
     m = w.machine
     rng = np.random.default_rng(5)
-    for round_ in range(40):
+    for _round in range(40):
         for _ in range(50):
             t = m.spawn("w", int(rng.integers(1, 9)), [0.5, 0.5])
             t.anon += rng.random(2) * 1e5 * rng.choice([1e-3, 1.0, 1e3])
@@ -144,7 +144,7 @@ def test_every_container_stays_bounded_over_a_long_run(incident, seconds, monkey
     sizes = []
     for _ in range(2):
         s.advance(seconds)
-        for i in range(30):
+        for _i in range(30):
             s.command("uptime")
         w = s.world
         sizes.append(

@@ -52,7 +52,7 @@ def test_wrong_paths_do_not_resolve(capsys, tmp_path, toml):
 def test_json_has_the_contract_fields(capsys, tmp_path):
     script = tmp_path / "s"
     script.write_text("# a comment\nuname -r\n\nsleep 30s\nnumastat\n")
-    code, out, _ = run_cli(capsys, "run", "zone-reclaim", "--seed", "4", "--script", str(script), "--json")
+    _code, out, _ = run_cli(capsys, "run", "zone-reclaim", "--seed", "4", "--script", str(script), "--json")
     v = json.loads(out)
     assert {"incident", "seed", "resolved", "resolved_at", "score", "steps"} <= set(v)
     assert v["incident"] == "zone-reclaim" and v["seed"] == 4
@@ -110,7 +110,7 @@ def test_unknown_incident_and_bad_usage_exit_2(capsys):
 
 
 def test_list(capsys):
-    code, out, _ = run_cli(capsys, "list")
+    _code, out, _ = run_cli(capsys, "list")
     lines = out.splitlines()
     assert lines[0].split() == ["ID", "TITLE", "ERA", "DIFFICULTY"]
     assert lines[1].startswith("zone-reclaim ") and "2014" in lines[1] and "medium" in lines[1]

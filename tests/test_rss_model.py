@@ -2,6 +2,7 @@
 
 import dataclasses
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -242,7 +243,7 @@ def test_killing_the_hog_by_hand_buys_time_but_the_loop_returns(rss):
 
 def test_solution_resolves_and_the_status_reader_follows_the_patch(rss):
     s = Session(rss, seed=0)
-    for line in open(rss.solution).read().splitlines():
+    for line in Path(rss.solution).read_text().splitlines():
         if line and not line.startswith("#"):
             s.command(line)
     assert s.judge.resolved

@@ -168,7 +168,7 @@ def test_pipes_head_tail_wc(eng):
     ],
 )
 def test_every_way_to_set_the_sysctl(eng, line):
-    out, st = run(eng, line)
+    _out, st = run(eng, line)
     assert st == 0
     assert eng.world.machine.zone_reclaim_mode == 0
     assert run(eng, "sysctl vm.zone_reclaim_mode")[0] == "vm.zone_reclaim_mode = 0"
@@ -216,9 +216,9 @@ def test_proc_status_format(eng):
 
 def test_free_m_adds_up(eng):
     out, _ = run(eng, "free -m")
-    hdr, mem, swap = out.splitlines()
+    hdr, mem, _swap = out.splitlines()
     assert hdr.split() == ["total", "used", "free", "shared", "buff/cache", "available"]
-    total, used, free, shared, cache, avail = map(int, mem.split()[1:])
+    total, used, free, _shared, cache, _avail = map(int, mem.split()[1:])
     assert total == 131072
     assert abs(total - (used + free + cache)) <= 2
 
@@ -402,7 +402,7 @@ def test_seq_sort_uniq_cut_awk_on_the_simulated_files(eng):
 
 def test_while_and_until_loops_watch_a_counter_and_stop_like_bash(eng):
     t0 = eng.world.t
-    out, st = run(eng, "while sleep 10; do grep pgscan_direct_normal /proc/vmstat; done | head -3")
+    out, _st = run(eng, "while sleep 10; do grep pgscan_direct_normal /proc/vmstat; done | head -3")
     values = [int(line.split()[1]) for line in out.splitlines()]
     assert len(values) == 3 and values == sorted(set(values))
     assert eng.world.t == pytest.approx(t0 + 30)  # head took 3 lines: the loop died at its next write

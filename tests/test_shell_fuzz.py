@@ -21,8 +21,8 @@ def engine():
 
 
 words = st.sampled_from(
-    sorted(COMMANDS)
-    + [
+    [
+        *sorted(COMMANDS),
         "/proc/vmstat",
         "/proc/sys/vm/zone_reclaim_mode",
         "-n",
@@ -86,7 +86,7 @@ def test_the_world_only_changes_through_valid_commands(line):
     )  # a fresh box each time: no pre-roll needed
     before = eng.world.snapshot().sysctl
     step = eng.execute(line)
-    if not any(w in line for w in SAFE + (">",)):
+    if not any(w in line for w in (*SAFE, ">")):
         assert eng.world.snapshot().sysctl == before
         assert eng.world.t == 0.0
     assert step.status in range(0, 256)

@@ -134,7 +134,7 @@ def test_pre_thp_kernel_has_no_thp_switch(thp):
 def test_disabling_thp_does_not_help(thp):
     eng = Engine(World(thp, seed=1))
     before = orion_mbps(eng, 1024)
-    out, st = run(eng, "echo never > /sys/kernel/mm/transparent_hugepage/enabled")
+    _out, st = run(eng, "echo never > /sys/kernel/mm/transparent_hugepage/enabled")
     assert st == 0
     assert run(eng, "cat /sys/kernel/mm/transparent_hugepage/enabled")[0] == "always madvise [never]"
     assert orion_mbps(eng, 1024) == pytest.approx(before, rel=0.01)

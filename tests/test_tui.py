@@ -1,5 +1,7 @@
 """The TUI driven through Textual's pilot, plus SVG snapshots of every screen."""
 
+from pathlib import Path
+
 import pytest
 from rich.console import Console
 from rich.text import Text
@@ -289,7 +291,7 @@ def _store_with_solved(tmp_path, incident_id="zone-reclaim"):
 
     st = Store(tmp_path)
     s = Session(resolve(incident_id), 0, store=st, player="ann")
-    for line in open(resolve(incident_id).solution).read().splitlines():
+    for line in Path(resolve(incident_id).solution).read_text().splitlines():
         if line and not line.startswith("#"):
             s.command(line)
     s.finish()
@@ -354,7 +356,7 @@ async def test_resume_is_offered_after_quitting_mid_incident(tmp_path):
 def test_snapshot_campaign(snap_compare, tmp_path):
     from mmquest.game.store import Store
 
-    st = _store_with_solved(tmp_path)
+    _store_with_solved(tmp_path)
     assert snap_compare(make_app(live=False, store=Store(tmp_path), player="ann"), terminal_size=(100, 30))
 
 
@@ -428,7 +430,7 @@ async def test_key_bar_follows_focus_and_its_hints_are_clickable():
         await pilot.pause()
         assert "kernel only" in [h[2] for h in bar.hints()]
         assert "kernel only" in bar.render().plain  # the line itself shows the focused pane's keys
-        start, end, key, _ = next(s for s in bar._spans if s[2] == "f2")
+        start, _end, _key, _ = next(s for s in bar._spans if s[2] == "f2")
         paused = app.screen.engine.paused
         await pilot.click(KeyBar, offset=(start + 1, 0))
         await pilot.pause()

@@ -54,7 +54,7 @@ def test_wheel_installs_into_a_fresh_venv_and_plays_every_incident(wheel, tmp_pa
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
-    r = subprocess.run(pip + [str(wheel)], capture_output=True, text=True, timeout=900)
+    r = subprocess.run([*pip, str(wheel)], capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-2000:]
     exe = str(venv / "bin" / "mmquest")
     env = dict(os.environ, MMQUEST_HOME=str(tmp_path / "home"))

@@ -81,7 +81,7 @@ def test_mode_0_recovers_within_a_minute(zr):
 
 
 def test_healthy_mode_0_spills_and_stays_fast(broken_and_healthy, zr):
-    _, _, h_world, h = broken_and_healthy
+    _, _, h_world, _h = broken_and_healthy
     s0 = h_world.snapshot()
     h_world.step(30)
     s1 = h_world.snapshot()
@@ -119,7 +119,7 @@ def test_off_calibration_a_bigger_hot_set_hurts_more_under_mode_1(zr):
     results = []
     for gb in (70, 84, 100):
         wl = dataclasses.replace(zr.workloads[0], params={**zr.workloads[0].params, "hot_set_gb": gb})
-        inc = dataclasses.replace(zr, workloads=(wl,) + zr.workloads[1:])
+        inc = dataclasses.replace(zr, workloads=(wl, *zr.workloads[1:]))
         w = World(inc, seed=2)
         results.append(mean_tput(w, 30))
     assert results[0] > results[1] > results[2]

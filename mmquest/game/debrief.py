@@ -214,11 +214,11 @@ def as_text(d: DebriefData, unit: str = "ops/s") -> str:
     else:
         out.append("Not resolved: the service never stayed healthy long enough.")
         out += [f"  Still wrong: {w}" for w in d.still_wrong]
-    out += ["", f"Throughput ({unit}) over time, ┈ = SLO:"] + list(d.chart) + [""]
+    out += ["", f"Throughput ({unit}) over time, ┈ = SLO:", *d.chart, ""]
     for m in d.markers:
         out.append(f"  {m.label}  t={m.t:6.1f}s  $ {m.command}")
     if d.rss_chart:
-        out += [f"{d.rss_name}: VmRSS as reported (●) vs true RSS (─):"] + list(d.rss_chart) + [""]
+        out += [f"{d.rss_name}: VmRSS as reported (●) vs true RSS (─):", *d.rss_chart, ""]
     out += [
         "",
         "ROOT CAUSE",
@@ -235,5 +235,5 @@ def as_text(d: DebriefData, unit: str = "ops/s") -> str:
     out += [f"  {cid}  {title}" + (f" ({rel})" if rel else "") for cid, title, rel in d.commits]
     out += ["", f"SCORE {d.score}"] + [f"  {name:<24} {v:+d}" for name, v in d.score_parts]
     if d.mechanism:
-        out += ["", "THE KERNEL PATH, BEFORE AND AFTER"] + list(d.mechanism)
+        out += ["", "THE KERNEL PATH, BEFORE AND AFTER", *d.mechanism]
     return "\n".join(out)

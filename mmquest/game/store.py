@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -329,10 +330,8 @@ class Store:
         self._w("UPDATE runs SET sim_t = ? WHERE id = ?", (sim_t, run_id))
 
     def _rollback(self) -> None:
-        try:
+        with contextlib.suppress(sqlite3.Error):
             self.db.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass
 
     def finish_run(
         self,

@@ -16,6 +16,7 @@ start-up files are.)
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -106,10 +107,8 @@ def save(world: World) -> None:
         os.replace(tmp, d / f"{key}.world")
         _prune(d)
     except Exception:  # a read-only or full data directory: the cache is only an optimisation
-        try:
+        with contextlib.suppress(Exception):
             os.unlink(tmp)  # type: ignore[possibly-undefined]
-        except Exception:
-            pass
 
 
 def _prune(d: Path) -> None:

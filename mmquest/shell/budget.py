@@ -140,7 +140,7 @@ class Pattern:
             self._call(lambda t, timeout: list(self.rx.finditer(t, concurrent=True, timeout=timeout)), s)
         )
 
-    def sub(self, repl: str, s: str, count: int = 0) -> str:
+    def sub(self, repl: str | Callable[[Any], str], s: str, count: int = 0) -> str:
         return str(self._call(self.rx.sub, repl, s, count=count, concurrent=True))
 
 

@@ -16,6 +16,8 @@ Tasks/Memory/CGroup lines of ``systemctl status`` (the rest of systemctl is shel
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..kernel import psi
 from ..kernel.era import has
 from ..kernel.memcg import PAGE_COUNTER_MAX, PAGE_SIZE, limit_text, memcg_era, parse_limit
@@ -278,12 +280,17 @@ def _pid_stack(c: V.Ctx) -> str:
     return idle_stack()
 
 
+def _system_pressure(r: str) -> Callable[[V.Ctx], str]:
+    """The reader of /proc/pressure/``r``."""
+    return lambda c: pressure_text(c.s.pressure, r, c.s.kernel, system=True)
+
+
 V.add(
     V.Route("/proc/pressure", era="file:/proc/pressure"),
     *(
         V.Route(
             f"/proc/pressure/{r}",
-            (lambda c, r=r: pressure_text(c.s.pressure, r, c.s.kernel, system=True)),
+            _system_pressure(r),
             era="file:/proc/pressure",
         )
         for r in RESOURCES

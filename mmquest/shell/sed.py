@@ -10,7 +10,9 @@ the GNU commands this box does not simulate say so rather than pretend.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from .argv import OptError, OptSpec
 
@@ -22,11 +24,26 @@ class SedError(Exception):
     pass
 
 
+class _Regex(Protocol):
+    """What sed needs of a compiled pattern: ``re.Pattern`` or the shell's budgeted ``Pattern``."""
+
+    @property
+    def groups(self) -> int: ...
+
+    def search(self, s: str, /) -> Any: ...
+
+    def sub(self, repl: Callable[[Any], str], s: str, /) -> str: ...
+
+
+PatternFactory = Callable[[str, int], _Regex]
+Repl = list[str | int]  # literal strings, group numbers (int)
+
+
 @dataclass
 class Address:
     line: int | None = None  # a line number
     last: bool = False  # $
-    regex: re.Pattern | None = None
+    regex: _Regex | None = None
     plus: int | None = None  # addr2 only: +N
     step: int = 0  # GNU first~step
 
@@ -37,8 +54,8 @@ class Cmd:
     a1: Address | None = None
     a2: Address | None = None
     negate: bool = False
-    regex: re.Pattern | None = None
-    repl: list = field(default_factory=list)  # literal strings, group numbers (int)
+    regex: _Regex | None = None
+    repl: Repl = field(default_factory=list)  # literal strings, group numbers (int)
     count: int = 1  # which match s replaces (1 = first)
     glob: bool = False
     print_: bool = False
@@ -63,7 +80,9 @@ def _bre_to_ere(p: str) -> str:
 
 
 class _Parser:
-    pattern = None  # the shell's budgeted pattern factory (source, flags) -> Pattern, when given
+    pattern: PatternFactory | None = (
+        None  # the shell's budgeted pattern factory (source, flags) -> Pattern, when given
+    )
 
     def __init__(self, script: str, n: int, extended: bool):
         self.s, self.i, self.n, self.extended = script, 0, n, extended
@@ -95,7 +114,7 @@ class _Parser:
                 return "".join(out)
             out.append(c)
 
-    def compile(self, src: str, icase: bool) -> re.Pattern:
+    def compile(self, src: str, icase: bool) -> _Regex:
         if src == "":
             raise self.fail("no previous regular expression", 0)
         source = src if self.extended else _bre_to_ere(src)
@@ -142,7 +161,7 @@ class _Parser:
         return None
 
     def parse(self) -> list[Cmd]:
-        cmds = []
+        cmds: list[Cmd] = []
         while True:
             while self.peek() in (" ", "\t", "\n", ";"):
                 self.i += 1
@@ -234,8 +253,8 @@ class _Parser:
         cmd.repl = _replacement(repl, cmd.regex.groups, self)
 
 
-def _replacement(text: str, groups: int, parser: _Parser) -> list:
-    out: list = []
+def _replacement(text: str, groups: int, parser: _Parser) -> Repl:
+    out: Repl = []
     i = 0
     while i < len(text):
         c = text[i]
@@ -267,7 +286,7 @@ def _regex_message(e: re.error) -> str:
     return "Invalid regular expression"
 
 
-def compile_script(scripts: list[str], extended: bool, pattern=None) -> list[Cmd]:
+def compile_script(scripts: list[str], extended: bool, pattern: PatternFactory | None = None) -> list[Cmd]:
     """Parse the scripts; ``pattern`` compiles the regular expressions (the shell's budgeted one)."""
     cmds: list[Cmd] = []
     for n, script in enumerate(scripts, 1):
@@ -278,7 +297,7 @@ def compile_script(scripts: list[str], extended: bool, pattern=None) -> list[Cmd
 
 
 def _matches(a: Address, line: str, n: int, last: bool) -> bool:
-    if a.step:
+    if a.step and a.line is not None:  # a step is only parsed after a line number
         return n >= a.line and (n - a.line) % a.step == 0
     if a.line is not None:
         return n == a.line
@@ -321,19 +340,22 @@ def _substitute(cmd: Cmd, line: str) -> tuple[str, bool]:
     done = False
     seen = 0
 
-    def repl(m: re.Match) -> str:
+    def repl(m: Any) -> str:
         nonlocal done, seen
         seen += 1
         if seen < cmd.count or (done and not cmd.glob):
-            return m.group(0)
+            return str(m.group(0))
         done = True
         return "".join(m.group(p) or "" if isinstance(p, int) else p for p in cmd.repl)
 
+    assert cmd.regex is not None  # only s commands are substituted, and each has its regex
     new = cmd.regex.sub(repl, line)
     return new, done
 
 
-def run(cmds: list[Cmd], lines: list[str], quiet: bool, charge=None) -> tuple[list[str], int | None]:
+def run(
+    cmds: list[Cmd], lines: list[str], quiet: bool, charge: Callable[[int], None] | None = None
+) -> tuple[list[str], int | None]:
     """Run the script over ``lines``; returns the output lines and q's exit status (None: no q).
 
     ``charge(n)`` is called with the length of every substituted line (s/a/&&&&/g grows a

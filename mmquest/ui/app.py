@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from typing import ClassVar
 
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.filter import Monochrome, NoColor
 
 from ..game.modes import DEFAULT_MODE
@@ -22,7 +23,7 @@ class MMQuestApp(App):
     CSS_PATH = "mmquest.tcss"
     TITLE = "mmquest"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "request_quit", "quit", show=False, priority=True),
         Binding("ctrl+c", "request_quit", "quit", show=False, priority=True),
     ]

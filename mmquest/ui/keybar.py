@@ -8,6 +8,8 @@ play screen's first frame.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import events
 from textual.widget import Widget
@@ -15,7 +17,7 @@ from textual.widget import Widget
 
 class KeyBar(Widget, can_focus=False):
     ALLOW_SELECT = False
-    COMPONENT_CLASSES = {"keybar--key", "keybar--description", "keybar--item"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"keybar--key", "keybar--description", "keybar--item"}
     DEFAULT_CSS = """
     KeyBar {
         dock: bottom;

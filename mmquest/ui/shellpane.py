@@ -7,9 +7,10 @@ types lines into the engine and shows what comes back.
 from __future__ import annotations
 
 import os
+from typing import ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input
@@ -18,11 +19,12 @@ from .scrollback import Scrollback
 
 
 def _common_prefix(words: list[str]) -> str:
-    return os.path.commonprefix(words) if words else ""
+    # a character-wise prefix is what completion wants (not a path's common directory)
+    return os.path.commonprefix(words) if words else ""  # noqa: RUF071
 
 
 class ShellInput(Input):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "history(-1)", "previous command", show=False),
         Binding("down", "history(1)", "next command", show=False),
         Binding("tab", "complete", "complete", show=False, priority=True),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .. import awk
 from ..argv import OptSpec, coreutils_try
@@ -12,7 +13,7 @@ from ..core import Result, Shell, command
 from .common import _inputs, _join, _lines
 
 
-def _sort_key(line: str, field: int | None, sep: str | None, numeric: bool):
+def _sort_key(line: str, field: int | None, sep: str | None, numeric: bool) -> tuple[float | str, str]:
     text = line
     if field is not None:
         parts = line.split(sep) if sep else line.split()
@@ -84,7 +85,7 @@ def cmd_uniq(sh: Shell, args: list[str], stdin: str) -> Result:
         return Result(err=f"uniq: extra operand '{opts.args[2]}'\n{coreutils_try('uniq')}", status=1)
     ins, errs = _inputs(sh, opts.args[:1], stdin, "uniq")
     fold = opts.has("i")
-    out: list[list] = []
+    out: list[list[Any]] = []  # [count, line] per run of equal lines
     for ln in (ln for _, text in ins for ln in _lines(text)):
         if out and (out[-1][1].lower() == ln.lower() if fold else out[-1][1] == ln):
             out[-1][0] += 1
@@ -100,7 +101,7 @@ def cmd_uniq(sh: Shell, args: list[str], stdin: str) -> Result:
 
 def _field_list(spec: str) -> list[int] | None:
     """cut's LIST: N, N-M, N-, -M, joined by commas (1-based; None when malformed)."""
-    out = []
+    out: list[int] = []
     for part in spec.split(","):
         m = re.fullmatch(r"(\d*)-?(\d*)", part)
         if not m or not part or part == "-":
@@ -156,6 +157,7 @@ def cmd_cut(sh: Shell, args: list[str], stdin: str) -> Result:
             if not opts.has("s"):
                 out.append(ln)  # a line without the delimiter is printed whole, as cut does
         else:
+            assert fields is not None  # no -c: -f was given (checked above)
             parts = ln.split(sep)
             out.append(sep.join(parts[k - 1] for k in fields if k <= len(parts)))
     return Result(_join(out), "\n".join(errs), 1 if errs else 0)

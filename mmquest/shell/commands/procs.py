@@ -88,7 +88,7 @@ def cmd_ps(sh: Shell, args: list[str], stdin: str) -> Result:
     table = [[c[2](r) for c in cols] for r in rows]
     widths = [max([len(c[0])] + [len(row[j]) for row in table]) for j, c in enumerate(cols)]
 
-    def fmt(vals):
+    def fmt(vals: list[str]) -> str:
         parts = []
         for j, (v, c) in enumerate(zip(vals, cols, strict=False)):
             last = j == len(cols) - 1

@@ -161,10 +161,10 @@ def cmd_systemctl(sh: Shell, args: list[str], stdin: str) -> Result:
             if event:  # "" when nothing changed (start a running unit)
                 sh.events.append(event)
             results.append(Result())
-    out = "".join(r.out for r in results)
+    text = "".join(r.out for r in results)
     err = "\n".join(r.err for r in results if r.err)
     status = next((r.status for r in results if r.status), 0)
-    return Result(out, err, status)
+    return Result(text, err, status)
 
 
 @command("service", "services: service UNIT restart")

@@ -51,7 +51,7 @@ def cmd_sysctl(sh: Shell, args: list[str], stdin: str) -> Result:
                 return Result(_join(out), f'sysctl: setting key "{name}": {e}', 255)
         return Result(_join(out))
 
-    def fmt(name) -> str:
+    def fmt(name: str) -> str:
         v = values[name] if not SYSCTLS[name].trigger else 0
         if names_only:
             return name

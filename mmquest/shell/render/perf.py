@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...world import Snapshot
 from .units import human_k
 
+PerfKey = tuple[Any, ...]  # one row's key: per sort field a comm or dso (str) or a symbol (name, kernel)
 PERF_SORT_KEYS = {"comm": "Command", "dso": "Shared Object", "sym": "Symbol"}  # what `perf top --sort` models
 
 
 def perf_aggregate(
     s: Snapshot, kernel_only: bool, sort: tuple[str, ...], children: bool
-) -> tuple[dict[tuple, float], dict[tuple, float], set[tuple]]:
+) -> tuple[dict[PerfKey, float], dict[PerfKey, float], set[PerfKey]]:
     """The sampled model's rows summed per ``sort`` key: (self %, children %, keys with a call
     chain).  perf top and perf report both read it, so they never disagree."""
     from ...kernel.perf import alloc_context, call_chain
@@ -20,12 +23,12 @@ def perf_aggregate(
     tot = sum(r.overhead for r in data) or 1.0
     scale = 100.0 / tot if kernel_only else 1.0
 
-    def key(comm: str, dso: str, sym: str, kernel: bool) -> tuple:
+    def key(comm: str, dso: str, sym: str, kernel: bool) -> PerfKey:
         return tuple(comm if k == "comm" else dso if k == "dso" else (sym, kernel) for k in sort)
 
-    self_pct: dict[tuple, float] = {}
-    child_pct: dict[tuple, float] = {}
-    has_chain: set[tuple] = set()
+    self_pct: dict[PerfKey, float] = {}
+    child_pct: dict[PerfKey, float] = {}
+    has_chain: set[PerfKey] = set()
     dso_of = {r.symbol: r.dso for r in data}
     entry = "node_reclaim" if "node_reclaim" in dso_of else "zone_reclaim"
     seen_in: dict[str, set[str]] = {}
@@ -65,7 +68,7 @@ def perf_top(
     order = child_pct if children else self_pct
     keys = sorted(order, key=lambda k: (-order[k], str(k)))[:rows]
 
-    def cell(k: tuple, i: int) -> str:
+    def cell(k: PerfKey, i: int) -> str:
         v = k[i]
         return f"{'[k]' if v[1] else '[.]'} {v[0]}" if sort[i] == "sym" else v
 

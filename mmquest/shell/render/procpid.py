@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ...kernel.era import has
 from ...world import Snapshot, TaskInfo
 from .units import KB_PER_PAGE, kv
@@ -114,7 +116,7 @@ def smaps_rollup(s: Snapshot, t: TaskInfo) -> str:
 def numa_maps(s: Snapshot, t: TaskInfo) -> str:
     n = s.nnodes
 
-    def nodes(arr) -> str:
+    def nodes(arr: Sequence[float]) -> str:
         return " ".join(f"N{z}={int(arr[z])}" for z in range(n) if int(arr[z]) > 0)
 
     heap = [a * 0.08 for a in t.anon]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from ...world import Snapshot
 from .system import _cpu_split, loadavg, uptime_line
 from .units import clock, totals, wall
+
+PsRow = dict[str, Any]  # one process as ps and top show it: column name -> value
 
 
 def _fmt_time(cpu_s: float) -> str:
@@ -12,9 +17,9 @@ def _fmt_time(cpu_s: float) -> str:
     return f"{m}:{sec:02d}"
 
 
-def ps_rows(s: Snapshot) -> list[dict]:
+def ps_rows(s: Snapshot) -> list[PsRow]:
     total_kb = sum(n.total for n in s.nodes) * 4
-    rows = []
+    rows: list[PsRow] = []
     for t in s.tasks:
         rss_kb = int(t.status_rss_pages * 4)  # ps and top read /proc/PID/statm
         el = max(s.uptime - t.start, 1.0)
@@ -39,7 +44,7 @@ def ps_rows(s: Snapshot) -> list[dict]:
     return rows
 
 
-def ps_aux(s: Snapshot, rows: list[dict] | None = None) -> str:
+def ps_aux(s: Snapshot, rows: list[PsRow] | None = None) -> str:
     """ps aux, for the given rows (already filtered and sorted) or every process."""
     out = ["USER        PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND"]
     for r in ps_rows(s) if rows is None else rows:
@@ -50,7 +55,7 @@ def ps_aux(s: Snapshot, rows: list[dict] | None = None) -> str:
     return "\n".join(out)
 
 
-PS_FIELDS = {
+PS_FIELDS: dict[str, tuple[str, str, Callable[[PsRow], str]]] = {
     "pid": ("PID", ">", lambda r: str(r["pid"])),
     "ppid": ("PPID", ">", lambda r: "1"),
     "user": ("USER", "<", lambda r: r["user"][:8]),
@@ -118,6 +123,6 @@ def _kib(kb: int, width: int = 6) -> str:
     return f"{kb / 1048576:.1f}g"
 
 
-def _time_plus(r: dict) -> str:
+def _time_plus(r: PsRow) -> str:
     m, s = r["time"].split(":")
     return f"{m}:{s}.00"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...kernel.perf import call_chain
 from ...kernel.trace import (
     HIST_BUCKETS,
@@ -72,7 +74,10 @@ _BCC_LONG = {
 }
 
 
-def _opts(tool: str, syn: str, args: list[str], flags: str, valued: str) -> tuple[dict, list[str]]:
+BccOpts = dict[str, Any]  # flag -> its value, or True
+
+
+def _opts(tool: str, syn: str, args: list[str], flags: str, valued: str) -> tuple[BccOpts, list[str]]:
     """The tool's options ({flag: value|True}) and operands, parsed as argparse does (OptError
     with argparse's usage and message otherwise)."""
     spec = OptSpec(
@@ -84,11 +89,11 @@ def _opts(tool: str, syn: str, args: list[str], flags: str, valued: str) -> tupl
         messages=argparse_messages(tool, syn),
     )
     o = spec.parse(args)
-    got: dict = {k: (True if v is None else v) for k, v in o.items}
+    got: BccOpts = {k: (True if v is None else v) for k, v in o.items}
     return got, o.args
 
 
-def _bcc_duration(tool: str, o: dict) -> float | str:
+def _bcc_duration(tool: str, o: BccOpts) -> float | str:
     d = o.get("d")
     if d is None:
         return (
@@ -108,7 +113,9 @@ def _bcc_usage(tool: str, synopsis: str, msg: str) -> Result:
     return Result(err=f"usage: {tool} {synopsis}\n{tool}: error: {msg}", status=2)
 
 
-def _bcc_start(tool: str, syn: str, args: list[str], flags: str, valued: str, snap: Snapshot, needs):
+def _bcc_start(
+    tool: str, syn: str, args: list[str], flags: str, valued: str, snap: Snapshot, needs: str
+) -> tuple[BccOpts, str, float | None] | Result:
     """A BCC tool's common start: options, its one pattern, the kernel it needs.
 
     Returns (opts, pattern, duration) or the Result the tool prints when it cannot start."""
@@ -150,6 +157,7 @@ def cmd_funccount(sh: Shell, args: list[str], stdin: str) -> Result:
         fns = _match(s, pat)
     if not fns:
         return Result(err=f"No functions matched by pattern {pat}", status=1)
+    assert dur is not None  # -d is among its options: _bcc_start required it
     a = s.trace
     _run_for(sh, dur)
     b = sh.snap.trace
@@ -217,6 +225,7 @@ def cmd_funclatency(sh: Shell, args: list[str], stdin: str) -> Result:
     if not fns:
         return Result(err=f"Exception: No functions matched by pattern {pattern}", status=1)
     unit, ns = ("msecs", 1e6) if opts.get("m") else ("usecs", 1e3) if opts.get("u") else ("nsecs", 1.0)
+    assert dur is not None  # -d is among its options: _bcc_start required it
     a = s.trace
     _run_for(sh, dur)
     b = sh.snap.trace
@@ -265,13 +274,14 @@ def cmd_stackcount(sh: Shell, args: list[str], stdin: str) -> Result:
     fns = _match(s, pattern)
     if not fns:
         return Result(err=f"Exception: No functions matched by pattern {pattern}", status=1)
+    assert dur is not None  # -d is among its options: _bcc_start required it
     a = s.trace
     _run_for(sh, dur)
     b = sh.snap.trace
     v = _version(s)
     entry = kname("zone_reclaim", v)
     out = [f'Tracing {len(fns)} functions for "{pattern}"... Hit Ctrl-C to end.', ""]
-    stacks: dict[tuple, int] = {}
+    stacks: dict[tuple[tuple[str, ...], str], int] = {}
     for f in fns:
         ca, cb = a.by_comm(f), b.by_comm(f)
         for comm in sorted(cb):

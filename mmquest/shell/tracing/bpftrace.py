@@ -58,14 +58,18 @@ def _parse_bpftrace(prog: str) -> list[tuple[list[str], str | None, list[str]]]:
 class _Map:
     def __init__(self, name: str, kind: str, key: str | None, fn: str, tp_key: str | None = None):
         self.name, self.kind, self.key, self.fn = name, kind, key, fn
+        self.fns: list[str] = []  # the probed functions (or tracepoint counters) feeding the map
+        self.conds: list[tuple[str, str] | None] = []  # each one's comm filter
 
 
-def _bpftrace_plan(s: Snapshot, prog: str):
+def _bpftrace_plan(
+    s: Snapshot, prog: str
+) -> tuple[dict[str, _Map], float | None, list[str], tuple[list[str], list[str]], int]:
     """The maps the program fills (from which counters), its interval and what the interval does."""
     v = _version(s)
     traceable_fns = traceable(v)
     maps: dict[str, _Map] = {}
-    interval = None
+    interval: float | None = None
     interval_stmts: list[str] = []
     end_stmts: list[str] = []
     begin_stmts: list[str] = []
@@ -182,7 +186,6 @@ def _bpftrace_stmt(
         mp = maps.get(name)
         if mp is None:
             mp = maps[name] = _Map(name, kind, key, f)
-            mp.fns, mp.conds = [], []
         elif mp.kind != kind:
             raise BpfError(f"stdin:1:1: ERROR: Type mismatch for {name}")
         mp.fns.append(f)
@@ -234,10 +237,10 @@ def _map_lines(mp: _Map, a: TraceCounts, b: TraceCounts) -> list[str]:
     buckets: dict[int, int] = {}
     for f in mp.fns:
         ha, hb = a.histogram(f), b.histogram(f)
-        for k in range(HIST_BUCKETS):
-            n = round(hb[k] - ha[k])
+        for i in range(HIST_BUCKETS):
+            n = round(hb[i] - ha[i])
             if n > 0:
-                val = (1 << k) / unit
+                val = (1 << i) / unit
                 idx = int(math.log2(val)) if val >= 1 else -1
                 buckets[idx] = buckets.get(idx, 0) + n
     if not buckets:

@@ -43,7 +43,7 @@ def _perf_probe(sh: Shell, args: list[str]) -> Result:
             "    or: perf probe --list [GROUP:]EVENT ...",
             status=129,
         )
-    op, names = "add", []
+    op, names = "add", list[str]()
     for a in args:
         if a in ("-a", "--add"):
             op = "add"
@@ -165,17 +165,17 @@ def _perf_stat(sh: Shell, args: list[str]) -> Result:
     secs = _seconds(cmd[1])
     if secs is None:
         return Result(err=f"sleep: invalid time interval '{cmd[1]}'", status=1)
-    t0, a = s.t, s.trace
+    t0, before = s.t, s.trace
     _run_for(sh, secs)
     b = sh.snap.trace
     elapsed = sh.snap.t - t0
-    if b.boot != a.boot:
+    if b.boot != before.boot:
         return Result(err="perf stat: the box went down while counting", status=1)
     v = _version(s)
     who = "system wide" if not v < "4.2" else " ".join(cmd)
     lines = ["", f" Performance counter stats for '{who}':", ""]
     for name, key in pairs:
-        n = round(b.count(key) - a.count(key))
+        n = round(b.count(key) - before.count(key))
         lines.append(f"{n:>18,}      {name}")
     lines += ["", f"{elapsed:>18.9f} seconds time elapsed", ""]
     for name, _ in pairs:
