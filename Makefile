@@ -33,8 +33,15 @@ install-test: $(VENV)/.installed-test
 play: install
 	$(BIN)/mmquest
 
-test: install-test
+# The tooling people use to help themselves: the layer contracts, ruff (lint and format) over the
+# whole tree, and mypy strict on the model and the shell (pyproject.toml's [tool.mypy]).
+lint: install-test
 	$(BIN)/lint-imports
+	$(BIN)/ruff check mmquest tests bench docs
+	$(BIN)/ruff format --check mmquest tests bench docs
+	$(BIN)/mypy mmquest/kernel mmquest/workloads mmquest/world.py mmquest/shell
+
+test: lint
 	$(BIN)/mmquest validate
 	$(BIN)/python -m pytest
 
