@@ -148,7 +148,7 @@ BAD = [
     (
         "cause_without_condition.toml",
         sub('sysctl = "vm.zone_reclaim_mode"\nfixed_values = [0]\n', ""),
-        "cause[0]: a cause needs at least one of sysctl, kernels, fixed_by",
+        "cause[0]: a cause needs at least one of sysctl, kernels, fixed_by, cgroup_high",
     ),
 ]
 

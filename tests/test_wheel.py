@@ -73,3 +73,17 @@ def test_wheel_installs_into_a_fresh_venv_and_plays_every_incident(wheel, tmp_pa
         )
         assert r.returncode == 0, (toml.stem, r.stderr[-1000:])
         assert '"resolved": true' in r.stdout
+
+
+def test_every_package_of_the_tree_is_declared_for_the_wheel():
+    """A sub-package missing from [tool.setuptools] packages is left out of the wheel: the
+    checkout works, the installed game fails at its first import."""
+    import tomllib
+
+    declared = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(p.parent.relative_to(ROOT).parts)
+        for p in (ROOT / "mmquest").rglob("__init__.py")
+        if "__pycache__" not in p.parts
+    }
+    assert found - declared == set()
