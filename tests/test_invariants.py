@@ -39,18 +39,6 @@ CHECKS: dict[str, object] = {}
 # check -> (incidents, the model defect that breaks it there today).  Strict: a fix turns it red,
 # and then the entry goes.
 KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
-    "node_filepages_hold_cached_and_buffers": (
-        (
-            "rss-percpu-oom",
-            "thp-compound-lock",
-            "zone-reclaim",
-            "zone-reclaim-hpc",
-            "thp-defrag-stall",
-            "kswapd-watermark-herd",
-            "memcg-high-throttle",
-        ),
-        "node meminfo FilePages leaves out Buffers, and meminfo Cached leaves out Shmem (the kernel counts both in NR_FILE_PAGES)",
-    ),
     "pgalloc_vs_pgfree": (
         ("rss-percpu-oom", "zone-reclaim", "zone-reclaim-hpc", "thp-defrag-stall", "kswapd-watermark-herd"),
         "pgfree - Σ pgalloc_* is not the free memory: pgalloc far above pgfree (zone-reclaim boxes), pgfree a terabyte above pgalloc (rss box)",
@@ -77,21 +65,9 @@ KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
         ),
         "top shows 0 running tasks while the workload keeps several CPUs busy (nr_running not modelled)",
     ),
-    "oom_report_vs_meminfo": (
-        ("rss-percpu-oom",),
-        "the OOM report says Total swap = 0kB while meminfo/free show 4 GB of swap",
-    ),
     "numastat_identities": (
         ("zone-reclaim-hpc",),
         "Σ numa_miss != Σ numa_foreign by a page or two (rounding in the per-node counters)",
-    ),
-    "hugepages_agree": (
-        ("thp-compound-lock",),
-        "meminfo/node meminfo show HugePages_Total 0 while vm.nr_hugepages is 8192 and the SGA needs 16 GB",
-    ),
-    "meminfo_fields_of_the_era": (
-        ("rss-percpu-oom", "thp-compound-lock", "memcg-high-throttle"),
-        "meminfo lacks KReclaimable/Percpu on 5.8+ and shows AnonHugePages on 2.6.37",
     ),
     "status_fields_of_the_era": (("thp-compound-lock",), "status shows VmPin (3.2) on 2.6.3x kernels"),
     "vmstat_lines_of_the_era": (

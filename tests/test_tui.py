@@ -257,7 +257,7 @@ def test_snapshot_play_rss_oom(snap_compare):
         await _no_blink(pilot)
         await type_line(pilot, "grep Rss /proc/$(pgrep authsvc)/smaps_rollup")
         await type_line(pilot, "grep Rss /proc/$(pgrep ingestd)/smaps_rollup")
-        await type_line(pilot, "sleep 10m")
+        await type_line(pilot, "sleep 12m")  # the first OOM kill comes a little after 10 minutes
 
     assert snap_compare(
         make_app(incident=resolve("rss-percpu-oom"), live=False),
@@ -281,7 +281,7 @@ async def test_rss_pane_reveals_the_truth_only_after_smaps_rollup():
         await type_line(pilot, "sleep 1")
         line = next(ln for ln in pane_text(pane).splitlines() if "authsvc" in ln)
         assert "110 MB" in line  # the page-table truth, next to the inflated VmRSS
-        await type_line(pilot, "sleep 10m")
+        await type_line(pilot, "sleep 12m")
         assert "OOM killed authsvc" in pane_text(app.screen.query_one(OomPane))
 
 

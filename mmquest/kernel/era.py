@@ -124,7 +124,13 @@ _TABLE: tuple[Change, ...] = (
     Change("meminfo:Unaccepted", "6.5", None, "dcdfdd40fa82"),
     Change("meminfo:Balloon", "6.9", None, "Balloon in meminfo", "[unverified release]"),
     Change("meminfo:AnonHugePages", "2.6.38", None, "79134171df23 (THP counters in meminfo)"),
-    Change("meminfo:Hugetlb", "4.4", None, "Hugetlb total in meminfo", "[unverified release]"),
+    Change(
+        "meminfo:Hugetlb",
+        "4.17",
+        None,
+        "fcb2b0c577f1 (hugetlb: show total hugetlb memory consumption)",
+        "[unverified release]",
+    ),
     Change("meminfo:NFS_Unstable", None, None, "still printed, always 0 since 8d92890bd6b8"),
     # ------------------------------------------------------------------ /proc/PID/status fields
     Change("status:Umask", "4.7", None, "3e42979e65db"),
