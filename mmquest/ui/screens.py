@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import os
 from typing import TYPE_CHECKING, ClassVar
 
@@ -394,8 +395,13 @@ class PlayScreen(Screen):
                 self._write_page()
             if self.replay is None:
                 session.note_ui("page", "1")  # a resumed run shows it again
+        # sshd's "Last login" line, on the box's own wall clock (the incident's era and start time)
+        # before the run's start (Snapshot.wall_start, t = 0), so a resumed run writes the same line;
+        # shell.render.units.wall is not imported here: it would pull the model into the first frame
+        start = datetime.datetime.fromtimestamp(self.engine.snapshot().wall_start, datetime.UTC)
+        login = start - datetime.timedelta(minutes=16, seconds=53)
         pane.write(
-            f"Last login: Thu Nov 26 02:31:07 2026 from 10.20.0.5 — {self.incident.machine.hostname} "
+            f"Last login: {login:%a %b %e %H:%M:%S %Y} from 10.20.0.5 — {self.incident.machine.hostname} "
             f"({self.incident.machine.kernel}).  Type `help` for the tools.",
             style="dim",
         )
