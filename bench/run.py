@@ -346,6 +346,10 @@ def main() -> int:
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}",
     }
+    # As an installed game is: its modules compiled (pip compiles a wheel's on install).  Without
+    # this, a tree edited since its last run (or PYTHONDONTWRITEBYTECODE=1) recompiles the modules
+    # that changed at every start, while the bare app's Textual loads compiled.
+    subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "mmquest")], check=True)
     tm = Tmux(workdir)
     try:
         if "terminal" in sections or "tui_memory" in sections:

@@ -20,7 +20,17 @@ from .. import __version__
 from ..game.judge import condition_text
 from ..game.modes import MODES
 from .keybar import KeyBar
-from .panes import MechanismPane, MemoryPane, NumastatPane, OomPane, Pane, PerfPane, RssPane, ServicePane
+from .panes import (
+    MechanismPane,
+    MemoryPane,
+    NumastatPane,
+    OomPane,
+    Pane,
+    PerfPane,
+    RssPane,
+    ServicePane,
+    Spark,
+)
 from .shellpane import ShellPane
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -300,6 +310,10 @@ class PlayScreen(Screen):
         self._stream_mark: int | None = None  # where a running line's streamed preview starts
         self._page_written = False  # the page is in the scrollback (written while the box booted)
         self._save_warned: str | None = None
+        self._queued: list[str] = []  # lines typed while the machine boots: run in order once it is up
+        self._preview_key: str | None = None  # a fresh run's kept first frame (ui/preview.py)
+        self._preview_shown = False
+        self._login_written = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="status")
@@ -336,7 +350,49 @@ class PlayScreen(Screen):
             )
             if self.page:  # the page can be read while the box boots
                 self._write_page()
+            self._paint_preview()
             self.call_after_refresh(self._start_boot)
+
+    def _paint_preview(self) -> None:
+        """A fresh run's first frame as kept the last time (ui/preview.py): the box's data on
+        screen before the model's modules load; the machine's own first frame replaces it."""
+        from . import preview
+
+        if self.replay is not None:
+            return
+        self._preview_key = preview.key(self.incident, self.seed, self.mode)
+        frame = preview.load(self._preview_key, (self.app.size.width, self.app.size.height))
+        if frame is None:
+            return
+        try:
+            for wid, content in frame["widgets"].items():
+                w = self.query_one(f"#{wid}")
+                if isinstance(w, Spark):
+                    w.set_data(list(content))
+                else:
+                    w.update(content, layout=False)
+            self._paint_status(list(frame["status"]))
+            login = str(frame["login"])
+        except Exception:  # a frame this screen cannot paint: the machine's own comes shortly
+            return
+        self.query_one(ShellPane).write(login, style="dim")
+        self._login_written = self._preview_shown = True
+
+    def _keep_preview(self, login: str) -> None:
+        """Keep this fresh run's first frame for the next start at this terminal size."""
+        from . import preview
+
+        if self._preview_shown or self._preview_key is None:
+            return
+        widgets: dict[str, object] = {}
+        for w in self.query("#dash Static"):
+            if w.id:
+                widgets[w.id] = w.content
+        for sp in self.query(Spark):
+            if sp.id:
+                widgets[sp.id] = list(sp.data)
+        frame = {"widgets": widgets, "status": self._status_fields(self._shown), "login": login}
+        preview.save(self._preview_key, (self.app.size.width, self.app.size.height), frame)
 
     def _write_page(self) -> None:
         pane = self.query_one(ShellPane)
@@ -390,6 +446,7 @@ class PlayScreen(Screen):
             mp.commit = fix_commit(self.incident)
         self.engine.subscribe(self._on_snapshot)
         resumed = bool(session.journal) and self.replay is None
+        fresh = not session.journal  # (the page's note below goes into the journal)
         if (self.page and not session.journal) or (resumed and session.ui_state.get("page") == "1"):
             if not self._page_written:
                 self._write_page()
@@ -400,14 +457,18 @@ class PlayScreen(Screen):
         # shell.render.units.wall is not imported here: it would pull the model into the first frame
         start = datetime.datetime.fromtimestamp(self.engine.snapshot().wall_start, datetime.UTC)
         login = start - datetime.timedelta(minutes=16, seconds=53)
-        pane.write(
+        login_line = (
             f"Last login: {login:%a %b %e %H:%M:%S %Y} from 10.20.0.5 — {self.incident.machine.hostname} "
-            f"({self.incident.machine.kernel}).  Type `help` for the tools.",
-            style="dim",
+            f"({self.incident.machine.kernel}).  Type `help` for the tools."
         )
+        if not self._login_written:
+            pane.write(login_line, style="dim")
+            self._login_written = True
         if resumed:
             self._restore_screen(session)
         self._show(self.engine.snapshot())
+        if self._preview_key is not None and fresh:
+            self._keep_preview(login_line)
         if self.replay is not None:
             pane = self.query_one(ShellPane)
             pane.input.disabled = True
@@ -419,6 +480,7 @@ class PlayScreen(Screen):
             self.set_interval(5.0, self.session.checkpoint)
         else:
             self.engine.paused = True
+        self._run_queued()
 
     def _restore_screen(self, session: Session) -> None:
         """A resumed run: the scrollback, the speed and the panes as the player left them."""
@@ -502,14 +564,17 @@ class PlayScreen(Screen):
             )
 
     def _status(self, snap: Snapshot) -> None:
+        self._paint_status(self._status_fields(snap))
+
+    def _status_fields(self, snap: Snapshot) -> list[tuple[str, str, float]]:
+        """The status line's (text, style, which to drop first when too narrow: higher goes first)."""
         m, sec = divmod(int(snap.t), 60)
         st = snap.service(self.incident.slo.service)
         healthy = self.session.judge.healthy
         state = "BOOTING" if snap.booting else ("SLO ok" if healthy else "SLO BREACHED")
         style = "bold yellow" if snap.booting else ("bold green" if healthy else "bold white on red")
         speed = "paused" if self.engine.paused else f"{self.engine.speed:g}x"
-        # (field, style, which to drop first when the line is too narrow: higher goes first)
-        fields = [
+        fields: list[tuple[str, str, float]] = [
             (" mmquest ", "bold reverse", 5),
             (snap.hostname, "", 4),
             (snap.kernel, "", 3),
@@ -527,6 +592,9 @@ class PlayScreen(Screen):
                     (judge.brief, "bold red", 0.5)
                 )  # the short form, where the long one does not fit
         fields += self._status_extra(snap)
+        return fields
+
+    def _paint_status(self, fields: list[tuple[str, str, float]]) -> None:
         width = self.size.width or self.app.size.width
 
         def line(kept) -> Text:
@@ -543,9 +611,8 @@ class PlayScreen(Screen):
             worst = max(p for _, _, p in kept)
             kept = [f for f in kept if f[2] != worst]
             text = line(kept)
-        judge = self.session.judge
-        if judge.reason and any(f[0] == judge.reason for f in kept):  # the long form made it: no short one
-            kept = [f for f in kept if not (f[0] == judge.brief and f[2] == 0.5)]
+        if any(f[2] == 0.5 for f in kept) and any(f[2] == 2 and f[1] == "bold red" for f in kept):
+            kept = [f for f in kept if f[2] != 0.5]  # the long form of the reason made it: no short one
             text = line(kept)
         if text.plain != getattr(self, "_status_text", None):  # repaint only what changed
             self._status_text = text.plain
@@ -566,10 +633,17 @@ class PlayScreen(Screen):
     # ------------------------------------------------------------------ shell
     def on_shell_pane_submitted(self, message: ShellPane.Submitted) -> None:
         line = message.line
-        pane = self.query_one(ShellPane)
-        if self.session is None:
-            pane.write("(the machine is still booting)", style="dim")
+        if self.session is None:  # typed ahead while the machine boots: runs, in order, once it is up
+            self._queued.append(line)
             return
+        self._run_submitted(line)
+
+    def _run_queued(self) -> None:
+        if self._queued and self.session is not None and not self._line_running and self.is_mounted:
+            self._run_submitted(self._queued.pop(0))
+
+    def _run_submitted(self, line: str) -> None:
+        pane = self.query_one(ShellPane)
         if line.strip() in ("exit", "logout", "quit"):
             self.app.action_request_quit()
             return
@@ -632,6 +706,7 @@ class PlayScreen(Screen):
             pane.log_widget.clear()
         elif step.output:
             pane.write(step.output)
+        self._run_queued()
 
     def _show_mechanism(self, on: bool) -> None:
         """The mechanism pane takes the place of the dashboard's last pane (`mechanism off` gives it back)."""
