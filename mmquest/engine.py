@@ -111,11 +111,13 @@ class Engine:
         return self.speed
 
     # ---------------------------------------------------------------- commands
-    def execute(self, line: str) -> Step:
+    def execute(self, line: str, interrupt_at: int | None = None) -> Step:
+        """Run one line.  ``interrupt_at``: the line was interrupted (Ctrl-C) after that many
+        pieces of simulated time when it was played; end it there again."""
         with self._lock:
             t = self.world.t
             self._applied = []
-            res = self.shell.execute(line)
+            res = self.shell.execute(line, interrupt_at)
             output = res.output
             if self.output_kept + len(output) > MAX_RUN_OUTPUT:
                 output = (

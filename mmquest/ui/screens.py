@@ -661,7 +661,20 @@ class PlayScreen(Screen):
         self._line_running = True
         self._stream_mark = None
         self.engine.shell.stream = self._stream_from_line
+        self.engine.shell.pace = self._clock_speed
         self.run_worker(lambda: self._run_line(line), thread=True, group="line")
+
+    def _clock_speed(self) -> float:
+        """How fast the clock runs (0: paused): a line that prints and sleeps follows it."""
+        engine = self.engine
+        return 0.0 if engine is None or engine.paused or not self.is_mounted else float(engine.speed)
+
+    def interrupt_line(self) -> bool:
+        """Ctrl-C: end the running line (True), or False when no line runs."""
+        if not self._line_running or self.engine is None:
+            return False
+        self.engine.shell.ctrl_c()
+        return True
 
     def _stream_from_line(self, text: str) -> None:
         """The running line's new output lines (in its worker thread, as its simulated time passes)."""
@@ -809,7 +822,9 @@ class PlayScreen(Screen):
                     self.engine.advance(min(self.engine.speed * frame, t - self.session.world.t))
                 await asyncio.sleep(frame)
 
-        for t, line in journal:
+        from ..game.session import interrupted_at
+
+        for i, (t, line) in enumerate(journal):
             await run_until(t)
             if line == "#hint":
                 pane.write(
@@ -825,7 +840,7 @@ class PlayScreen(Screen):
                     t + min(float(nap.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[nap.group(2)], 3600.0)
                 )
                 continue
-            step = self.session.command(line)
+            step = self.session.command(line, interrupted_at(journal, i))
             if step.output:
                 pane.write(step.output)
         end = rec.sim_t if rec is not None else self.session.world.t
