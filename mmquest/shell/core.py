@@ -46,6 +46,9 @@ MAX_LOOP_ITERATIONS = LINE_ITERATIONS  # loop rounds per line, all loops togethe
 MAX_LOOP_DEPTH = 3
 HISTSIZE = 1000  # bash's $HISTSIZE: lines of typed history kept
 STREAM_EVERY_S = 0.05  # real seconds between two previews of a running line's output (the TUI's stream)
+FOLLOW_EVERY_S = (
+    0.25  # ... of a line that follows the clock (at 16x a `sleep 1` loop runs 16 rounds a second)
+)
 _HEAD_ONLY = re.compile(r"\s*head(?:\s+-n\s*(\d+)|\s+-(\d+))?\s*")
 
 
@@ -202,7 +205,10 @@ class Shell:
         # appears as the simulated time passes, at the clock's speed (paused: at once).
         follow = self.pace is not None and (any(self._term) or bool(self._head_view and self._head_view[0]))
         if self.stream is not None and total > 0:
-            self._preview(now=follow)  # what the line printed so far is on the screen before its time passes
+            # what the line printed so far is on the screen before its time passes
+            self._preview(
+                now=follow and not self._streamed, every=FOLLOW_EVERY_S if follow else STREAM_EVERY_S
+            )
         while left > 1e-9:
             b.check()
             piece = min(left, 600.0)  # a multiple of the engine's 10 s chunks: the same steps as one call
@@ -214,11 +220,11 @@ class Shell:
             left -= piece
         return total
 
-    def _preview(self, now: bool = False) -> None:
+    def _preview(self, now: bool = False, every: float = STREAM_EVERY_S) -> None:
         """Show the line's new complete output lines (at most every STREAM_EVERY_S of real time):
         the terminal's text so far, and what a loop piped into ``head -N`` has passed through it."""
         at = time.monotonic()
-        if (not now and at - self._stream_at < STREAM_EVERY_S) or self.stream is None:
+        if (not now and at - self._stream_at < every) or self.stream is None:
             return
         self._stream_at = at
         text = "".join(self._term)
