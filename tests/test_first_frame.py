@@ -79,7 +79,7 @@ async def test_the_next_start_paints_the_machines_first_frame_before_the_model(m
         assert sum("Last login:" in x for x in log) == 1  # the real boot did not write it again
 
 
-async def test_a_frame_kept_at_another_size_or_for_another_seed_is_not_shown(monkeypatch):
+async def test_a_frame_is_kept_per_seed_and_size_and_a_new_size_starts_from_the_nearest(monkeypatch):
     inc = resolve("zone-reclaim")
     async with make_app(incident=inc, live=True).run_test(size=SIZE) as pilot:
         (await booted(pilot)).engine.paused = True
@@ -87,10 +87,19 @@ async def test_a_frame_kept_at_another_size_or_for_another_seed_is_not_shown(mon
     assert preview.load(k, SIZE) is not None
     assert preview.load(k, (80, 24)) is None
     assert preview.key(inc, 1, "on-call") != k and preview.key(inc, 0, "exam") != k
+    assert preview.load(k, (80, 24), exact=False) is not None  # the nearest size's, at a new size
+    boot = PlayScreen._start_boot
     monkeypatch.setattr(PlayScreen, "_start_boot", lambda self: None)
+    async with make_app(incident=inc, live=True, seed=1).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "t+" not in str(pilot.app.screen.query_one("#status").content)  # another seed: booting
     async with make_app(incident=inc, live=True).run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert "t+" not in str(pilot.app.screen.query_one("#status").content)  # still booting
+        screen = pilot.app.screen
+        assert "t+00:00" in str(screen.query_one("#status").content)  # the data, laid out anew
+        boot(screen)
+        await booted(pilot)
+    assert preview.load(k, (80, 24)) is not None  # and the machine's own frame kept for this size
 
 
 def test_a_damaged_frame_file_is_ignored(monkeypatch):

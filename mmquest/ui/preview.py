@@ -80,11 +80,18 @@ def _read(k: str) -> dict:
     return frames if isinstance(frames, dict) else {}
 
 
-def load(k: str | None, size: tuple[int, int]) -> dict | None:
-    """The kept first frame for this key at this terminal size, or None."""
+def load(k: str | None, size: tuple[int, int], exact: bool = True) -> dict | None:
+    """The kept first frame for this key at this terminal size, or None.  Not ``exact``: else
+    the one kept at the nearest size (the same data; the panes lay it out to their width, and
+    the machine's own frame replaces it within a second)."""
     if k is None:
         return None
-    frame = _read(k).get(tuple(size))
+    frames = _read(k)
+    frame = frames.get(tuple(size))
+    if frame is None and not exact and frames:
+        w, h = size
+        near = min(frames, key=lambda s: abs(s[0] - w) * 2 + abs(s[1] - h))
+        frame = frames[near]
     return frame if isinstance(frame, dict) else None
 
 

@@ -361,7 +361,11 @@ class PlayScreen(Screen):
         if self.replay is not None:
             return
         self._preview_key = preview.key(self.incident, self.seed, self.mode)
-        frame = preview.load(self._preview_key, (self.app.size.width, self.app.size.height))
+        size = (self.app.size.width, self.app.size.height)
+        frame = preview.load(self._preview_key, size)
+        exact = frame is not None
+        if frame is None:  # first start at this size: the frame kept at the nearest one
+            frame = preview.load(self._preview_key, size, exact=False)
         if frame is None:
             return
         try:
@@ -376,7 +380,8 @@ class PlayScreen(Screen):
         except Exception:  # a frame this screen cannot paint: the machine's own comes shortly
             return
         self.query_one(ShellPane).write(login, style="dim")
-        self._login_written = self._preview_shown = True
+        self._login_written = True
+        self._preview_shown = exact  # else the machine's frame is kept for this size too
 
     def _keep_preview(self, login: str) -> None:
         """Keep this fresh run's first frame for the next start at this terminal size."""
