@@ -166,6 +166,7 @@ def key_latency(tm: Tmux, name: str, reps: int, char: str = "z") -> list[float]:
 
 
 STREAM_LOOP = "while sleep 1; do cat /proc/meminfo | grep Dirty; done"
+STREAM_LOOP_MD = STREAM_LOOP.replace("|", "\\|")  # in a Markdown table cell
 
 
 def stream_loop(tm: Tmux, name: str, pid: int, window: float) -> dict:
@@ -537,7 +538,7 @@ def stream_rows(t: dict, cb: tuple[float, float, float]) -> list[str]:
     lines = stats([float(x["lines"]) for x in runs])
     stopped = sum(x["stopped"] for x in runs)
     return [
-        f"| CPU at 16x while `{STREAM_LOOP}` streams, % of one core | {fmt(c)} | {fmt(cb)} | "
+        f"| CPU at 16x while `{STREAM_LOOP_MD}` streams, % of one core | {fmt(c)} | {fmt(cb)} | "
         f"{c[1] / cb[1]:.2f}x | <= 0.6x |",
         f"| its lines on screen 2 s after it started (it has no end) | {fmt(lines, '', 0)} | | | "
         f"Ctrl-C ended it in {stopped} of {len(runs)} |",

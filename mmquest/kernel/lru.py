@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from .machine import Machine
 
 MAX_INACTIVE_AGE_S = 3600.0
+# one node_reclaim() call's gather of a node's LRU candidates: (node, may_unmap) -> the arrays
+LruMemo = dict[tuple[int, bool], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
 
 
 class Lru:
@@ -47,7 +49,7 @@ class Lru:
         return np.concatenate(pages), np.concatenate(rate), np.concatenate(fidx), np.concatenate(cidx)
 
     def _eviction_order(
-        self: Machine, z: int, may_unmap: bool, memo: dict | None = None
+        self: Machine, z: int, may_unmap: bool, memo: LruMemo | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(pages, p_referenced, fileset index, chunk index) for node z, coldest first.
 
@@ -68,7 +70,12 @@ class Lru:
         return pages_a[order], pref_a[order], fidx_a[order], cidx_a[order]
 
     def _tail_referenced(
-        self: Machine, z: int, nr: float, may_unmap: bool, may_write: bool = False, memo: dict | None = None
+        self: Machine,
+        z: int,
+        nr: float,
+        may_unmap: bool,
+        may_write: bool = False,
+        memo: LruMemo | None = None,
     ) -> float:
         """Share of the first ``nr`` pages at node z's LRU tail that reclaim would skip.
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 if TYPE_CHECKING:
+    from .lru import LruMemo
     from .machine import Machine
     from .page_alloc import AllocResult
 
@@ -58,7 +59,7 @@ class Vmscan:
         return cast(float, pc)
 
     def shrink_node(
-        self: Machine, z: int, nr: float, may_unmap: bool, may_write: bool, memo: dict | None = None
+        self: Machine, z: int, nr: float, may_unmap: bool, may_write: bool, memo: LruMemo | None = None
     ) -> tuple[float, float]:
         """Evict up to ``nr`` pages from node z's file LRU.  Returns (reclaimed, scanned)."""
         nr = max(float(nr), 0.0)
@@ -116,7 +117,7 @@ class Vmscan:
             self.trace.hit(self.fn_node_reclaim + ":full", calls)
             return 0.0  # NODE_RECLAIM_FULL
         may_unmap, may_write = self.reclaim_bits(mode)
-        memo: dict = {}  # the LRU's candidates, gathered once for the estimate and the shrink
+        memo: LruMemo = {}  # the LRU's candidates, gathered once for the estimate and the shrink
         rho = self._tail_referenced(z, nr, may_unmap, may_write, memo)
         p_fail = rho**NODE_RECLAIM_SCAN_PAGES
         failed = float(self.rng.binomial(calls, min(max(p_fail, 0.0), 1.0))) if calls > 0 else 0.0
