@@ -203,7 +203,8 @@ class Shell:
         left = total
         # A line that has printed and waits follows the game's clock (as `watch` would): its output
         # appears as the simulated time passes, at the clock's speed (paused: at once).
-        follow = self.pace is not None and (any(self._term) or bool(self._head_view and self._head_view[0]))
+        shown = any(self._term) or bool(self._head_view and self._head_view[0])
+        follow = shown and self.pace is not None and self.pace() > 0
         if self.stream is not None and total > 0:
             # what the line printed so far is on the screen before its time passes
             self._preview(

@@ -408,6 +408,9 @@ class PlayScreen(Screen):
         self._page_written = True
 
     def _start_boot(self) -> None:
+        if self._login_written:  # a kept frame is on screen: the model loads behind it, the prompt live
+            self.run_worker(self._import_and_boot, thread=True, exclusive=True, group="boot")
+            return
         # The model's modules (numpy among them) are imported here, on the main thread: what an
         # import allocates then lives in the main allocator arena rather than the worker's.
         from ..game import session  # noqa: F401
@@ -417,6 +420,11 @@ class PlayScreen(Screen):
             self._boot(in_thread=False)
         else:  # the first start of this incident and seed pre-rolls it: keep the screen live meanwhile
             self.run_worker(self._boot, thread=True, exclusive=True, group="boot")
+
+    def _import_and_boot(self) -> None:
+        from ..game import session  # noqa: F401  (numpy, the model and the shell, in this thread)
+
+        self._boot()
 
     def _make_session(self) -> Session:
         factory = getattr(self.app, "new_session", None)
