@@ -6,7 +6,7 @@ import io
 from rich.console import Console
 
 from mmquest.game.store import data_dir
-from mmquest.incident import resolve
+from mmquest.incident_loader import resolve
 from mmquest.ui import preview
 from mmquest.ui.app import make_app
 from mmquest.ui.panes import Pane
