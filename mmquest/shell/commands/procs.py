@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from ...world import (
-    ActionError,
-    KillProcess,
-    TaskInfo,
-)
+from ...actions import ActionError, KillProcess
+from ...snapshot import TaskInfo
 from .. import render as R
 from ..argv import OptSpec
 from ..budget import PatternError
