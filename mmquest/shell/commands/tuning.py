@@ -34,22 +34,11 @@ SYSCTL = OptSpec(
 
 @command("sysctl", "kernel tunables: sysctl NAME, sysctl -w NAME=VALUE, sysctl -a")
 def cmd_sysctl(sh: Shell, args: list[str], stdin: str) -> Result:
-    s = sh.snap
-    values = dict(s.sysctl)
+    values = dict(sh.snap.sysctl)
     opts = SYSCTL.parse(args)
     names_only, value_only, write, quiet = (opts.has(c) for c in "Nnwq")
-    show_all = opts.has("a") or opts.has("A") or opts.has("X")
-    rest = opts.args
     if opts.has("p"):
-        conf = parse_sysctl_conf(sh.vfs.tmp.get("/etc/sysctl.conf", ""))
-        out = []
-        for name, val in conf:
-            try:
-                sh.set_sysctl(name, str(val))
-                out.append(f"{name} = {val}")
-            except Exception as e:
-                return Result(_join(out), f'sysctl: setting key "{name}": {e}', 255)
-        return Result(_join(out))
+        return _sysctl_load(sh)
 
     def fmt(name: str) -> str:
         v = values[name] if not SYSCTLS[name].trigger else 0
@@ -57,51 +46,67 @@ def cmd_sysctl(sh: Shell, args: list[str], stdin: str) -> Result:
             return name
         return str(v) if value_only else f"{name} = {v}"
 
-    if not show_all and not rest:
+    if opts.has("a") or opts.has("A") or opts.has("X"):
+        sh.note_read("sysctl -a")
+        return Result(_join([fmt(k) for k in sorted(values)]))
+    if not opts.args:
         return Result(
             err="sysctl: no variables specified\nTry `sysctl --help' for more information.", status=1
         )
-    if show_all:
-        sh.note_read("sysctl -a")
-        return Result(_join([fmt(k) for k in sorted(values)]))
-    out, errs, status = [], [], 0
-    for a in rest:
+    out, errs = [], []
+    for a in opts.args:
         if "=" in a:
-            name, val = a.split("=", 1)
-            name = name.strip().replace("/", ".")
-            if name not in values:
-                errs.append(
-                    f"sysctl: cannot stat /proc/sys/{name.replace('.', '/')}: No such file or directory"
-                )
-                status = 255
-                continue
-            try:
-                sh.set_sysctl(name, val.strip())
-            except Exception as e:  # ActionError
-                errs.append(f'sysctl: setting key "{name}": {e}')
-                status = 255
+            name, val = (x.strip() for x in a.split("=", 1))
+            err = _sysctl_set(sh, name.replace("/", "."), val)
+            if err:
+                errs.append(err)
                 continue
             values = dict(sh.snap.sysctl)
             if not quiet:
-                out.append(f"{name} = {val.strip()}")
+                out.append(f"{name.replace('/', '.')} = {val}")
         elif write:
             errs.append(f'sysctl: "{a}" must be of the form name=value')
-            status = 255
         else:
-            name = a.replace("/", ".")
-            if name in values:
-                sh.note_read(f"sysctl {name}")
-                out.append(fmt(name))
-            else:
-                sub = [k for k in sorted(values) if k.startswith(name + ".")]
-                if sub:
-                    out += [fmt(k) for k in sub]
-                else:
-                    errs.append(
-                        f"sysctl: cannot stat /proc/sys/{name.replace('.', '/')}: No such file or directory"
-                    )
-                    status = 255
-    return Result(_join(out), "\n".join(errs), status)
+            got = _sysctl_read(sh, a.replace("/", "."), values)
+            if got is None:
+                errs.append(_no_such_key(a.replace("/", ".")))
+            out += [fmt(k) for k in got or []]
+    return Result(_join(out), "\n".join(errs), 255 if errs else 0)
+
+
+def _no_such_key(name: str) -> str:
+    return f"sysctl: cannot stat /proc/sys/{name.replace('.', '/')}: No such file or directory"
+
+
+def _sysctl_load(sh: Shell) -> Result:
+    """sysctl -p: every setting of /etc/sysctl.conf, in order, until one fails."""
+    out = []
+    for name, val in parse_sysctl_conf(sh.vfs.tmp.get("/etc/sysctl.conf", "")):
+        try:
+            sh.set_sysctl(name, str(val))
+            out.append(f"{name} = {val}")
+        except Exception as e:
+            return Result(_join(out), f'sysctl: setting key "{name}": {e}', 255)
+    return Result(_join(out))
+
+
+def _sysctl_set(sh: Shell, name: str, val: str) -> str | None:
+    """sysctl NAME=VALUE: None when set, else the error line."""
+    if name not in dict(sh.snap.sysctl):
+        return _no_such_key(name)
+    try:
+        sh.set_sysctl(name, val)
+    except Exception as e:  # ActionError
+        return f'sysctl: setting key "{name}": {e}'
+    return None
+
+
+def _sysctl_read(sh: Shell, name: str, values: dict[str, int | str]) -> list[str] | None:
+    """The keys `sysctl NAME` prints: the key itself, or the keys below it (None: neither)."""
+    if name in values:
+        sh.note_read(f"sysctl {name}")
+        return [name]
+    return [k for k in sorted(values) if k.startswith(name + ".")] or None
 
 
 # kexec-tools (kexec/kexec.h KEXEC_OPTIONS, KEXEC_OPT_STR "h?vdfixyluet:pscaS", and the x86
