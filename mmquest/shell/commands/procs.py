@@ -145,6 +145,9 @@ def _ps_pass(args: list[str], users: set[str], force_bsd: bool) -> tuple[Opts, l
         else:
             raise OptError(f"error: garbage option\n{PS_USAGE}", 1)
         i += 1
+    for f in (f for v in opts.all("o") for f in v.split(",") if f):
+        if f.split("=")[0].lower() not in R.PS_FIELDS:  # ps checks the format before it lists
+            raise OptError(f'error: unknown user-defined format specifier "{f}"\n{PS_USAGE}', 1)
     for who in opts.all("u") + opts.all("U"):
         if any(not u.isdigit() and u not in users for u in who.split(",")):
             raise OptError(f"error: user name does not exist\n{PS_USAGE}", 1)
@@ -209,13 +212,8 @@ def _ps_full(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def _ps_columns(rows: list[dict[str, Any]], fields: list[str], status: int) -> Result:
-    """ps -o FIELD,...: the named columns, each as wide as its widest cell."""
-    cols = []
-    for f in fields:
-        key = f.split("=")[0].lower()
-        if key not in R.PS_FIELDS:
-            return Result(err=f'error: unknown user-defined format specifier "{f}"', status=1)
-        cols.append(R.PS_FIELDS[key])
+    """ps -o FIELD,...: the named (known) columns, each as wide as its widest cell."""
+    cols = [R.PS_FIELDS[f.split("=")[0].lower()] for f in fields]  # checked by _ps_pass
     table = [[c[2](r) for c in cols] for r in rows]
     widths = [max([len(c[0])] + [len(row[j]) for row in table]) for j, c in enumerate(cols)]
 

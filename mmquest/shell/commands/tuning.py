@@ -230,7 +230,8 @@ def cmd_kpatch(sh: Shell, args: list[str], stdin: str) -> Result:
         "-h",
         "--help",
     ):
-        return Result(f"subcommand {args[0]} not recognized\n", KPATCH_USAGE, 1)
+        # the script echoes this line to stdout, then its usage to stderr: one stream here, in that order
+        return Result(err=f"subcommand {args[0]} not recognized\n{KPATCH_USAGE}", status=1)
     if args[0] == "list" and len(args) == 1:
         loaded = sh.host.loaded_patches()
         out = ["Loaded patch modules:"]
