@@ -368,7 +368,7 @@ def _kill_argv(args: list[str]) -> list[str]:
     if not args or args[0] in ("-s", "-n", "-l", "-L", "--") or not args[0].startswith("-"):
         return args
     a = args[0]
-    spec = a[2:] if a[1] in "sn" and len(a) > 2 and (a[2].isalpha() or a[1] == "n") else a[1:]
+    spec = a[2:] if len(a) > 2 and a[1] in "sn" and (a[2].isalpha() or a[1] == "n") else a[1:]
     return ["-s", spec, "--", *args[1:]]
 
 

@@ -69,7 +69,7 @@ def _perf_probe(sh: Shell, args: list[str]) -> Result:
 def _probe_add(s: Snapshot, st: TraceState, names: list[str]) -> Result:
     out = []
     for n in names:
-        fn = n.split()[0].split("%")[0]
+        fn = (n.split() or [""])[0].split("%")[0]
         if fn in INLINE or fn not in traceable(_version(s)):
             return Result("", f"Probe point '{fn}' not found.\n  Error: Failed to add events.", 254)
         if fn in st.probes:
