@@ -266,7 +266,7 @@ def headless(env: dict, reps: int) -> dict:
         }
     # the 250-CPU incident's 20 simulated minutes in-process, without process start-up
     code = (
-        "import time, json; from mmquest.incident import resolve; from mmquest.world import World\n"
+        "import time, json; from mmquest.incident_loader import resolve; from mmquest.world import World\n"
         "w = World(resolve('rss-percpu-oom'), 0); t0, c0 = time.perf_counter(), time.process_time()\n"
         "w.step(1200)\n"
         "print(json.dumps([1200 / (time.perf_counter() - t0), 1200 / (time.process_time() - c0)]))"

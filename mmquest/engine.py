@@ -15,11 +15,13 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .actions import Action, Applied
 from .kernel.compound import IoPoint
 from .shell import Shell
+from .snapshot import Snapshot
 from .workloads.aio import AioReader
 from .workloads.base import Workload
-from .world import DT, Action, Applied, Snapshot, World
+from .world import DT, World
 
 SPEEDS = (1.0, 4.0, 16.0)
 MAX_RUN_OUTPUT = 20_000_000  # characters of command output one run keeps (transcript, JSON verdict)

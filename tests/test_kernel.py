@@ -240,7 +240,7 @@ def test_era_names_are_checked_and_release_dates_ordered():
 def _world(name, seed=7):
     from pathlib import Path
 
-    from mmquest.incident import load_incident
+    from mmquest.incident_loader import load_incident
     from mmquest.world import World
 
     return World(load_incident(Path(__file__).parent.parent / "incidents" / f"{name}.toml"), seed=seed)

@@ -5,7 +5,7 @@ import pytest
 
 import mmquest.shell.core as core
 from mmquest.engine import Engine
-from mmquest.incident import resolve
+from mmquest.incident_loader import resolve
 from mmquest.ui.app import make_app
 from mmquest.ui.screens import PlayScreen
 from mmquest.ui.shellpane import ShellInput, ShellPane

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from mmquest.engine import Engine
-from mmquest.incident import load_incident
+from mmquest.incident_loader import load_incident
 from mmquest.kernel import KernelVersion as K
 from mmquest.kernel.compound import io_point, refcount_path
 from mmquest.world import World
@@ -208,7 +208,7 @@ def test_orion_errors(thp):
 
 def test_live_throughput_with_jitter_never_exceeds_the_device(thp):
     w = World(thp, seed=2)
-    w.apply(__import__("mmquest.world", fromlist=["KpatchLoad"]).KpatchLoad("7cb2ef56e6a8"))
+    w.apply(__import__("mmquest.actions", fromlist=["KpatchLoad"]).KpatchLoad("7cb2ef56e6a8"))
     top = 0.0
     for _ in range(200):
         w.step(0.5)

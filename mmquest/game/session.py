@@ -11,8 +11,9 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 
+from ..actions import Cost
 from ..engine import Engine, Step
-from ..world import Cost, World
+from ..world import World
 from .judge import Judge, causes_in_place
 from .modes import DEFAULT_MODE, MODES
 from .scoring import Score, diagnosis_points, pager_points, score

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..actions import ActionError, SetCgroupLimit
 from ..kernel import psi
 from ..kernel.era import has
 from ..kernel.memcg import PAGE_COUNTER_MAX, PAGE_SIZE, limit_text, memcg_era, parse_limit
 from ..kernel.version import KernelVersion
-from ..world import ActionError, CgroupInfo, PsiView, SetCgroupLimit, Snapshot
+from ..snapshot import CgroupInfo, PsiView, Snapshot
 from . import vfs as V
 from .commands.services import systemctl_args
 from .core import COMMANDS, Result, Shell, command

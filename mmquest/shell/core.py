@@ -12,7 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..world import ActionError, Snapshot
+from ..actions import ActionError
+from ..snapshot import Snapshot
 from .argv import OptError
 from .budget import LINE_ITERATIONS, LINE_SIM_S, MAX_ARGS, Budget, BudgetExceeded, Pattern, PatternError
 from .host import Host
@@ -435,8 +436,8 @@ class Shell:
         return self.vfs.store(path, data, append)
 
     def set_sysctl(self, name: str, value: str) -> None:
+        from ..actions import SetSysctl
         from ..kernel.sysctl import SYSCTLS
-        from ..world import SetSysctl
 
         d = SYSCTLS[name]
         if d.text:

@@ -10,7 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.filter import Monochrome, NoColor
 
 from ..game.modes import DEFAULT_MODE
-from ..incident import Incident, discover
+from ..incident import Incident
+from ..incident_loader import discover
 from .mono import ReadableMonochrome
 from .screens import DebriefScreen, PlayerScreen, PlayScreen, QuitScreen, TitleScreen
 

@@ -25,7 +25,7 @@ from .shellpane import ShellPane
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..game.session import Session
-    from ..world import Snapshot
+    from ..snapshot import Snapshot
 
 LOGO = r"""
                                         _

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...world import (
-    ActionError,
-    KillProcess,
-    TaskInfo,
-)
+from ...actions import ActionError, KillProcess
+from ...snapshot import TaskInfo
 from .. import render as R
 from ..argv import GNU, OptError, Opts, OptSpec
 from ..budget import PatternError

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ...world import (
-    ActionError,
-    RestartService,
-    StartService,
-    StopService,
-)
+from ...actions import ActionError, RestartService, StartService, StopService
 from .. import render as R
 from ..argv import Opts, OptSpec
 from ..core import Result, Shell, command

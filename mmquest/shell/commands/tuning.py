@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ...actions import KexecExec, KexecLoad, KpatchLoad, KpatchUnload
 from ...kernel.sysctl import SYSCTLS
-from ...world import (
-    KexecExec,
-    KexecLoad,
-    KpatchLoad,
-    KpatchUnload,
-)
 from ..argv import OptSpec
 from ..core import Result, Shell, command
 from ..vfs.writes import parse_sysctl_conf

@@ -12,7 +12,7 @@ from ...kernel.trace import (
     kname,
     traceable,
 )
-from ...world import Snapshot
+from ...snapshot import Snapshot
 from ..argv import OptSpec, argparse_messages
 from ..budget import PatternError
 from ..core import Result, Shell, command

@@ -15,7 +15,7 @@ from ...kernel.trace import (
     tracepoint_counter,
 )
 from ...kernel.version import KernelVersion
-from ...world import Snapshot
+from ...snapshot import Snapshot
 from ..argv import OptSpec
 from ..core import MAX_SLEEP_S, Result, Shell, command
 from .common import BPFTRACE_MIN, _run_for, _seconds, _version

@@ -10,7 +10,7 @@ from ...kernel.trace import (
     traceable,
     tracepoint_counter,
 )
-from ...world import Snapshot
+from ...snapshot import Snapshot
 from ..argv import PERF, OptSpec
 from ..core import COMMANDS, Result, Shell, command
 from .common import TraceState, _run_for, _seconds, _version, state
