@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from mmquest.engine import Engine
-from mmquest.incident import load_incident
+from mmquest.incident_loader import load_incident
 from mmquest.shell.argv import OptError, OptSpec
 from mmquest.world import World
 
