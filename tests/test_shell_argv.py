@@ -6,7 +6,7 @@ import pytest
 
 from mmquest.engine import Engine
 from mmquest.incident_loader import load_incident
-from mmquest.shell.argv import OptError, OptSpec
+from mmquest.shell.argv import GNU, OptError, Opts, OptSpec
 from mmquest.world import World
 
 SPEC = OptSpec("tool", "abn:o::", {"all": "a", "lines=": "n", "color?": "color", "colour?": "color"})
@@ -77,6 +77,39 @@ def test_no_permutation_stops_at_the_first_operand():
 def test_last_value_wins_and_all_values_are_kept():
     got = SPEC.parse(["-n1", "-n", "2"])
     assert got.get("n") == "2" and got.all("n") == ["1", "2"] and got.count("n") == 2
+
+
+def test_a_message_may_name_its_option():
+    spec = OptSpec(
+        "ps", "p:o:", after="", messages={**GNU, "short_needs:p": "error: list of process IDs must follow -p"}
+    )
+    with pytest.raises(OptError) as e:
+        spec.parse(["-p"])
+    assert e.value.message == "error: list of process IDs must follow -p"
+    with pytest.raises(OptError) as e:
+        spec.parse(["-o"])
+    assert e.value.message == "ps: option requires an argument -- 'o'"  # the kind's message for the others
+
+
+def test_whole_names_only_without_abbrev():
+    spec = OptSpec("ps", "", {"sort=": "sort"}, after="", abbrev=False)
+    assert spec.parse(["--sort=rss"]).get("sort") == "rss"
+    with pytest.raises(OptError) as e:
+        spec.parse(["--so=rss"])
+    assert e.value.message == "ps: unrecognized option '--so=rss'"
+
+
+def test_long_only_reads_single_dash_names():
+    spec = OptSpec("orion", long={"run=": "run", "testname=": "testname"}, after="", long_only=True)
+    got = spec.parse(["-run", "simple", "--testname=x"])
+    assert got.items == [("run", "simple"), ("testname", "x")]
+
+
+def test_step_reads_one_option_word():
+    opts = Opts()
+    assert SPEC.step(["-an", "5", "f"], 0, opts) == 1  # -n took the next word
+    assert opts.items == [("a", None), ("n", "5")]
+    assert SPEC.step(["--all", "f"], 0, opts) == 0
 
 
 # ---------------------------------------------------------------------- through the tools
