@@ -143,6 +143,8 @@ KEXEC = OptSpec(
 @command("kexec", "boot another kernel: kexec -l /boot/vmlinuz-VER, then kexec -e")
 def cmd_kexec(sh: Shell, args: list[str], stdin: str) -> Result:
     opts = KEXEC.parse(args)
+    if opts.has("h") or opts.has("?"):  # the head of kexec-tools' usage()
+        return Result("Usage: kexec [OPTION]... [kernel]\nDirectly reboot into a new kernel\n")
     mode = opts.last_of("l", "e", "u", "p")
     if mode is None and not opts.args:
         return Result(err="Nothing has been loaded!", status=1)
