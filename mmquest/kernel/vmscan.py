@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 if TYPE_CHECKING:
+    from .lru import LruMemo
     from .machine import Machine
     from .page_alloc import AllocResult
 
@@ -60,7 +61,7 @@ class Vmscan:
         return cast(float, pc)
 
     def shrink_node(
-        self: Machine, z: int, nr: float, may_unmap: bool, may_write: bool
+        self: Machine, z: int, nr: float, may_unmap: bool, may_write: bool, memo: LruMemo | None = None
     ) -> tuple[float, float]:
         """Evict up to ``nr`` pages from node z's file LRU.  Returns (reclaimed, scanned)."""
         nr = max(float(nr), 0.0)
@@ -71,7 +72,7 @@ class Vmscan:
         scanned += c
         left = nr - c
         if left > 0:
-            pages, pref, fidx, cidx = self._eviction_order(z, may_unmap)
+            pages, pref, fidx, cidx = self._eviction_order(z, may_unmap, memo)
             if pages.size:
                 cum = np.cumsum(pages)
                 k = min(int(np.searchsorted(cum, left)) + 1, pages.size)
@@ -166,12 +167,13 @@ class Vmscan:
         if calls <= 0:
             return 0.0
         may_unmap, may_write = self.reclaim_bits(mode)
-        rho = self._tail_referenced(z, nr, may_unmap, may_write)
+        memo: LruMemo = {}  # the LRU's candidates, gathered once for the estimate and the shrink
+        rho = self._tail_referenced(z, nr, may_unmap, may_write, memo)
         p_fail = rho**NODE_RECLAIM_SCAN_PAGES
         failed = float(self.rng.binomial(calls, min(max(p_fail, 0.0), 1.0)))
         ok = calls - failed
         target = min(ok * SWAP_CLUSTER_MAX, max(reclaimable - min_unmapped, 0.0))
-        reclaimed, scanned = self.shrink_node(z, target, may_unmap, may_write)
+        reclaimed, scanned = self.shrink_node(z, target, may_unmap, may_write, memo)
         scanned += failed * NODE_RECLAIM_SCAN_PAGES
         if reclaimable > min_unmapped and self.slab_rec[z] > min_slab:
             self.ev["slabs_scanned"] += calls * 128
