@@ -42,7 +42,8 @@ class Interrupted(BudgetExceeded):
 class Budget:
     """What one line has spent so far."""
 
-    def __init__(self, sim_t0: float, wall_s: float = LINE_WALL_S, interrupt_at: int | None = None):
+    def __init__(self, sim_t0: float, wall_s: float | None = None, interrupt_at: int | None = None):
+        wall_s = LINE_WALL_S if wall_s is None else wall_s  # read at each line: a test may widen it
         self.started = time.monotonic()
         self.deadline = self.started + wall_s
         self.wall_s = wall_s
