@@ -7,7 +7,7 @@ import mmquest.shell.core as core
 from mmquest.engine import Engine
 from mmquest.incident import resolve
 from mmquest.ui.app import make_app
-from mmquest.ui.screens import PlayScreen
+from mmquest.ui.screens.play import PlayScreen
 from mmquest.ui.shellpane import ShellInput, ShellPane
 from mmquest.world import World
 

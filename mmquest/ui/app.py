@@ -12,7 +12,10 @@ from textual.filter import Monochrome, NoColor
 from ..game.modes import DEFAULT_MODE
 from ..incident import Incident, discover
 from .mono import ReadableMonochrome
-from .screens import DebriefScreen, PlayerScreen, PlayScreen, QuitScreen, TitleScreen
+from .screens.debrief import DebriefScreen
+from .screens.play import PlayScreen
+from .screens.quit import QuitScreen
+from .screens.title import PlayerScreen, TitleScreen
 
 KEEP_STEPS = (
     500  # commands whose output the session keeps (the scrollback shows them; the journal keeps every line)
