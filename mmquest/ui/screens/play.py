@@ -17,16 +17,26 @@ from textual.widgets import Static
 
 from ...game.judge import condition_text
 from ..keybar import KeyBar
-from ..panes import MechanismPane, MemoryPane, NumastatPane, OomPane, Pane, PerfPane, RssPane, ServicePane
+from ..panes import (
+    MechanismPane,
+    MemoryPane,
+    NumastatPane,
+    OomPane,
+    Pane,
+    PerfPane,
+    RssPane,
+    ServicePane,
+)
 from ..shellpane import ShellPane
 from .debrief import DebriefScreen
+from .kept_frame import KeptFrame
 from .replay import play_back
-from .status import fit, status_fields
+from .status import Field, fit, status_fields
 from .stream import StreamingLines
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...game.session import Session
-    from ...world import Snapshot
+    from ...snapshot import Snapshot
 
 
 class SnapshotReady(Message):
@@ -40,7 +50,7 @@ class SnapshotReady(Message):
         return isinstance(message, SnapshotReady)
 
 
-class PlayScreen(StreamingLines, Screen):
+class PlayScreen(StreamingLines, KeptFrame, Screen):
     BINDINGS: ClassVar = [
         Binding("f2", "pause", "pause"),
         Binding("f3", "speed", "speed"),
@@ -78,6 +88,10 @@ class PlayScreen(StreamingLines, Screen):
         self._stream_mark: int | None = None  # where a running line's streamed preview starts
         self._page_written = False  # the page is in the scrollback (written while the box booted)
         self._save_warned: str | None = None
+        self._queued: list[str] = []  # lines typed while the machine boots: run in order once it is up
+        self._preview_key: str | None = None  # a fresh run's kept first frame (ui/preview.py)
+        self._preview_shown = False
+        self._login_written = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="status")
@@ -114,6 +128,7 @@ class PlayScreen(StreamingLines, Screen):
             )
             if self.page:  # the page can be read while the box boots
                 self._write_page()
+            self._paint_preview()
             self.call_after_refresh(self._start_boot)
 
     def _write_page(self) -> None:
@@ -125,6 +140,9 @@ class PlayScreen(StreamingLines, Screen):
         self._page_written = True
 
     def _start_boot(self) -> None:
+        if self._login_written:  # a kept frame is on screen: the model loads behind it, the prompt live
+            self.run_worker(self._import_and_boot, thread=True, exclusive=True, group="boot")
+            return
         # The model's modules (numpy among them) are imported here, on the main thread: what an
         # import allocates then lives in the main allocator arena rather than the worker's.
         from ...game import session  # noqa: F401
@@ -134,6 +152,11 @@ class PlayScreen(StreamingLines, Screen):
             self._boot(in_thread=False)
         else:  # the first start of this incident and seed pre-rolls it: keep the screen live meanwhile
             self.run_worker(self._boot, thread=True, exclusive=True, group="boot")
+
+    def _import_and_boot(self) -> None:
+        from ...game import session  # noqa: F401  (numpy, the model and the shell, in this thread)
+
+        self._boot()
 
     def _make_session(self) -> Session:
         factory = getattr(self.app, "new_session", None)
@@ -168,6 +191,7 @@ class PlayScreen(StreamingLines, Screen):
             mp.commit = fix_commit(self.incident)
         self.engine.subscribe(self._on_snapshot)
         resumed = bool(session.journal) and self.replay is None
+        fresh = not session.journal  # (the page's note below goes into the journal)
         if (self.page and not session.journal) or (resumed and session.ui_state.get("page") == "1"):
             if not self._page_written:
                 self._write_page()
@@ -178,14 +202,18 @@ class PlayScreen(StreamingLines, Screen):
         # shell.render.units.wall is not imported here: it would pull the model into the first frame
         start = datetime.datetime.fromtimestamp(self.engine.snapshot().wall_start, datetime.UTC)
         login = start - datetime.timedelta(minutes=16, seconds=53)
-        pane.write(
+        login_line = (
             f"Last login: {login:%a %b %e %H:%M:%S %Y} from 10.20.0.5 — {self.incident.machine.hostname} "
-            f"({self.incident.machine.kernel}).  Type `help` for the tools.",
-            style="dim",
+            f"({self.incident.machine.kernel}).  Type `help` for the tools."
         )
+        if not self._login_written:
+            pane.write(login_line, style="dim")
+            self._login_written = True
         if resumed:
             self._restore_screen(session)
         self._show(self.engine.snapshot())
+        if self._preview_key is not None and fresh:
+            self._keep_preview(login_line)
         if self.replay is not None:
             pane = self.query_one(ShellPane)
             pane.input.disabled = True
@@ -197,6 +225,7 @@ class PlayScreen(StreamingLines, Screen):
             self.set_interval(5.0, self.session.checkpoint)
         else:
             self.engine.paused = True
+        self._run_queued()
 
     def _restore_screen(self, session: Session) -> None:
         """A resumed run: the scrollback, the speed and the panes as the player left them."""
@@ -280,8 +309,10 @@ class PlayScreen(StreamingLines, Screen):
             )
 
     def _status(self, snap: Snapshot) -> None:
-        fields = status_fields(snap, self.incident, self.session)
-        text = fit(fields, self.size.width or self.app.size.width, self.session.judge)
+        self._paint_status(status_fields(snap, self.incident, self.session))
+
+    def _paint_status(self, fields: list[Field]) -> None:
+        text = fit(fields, self.size.width or self.app.size.width)
         if text.plain != getattr(self, "_status_text", None):  # repaint only what changed
             self._status_text = text.plain
             self.query_one("#status", Static).update(text, layout=False)  # one line, always
@@ -293,10 +324,17 @@ class PlayScreen(StreamingLines, Screen):
     # ------------------------------------------------------------------ shell
     def on_shell_pane_submitted(self, message: ShellPane.Submitted) -> None:
         line = message.line
-        pane = self.query_one(ShellPane)
-        if self.session is None:
-            pane.write("(the machine is still booting)", style="dim")
+        if self.session is None:  # typed ahead while the machine boots: runs, in order, once it is up
+            self._queued.append(line)
             return
+        self._run_submitted(line)
+
+    def _run_queued(self) -> None:
+        if self._queued and self.session is not None and not self._line_running and self.is_mounted:
+            self._run_submitted(self._queued.pop(0))
+
+    def _run_submitted(self, line: str) -> None:
+        pane = self.query_one(ShellPane)
         if line.strip() in ("exit", "logout", "quit"):
             self.app.action_request_quit()
             return
@@ -336,6 +374,7 @@ class PlayScreen(StreamingLines, Screen):
             pane.log_widget.clear()
         elif step.output:
             pane.write(step.output)
+        self._run_queued()
 
     def _show_mechanism(self, on: bool) -> None:
         """The mechanism pane takes the place of the dashboard's last pane (`mechanism off` gives it back)."""

@@ -28,10 +28,12 @@ async def run_until(screen: PlayScreen, t: float) -> None:
 async def play_back(screen: PlayScreen) -> None:
     """Re-type the journal at its simulated times, the clock running at the chosen speed (F2
     pauses, F3 changes it), then run on to where the recorded run ended and show its result."""
+    from ...game.session import interrupted_at  # deferred: the model (mmquest/deferred.py)
+
     journal, _speed, rec = ((*tuple(screen.replay), None))[:3]
     session = screen.session
     pane = screen.query_one(ShellPane)
-    for t, line in journal:
+    for i, (t, line) in enumerate(journal):
         await run_until(screen, t)
         if line == "#hint":
             pane.write(f"(hint {len(session.hints_used) + 1} taken) {session.hint()}", style="yellow")
@@ -43,7 +45,7 @@ async def play_back(screen: PlayScreen) -> None:
         if nap:  # the player waited: let the time pass at the replay's speed rather than in one jump
             await run_until(screen, t + min(float(nap.group(1)) * UNIT_S[nap.group(2)], 3600.0))
             continue
-        step = session.command(line)
+        step = session.command(line, interrupted_at(journal, i))
         if step.output:
             pane.write(step.output)
     await run_until(screen, rec.sim_t if rec is not None else session.world.t)

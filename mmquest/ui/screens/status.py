@@ -12,7 +12,7 @@ from rich.text import Text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...game.session import Session
-    from ...world import Snapshot
+    from ...snapshot import Snapshot
 
 Field = tuple[str, str, float]
 
@@ -64,16 +64,16 @@ def joined(kept: list[Field]) -> Text:
     return out
 
 
-def fit(fields: list[Field], width: int, judge) -> Text:
+def fit(fields: list[Field], width: int) -> Text:
     """The status line in ``width`` cells: whole fields dropped, the highest priority first; the
-    judge's short reason only where its long one did not fit."""
+    short form of the reason (priority 0.5) only where its long one (bold red, 2) did not fit."""
     kept = list(fields)
     text = joined(kept)
     while text.cell_len > width and any(p for _, _, p in kept):  # drop whole fields, never cut one
         worst = max(p for _, _, p in kept)
         kept = [f for f in kept if f[2] != worst]
         text = joined(kept)
-    if judge.reason and any(f[0] == judge.reason for f in kept):  # the long form made it: no short one
-        kept = [f for f in kept if not (f[0] == judge.brief and f[2] == 0.5)]
+    if any(f[2] == 0.5 for f in kept) and any(f[2] == 2 and f[1] == "bold red" for f in kept):
+        kept = [f for f in kept if f[2] != 0.5]  # the long form of the reason made it: no short one
         text = joined(kept)
     return text

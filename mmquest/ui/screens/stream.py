@@ -12,7 +12,8 @@ from ..shellpane import ShellPane
 
 class StreamingLines:
     """The play screen's half that runs a line in a worker and streams its preview (a mixin: it
-    uses the screen's ``app``, ``engine``, ``session``, ``query_one`` and ``run_worker``)."""
+    uses the screen's ``app``, ``engine``, ``session``, ``query_one`` and ``run_worker``), and
+    Ctrl-C's end of it."""
 
     _line_running: bool = False
     _stream_mark: int | None = None  # where a running line's streamed preview starts
@@ -21,7 +22,20 @@ class StreamingLines:
         self._line_running = True
         self._stream_mark = None
         self.engine.shell.stream = self._stream_from_line
+        self.engine.shell.pace = self._clock_speed
         self.run_worker(lambda: self._run_line(line), thread=True, group="line")
+
+    def _clock_speed(self) -> float:
+        """How fast the clock runs (0: paused): a line that prints and sleeps follows it."""
+        engine = self.engine
+        return 0.0 if engine is None or engine.paused or not self.is_mounted else float(engine.speed)
+
+    def interrupt_line(self) -> bool:
+        """Ctrl-C: end the running line (True), or False when no line runs."""
+        if not self._line_running or self.engine is None:
+            return False
+        self.engine.shell.ctrl_c()
+        return True
 
     def _stream_from_line(self, text: str) -> None:
         """The running line's new output lines (in its worker thread, as its simulated time passes)."""
