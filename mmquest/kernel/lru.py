@@ -1,6 +1,3 @@
-# A mixin of Machine: its methods take ``self: Machine``, which mypy accepts only when the self type
-# is a supertype of the mixin (or a Protocol); the check at each def is the one silenced here.
-# mypy: disable-error-code="misc"
 """The file LRU of a node (mm/vmscan.c's view of it): how old the inactive tail is, which
 pages reach it first, and how many of them were referenced since they went in."""
 
@@ -12,21 +9,23 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 if TYPE_CHECKING:
-    from .machine import Machine
+    from .machinelike import MachineLike as _Machine
+else:
+    _Machine = object  # at run time the mixins are plain classes; Machine inherits them all
 
 MAX_INACTIVE_AGE_S = 3600.0
 
 
-class Lru:
+class Lru(_Machine):
     """LRU ordering: methods of :class:`~mmquest.kernel.machine.Machine`."""
 
-    def _inactive_age(self: Machine, z: int) -> float:
+    def _inactive_age(self, z: int) -> float:
         """Seconds a page spends on node z's inactive file list before reaching the tail."""
         lru = self.cold[z] + sum(f.res[:, z].sum() for f in self.filesets)
         return cast(float, min((lru / 2.0) / max(self.reclaim_ewma[z], 1.0), MAX_INACTIVE_AGE_S))
 
     def _eviction_order(
-        self: Machine, z: int, may_unmap: bool
+        self, z: int, may_unmap: bool
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(pages, p_referenced, fileset index, chunk index) for node z, coldest first."""
         age = self._inactive_age(z)
@@ -51,7 +50,7 @@ class Lru:
         order = np.lexsort((cidx_a, fidx_a, pref_a))
         return pages_a[order], pref_a[order], fidx_a[order], cidx_a[order]
 
-    def _tail_referenced(self: Machine, z: int, nr: float, may_unmap: bool, may_write: bool = False) -> float:
+    def _tail_referenced(self, z: int, nr: float, may_unmap: bool, may_write: bool = False) -> float:
         """Share of the first ``nr`` pages at node z's LRU tail that reclaim would skip.
 
         Cold cache is unreferenced; so are dirty pages when reclaim may write them out.
@@ -70,7 +69,7 @@ class Lru:
         skipped = float((take * pref[:k]).sum())
         return skipped / max(float(take.sum()) + clean, 1e-9)
 
-    def anon_lru_split(self: Machine) -> tuple[np.ndarray, np.ndarray]:
+    def anon_lru_split(self) -> tuple[np.ndarray, np.ndarray]:
         """(active, inactive) anonymous pages per node.
 
         Reclaim keeps the anon lists balanced: inactive_list_is_low() (mm/vmscan.c) deactivates
@@ -83,7 +82,7 @@ class Lru:
         inactive = anon / (1 + ratio)
         return anon - inactive, inactive
 
-    def file_lru_split(self: Machine) -> tuple[np.ndarray, np.ndarray]:
+    def file_lru_split(self) -> tuple[np.ndarray, np.ndarray]:
         """(active, inactive) file pages per node: hot page cache (60 % of the file sets'
         resident pages) and every mapped page sit on the active list, cold cache on the
         inactive one.  Shared memory is on the anon lists (swap-backed), not here."""

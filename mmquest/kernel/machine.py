@@ -92,7 +92,10 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
 
     The methods live with the kernel code they model: page_alloc.py (the allocator),
     vmscan.py (reclaim, kswapd), lru.py (the LRU order), task.py (tasks and their RSS
-    counters), writeback.py (dirty pages, the flusher), swap.py, hugetlb.py (the hugetlb pool), livepatch.py, boot.py.  This class holds the state and the tick.
+    counters), writeback.py (dirty pages, the flusher), swap.py, hugetlb.py (the hugetlb pool),
+    livepatch.py, boot.py, zones.py.  This class holds the state and the tick.  The mixins
+    derive from :class:`~.machinelike.MachineLike` for the type checker: what they may use of
+    the machine.
     """
 
     def __init__(
