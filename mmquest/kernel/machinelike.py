@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
     from .compaction import ThpZone
+    from .lru import LruMemo
     from .page_alloc import AllocResult
     from .pagecache import FileSet
     from .perf import PerfProfile
@@ -65,6 +66,9 @@ class MachineLike:
     filesets: list[FileSet]
     unmapped_by_owner: dict[str, np.ndarray]
     reclaim_ewma: np.ndarray
+    reclaim_call_s: np.ndarray  # CPU a __node_reclaim() call takes, per node
+    reclaim_locks: np.ndarray  # reclaimers a node admits at once
+    tick_dt: float  # length of the tick being run
     _reclaimed_tick: np.ndarray
     _kswapd_woken: np.ndarray
 
@@ -134,7 +138,7 @@ class MachineLike:
 
     # vmscan.py
     @abstractmethod
-    def node_reclaim(self, z: int, nr: float, res: AllocResult) -> float: ...
+    def node_reclaim(self, z: int, nr: float, res: AllocResult, tasks: float = 1.0) -> float: ...
     @abstractmethod
     def node_pagecache_reclaimable(self, z: int, mode: int) -> float: ...
     @abstractmethod
@@ -153,10 +157,12 @@ class MachineLike:
     def _inactive_age(self, z: int) -> float: ...
     @abstractmethod
     def _eviction_order(
-        self, z: int, may_unmap: bool
+        self, z: int, may_unmap: bool, memo: LruMemo | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]: ...
     @abstractmethod
-    def _tail_referenced(self, z: int, nr: float, may_unmap: bool, may_write: bool = False) -> float: ...
+    def _tail_referenced(
+        self, z: int, nr: float, may_unmap: bool, may_write: bool = False, memo: LruMemo | None = None
+    ) -> float: ...
 
     # writeback.py
     @abstractmethod
