@@ -1,6 +1,3 @@
-# A mixin of Machine: its methods take ``self: Machine``, which mypy accepts only when the self type
-# is a supertype of the mixin (or a Protocol); the check at each def is the one silenced here.
-# mypy: disable-error-code="misc"
 """Boot (init/main.c and friends): the boot log and the processes every box starts with."""
 
 from __future__ import annotations
@@ -8,15 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .machine import Machine
+    from .machinelike import MachineLike as _Machine
+else:
+    _Machine = object  # at run time the mixins are plain classes; Machine inherits them all
 
 
-class Boot:
+class Boot(_Machine):
     """Boot-time set-up: methods of :class:`~mmquest.kernel.machine.Machine`."""
 
     SHELL_PID = 4242
 
-    def _spawn_system(self: Machine) -> None:
+    def _spawn_system(self) -> None:
         """The processes every box has: init, kernel threads, a few daemons, the operator's bash."""
 
         def kthread(name: str) -> None:
@@ -55,7 +54,7 @@ class Boot:
         sh.anon[0], sh.file[0] = 520, 380
         self.next_pid = saved
 
-    def _boot_log(self: Machine) -> None:
+    def _boot_log(self) -> None:
         v = self.version
         ts = iter(i * 0.0137 + (0.9 if i > 12 else 0.0) for i in range(100))
 

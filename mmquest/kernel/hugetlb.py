@@ -1,6 +1,3 @@
-# A mixin of Machine: its methods take ``self: Machine``, which mypy accepts only when the self type
-# is a supertype of the mixin (or a Protocol); the check at each def is the one silenced here.
-# mypy: disable-error-code="misc"
 """The hugetlb pool (mm/hugetlb.c): vm.nr_hugepages 2 MB pages set aside at boot, and the
 hugetlbfs/SHM_HUGETLB segments that take pages from it.
 
@@ -18,17 +15,19 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 if TYPE_CHECKING:
-    from .machine import Machine
+    from .machinelike import MachineLike as _Machine
     from .task import Task
+else:
+    _Machine = object  # at run time the mixins are plain classes; Machine inherits them all
 
 HPAGE_PAGES = 512  # a 2 MB huge page in 4 KiB pages (x86-64, HPAGE_PMD_ORDER 9)
 HPAGE_KB = 2048
 
 
-class Hugetlb:
+class Hugetlb(_Machine):
     """The hugetlb pool: methods of :class:`~mmquest.kernel.machine.Machine`."""
 
-    def hugetlb_boot(self: Machine) -> None:
+    def hugetlb_boot(self) -> None:
         """hugetlb_init(): allocate vm.nr_hugepages at boot, evenly over the nodes."""
         n = self.nnodes
         want = int(self.sysctl.get("vm.nr_hugepages", 0))
@@ -44,10 +43,10 @@ class Hugetlb:
         self.sysctl["vm.nr_hugepages"] = int(self.hugepages_total.sum())
 
     @property
-    def hugepages_free(self: Machine) -> np.ndarray:
+    def hugepages_free(self) -> np.ndarray:
         return cast(np.ndarray, self.hugepages_total - self.hugepages_used)
 
-    def hugetlb_segment(self: Machine, key: str, pages: float, task: Task | None = None) -> float:
+    def hugetlb_segment(self, key: str, pages: float, task: Task | None = None) -> float:
         """shmget(SHM_HUGETLB) + touching every page: a segment of ``pages`` 4 KiB pages.
 
         An existing segment of the same key is attached again (a restarted process finds
@@ -61,7 +60,7 @@ class Hugetlb:
             task.extra["hugetlb"] = held  # HugetlbPages in its status, Huge in numastat -p
         return held
 
-    def _hugetlb_create(self: Machine, key: str, pages: float) -> None:
+    def _hugetlb_create(self, key: str, pages: float) -> None:
         want = np.ceil(pages / HPAGE_PAGES)
         free = self.hugepages_free.copy()
         # Interleaved over the nodes, as a segment faulted by threads on every node ends up.

@@ -1,6 +1,3 @@
-# A mixin of Machine: its methods take ``self: Machine``, which mypy accepts only when the self type
-# is a supertype of the mixin (or a Protocol); the check at each def is the one silenced here.
-# mypy: disable-error-code="misc"
 """The file LRU of a node (mm/vmscan.c's view of it): how old the inactive tail is, which
 pages reach it first, and how many of them were referenced since they went in."""
 
@@ -12,23 +9,25 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 if TYPE_CHECKING:
-    from .machine import Machine
+    from .machinelike import MachineLike as _Machine
+else:
+    _Machine = object  # at run time the mixins are plain classes; Machine inherits them all
 
 MAX_INACTIVE_AGE_S = 3600.0
 # one node_reclaim() call's gather of a node's LRU candidates: (node, may_unmap) -> the arrays
 LruMemo = dict[tuple[int, bool], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
 
 
-class Lru:
+class Lru(_Machine):
     """LRU ordering: methods of :class:`~mmquest.kernel.machine.Machine`."""
 
-    def _inactive_age(self: Machine, z: int) -> float:
+    def _inactive_age(self, z: int) -> float:
         """Seconds a page spends on node z's inactive file list before reaching the tail."""
         lru = self.cold[z] + sum(f.res[:, z].sum() for f in self.filesets)
         return cast(float, min((lru / 2.0) / max(self.reclaim_ewma[z], 1.0), MAX_INACTIVE_AGE_S))
 
     def _lru_candidates(
-        self: Machine, z: int, may_unmap: bool
+        self, z: int, may_unmap: bool
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(pages, access rate, fileset index, chunk index) of node z's file sets' resident chunks."""
         pages, rate, fidx, cidx = [], [], [], []
@@ -49,7 +48,7 @@ class Lru:
         return np.concatenate(pages), np.concatenate(rate), np.concatenate(fidx), np.concatenate(cidx)
 
     def _eviction_order(
-        self: Machine, z: int, may_unmap: bool, memo: LruMemo | None = None
+        self, z: int, may_unmap: bool, memo: LruMemo | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(pages, p_referenced, fileset index, chunk index) for node z, coldest first.
 
@@ -70,7 +69,7 @@ class Lru:
         return pages_a[order], pref_a[order], fidx_a[order], cidx_a[order]
 
     def _tail_referenced(
-        self: Machine,
+        self,
         z: int,
         nr: float,
         may_unmap: bool,
@@ -95,7 +94,7 @@ class Lru:
         skipped = float((take * pref[:k]).sum())
         return skipped / max(float(take.sum()) + clean, 1e-9)
 
-    def anon_lru_split(self: Machine) -> tuple[np.ndarray, np.ndarray]:
+    def anon_lru_split(self) -> tuple[np.ndarray, np.ndarray]:
         """(active, inactive) anonymous pages per node.
 
         Reclaim keeps the anon lists balanced: inactive_list_is_low() (mm/vmscan.c) deactivates
@@ -108,7 +107,7 @@ class Lru:
         inactive = anon / (1 + ratio)
         return anon - inactive, inactive
 
-    def file_lru_split(self: Machine) -> tuple[np.ndarray, np.ndarray]:
+    def file_lru_split(self) -> tuple[np.ndarray, np.ndarray]:
         """(active, inactive) file pages per node: hot page cache (60 % of the file sets'
         resident pages) and every mapped page sit on the active list, cold cache on the
         inactive one.  Shared memory is on the anon lists (swap-backed), not here."""

@@ -29,7 +29,6 @@ from .page_alloc import (
     AllocResult,
     PageAlloc,
 )
-from .pagecache import FileSet
 from .perf import PerfProfile
 from .printk import LogBuf
 from .swap import Swap
@@ -106,7 +105,10 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
 
     The methods live with the kernel code they model: page_alloc.py (the allocator),
     vmscan.py (reclaim, kswapd), lru.py (the LRU order), task.py (tasks and their RSS
-    counters), writeback.py (dirty pages, the flusher), swap.py, hugetlb.py (the hugetlb pool), livepatch.py, boot.py.  This class holds the state and the tick.
+    counters), writeback.py (dirty pages, the flusher), swap.py, hugetlb.py (the hugetlb pool),
+    livepatch.py, boot.py, zones.py.  This class holds the state and the tick.  The mixins
+    derive from :class:`~.machinelike.MachineLike` for the type checker: what they may use of
+    the machine.
     """
 
     def __init__(
@@ -121,14 +123,33 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
         self.spec = spec
         self.rng = rng
         self.version = KernelVersion(kernel)
+        self.uptime0 = uptime_s
+        self.clock = 0.0  # seconds since this kernel booted (relative to uptime0)
+        self._boot_topology(spec)
+        self._boot_memory(spec, rebooted)
+        self._boot_counters()
+        self._boot_sysctl(spec, sysctl_overrides)
+        # Swap: one device of the machine's swap_gb (0: none).
+        self.swap_total = float(getattr(spec, "swap_gb", 0.0)) * 1024 * PAGES_PER_MB
+        self.swap_used = 0.0
+        self.hugetlb_boot()
+        self.disk = Disk(
+            pages_per_s=spec.disk_read_mbps * PAGES_PER_MB, base_latency_s=spec.disk_latency_us * 1e-6
+        )
+        self._boot_log()
+        self._spawn_system()
+        # Page cache can fill a node down to its low watermark, not further.
+        room = self.node_pages - (self.used_pages() - self.cold) - self.wm_low
+        self.cold = np.minimum(self.cold, np.maximum(room, 0.0))
+
+    def _boot_topology(self, spec: Any) -> None:
+        """The nodes, their CPUs and memory, the SLIT distances and the zonelists."""
         self.hostname = spec.hostname
         self.nnodes = spec.nodes
         self.cpus_per_node = spec.cpus_per_node
         self.ncpus = self.nnodes * self.cpus_per_node
         self.distance = np.array(spec.distances, dtype=np.int64)
         self.node_pages = float(spec.mem_per_node_mb * PAGES_PER_MB)
-        self.uptime0 = uptime_s
-        self.clock = 0.0  # seconds since this kernel booted (relative to uptime0)
         n = self.nnodes
         # Zonelist: nodes by distance, ties by node id (numa_zonelist_order=Node).
         self.zonelist = [sorted(range(n), key=lambda z: (int(self.distance[a, z]), z)) for a in range(n)]
@@ -140,38 +161,41 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
         self.wm_low = self.wm_min * 5 / 4
         self.wm_high = self.wm_min * 3 / 2
 
-        # Node memory, pages.
+    def _boot_memory(self, spec: Any, rebooted: bool) -> None:
+        """Node memory at boot, in pages: the kernel, slab, the page cache, no tasks yet."""
+        n = self.nnodes
         self.kernel_pages = np.full(n, 0.006 * self.node_pages)  # struct pages, kernel text, stacks
         self.slab_rec = np.full(n, spec.slab_gb * 1024 * PAGES_PER_MB * 0.7 / n)
-        self.slab_unrec: np.ndarray = np.full(n, spec.slab_gb * 1024 * PAGES_PER_MB * 0.3 / n)
+        self.slab_unrec = np.full(n, spec.slab_gb * 1024 * PAGES_PER_MB * 0.3 / n)
         # The page cache the box built up before the incident; a reboot starts with none.
-        self.cold: np.ndarray = (
-            np.array(spec.cold_cache_gb, dtype=np.float64) * 1024 * PAGES_PER_MB * (not rebooted)
-        )
-        self.dirty: np.ndarray = np.zeros(n)
-        self.writeback: np.ndarray = np.zeros(n)  # pages under writeback (writeback.py)
+        self.cold = np.array(spec.cold_cache_gb, dtype=np.float64) * 1024 * PAGES_PER_MB * (not rebooted)
+        self.dirty = np.zeros(n)
+        self.writeback = np.zeros(n)  # pages under writeback (writeback.py)
         self.shmem: np.ndarray = np.zeros(n)
-        self.hugetlb: np.ndarray = np.zeros(n)
-        self.filesets: list[FileSet] = []
-        self.tasks: dict[int, Task] = {}
+        self.hugetlb = np.zeros(n)
+        self.filesets = []
+        self.tasks = {}
         self.task_table = TaskTable(n)
-        self.next_pid: int = 1
+        self.next_pid = 1
         # Page cache that exited tasks had mapped, by the workload that owned them (task.py).
-        self.unmapped_by_owner: dict[str, np.ndarray] = {}
+        self.unmapped_by_owner = {}
         self.reclaim_ewma = np.full(n, 1.0)  # pages reclaimed per second, per node
         self._reclaimed_tick = np.zeros(n)
-        self.reclaim_call_s = np.full(
-            n, NODE_RECLAIM_CALL_EST_S
-        )  # CPU a __node_reclaim() call takes, per node
+        # CPU a __node_reclaim() call takes, per node (estimated until the node has reclaimed).
+        self.reclaim_call_s = np.full(n, NODE_RECLAIM_CALL_EST_S)
         self.tick_dt = 0.5  # length of the tick being run (that of the last one)
         self.reclaim_locks = reclaim_locks(self.version, self.nnodes, int(self.node_pages))
         self._kswapd_woken = np.zeros(n, dtype=bool)
 
+    def _boot_counters(self) -> None:
+        """The event counters, the profile and the log; the kernel's names for the traced
+        functions; THP and the zones; the block devices' schedulers."""
+        n = self.nnodes
         self.numa = {
             k: np.zeros(n)
             for k in ("numa_hit", "numa_miss", "numa_foreign", "interleave_hit", "local_node", "other_node")
         }
-        self.ev: dict[str, float] = defaultdict(float)
+        self.ev = defaultdict(float)
         self.perf = PerfProfile()
         self.trace = KTrace(self.perf)  # the model's own call counts (kernel.trace)
         v = self.version
@@ -180,13 +204,15 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
         self.fn_shrink = kname("shrink_zone", v)
         self.fn_shrink_list = kname("shrink_page_list", v)
         self.dmesg = LogBuf()  # the kernel log: a ring of 256 KiB, like log_buf
-        self.patches: dict[str, str] = {}  # loaded live patch id -> effect
+        self.patches = {}  # loaded live patch id -> effect
         self.loadavg = np.zeros(3)  # calc_load(): 1, 5 and 15 minute averages of R + D threads
-        self.thp_enabled: str | None = "always" if not self.version < "2.6.38" else None
+        self.thp_enabled = "always" if not self.version < "2.6.38" else None
         self.zones_boot()  # zones.py: zones, THP defrag, the fragmentation-modelled zones
         self.io_scheduler: dict[str, str] = {d: "cfq" for d in ("sda", "sdb", "sdc", "sdd", "sde")}
 
-        self.sysctl: dict[str, int | str] = {d.name: d.default for d in available(self.version)}
+    def _boot_sysctl(self, spec: Any, sysctl_overrides: dict[str, int | str]) -> None:
+        """The booted kernel's sysctls and their defaults, then /etc/sysctl.conf's values."""
+        self.sysctl = {d.name: d.default for d in available(self.version)}
         self.reclaim_distance = reclaim_distance(self.version)  # node_reclaim_distance
         self.zone_reclaim_bit_values = zone_reclaim_bits(self.version)  # (RECLAIM_WRITE, RECLAIM_UNMAP)
         self.sysctl["vm.zone_reclaim_mode"] = default_zone_reclaim_mode(self.version, spec.distances)
@@ -194,18 +220,6 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
             if k not in SYSCTLS:
                 raise KeyError(k)
             self.sysctl[k] = value
-        # Swap: one device of the machine's swap_gb (0: none).
-        self.swap_total = float(getattr(spec, "swap_gb", 0.0)) * 1024 * PAGES_PER_MB
-        self.swap_used: float = 0.0
-        self.hugetlb_boot()
-        self.disk = Disk(
-            pages_per_s=spec.disk_read_mbps * PAGES_PER_MB, base_latency_s=spec.disk_latency_us * 1e-6
-        )
-        self._boot_log()
-        self._spawn_system()
-        # Page cache can fill a node down to its low watermark, not further.
-        room = self.node_pages - (self.used_pages() - self.cold) - self.wm_low
-        self.cold = np.minimum(self.cold, np.maximum(room, 0.0))
 
     @property
     def uptime(self) -> float:

@@ -106,6 +106,17 @@ def out_of_memory(m: Machine, trigger: Task) -> Task | None:
 
 
 def _dump_header(m: Machine, trigger: Task) -> None:
+    """dump_header(): the trigger and its stack, show_mem(), then dump_tasks()."""
+    _dump_stack(m, trigger)
+    _show_mem(m)
+    _show_nodes(m)
+    _show_zones(m)
+    _show_pools(m)
+    _dump_tasks(m)
+
+
+def _dump_stack(m: Machine, trigger: Task) -> None:
+    """The line naming the task that invoked the OOM killer, and its call trace."""
     L = m.log
     cpu = int(m.rng.integers(0, m.ncpus))
     L(
@@ -116,24 +127,32 @@ def _dump_header(m: Machine, trigger: Task) -> None:
     L("Hardware name: QEMU Standard PC (Q35 + ICH9, 2009), BIOS 1.16.3-debian-1.16.3-2 04/01/2014")
     L("Call Trace:")
     L(" <TASK>")
-    for fn in (
-        "dump_stack_lvl+0x47/0x60",
-        "dump_header+0x4a/0x240",
-        "oom_kill_process+0xf9/0x190",
-        "out_of_memory+0x246/0x590",
-        "__alloc_pages_slowpath.constprop.0+0xa6f/0xd40",
-        "__alloc_pages+0x31d/0x350",
-        "alloc_pages_mpol+0x91/0x1f0",
-        "vma_alloc_folio+0x64/0xe0",
-        "do_anonymous_page+0x6c/0x3a0",
-        "__handle_mm_fault+0xbb8/0xde0",
-        "handle_mm_fault+0x17c/0x370",
-        "do_user_addr_fault+0x1f5/0x6a0",
-        "exc_page_fault+0x7f/0x180",
-        "asm_exc_page_fault+0x26/0x30",
-    ):
+    for fn in OOM_CALL_TRACE:
         L(f"  {fn}")
     L(" </TASK>")
+
+
+OOM_CALL_TRACE = (
+    "dump_stack_lvl+0x47/0x60",
+    "dump_header+0x4a/0x240",
+    "oom_kill_process+0xf9/0x190",
+    "out_of_memory+0x246/0x590",
+    "__alloc_pages_slowpath.constprop.0+0xa6f/0xd40",
+    "__alloc_pages+0x31d/0x350",
+    "alloc_pages_mpol+0x91/0x1f0",
+    "vma_alloc_folio+0x64/0xe0",
+    "do_anonymous_page+0x6c/0x3a0",
+    "__handle_mm_fault+0xbb8/0xde0",
+    "handle_mm_fault+0x17c/0x370",
+    "do_user_addr_fault+0x1f5/0x6a0",
+    "exc_page_fault+0x7f/0x180",
+    "asm_exc_page_fault+0x26/0x30",
+)
+
+
+def _show_mem(m: Machine) -> None:
+    """show_free_areas()' first lines: the box's counters, in pages."""
+    L = m.log
     L("Mem-Info:")
     anon = m.anon_pages().sum()
     aa, ia = m.anon_lru_split()
@@ -148,9 +167,16 @@ def _dump_header(m: Machine, trigger: Task) -> None:
     L(" sec_pagetables:0 bounce:0")
     L(" kernel_misc_reclaimable:0")
     L(f" free:{int(free)} free_pcp:{int(m.ncpus * 12)} free_cma:0")
+
+
+def _show_nodes(m: Machine) -> None:
+    """show_free_areas()' line per node, in kB."""
+    aa, ia = m.anon_lru_split()
+    af, if_ = m.file_lru_split()
+    shmem, dirty, wb = m.shmem_pages(), m.dirty, m.writeback
     for z in range(m.nnodes):
         a = m.anon_pages()[z]
-        L(
+        m.log(
             f"Node {z} active_anon:{int(aa[z] * 4)}kB inactive_anon:{int(ia[z] * 4)}kB "
             f"active_file:{int(af[z] * 4)}kB inactive_file:{int(if_[z] * 4)}kB unevictable:0kB "
             f"isolated(anon):0kB isolated(file):0kB mapped:{int(m.mapped_pages()[z] * 4)}kB "
@@ -159,16 +185,26 @@ def _dump_header(m: Machine, trigger: Task) -> None:
             f"kernel_stack:{m.ncpus * 16 // m.nnodes}kB pagetables:{int(a / 512 * 4)}kB sec_pagetables:0kB "
             f"all_unreclaimable? yes"
         )
+
+
+def _show_zones(m: Machine) -> None:
+    """show_free_areas()' line per zone: free pages against the watermarks."""
+    aa, ia = m.anon_lru_split()
     for z in range(m.nnodes):
         fr = int(m.free[z] * 4)
-        L(
+        m.log(
             f"Node {z} Normal free:{fr}kB boost:0kB min:{int(m.wm_min[z] * 4)}kB low:{int(m.wm_low[z] * 4)}kB "
             f"high:{int(m.wm_high[z] * 4)}kB reserved_highatomic:0KB active_anon:{int(aa[z] * 4)}kB "
             f"inactive_anon:{int(ia[z] * 4)}kB present:{int(m.node_pages * 4)}kB "
             f"managed:{int(m.node_pages * 3.9)}kB mlocked:0kB bounce:0kB free_pcp:{m.ncpus * 24}kB local_pcp:0kB "
             f"free_cma:0kB"
         )
-        L("lowmem_reserve[]: 0 0 0 0 0")
+        m.log("lowmem_reserve[]: 0 0 0 0 0")
+
+
+def _show_pools(m: Machine) -> None:
+    """show_mem()'s tail: the hugetlb pools, the page cache, swap, RAM."""
+    L = m.log
     for z in range(m.nnodes):
         L(
             f"Node {z} hugepages_total={int(m.hugepages_total[z])} hugepages_free={int(m.hugepages_free[z])} "
@@ -181,11 +217,15 @@ def _dump_header(m: Machine, trigger: Task) -> None:
     L(f"{int(m.node_pages * m.nnodes)} pages RAM")
     L("0 pages HighMem/MovableOnly")
     L(f"{int(m.kernel_pages.sum())} pages reserved")
-    L("Tasks state (memory values in pages):")
-    L(oom_dump_tasks_header(m.version))
+
+
+def _dump_tasks(m: Machine) -> None:
+    """dump_tasks(): the tasks the OOM killer may choose from, by pid."""
+    m.log("Tasks state (memory values in pages):")
+    m.log(oom_dump_tasks_header(m.version))
     for t in sorted(m.tasks.values(), key=lambda t: t.pid):
         if eligible(t):
-            L(_dump_task(m, t))
+            m.log(_dump_task(m, t))
 
 
 def _dump_task(m: Machine, t: Task) -> str:

@@ -1,6 +1,3 @@
-# A mixin of Machine: its methods take ``self: Machine``, which mypy accepts only when the self type
-# is a supertype of the mixin (or a Protocol); the check at each def is the one silenced here.
-# mypy: disable-error-code="misc"
 """The page allocator (mm/page_alloc.c): the zonelist walk, node_reclaim on the way, the slow path."""
 
 from __future__ import annotations
@@ -14,7 +11,9 @@ import numpy as np
 from .vmscan import NODE_RECLAIM_CALL_S, RECLAIM_S_PER_PAGE, SCAN_S_PER_PAGE, SWAP_CLUSTER_MAX
 
 if TYPE_CHECKING:
-    from .machine import Machine
+    from .machinelike import MachineLike as _Machine
+else:
+    _Machine = object  # at run time the mixins are plain classes; Machine inherits them all
 
 PAGE_SIZE = 4096
 PAGES_PER_MB = 256
@@ -33,12 +32,10 @@ class AllocResult:
     failed: float = 0.0
 
 
-class PageAlloc:
+class PageAlloc(_Machine):
     """Allocation paths: methods of :class:`~mmquest.kernel.machine.Machine`."""
 
-    def _count(
-        self: Machine, z: int, preferred: int, cpu_node: int, nr: float, interleave: bool = False
-    ) -> None:
+    def _count(self, z: int, preferred: int, cpu_node: int, nr: float, interleave: bool = False) -> None:
         self.ev["pgalloc_normal"] += nr  # __count_zid_vm_events(PGALLOC): not switched off by numa_stat
         if self.sysctl.get("vm.numa_stat", 1) == 0:
             return
@@ -55,7 +52,7 @@ class PageAlloc:
             self.numa["other_node"][z] += nr
 
     def get_page_from_freelist(
-        self: Machine,
+        self,
         cpu_node: int,
         nr: float,
         kind: str = "file",
@@ -114,7 +111,7 @@ class PageAlloc:
             remaining = self._slowpath(cpu_node, pref, remaining, res, free, kind)
         return res
 
-    def background_allocs(self: Machine, dt: float) -> None:
+    def background_allocs(self, dt: float) -> None:
         """What every box allocates and frees all the time besides its workloads: network
         buffers in softirq, short-lived slab objects, cron jobs.  Atomic allocations on each
         node's CPUs, freed within the tick: they keep numa_hit/local_node, pgalloc and pgfree
@@ -124,7 +121,7 @@ class PageAlloc:
             self.ev["pgfree"] += float(res.per_node.sum())
 
     def _slowpath(
-        self: Machine,
+        self,
         cpu_node: int,
         pref: int,
         remaining: float,
@@ -168,7 +165,7 @@ class PageAlloc:
         return remaining - take
 
     def add_file_pages(
-        self: Machine, cpu_node: int, pages: float, kind: str = "cold", tasks: float = 1.0
+        self, cpu_node: int, pages: float, kind: str = "cold", tasks: float = 1.0
     ) -> AllocResult:
         """Page-cache pages that nobody will read again soon: read in (``kind`` "cold": backups
         read once) or written (``kind`` "write": logs, checkpoints), which makes them dirty until

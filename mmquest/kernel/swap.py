@@ -1,6 +1,3 @@
-# A mixin of Machine: its methods take ``self: Machine``, which mypy accepts only when the self type
-# is a supertype of the mixin (or a Protocol); the check at each def is the one silenced here.
-# mypy: disable-error-code="misc"
 """Swap (mm/swap_state.c, mm/swapfile.c): a swap device sized by the machine's ``swap_gb``,
 anonymous pages written out to it by reclaim that may unmap, and freed when their owner exits.
 
@@ -16,18 +13,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from .machine import Machine
+    from .machinelike import MachineLike as _Machine
     from .task import Task
+else:
+    _Machine = object  # at run time the mixins are plain classes; Machine inherits them all
 
 
-class Swap:
+class Swap(_Machine):
     """Swap-out and swap accounting: methods of :class:`~mmquest.kernel.machine.Machine`."""
 
     @property
-    def swap_free(self: Machine) -> float:
+    def swap_free(self) -> float:
         return max(self.swap_total - self.swap_used, 0.0)
 
-    def swap_out(self: Machine, z: int, nr: float) -> float:
+    def swap_out(self, z: int, nr: float) -> float:
         """shrink_anon on node z: write up to ``nr`` anonymous pages to swap, largest tasks first
         in proportion to what they hold on the node.  Returns the pages freed (the caller,
         shrink_node, counts them in pgfree)."""
@@ -54,7 +53,7 @@ class Swap:
         self.ev["pgpgout"] += out * 4
         return out
 
-    def swap_release(self: Machine, t: Task) -> None:
+    def swap_release(self, t: Task) -> None:
         """exit_mmap(): the task's swap entries are freed."""
         s = float(t.extra.pop("swap", 0.0))
         self.swap_used = max(self.swap_used - s, 0.0)

@@ -1,6 +1,3 @@
-# A mixin of Machine: its methods take ``self: Machine``, which mypy accepts only when the self type
-# is a supertype of the mixin (or a Protocol); the check at each def is the one silenced here.
-# mypy: disable-error-code="misc"
 """Tasks: a process's pages per node and its threads, held as rows of one table.
 
 ``Task`` is one process (include/linux/sched.h's task_struct with its mm's RSS
@@ -18,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from .machine import Machine
+    from .machinelike import MachineLike as _Machine
+else:
+    _Machine = object  # at run time the mixins are plain classes; Machine inherits them all
 
 CPU_RATE_TAU_S = 3.0  # top's default refresh interval
 
@@ -303,11 +302,11 @@ class TaskTable:
         return int(self.threads[:k][self.active[:k]].sum())
 
 
-class TaskOps:
+class TaskOps(_Machine):
     """Spawning, reading and ending tasks: methods of :class:`~mmquest.kernel.machine.Machine`."""
 
     def spawn(
-        self: Machine,
+        self,
         comm: str,
         threads: int,
         cpu_nodes: Iterable[float],
@@ -341,10 +340,10 @@ class TaskOps:
             self.cold -= again
         return t
 
-    def reserve_pids(self: Machine, upto: int) -> None:
+    def reserve_pids(self, upto: int) -> None:
         self.next_pid = max(self.next_pid, upto)
 
-    def rss_precise(self: Machine, user: str) -> bool:
+    def rss_precise(self, user: str) -> bool:
         """Does this reader ("status" = task_mem/task_statm, "oom" = the OOM paths) sum the counters?"""
         if self.version < "6.2":
             return False  # the atomics, lagging by the per-thread caches
@@ -352,7 +351,7 @@ class TaskOps:
             return self.has_effect("procfs_rss_sum") or not self.version < "6.16"  # 82241a83cd15
         return self.has_effect("oom_rss_sum")  # 5898aa8f9a0b
 
-    def rss_read(self: Machine, t: Task, user: str) -> tuple[int, int, int, int]:
+    def rss_read(self, t: Task, user: str) -> tuple[int, int, int, int]:
         """(anon, file, shmem, swapents) pages of task t, as reader ``user`` sees them."""
         mm = t.extra.get("mm")
         if mm is None:
@@ -362,7 +361,7 @@ class TaskOps:
         f = mm.get_mm_counter_sum if self.rss_precise(user) else mm.get_mm_counter
         return f(MM_ANONPAGES), f(MM_FILEPAGES), f(MM_SHMEMPAGES), f(MM_SWAPENTS)
 
-    def trace_placement(self: Machine) -> tuple[tuple[str, tuple[float, ...]], ...]:
+    def trace_placement(self) -> tuple[tuple[str, tuple[float, ...]], ...]:
         """For the tracers' per-CPU views: the nodes each counted command runs on (kswapdN on node N)."""
         out = []
         by_comm: dict[str, tuple[float, ...]] = {}
@@ -377,7 +376,7 @@ class TaskOps:
                 out.append((comm, w))
         return tuple(out)
 
-    def trace_rss_read(self: Machine, t: Task, user: str, comm: str | None = None) -> None:
+    def trace_rss_read(self, t: Task, user: str, comm: str | None = None) -> None:
         """Count the functions one reading of t's RSS counters calls (what rss_read models)."""
         if t.extra.get("mm") is None or self.version < "6.2":
             return
@@ -386,7 +385,7 @@ class TaskOps:
         else:  # get_mm_counter() -> percpu_counter_read_positive(): inline
             self.trace.hit("percpu_counter_read_positive", 4, comm=comm)
 
-    def account_cpu(self: Machine, dt: float) -> None:
+    def account_cpu(self, dt: float) -> None:
         """The scheduler's view of each task: the CPUs it used over the last seconds (top's %CPU
         over its refresh interval) and the threads that are runnable now (nr_running)."""
         a = 1.0 - math.exp(-dt / CPU_RATE_TAU_S)
@@ -399,11 +398,11 @@ class TaskOps:
         tt.cpu_prev[:k] = used
         seen[:] = True
 
-    def running_threads(self: Machine, t: Task) -> int:
+    def running_threads(self, t: Task) -> int:
         """Threads of t on a CPU or waiting for one: its CPU use, in whole threads."""
         return min(t.threads, round(t.cpu_rate))
 
-    def kill_task(self: Machine, t: Task) -> float:
+    def kill_task(self, t: Task) -> float:
         """The task exits (exit_mmap): its anonymous memory and swap entries are freed.
 
         What it mapped from files stays in the page cache, unmapped (clean, on the

@@ -1,6 +1,3 @@
-# A mixin of Machine: its methods take ``self: Machine``, which mypy accepts only when the self type
-# is a supertype of the mixin (or a Protocol); the check at each def is the one silenced here.
-# mypy: disable-error-code="misc"
 """Reclaim (mm/vmscan.c): shrink_node, node_reclaim inline in the allocation, kswapd, drop_caches."""
 
 from __future__ import annotations
@@ -12,8 +9,10 @@ import numpy as np
 
 if TYPE_CHECKING:
     from .lru import LruMemo
-    from .machine import Machine
+    from .machinelike import MachineLike as _Machine
     from .page_alloc import AllocResult
+else:
+    _Machine = object  # at run time the mixins are plain classes; Machine inherits them all
 
 SWAP_CLUSTER_MAX = 32
 NODE_RECLAIM_PRIORITY = 4
@@ -37,16 +36,16 @@ KSWAPD_PAGES_PER_S = 600_000
 NODE_RECLAIM_CALL_EST_S = NODE_RECLAIM_CALL_S + SWAP_CLUSTER_MAX * (SCAN_S_PER_PAGE + RECLAIM_S_PER_PAGE)
 
 
-class Vmscan:
+class Vmscan(_Machine):
     """Reclaim: methods of :class:`~mmquest.kernel.machine.Machine`."""
 
-    def reclaim_bits(self: Machine, mode: int) -> tuple[bool, bool]:
+    def reclaim_bits(self, mode: int) -> tuple[bool, bool]:
         """(may_unmap, may_write) of a node reclaim under vm.zone_reclaim_mode = ``mode``, with the
         bits as the booted kernel numbers them (era.zone_reclaim_bits: shifted in 5.8-5.11)."""
         write_bit, unmap_bit = self.zone_reclaim_bit_values
         return bool(mode & unmap_bit), bool(mode & write_bit)
 
-    def node_pagecache_reclaimable(self: Machine, z: int, mode: int) -> float:
+    def node_pagecache_reclaimable(self, z: int, mode: int) -> float:
         """node_pagecache_reclaimable(): NR_FILE_PAGES with RECLAIM_UNMAP, else the unmapped file
         pages; without RECLAIM_WRITE the dirty ones do not count.  Pages under writeback are in
         NR_FILE_PAGES but reclaim cannot take them until their I/O ends."""
@@ -61,7 +60,7 @@ class Vmscan:
         return cast(float, pc)
 
     def shrink_node(
-        self: Machine, z: int, nr: float, may_unmap: bool, may_write: bool, memo: LruMemo | None = None
+        self, z: int, nr: float, may_unmap: bool, may_write: bool, memo: LruMemo | None = None
     ) -> tuple[float, float]:
         """Evict up to ``nr`` pages from node z's file LRU.  Returns (reclaimed, scanned)."""
         nr = max(float(nr), 0.0)
@@ -103,7 +102,7 @@ class Vmscan:
         self._reclaimed_tick[z] += reclaimed
         return reclaimed, scanned
 
-    def node_reclaim(self: Machine, z: int, nr: float, res: AllocResult, tasks: float = 1.0) -> float:
+    def node_reclaim(self, z: int, nr: float, res: AllocResult, tasks: float = 1.0) -> float:
         """zone_reclaim()/node_reclaim(): reclaim on the local node inline in the allocation.
 
         ``nr`` pages are wanted by ``tasks`` tasks allocating on the node's CPUs at once.
@@ -130,7 +129,7 @@ class Vmscan:
             self.trace.hit(self.fn_node_reclaim + ":noscan", noscan)
         return self.__node_reclaim(z, nr * (1.0 - locked), res, reclaimable, min_unmapped, min_slab)
 
-    def node_reclaim_locked_share(self: Machine, z: int, nr: float, tasks: float) -> float:
+    def node_reclaim_locked_share(self, z: int, nr: float, tasks: float) -> float:
         """Share of ``tasks``' node-reclaim attempts on node z that find the reclaim bit set.
 
         One task reclaims a SWAP_CLUSTER_MAX batch while holding the bit, for the time a
@@ -153,7 +152,7 @@ class Vmscan:
         return b
 
     def __node_reclaim(
-        self: Machine,
+        self,
         z: int,
         nr: float,
         res: AllocResult,
@@ -197,7 +196,7 @@ class Vmscan:
         self._trace_shrink(ok + failed * (NODE_RECLAIM_PRIORITY + 1), scanned, reclaimed)
         return reclaimed
 
-    def _trace_shrink(self: Machine, passes: float, scanned: float, reclaimed: float) -> None:
+    def _trace_shrink(self, passes: float, scanned: float, reclaimed: float) -> None:
         """Count the shrink_zone/shrink_node passes of a reclaim and the per-page work inside them."""
         hit = self.trace.hit
         hit(self.fn_shrink, passes, scanned * SCAN_S_PER_PAGE + reclaimed * RECLAIM_S_PER_PAGE)
@@ -206,7 +205,7 @@ class Vmscan:
         hit("page_referenced", scanned, scanned * SCAN_S_PER_PAGE * 0.25)
         hit("__remove_mapping", reclaimed, reclaimed * RECLAIM_S_PER_PAGE * 0.5)
 
-    def _lru_lock_spin(self: Machine, z: int, scanned: float) -> float:
+    def _lru_lock_spin(self, z: int, scanned: float) -> float:
         """CPU spent spinning on node z's lru_lock: an M/M/1 wait for every acquisition.
 
         The lock is held LRU_LOCK_HOLD_S per page moved; its utilisation over the last
@@ -216,7 +215,7 @@ class Vmscan:
         util = min(self.reclaim_ewma[z] * 2.0 * LRU_LOCK_HOLD_S, 0.95)
         return cast(float, scanned * LRU_LOCK_HOLD_S * util / (1.0 - util))
 
-    def _charge_reclaim(self: Machine, calls: float, scanned: float, reclaimed: float, entry: str) -> None:
+    def _charge_reclaim(self, calls: float, scanned: float, reclaimed: float, entry: str) -> None:
         p = self.perf.charge
         p("[kernel]", entry, calls * NODE_RECLAIM_CALL_S * 0.3)
         p("[kernel]", "shrink_page_list", scanned * SCAN_S_PER_PAGE * 0.45)
@@ -231,7 +230,7 @@ class Vmscan:
         p("[kernel]", "__remove_mapping", reclaimed * RECLAIM_S_PER_PAGE * 0.5)
         p("[kernel]", "free_hot_cold_page", reclaimed * RECLAIM_S_PER_PAGE * 0.5)
 
-    def kswapd(self: Machine, dt: float) -> None:
+    def kswapd(self, dt: float) -> None:
         """balance_pgdat() for every node woken by the slow path: reclaim up to the high watermark."""
         free = self.free
         ran = self.perf.current
@@ -260,7 +259,7 @@ class Vmscan:
                 self._kswapd_woken[z] = False
         self.perf.current = ran
 
-    def drop_caches(self: Machine, value: int) -> float:
+    def drop_caches(self, value: int) -> float:
         """echo N > /proc/sys/vm/drop_caches: 1 page cache, 2 slab, 3 both."""
         dropped = 0.0
         free0 = self.free.copy()

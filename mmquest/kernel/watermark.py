@@ -234,28 +234,11 @@ def balance_burst(
     herd_t = 0.0
     pool = max(reclaimable, 0.0)
     while t < seconds - 1e-12:
-        if alloc_pages_s > 0 and z.free <= wm.low + 1e-9 and not z.kswapd_awake and z.kswapd_wake_at < 0:
-            z.kswapd_wake_at = z.clock + KSWAPD_WAKE_S
-            st.kswapd_wakeups += 1
-        if not z.kswapd_awake and 0 <= z.kswapd_wake_at <= z.clock + 1e-12:
-            z.kswapd_wake_at = -1.0
-            if z.free >= wm.high:
-                st.kswapd_low_wmark_hit_quickly += 1
-            else:
-                z.kswapd_awake = True
+        _wakeup_kswapd(z, wm, alloc_pages_s, st)
         k = KSWAPD_PAGES_PER_S if z.kswapd_awake and pool > 0 else 0.0
         pinned = z.free <= wm.min + 1e-9 and alloc_pages_s > k
         net = 0.0 if pinned else k - alloc_pages_s
-        dt = seconds - t
-        if z.kswapd_wake_at >= 0:
-            dt = min(dt, max(z.kswapd_wake_at - z.clock, 0.0))
-        if net < 0:
-            for mark in (wm.low, wm.min):
-                if z.free > mark + 1e-9:
-                    dt = min(dt, (z.free - mark) / -net)
-        elif net > 0 and z.kswapd_awake:
-            dt = min(dt, max(wm.high - z.free, 0.0) / net)
-        dt = max(dt, 1e-6)
+        dt = _next_event(z, wm, seconds - t, net)
         got_k = k * dt
         z.free += net * dt
         st.allocated += alloc_pages_s * dt
@@ -265,12 +248,8 @@ def balance_burst(
         st.pgscan_kswapd += got_k * 1.3  # referenced pages at the tail get a second trip round the LRU
         pool -= got_k
         if pinned:
-            direct = (alloc_pages_s - k) * dt
-            pool -= direct
+            pool -= _direct_reclaim(st, alloc_pages_s, k, dt)
             herd_t += dt
-            st.pgsteal_direct += direct
-            st.pgscan_direct += direct * 2.0  # the LRU tail is half referenced under a burst
-            st.allocstall += direct / SWAP_CLUSTER_MAX
         if z.kswapd_awake and z.free >= wm.high - 1e-9:
             z.kswapd_awake = False  # prepare_kswapd_sleep(): balanced at the high watermark
         z.clock += dt
@@ -283,6 +262,45 @@ def balance_burst(
         # slowed by all the others on the same locks.
         st.stall_thread_s = h * (herd_t + direct_reclaim_stall_s(SWAP_CLUSTER_MAX, h))
     return st
+
+
+def _wakeup_kswapd(z: ZoneState, wm: Watermarks, alloc_pages_s: float, st: BurstStats) -> None:
+    """Below low an allocation wakes kswapd; KSWAPD_WAKE_S later it runs, unless free is
+    already back at high (kswapd_low_wmark_hit_quickly)."""
+    if alloc_pages_s > 0 and z.free <= wm.low + 1e-9 and not z.kswapd_awake and z.kswapd_wake_at < 0:
+        z.kswapd_wake_at = z.clock + KSWAPD_WAKE_S
+        st.kswapd_wakeups += 1
+    if not z.kswapd_awake and 0 <= z.kswapd_wake_at <= z.clock + 1e-12:
+        z.kswapd_wake_at = -1.0
+        if z.free >= wm.high:
+            st.kswapd_low_wmark_hit_quickly += 1
+        else:
+            z.kswapd_awake = True
+
+
+def _next_event(z: ZoneState, wm: Watermarks, left: float, net: float) -> float:
+    """Seconds until the next thing changes (at most ``left``): kswapd wakes, free memory
+    crosses low or min on the way down, or reaches high on the way up."""
+    dt = left
+    if z.kswapd_wake_at >= 0:
+        dt = min(dt, max(z.kswapd_wake_at - z.clock, 0.0))
+    if net < 0:
+        for mark in (wm.low, wm.min):
+            if z.free > mark + 1e-9:
+                dt = min(dt, (z.free - mark) / -net)
+    elif net > 0 and z.kswapd_awake:
+        dt = min(dt, max(wm.high - z.free, 0.0) / net)
+    return max(dt, 1e-6)
+
+
+def _direct_reclaim(st: BurstStats, alloc_pages_s: float, k: float, dt: float) -> float:
+    """The pages the allocating threads reclaim themselves over ``dt`` while free is pinned at
+    min (what kswapd does not give them), counted; returns them."""
+    direct = (alloc_pages_s - k) * dt
+    st.pgsteal_direct += direct
+    st.pgscan_direct += direct * 2.0  # the LRU tail is half referenced under a burst
+    st.allocstall += direct / SWAP_CLUSTER_MAX
+    return direct
 
 
 # A name that can be called from inside a class body (``__x`` there would be name-mangled).

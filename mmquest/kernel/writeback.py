@@ -1,6 +1,3 @@
-# A mixin of Machine: its methods take ``self: Machine``, which mypy accepts only when the self type
-# is a supertype of the mixin (or a Protocol); the check at each def is the one silenced here.
-# mypy: disable-error-code="misc"
 """Dirty page cache and its writeback (mm/page-writeback.c, fs/fs-writeback.c).
 
 Pages written through the page cache are dirty until the flusher writes them out.  The
@@ -23,42 +20,44 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from .machine import Machine
+    from .machinelike import MachineLike as _Machine
+else:
+    _Machine = object  # at run time the mixins are plain classes; Machine inherits them all
 
 WRITE_PAGES_PER_S = 400.0 * 256  # 400 MB/s of sequential writes
 WRITEBACK_LATENCY_S = 0.05  # a page stays under writeback for about one I/O's service time
 DIRTY_EXPIRE_S = 30.0  # vm.dirty_expire_centisecs = 3000
 
 
-class Writeback:
+class Writeback(_Machine):
     """Dirtying, the flusher and the end of writeback: methods of :class:`~mmquest.kernel.machine.Machine`."""
 
-    def dirty_pages_added(self: Machine, per_node: np.ndarray) -> None:
+    def dirty_pages_added(self, per_node: np.ndarray) -> None:
         """account_page_dirtied(): freshly written page cache."""
         self.dirty += per_node
         self.ev["nr_dirtied"] += float(per_node.sum())
 
-    def dirtyable(self: Machine) -> float:
+    def dirtyable(self) -> float:
         """global_dirtyable_memory(): free pages plus the file LRU, less the reserves."""
         return float(
             (self.free + self.cold + self.dirty + self.writeback - self.wm_high).clip(0).sum()
         ) + float(sum(f.res.sum() for f in self.filesets))
 
-    def dirty_thresholds(self: Machine) -> tuple[float, float]:
+    def dirty_thresholds(self) -> tuple[float, float]:
         """(background, hard) thresholds in pages: the nr_dirty_(background_)threshold of vmstat."""
         d = self.dirtyable()
         bg = d * int(self.sysctl.get("vm.dirty_background_ratio", 10)) / 100.0
         hard = d * int(self.sysctl.get("vm.dirty_ratio", 20)) / 100.0
         return bg, hard
 
-    def start_writeback(self: Machine, z: int, pages: float) -> float:
+    def start_writeback(self, z: int, pages: float) -> float:
         """Move up to ``pages`` dirty pages of node z under writeback; returns how many."""
         d = min(float(self.dirty[z]), max(pages, 0.0))
         self.dirty[z] -= d
         self.writeback[z] += d
         return d
 
-    def flusher(self: Machine, dt: float) -> None:
+    def flusher(self, dt: float) -> None:
         """wb_workfn(): write back expired dirty pages, and everything above the background threshold."""
         done = np.minimum(self.writeback, self.writeback * dt / max(WRITEBACK_LATENCY_S, dt))
         self.writeback -= done

@@ -1,6 +1,3 @@
-# A mixin of Machine: its methods take ``self: Machine``, which mypy accepts only when the self type
-# is a supertype of the mixin (or a Protocol); the check at each def is the one silenced here.
-# mypy: disable-error-code="misc"
 """The machine's zones: watermarks from the sysctls, and the zones whose fragmentation a workload drives.
 
 A mixin of :class:`~.machine.Machine` (like vmscan.py and page_alloc.py).  The zones come
@@ -21,18 +18,20 @@ from .compaction import ThpZone, compact_nodes, default_defrag
 from .watermark import Watermarks, machine_zones, setup_per_zone_wmarks
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .machine import Machine
+    from .machinelike import MachineLike as _Machine
+else:
+    _Machine = object  # at run time the mixins are plain classes; Machine inherits them all
 
 
-class Zones:
-    def zones_boot(self: Machine) -> None:
+class Zones(_Machine):
+    def zones_boot(self) -> None:
         self.thp_defrag = default_defrag(self.version) if self.thp_enabled else None
         self.zones = machine_zones(self.nnodes, int(self.node_pages))
         # Zones whose fragmentation a workload drives (kernel/compaction.py), by node.
         self.thp_zones: dict[int, ThpZone] = {}
         self.wmark_model = False  # True once setup_per_zone_wmarks() owns wm_min/low/high
 
-    def setup_per_zone_wmarks(self: Machine) -> None:
+    def setup_per_zone_wmarks(self) -> None:
         """Watermarks from vm.min_free_kbytes and vm.watermark_scale_factor, zone by zone, as
         the kernel recomputes them at boot and on a write of either sysctl (kernel/watermark.py)."""
         self.wmark_model = True
@@ -42,7 +41,7 @@ class Zones:
             for z, w in zip(self.zones, wms, strict=True):
                 arr[z.node] += getattr(w, key)
 
-    def _zone_wmarks_model(self: Machine) -> list[Watermarks]:
+    def _zone_wmarks_model(self) -> list[Watermarks]:
         return setup_per_zone_wmarks(
             self.zones,
             int(self.sysctl.get("vm.min_free_kbytes", 67584)),
@@ -50,7 +49,7 @@ class Zones:
             int(self.sysctl.get("vm.watermark_scale_factor", 10)),
         )
 
-    def zone_wmarks(self: Machine) -> list[Watermarks]:
+    def zone_wmarks(self) -> list[Watermarks]:
         """Each zone's min/low/high: the kernel's computation once the watermark model is on,
         else the machine's per-node arrays split by the zones' managed pages."""
         if self.wmark_model:
@@ -67,11 +66,11 @@ class Zones:
             )
         return out
 
-    def compact_thp_zones(self: Machine) -> float:
+    def compact_thp_zones(self) -> float:
         """compact_memory on the zones whose fragmentation is modelled: CPU seconds it took."""
         return sum((compact_nodes(z, self.ev) for z in self.thp_zones.values()), 0.0)
 
-    def thp_zones_freed(self: Machine, freed: np.ndarray) -> None:
+    def thp_zones_freed(self, freed: np.ndarray) -> None:
         """Pages freed en masse (drop_caches): cache-only pageblocks come back whole."""
         for node, z in self.thp_zones.items():
             share = z.area.blocks * PAGEBLOCK_NR_PAGES / self.node_pages
