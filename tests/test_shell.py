@@ -4,20 +4,10 @@ import re
 
 import pytest
 
-from mmquest.engine import Engine
 from mmquest.shell import complete, parse
 from mmquest.shell.parser import ShellSyntaxError
-from mmquest.world import World
 
-
-@pytest.fixture
-def eng(zr):
-    return Engine(World(zr, seed=1))
-
-
-def run(eng, line):
-    st = eng.execute(line)
-    return st.output, st.status
+from .helpers import run
 
 
 @pytest.mark.parametrize(
