@@ -25,3 +25,27 @@ def incident_variant(toml: Path, tmp_path: Path, edits: list[tuple[str, str]]):
     (tmp_path / toml.name).write_text(text)
     shutil.copy(toml.with_suffix(".solution"), tmp_path)
     return load_incident(tmp_path / toml.name)
+
+
+# An audit hook for a child Python (prepend it to the code run with ``python -c``): it records in
+# ``violations`` every subprocess, socket and write outside $MMQUEST_HOME the game attempts.
+AUDIT_HOOK = r"""
+import os, sys
+HOME = os.path.realpath(os.environ["MMQUEST_HOME"])
+violations = []
+
+def hook(event, args):
+    if event in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
+                 "socket.connect", "socket.bind", "socket.sendto", "urllib.Request"):
+        violations.append((event, repr(args)[:120]))
+    elif event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+        mode, flags = args[1], args[2]
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+            isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
+        if writing:
+            path = os.path.realpath(os.fsdecode(args[0]))
+            if not (path.startswith(HOME) or "__pycache__" in path or path == "/dev/null"):
+                violations.append((event, path))
+
+sys.addaudithook(hook)
+"""
