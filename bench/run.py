@@ -177,12 +177,17 @@ def stream_loop(tm: Tmux, name: str, pid: int, window: float) -> dict:
     time.sleep(2.0)
     during = tm.capture(name).count("Dirty:")  # the loop has no end: what shows streamed
     cpu = cpu_pct(pid, window)
+    if "mmquest: line stopped" in tm.capture(name):  # it ended by itself (a loaded machine: its 30 s)
+        return {"cpu": cpu, "lines": during, "stopped": False}
     tm.keys(name, "C-c")
     try:
         tm.wait_for(name, lambda s: re.search(r"^.*\^C\s*(│|$)", s, re.M) is not None, timeout=10)
         stopped = True
     except RuntimeError:
         stopped = False
+    if "Quit mmquest?" in tm.capture(name):  # the line had ended: Ctrl-C asked to quit instead
+        tm.keys(name, "n")
+        time.sleep(0.5)
     return {"cpu": cpu, "lines": during, "stopped": stopped}
 
 
@@ -347,12 +352,15 @@ def main() -> int:
     ap.add_argument(
         "--combine", nargs="+", metavar="RAW", help="report the figures of runs kept with --raw, together"
     )
+    ap.add_argument("--rounds", type=int, help="rounds (default 5, --quick 2) with --quick's windows")
     args = ap.parse_args()
     if args.combine:
         res = combine([pickle.loads(Path(f).read_bytes()) for f in args.combine])
         return finish(res, args)
     quick = args.quick or args.smoke
     rounds = 1 if args.smoke else 2 if quick else 5
+    if args.rounds:
+        rounds, quick = args.rounds, True
     window = 1.0 if args.smoke else 3.0 if quick else 20.0
     keys = 3 if args.smoke else 5 if quick else 20
     sections = set(args.sections.split(","))

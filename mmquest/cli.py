@@ -24,6 +24,8 @@ EXIT_INTERRUPTED = 130  # Ctrl+C, as a shell reports a SIGINT
 EXIT_STORE = 3  # the progress store cannot be used (results, report, replay)
 EXIT_PIPE = 141  # the reader of stdout went away (`| head`), as a shell reports a SIGPIPE
 
+Subcommands = argparse._SubParsersAction  # what add_subparsers returns: one _add_* per command
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -46,7 +48,22 @@ def _parser() -> argparse.ArgumentParser:
         help="who is playing (results are recorded for this name; also $MMQUEST_PLAYER)",
     )
     sub = p.add_subparsers(dest="cmd", metavar="COMMAND")
+    for add in (
+        _add_play,
+        _add_run,
+        _add_list,
+        _add_validate,
+        _add_results,
+        _add_report,
+        _add_serve,
+        _add_replay,
+    ):
+        add(sub)
+    return p
 
+
+def _add_play(sub: Subcommands) -> None:
+    """`mmquest play ID`: the play screen (or, with --plain, lines of text)."""
     sp = sub.add_parser("play", help="open an incident's play screen directly")
     sp.add_argument("incident", help="incident id (see `mmquest list`) or path to a .toml file")
     sp.add_argument("--seed", type=_seed, default=0)
@@ -61,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
         "commands (line; default on a pipe)",
     )
 
+
+def _add_run(sub: Subcommands) -> None:
+    """`mmquest run ID --script FILE`: a headless run."""
     rp = sub.add_parser("run", help="run an incident headless from a script")
     rp.add_argument("incident", help="incident id (see `mmquest list`) or path to a .toml file")
     rp.add_argument("--seed", type=_seed, default=0)
@@ -71,11 +91,20 @@ def _parser() -> argparse.ArgumentParser:
         "--record", action="store_true", help="record the run in the progress store (for grading)"
     )
 
+
+def _add_list(sub: Subcommands) -> None:
+    """`mmquest list`."""
     sub.add_parser("list", help="list the incidents")
 
+
+def _add_validate(sub: Subcommands) -> None:
+    """`mmquest validate [PATHS]`."""
     vp = sub.add_parser("validate", help="check incident files (schema, model, solution script)")
     vp.add_argument("paths", nargs="*", help=".toml files or directories (default: the bundled incidents)")
 
+
+def _add_results(sub: Subcommands) -> None:
+    """`mmquest results`: the recorded results, for grading."""
     resp = sub.add_parser("results", help="export recorded results for grading")
     resp.add_argument("--format", choices=("table", "json", "csv", "junit", "xapi"), default="table")
     resp.add_argument(
@@ -87,6 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     resp.add_argument("--incident", metavar="ID")
     resp.add_argument("--player", dest="filter_player", metavar="NAME")
 
+
+def _add_report(sub: Subcommands) -> None:
+    """`mmquest report RUN` (or --cohort): an HTML report."""
     rep = sub.add_parser(
         "report", help="write a recorded run's debrief (or, with --cohort, a class's) as an HTML report"
     )
@@ -97,6 +129,9 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--since", metavar="DATE", help="--cohort: only runs started at or after DATE (UTC)")
     rep.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: stdout)")
 
+
+def _add_serve(sub: Subcommands) -> None:
+    """`mmquest serve`: the game in a browser."""
     sv = sub.add_parser("serve", help="serve the game in a browser (needs the web extra)")
     sv.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
@@ -125,10 +160,12 @@ def _parser() -> argparse.ArgumentParser:
         "--public-url", metavar="URL", help="the address players use, behind a reverse proxy (https://...)"
     )
 
+
+def _add_replay(sub: Subcommands) -> None:
+    """`mmquest replay RUN`."""
     rpl = sub.add_parser("replay", help="play a recorded run back in the TUI")
     rpl.add_argument("run_id", type=int)
     rpl.add_argument("--speed", type=float, default=4.0, help="simulated seconds per real second (default 4)")
-    return p
 
 
 def _seed(text: str) -> int:

@@ -10,7 +10,7 @@ from mmquest.incident_loader import resolve
 from mmquest.ui import preview
 from mmquest.ui.app import make_app
 from mmquest.ui.panes import Pane
-from mmquest.ui.screens import PlayScreen
+from mmquest.ui.screens.play import PlayScreen
 from mmquest.ui.shellpane import ShellInput, ShellPane
 
 SIZE = (120, 40)

@@ -7,7 +7,8 @@ import pytest
 from mmquest.incident_loader import resolve
 from mmquest.ui.app import make_app
 from mmquest.ui.keybar import KeyBar
-from mmquest.ui.screens import PlayScreen, QuitScreen
+from mmquest.ui.screens.play import PlayScreen
+from mmquest.ui.screens.quit import QuitScreen
 from mmquest.ui.shellpane import ShellInput, ShellPane
 
 from .test_tui import type_line
@@ -432,7 +433,7 @@ async def test_quit_dialog_mid_run_says_progress_is_saved_and_saves_it(tmp_path)
 
 async def test_quit_dialog_after_the_run_says_it_is_over(tmp_path):
     from mmquest.game.store import Store
-    from mmquest.ui.screens import DebriefScreen
+    from mmquest.ui.screens.debrief import DebriefScreen
 
     app = make_app(incident=resolve("zone-reclaim"), live=False, store=Store(tmp_path), player="ann")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -508,7 +509,7 @@ def test_pager_escalation_penalty_is_in_the_readme_and_the_briefing():
 
 async def test_briefing_mode_line_names_the_pager_penalty():
     from mmquest.game.scoring import PAGER_ESCALATED
-    from mmquest.ui.screens import BriefingScreen
+    from mmquest.ui.screens.briefing import BriefingScreen
 
     app = make_app(live=False)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -144,7 +144,8 @@ def test_every_corpus_line_ends_within_the_budget_with_bounded_output():
 async def test_ctrl_q_answers_while_a_long_line_runs(cheap, monkeypatch):
     from mmquest.shell.core import COMMANDS, Result
     from mmquest.ui.app import make_app
-    from mmquest.ui.screens import PlayScreen, QuitScreen
+    from mmquest.ui.screens.play import PlayScreen
+    from mmquest.ui.screens.quit import QuitScreen
     from mmquest.ui.shellpane import ShellInput
 
     def spin(sh, args, stdin):  # a line that works for a long time (until its budget ends it)
@@ -341,7 +342,7 @@ def _unfinished(tmp_path, incident: str, journal: str) -> Store:
 )
 async def test_the_title_screen_survives_a_bad_resumable_run(tmp_path, incident, journal, says):
     from mmquest.ui.app import make_app
-    from mmquest.ui.screens import TitleScreen
+    from mmquest.ui.screens.title import TitleScreen
 
     st = _unfinished(tmp_path, incident, journal)
     app = make_app(live=False, store=st, player="ann")
@@ -437,7 +438,7 @@ def test_validate_a_hostile_directory_reports_each_and_never_hangs(tmp_path):
 
 async def test_the_title_screen_opens_beside_a_hostile_incidents_directory(tmp_path):
     from mmquest.ui.app import make_app
-    from mmquest.ui.screens import TitleScreen
+    from mmquest.ui.screens.title import TitleScreen
 
     d = hostile_dir(tmp_path)
     app = make_app(live=False, extra_dirs=[str(d)])

@@ -305,7 +305,7 @@ def test_the_incident_table_list_and_briefings_name_no_root_cause(capsys):
 def test_pane_titles_name_no_root_cause():
     import re
 
-    src = (ROOT / "mmquest" / "ui" / "screens.py").read_text()
+    src = (ROOT / "mmquest" / "ui" / "screens" / "play.py").read_text()
     titles = re.findall(r'Pane\("([^"]+)"', src) + re.findall(r'"(?:perf|oom)": "([^"]+)"', src)
     assert titles
     assert not [t for t in titles if any(w in t.lower() for w in SPOILERS)], titles

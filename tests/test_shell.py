@@ -10,6 +10,14 @@ from mmquest.shell.parser import ShellSyntaxError
 from .helpers import run
 
 
+@pytest.fixture(autouse=True)
+def _deterministic_bounds_only(monkeypatch):
+    """These tests check the shell's deterministic bounds (loop rounds, simulated time); the
+    real-time backstop is tested on its own (test_hostile), and a one-hour sleep on a loaded
+    2-CPU machine must not reach it here."""
+    monkeypatch.setattr("mmquest.shell.budget.LINE_WALL_S", 600.0)
+
+
 @pytest.mark.parametrize(
     "line, n_items, argv0",
     [

@@ -7,7 +7,7 @@ import mmquest.shell.core as core
 from mmquest.engine import Engine
 from mmquest.incident_loader import resolve
 from mmquest.ui.app import make_app
-from mmquest.ui.screens import PlayScreen
+from mmquest.ui.screens.play import PlayScreen
 from mmquest.ui.shellpane import ShellInput, ShellPane
 from mmquest.world import World
 
@@ -163,7 +163,7 @@ def test_ctrl_c_ends_a_following_loop_and_a_replay_of_the_journal_ends_it_at_the
 
 
 async def test_ctrl_c_in_the_tui_ends_the_running_line_and_does_not_quit():
-    from mmquest.ui.screens import QuitScreen
+    from mmquest.ui.screens.quit import QuitScreen
 
     app = make_app(incident=resolve("zone-reclaim"), live=True)
     async with app.run_test(size=(120, 40)) as pilot:

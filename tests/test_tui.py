@@ -11,7 +11,11 @@ from mmquest.incident_loader import resolve
 from mmquest.ui.app import make_app
 from mmquest.ui.keybar import KeyBar
 from mmquest.ui.panes import NumastatPane, PerfPane
-from mmquest.ui.screens import BriefingScreen, DebriefScreen, PlayScreen, QuitScreen, TitleScreen
+from mmquest.ui.screens.briefing import BriefingScreen
+from mmquest.ui.screens.debrief import DebriefScreen
+from mmquest.ui.screens.play import PlayScreen
+from mmquest.ui.screens.quit import QuitScreen
+from mmquest.ui.screens.title import TitleScreen
 from mmquest.ui.shellpane import ShellInput, ShellPane
 
 

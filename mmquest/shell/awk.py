@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .awk_parse import AwkError, Rule, _unescape, parse
+from .awk_values import StrNum, arith, compare, fmt_num, num, rx_split, sprintf, to_str, truth
 
 __all__ = ["AwkError", "run"]
 
@@ -31,39 +32,6 @@ class _Next(Exception):
 class _Exit(Exception):
     def __init__(self, code: int):
         self.code = code
-
-
-# -------------------------------------------------------------------- values
-_NUMERIC = re.compile(r"\s*[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)\s*")
-
-
-class StrNum(str):
-    """A field or split() element: compares as a number when it looks like one."""
-
-
-def num(v: Any) -> float:
-    if isinstance(v, float):
-        return v
-    m = re.match(r"\s*[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)", v)
-    return float(m.group()) if m else 0.0
-
-
-def fmt_num(x: float, ofmt: str = "%.6g") -> str:
-    if x == int(x) and abs(x) < 1e16:
-        return str(int(x))
-    return ofmt % x
-
-
-def to_str(v: Any) -> str:
-    return fmt_num(v) if isinstance(v, float) else v
-
-
-def truth(v: Any) -> bool:
-    if isinstance(v, float):
-        return v != 0
-    if isinstance(v, StrNum) and _NUMERIC.fullmatch(v):
-        return num(v) != 0
-    return bool(v != "")
 
 
 @dataclass
@@ -95,7 +63,7 @@ class Interp:
         elif len(fs) == 1 and fs != "\\":
             self.fields = line.split(fs) if line else []
         else:
-            self.fields = _rx_split(self.rx(fs), line) if line else []
+            self.fields = rx_split(self.rx(fs), line) if line else []
         self.vars["NF"] = float(len(self.fields))
 
     def get_field(self, k: int) -> str:
@@ -266,7 +234,7 @@ class Interp:
             self.store(e[2], new)
             return new if k == "pre" else old
         if k == "arith":
-            return _arith(e[1], num(self.eval(e[2])), num(self.eval(e[3])))
+            return arith(e[1], num(self.eval(e[2])), num(self.eval(e[3])))
         if k == "neg":
             return -num(self.eval(e[1]))
         if k == "num":
@@ -276,7 +244,7 @@ class Interp:
         if k == "concat":
             return to_str(self.eval(e[1])) + to_str(self.eval(e[2]))
         if k == "cmp":
-            return 1.0 if _compare(e[1], self.eval(e[2]), self.eval(e[3])) else 0.0
+            return 1.0 if compare(e[1], self.eval(e[2]), self.eval(e[3])) else 0.0
         if k in ("~", "!~"):
             right = e[2][1] if e[2][0] == "re" else to_str(self.eval(e[2]))
             hit = bool(self.rx(right).search(to_str(self.eval(e[1]))))
@@ -304,7 +272,7 @@ class Interp:
 
     def assign(self, op: str, target: Any, v: Any) -> Any:
         if op != "=":
-            v = _arith(op[0], num(self.eval(target)), num(v))
+            v = arith(op[0], num(self.eval(target)), num(v))
         self.store(target, v)
         return v
 
@@ -329,78 +297,6 @@ class Interp:
         if fn is None:
             raise AwkError(f"calling undefined function {name}")
         return fn(self, args)
-
-
-def _arith(op: str, a: float, b: float) -> float:
-    if op in "/%" and b == 0:
-        raise AwkError("division by zero" + (" in %" if op == "%" else ""))
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "/":
-        return a / b
-    if op == "%":
-        return math.fmod(a, b)
-    try:
-        return float(a**b)
-    except (OverflowError, ZeroDivisionError):
-        return math.inf
-
-
-def _compare(op: str, a: Any, b: Any) -> bool:
-    def numeric(v: Any) -> bool:
-        return isinstance(v, float) or (isinstance(v, StrNum) and bool(_NUMERIC.fullmatch(v)))
-
-    if numeric(a) and numeric(b):
-        x: Any = num(a)
-        y: Any = num(b)
-    else:
-        x, y = to_str(a), to_str(b)
-    return bool({"<": x < y, "<=": x <= y, "==": x == y, "!=": x != y, ">=": x >= y, ">": x > y}[op])
-
-
-def _rx_split(rx: Any, s: str) -> list[str]:
-    out, pos = [], 0
-    while True:
-        m = rx.search(s[pos:]) if hasattr(rx, "search") else None
-        if not m or m.end() == 0:
-            out.append(s[pos:])
-            return out
-        out.append(s[pos : pos + m.start()])
-        pos += m.end()
-
-
-_FMT = re.compile(r"%([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?([diouxXeEfgGcs%])")
-
-
-def sprintf(fmt: str, vals: list[Any]) -> str:
-    vals = list(vals)
-
-    def take() -> Any:
-        return vals.pop(0) if vals else ""
-
-    def one(m: re.Match[str]) -> str:
-        flags, width, prec, conv = m.groups()
-        if conv == "%":
-            return "%"
-        width = str(int(num(take()))) if width == "*" else (width or "")
-        prec = str(int(num(take()))) if prec == "*" else prec
-        spec = "%" + flags + width + ("." + prec if prec is not None else "")
-        v = take()
-        if conv in "diouxX":
-            n = int(num(v))
-            return str((spec + ("d" if conv in "iu" else conv)) % n)
-        if conv in "eEfgG":
-            return str((spec + conv) % num(v))
-        if conv == "c":
-            s = chr(int(num(v))) if isinstance(v, float) else to_str(v)[:1]
-            return str((spec + "s") % s)
-        return str((spec + "s") % to_str(v))
-
-    return _FMT.sub(one, _unescape(fmt) if "\\" in fmt else fmt)
 
 
 # -------------------------------------------------------------------- built-in functions
@@ -433,7 +329,7 @@ def _split(it: Interp, args: list[Any]) -> Any:
     fs = to_str(_arg(it, args, 2)) if len(args) > 2 else to_str(it.vars.get("FS", " "))
     if args[2:] and args[2][0] == "re":
         fs = args[2][1]
-    parts = s.split() if fs == " " else (s.split(fs) if len(fs) == 1 else _rx_split(it.rx(fs), s))
+    parts = s.split() if fs == " " else (s.split(fs) if len(fs) == 1 else rx_split(it.rx(fs), s))
     if not s:
         parts = []
     it.vars.pop(args[1][1], None)

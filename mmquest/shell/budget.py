@@ -25,6 +25,7 @@ LINE_WALL_S = 30.0  # real seconds one line may run (a one-hour sleep takes 4-10
 MATCH_WALL_S = 1.0  # seconds of pattern matching one line may spend, in all (the matcher counts CPU time)
 LINE_SIM_S = 3600.0  # simulated seconds one line may let pass
 LINE_ITERATIONS = 1000  # loop rounds one line may run, all loops together (nested ones too)
+LINE_OUTPUT = 200_000  # characters one line shows; past that, an "output truncated" note
 LINE_BYTES = 16_000_000  # bytes the line's commands may produce and read in all, pipes included
 MAX_ARGS = 10_000  # words one command may get after glob expansion
 MAX_REPEAT = 10_000  # the product of a pattern's {m,n} counts: the matcher unrolls them as it compiles
@@ -42,7 +43,8 @@ class Interrupted(BudgetExceeded):
 class Budget:
     """What one line has spent so far."""
 
-    def __init__(self, sim_t0: float, wall_s: float = LINE_WALL_S, interrupt_at: int | None = None):
+    def __init__(self, sim_t0: float, wall_s: float | None = None, interrupt_at: int | None = None):
+        wall_s = LINE_WALL_S if wall_s is None else wall_s  # read at each line: a test may widen it
         self.started = time.monotonic()
         self.deadline = self.started + wall_s
         self.wall_s = wall_s

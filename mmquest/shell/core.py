@@ -17,6 +17,7 @@ from ..snapshot import Snapshot
 from .argv import OptError
 from .budget import (
     LINE_ITERATIONS,
+    LINE_OUTPUT,
     LINE_SIM_S,
     MAX_ARGS,
     Budget,
@@ -26,22 +27,20 @@ from .budget import (
     PatternError,
 )
 from .host import Host
+from .loops import run_loop
 from .parser import (
     MAX_LINE,
     Command,
     GlobWord,
     Item,
-    Loop,
     ShellSyntaxError,
-    expand_var,
     find_loop,
     mask_substitutions,
     parse,
-    tokenize,
 )
 from .vfs import ENOENT, Vfs, VfsError, norm
 
-MAX_OUTPUT = 200_000  # characters one line shows; past that, an "output truncated" note
+MAX_OUTPUT = LINE_OUTPUT  # characters one line shows; past that, an "output truncated" note
 MAX_SLEEP_S = LINE_SIM_S
 MAX_LOOP_ITERATIONS = LINE_ITERATIONS  # loop rounds per line, all loops together
 MAX_LOOP_DEPTH = 3
@@ -50,7 +49,6 @@ STREAM_EVERY_S = 0.05  # real seconds between two previews of a running line's o
 FOLLOW_EVERY_S = (
     0.25  # ... of a line that follows the clock (at 16x a `sleep 1` loop runs 16 rounds a second)
 )
-_HEAD_ONLY = re.compile(r"\s*head(?:\s+-n\s*(\d+)|\s+-(\d+))?\s*")
 
 
 @dataclass
@@ -183,7 +181,7 @@ class Shell:
             if loop.pipe.strip():
                 parse(mask_substitutions(loop.pipe))
         elif not self._gone and not ((op == "&&" and status != 0) or (op == "||" and status == 0)):
-            status = self._loop(loop, out, depth)
+            status = run_loop(self, loop, out, depth)
         if loop.tail.strip() and not self._gone:
             status = self._list(loop.tail, out, loop.tail_op, status, depth, dry)
         return status
@@ -254,69 +252,6 @@ class Shell:
             if self.snap.booting and not was_booting:
                 self._gone = True  # the box went down (kexec -e, reboot): the session is gone
                 break
-        return status
-
-    def _loop(self, loop: Loop, out: list[str], depth: int) -> int:
-        """for VAR in WORDS; do BODY; done [| PIPE]: the body once per word; while/until COND:
-        as long as COND succeeds/fails.  Each round runs at the simulated time it is reached (a
-        ``sleep`` in the loop lets time pass between rounds)."""
-        words: list[str] = []
-        if loop.kind == "for":
-            text = self._substitute(loop.words, out, depth=0)
-            words = [w for tok, _ in tokenize(text) for w in self._glob(tok)]
-        piped = bool(loop.pipe.strip())
-        buf: list[str] = [] if piped else out
-        # `... done | head -N`: head exits after N lines and the loop dies of SIGPIPE at its next write
-        m = re.match(r"\s*head(?:\s+-n\s*(\d+)|\s+-(\d+))?\s*(?:\||$)", loop.pipe) if piped else None
-        head_lines = int(m.group(1) or m.group(2) or 10) if m else None
-        status, t0, count = 0, self.host.snapshot().t, 0
-        b = self.budget
-        sink = buf if piped else out
-        size, lines, seen = sum(map(len, sink)), 0, len(sink)  # output so far, counted once per chunk
-        outer, self._into_pipe = self._into_pipe, self._into_pipe or piped
-        outer_view = self._head_view
-        if (
-            piped
-            and out is self._term
-            and not outer
-            and outer_view is None
-            and _HEAD_ONLY.fullmatch(loop.pipe)
-        ):
-            self._head_view = (buf, head_lines or 10)  # head passes its first lines on as they come
-        try:
-            while not self._gone and not self._stopped and (loop.kind != "for" or count < len(words)):
-                b.check()
-                t = self.host.snapshot().t
-                if b.iterations >= MAX_LOOP_ITERATIONS or (t > t0 and b.sim_left(t) <= 0):
-                    # one budget for the whole line: nested loops share it, and all of them stop
-                    self._stopped = True
-                    self._term.append(
-                        f"mmquest: loop stopped after {b.iterations} iterations: one command line may "
-                        f"run at most {MAX_LOOP_ITERATIONS} (all its loops together) and let at most "
-                        f"{MAX_SLEEP_S / 3600:g}h of simulated time pass\n"
-                    )
-                    break
-                b.iterations += 1
-                if loop.kind == "for":
-                    body = expand_var(loop.body, loop.var, words[count])
-                else:
-                    ok = self._list(loop.cond, buf, depth=depth + 1) == 0
-                    if ok != (loop.kind == "while") or self._gone:
-                        break
-                    body = loop.body
-                status = self._list(body, buf, depth=depth + 1)
-                count += 1
-                new, seen = sink[seen:], len(sink)
-                size += sum(map(len, new))
-                lines += sum(chunk.count("\n") for chunk in new)
-                if size > MAX_OUTPUT or (head_lines is not None and lines >= head_lines):
-                    break
-        finally:
-            self._into_pipe = outer
-            self._head_view = outer_view
-        if piped and not self._gone:
-            items = parse(self._substitute(loop.pipe, out, depth=0))
-            status = self._pipeline(items[0].pipeline.commands, out, stdin="".join(buf))
         return status
 
     def _substitute(self, line: str, errs: list[str], depth: int) -> str:

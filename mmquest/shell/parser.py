@@ -40,6 +40,36 @@ class GlobWord(str):
     """A word with an unquoted * ? or [ that the shell may expand against the filesystem."""
 
 
+def _single_quoted(line: str, i: int) -> tuple[str, int]:
+    """The text of the '...' that opens at ``i``, and where the line goes on after it."""
+    j = line.find("'", i + 1)
+    if j < 0:
+        raise ShellSyntaxError("unexpected EOF while looking for matching `''")
+    return line[i + 1 : j], j + 1
+
+
+def _double_quoted(line: str, i: int) -> tuple[str, int]:
+    """The text of the "..." that opens at ``i`` (its \\" \\\\ \\$ \\` escapes undone), and where the
+    line goes on after it."""
+    j, n = i + 1, len(line)
+    out = []
+    while j < n and line[j] != '"':
+        if line[j] == "\\" and j + 1 < n and line[j + 1] in '"\\$`':
+            out.append(line[j + 1])
+            j += 2
+        else:
+            out.append(line[j])
+            j += 1
+    if j >= n:
+        raise ShellSyntaxError("unexpected EOF while looking for matching `\"'")
+    return "".join(out), j + 1
+
+
+def _operator_at(line: str, i: int, in_word: bool) -> str | None:
+    """The operator that starts at ``i``, if one does (``2>`` only where no word has begun)."""
+    return next((op for op in _OPS if line.startswith(op, i) and (op[0] != "2" or not in_word)), None)
+
+
 def tokenize(line: str, spans: list[tuple[int, int]] | None = None) -> list[tuple[str, bool]]:
     """Split into (token, is_operator).  Handles '...', "..." and backslash escapes.
     With ``spans``, also records where in ``line`` each token starts and ends."""
@@ -68,47 +98,26 @@ def tokenize(line: str, spans: list[tuple[int, int]] | None = None) -> list[tupl
             i += 1
         elif c == "#" and not have:
             break
-        elif c == "'":
-            j = line.find("'", i + 1)
-            if j < 0:
-                raise ShellSyntaxError("unexpected EOF while looking for matching `''")
-            buf.append(line[i + 1 : j])
+        elif c in "'\"":
+            text, i = (_single_quoted if c == "'" else _double_quoted)(line, i)
+            buf.append(text)
             have = True
-            i = j + 1
-        elif c == '"':
-            j = i + 1
-            out = []
-            while j < n and line[j] != '"':
-                if line[j] == "\\" and j + 1 < n and line[j + 1] in '"\\$`':
-                    out.append(line[j + 1])
-                    j += 2
-                else:
-                    out.append(line[j])
-                    j += 1
-            if j >= n:
-                raise ShellSyntaxError("unexpected EOF while looking for matching `\"'")
-            buf.append("".join(out))
-            have = True
-            i = j + 1
         elif c == "\\":
             if i + 1 < n:
                 buf.append(line[i + 1])
                 have = True
             i += 2
+        elif (op := _operator_at(line, i, have)) is not None:
+            flush()
+            toks.append((op, True))
+            if spans is not None:
+                spans.append((i, i + len(op)))
+            i += len(op)
         else:
-            for op in _OPS:
-                if line.startswith(op, i) and (op[0] != "2" or not have):
-                    flush()
-                    toks.append((op, True))
-                    if spans is not None:
-                        spans.append((i, i + len(op)))
-                    i += len(op)
-                    break
-            else:
-                buf.append(c)
-                have = True
-                glob = glob or c in "*?["
-                i += 1
+            buf.append(c)
+            have = True
+            glob = glob or c in "*?["
+            i += 1
     flush()
     return toks
 
@@ -215,6 +224,117 @@ def mask_substitutions(line: str) -> str:
     return "".join(out)
 
 
+@dataclass
+class _Tokens:
+    """A line's tokens (with substitutions masked), where each stands in the line, and the
+    questions the loop scanner asks of them."""
+
+    line: str
+    toks: list[tuple[str, bool]]
+    spans: list[tuple[int, int]]
+
+    def __len__(self) -> int:
+        return len(self.toks)
+
+    def at_start(self, k: int) -> bool:
+        """Token ``k`` starts a command (the line's first, or after a list operator or ``|``)."""
+        return k == 0 or (self.toks[k - 1][1] and self.toks[k - 1][0] in (*_LIST_OPS, "|"))
+
+    def word(self, k: int, w: str) -> bool:
+        return k < len(self.toks) and self.toks[k] == (w, False)
+
+    def list_op(self, k: int) -> bool:
+        return self.toks[k][1] and self.toks[k][0] in _LIST_OPS
+
+    def ends_list(self, k: int) -> bool:
+        """Token ``k`` is the ``;`` or ``&`` that ends a list before ``do`` or ``done``."""
+        return self.toks[k] in ((";", True), ("&", True))
+
+    def start(self, k: int) -> int:
+        """Where token ``k`` starts in the line (the line's end past the last token)."""
+        return self.spans[k][0] if k < len(self.toks) else len(self.line)
+
+    def unexpected(self, k: int) -> ShellSyntaxError:
+        if k >= len(self.toks):
+            return ShellSyntaxError("syntax error: unexpected end of file")
+        return ShellSyntaxError(f"syntax error near unexpected token `{self.toks[k][0]}'")
+
+
+def _loop_keyword(t: _Tokens) -> int | None:
+    """The first token that is a loop keyword in command position; ``do``/``done`` there is an error."""
+    keywords = ("for", "while", "until", "do", "done")
+    k = next(
+        (k for k in range(len(t)) if not t.toks[k][1] and t.toks[k][0] in keywords and t.at_start(k)), None
+    )
+    if k is not None and t.toks[k][0] in ("do", "done"):
+        raise t.unexpected(k)
+    return k
+
+
+def _for_header(t: _Tokens, k: int) -> tuple[str, str, int]:
+    """``for VAR [in WORDS] [;]`` from token ``k``: the variable, the text of the word list,
+    and the token after the header (``do`` if the line is right)."""
+    j = k + 1
+    if j >= len(t) or t.toks[j][1]:
+        raise t.unexpected(j)
+    var = t.toks[j][0]
+    if not _NAME.fullmatch(var):
+        raise ShellSyntaxError(f"`{var}': not a valid identifier")
+    j += 1
+    words_from = words_to = t.spans[j - 1][1]
+    if t.word(j, "in"):
+        j += 1
+        words_from = t.spans[j - 1][1]
+        while j < len(t) and not t.toks[j][1]:
+            j += 1
+        words_to = t.start(j)
+    if j < len(t) and t.toks[j] == (";", True):
+        j += 1
+    return var, t.line[words_from:words_to], j
+
+
+def _cond_header(t: _Tokens, k: int) -> tuple[str, int]:
+    """``while``/``until COND;`` from token ``k``: the condition runs up to the first ``do`` that
+    starts a command; the condition's text, and that ``do``'s token."""
+    j = next((j for j in range(k + 1, len(t)) if t.word(j, "do") and t.at_start(j)), len(t))
+    if j == k + 1 or j >= len(t) or not t.ends_list(j - 1) or j - 1 == k + 1:
+        raise t.unexpected(j if j < len(t) else len(t))
+    return t.line[t.spans[k + 1][0] : t.spans[j - 1][0]], j
+
+
+def _body_end(t: _Tokens, body_start: int) -> int:
+    """The token of the ``done`` that closes the body starting at ``body_start`` (nested loops counted)."""
+    depth, m = 1, body_start
+    while m < len(t):
+        if not t.toks[m][1] and (m == body_start or t.at_start(m)) and t.toks[m][0] in ("do", "done"):
+            depth += 1 if t.toks[m][0] == "do" else -1
+            if depth == 0:
+                break
+        m += 1
+    if m >= len(t):
+        raise t.unexpected(m)
+    if m == body_start or not t.ends_list(m - 1):
+        raise t.unexpected(m)
+    return m
+
+
+def _after_done(t: _Tokens, n: int) -> tuple[str, str, str]:
+    """What follows ``done`` from token ``n``: the pipe or redirection its output goes to (as a
+    pipeline's text), the list operator after it and the rest of the line."""
+    pipe = ""
+    if n < len(t) and t.toks[n][0] in ("|", ">", ">>") and t.toks[n][1]:
+        q = next((q for q in range(n, len(t)) if t.list_op(q)), len(t))
+        end = t.start(q)
+        pipe = t.line[t.spans[n][1] : end] if t.toks[n][0] == "|" else "cat " + t.line[t.spans[n][0] : end]
+        n = q
+    if n < len(t) and not t.list_op(n):
+        raise t.unexpected(n)
+    tail_op, tail = (t.toks[n][0], t.line[t.spans[n][1] :]) if n < len(t) else (";", "")
+    if tail_op in ("&&", "||") and not tail.strip():
+        raise ShellSyntaxError("syntax error: unexpected end of file")
+    return pipe, tail_op, tail
+
+
 def find_loop(line: str) -> Loop | None:
     """The first loop of a command line, or None.  A ``do``/``done`` that no loop opened is a
     syntax error, as in bash."""
@@ -222,85 +342,28 @@ def find_loop(line: str) -> Loop | None:
     if not re.search(r"\b(for|while|until|do|done)\b", masked):
         return None
     spans: list[tuple[int, int]] = []
-    toks = tokenize(masked, spans)
-
-    def at_start(k: int) -> bool:
-        return k == 0 or (toks[k - 1][1] and toks[k - 1][0] in (*_LIST_OPS, "|"))
-
-    def word(k: int, w: str) -> bool:
-        return k < len(toks) and toks[k] == (w, False)
-
-    def unexpected(k: int) -> ShellSyntaxError:
-        if k >= len(toks):
-            return ShellSyntaxError("syntax error: unexpected end of file")
-        return ShellSyntaxError(f"syntax error near unexpected token `{toks[k][0]}'")
-
-    keywords = ("for", "while", "until", "do", "done")
-    k = next((k for k in range(len(toks)) if not toks[k][1] and toks[k][0] in keywords and at_start(k)), None)
+    t = _Tokens(line, tokenize(masked, spans), spans)
+    k = _loop_keyword(t)
     if k is None:
         return None
-    kind = toks[k][0]
-    if kind in ("do", "done"):
-        raise unexpected(k)
-    var = cond = ""
-    words_from = words_to = 0
+    kind = t.toks[k][0]
+    var = words = cond = ""
     if kind == "for":
-        j = k + 1
-        if j >= len(toks) or toks[j][1]:
-            raise unexpected(j)
-        var = toks[j][0]
-        if not _NAME.fullmatch(var):
-            raise ShellSyntaxError(f"`{var}': not a valid identifier")
-        j += 1
-        words_from = words_to = spans[j - 1][1]
-        if word(j, "in"):
-            j += 1
-            words_from = spans[j - 1][1]
-            while j < len(toks) and not toks[j][1]:
-                j += 1
-            words_to = spans[j][0] if j < len(toks) else len(line)
-        if j < len(toks) and toks[j] == (";", True):
-            j += 1
-    else:  # while/until COND; do: the condition runs up to the first `do` that starts a command
-        j = next((j for j in range(k + 1, len(toks)) if word(j, "do") and at_start(j)), len(toks))
-        if j == k + 1 or j >= len(toks) or toks[j - 1] not in ((";", True), ("&", True)) or j - 1 == k + 1:
-            raise unexpected(j if j < len(toks) else len(toks))
-        cond = line[spans[k + 1][0] : spans[j - 1][0]]
-    if not word(j, "do"):
-        raise unexpected(j)
-    body_start, depth, m = j + 1, 1, j + 1
-    while m < len(toks):
-        if not toks[m][1] and (m == body_start or at_start(m)) and toks[m][0] in ("do", "done"):
-            depth += 1 if toks[m][0] == "do" else -1
-            if depth == 0:
-                break
-        m += 1
-    if m >= len(toks):
-        raise unexpected(m)
-    if m == body_start or toks[m - 1] not in ((";", True), ("&", True)):
-        raise unexpected(m)
-    body = line[spans[body_start][0] : spans[m - 1][0]]
-    head, head_op = (line[: spans[k - 1][0]], toks[k - 1][0]) if k else ("", ";")
-    if head_op == "&":
-        head_op = ";"
-    n = m + 1
-    pipe = ""
-    if n < len(toks) and toks[n][0] in ("|", ">", ">>") and toks[n][1]:
-        q = next((q for q in range(n, len(toks)) if toks[q][1] and toks[q][0] in _LIST_OPS), len(toks))
-        end = spans[q][0] if q < len(toks) else len(line)
-        pipe = line[spans[n][1] : end] if toks[n][0] == "|" else "cat " + line[spans[n][0] : end]
-        n = q
-    if n < len(toks) and not (toks[n][1] and toks[n][0] in _LIST_OPS):
-        raise unexpected(n)
-    tail_op, tail = (toks[n][0], line[spans[n][1] :]) if n < len(toks) else (";", "")
-    if tail_op in ("&&", "||") and not tail.strip():
-        raise ShellSyntaxError("syntax error: unexpected end of file")
+        var, words, j = _for_header(t, k)
+    else:
+        cond, j = _cond_header(t, k)
+    if not t.word(j, "do"):
+        raise t.unexpected(j)
+    m = _body_end(t, j + 1)
+    body = line[t.spans[j + 1][0] : t.spans[m - 1][0]]
+    head, head_op = (line[: t.spans[k - 1][0]], t.toks[k - 1][0]) if k else ("", ";")
+    pipe, tail_op, tail = _after_done(t, m + 1)
     return Loop(
         kind,
         head,
-        head_op,
+        ";" if head_op == "&" else head_op,
         var,
-        line[words_from:words_to],
+        words,
         cond,
         body,
         pipe,

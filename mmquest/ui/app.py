@@ -13,7 +13,10 @@ from ..game.modes import DEFAULT_MODE
 from ..incident import Incident
 from ..incident_loader import discover
 from .mono import ReadableMonochrome
-from .screens import DebriefScreen, PlayerScreen, PlayScreen, QuitScreen, TitleScreen
+from .screens.debrief import DebriefScreen
+from .screens.play import PlayScreen
+from .screens.quit import QuitScreen
+from .screens.title import PlayerScreen, TitleScreen
 
 KEEP_STEPS = (
     500  # commands whose output the session keeps (the scrollback shows them; the journal keeps every line)

@@ -224,20 +224,7 @@ class Service(Workload):
         return hit, miss, mem, fault
 
     def step(self, m: Machine, now: float, dt: float) -> None:
-        if now < self.down_until:
-            self.ind = Indicators(0.0, 0.0, False)
-            return
-        if getattr(self, "_pending_start", False):
-            self._pending_start = False
-            self.start(m)
-            m.log(
-                f"{self.name}: database system is ready to accept connections"
-                if self.fs is not None
-                else f"{self.name}: started"
-            )
-        elif self.task is not None and not self.task.alive:  # killed by hand: systemd restarts the unit
-            m.log(f"systemd[1]: {self.unit}.service: Main process exited, code=killed, status=15/TERM")
-            self.restart(now)
+        if not self._running(m, now):
             return
         hit, miss, mem, fault = self._costs(m)
         disk_lat = m.disk.latency()
@@ -251,24 +238,47 @@ class Service(Workload):
         noise = 1.0 + 0.015 * float(m.rng.standard_normal())
         ops = max(tput * dt * noise, 0.0)
 
-        reclaim_cost = 0.0
-        if self.fs is not None and ops > 0:
-            _hits, loads = self.fs.touch(ops * self.pages_per_op, dt)
-            total = float(loads.sum())
-            if total > 0:
-                per_node = np.zeros(m.nnodes)
-                for a in np.nonzero(self.cpu_nodes)[0]:
-                    r = m.get_page_from_freelist(int(a), total * self.cpu_nodes[a], "file")
-                    per_node += r.per_node
-                    reclaim_cost += r.cost_s
-                got = float(per_node.sum())
-                self.fs.place(loads * (got / total), per_node)
-                m.disk.read(got)
-                m.ev["pgpgin"] += got * 4
-                m.ev["workingset_refault"] += min(got, m.ev["workingset_shadow"])
-                m.ev["workingset_shadow"] = max(m.ev["workingset_shadow"] - got, 0.0)
-                m.ev["pgfault"] += got * 0.02
-                m.ev["pgmajfault"] += got * 0.002
+        reclaim_cost = self._memory_work(m, ops, dt)
+        alpha = 1.0 - math.exp(-dt / 2.0)
+        self.stall_ewma += alpha * (reclaim_cost / max(ops, 1.0) - self.stall_ewma)
+
+        user_s = ops * (self.cpu_s_per_op + mem)
+        self._charge_perf(m, ops, user_s, hit, miss)
+        if self.task is not None:
+            self.task.cpu_s += user_s + ops * fault + reclaim_cost
+            busy = tput * on_cpu / max(self.threads, 1)  # share of the workers' time on a CPU
+            self.task.state = "R" if busy > 0.5 else ("D" if misses_per_op * disk_lat > on_cpu else "S")
+
+        lat_mean = self.threads / max(tput, 1e-9)
+        q99 = poisson_quantile(misses_per_op, 0.99)
+        p99 = max(lat_mean - misses_per_op * disk_lat, on_cpu) + q99 * disk_lat
+        self.ops_total += ops
+        self.ind = Indicators(throughput=ops / dt, p99_ms=p99 * 1e3, up=True, hit_ratio=hit)
+
+    def _running(self, m: Machine, now: float) -> bool:
+        """Whether the service serves this step: not while it is down; a pending start starts it;
+        a main process killed by hand is restarted by systemd (and serves from the next step)."""
+        if now < self.down_until:
+            self.ind = Indicators(0.0, 0.0, False)
+            return False
+        if getattr(self, "_pending_start", False):
+            self._pending_start = False
+            self.start(m)
+            m.log(
+                f"{self.name}: database system is ready to accept connections"
+                if self.fs is not None
+                else f"{self.name}: started"
+            )
+        elif self.task is not None and not self.task.alive:  # killed by hand: systemd restarts the unit
+            m.log(f"systemd[1]: {self.unit}.service: Main process exited, code=killed, status=15/TERM")
+            self.restart(now)
+            return False
+        return True
+
+    def _memory_work(self, m: Machine, ops: float, dt: float) -> float:
+        """What the step's operations do to memory (page-cache reads, scratch, checkpoints, the
+        write stream); the seconds of reclaim they were charged for it."""
+        reclaim_cost = self._read_pages(m, self.fs, ops, dt) if self.fs is not None and ops > 0 else 0.0
         if self.churn > 0:
             self._release_scratch(m)
         # Writes compete with the next operations' scratch for the pages just freed.
@@ -283,11 +293,32 @@ class Service(Workload):
             for a in np.nonzero(self.cpu_nodes)[0]:
                 r = m.add_file_pages(int(a), self.stream_pages_s * dt * self.cpu_nodes[a], "write")
                 reclaim_cost += r.cost_s
-        alpha = 1.0 - math.exp(-dt / 2.0)
-        self.stall_ewma += alpha * (reclaim_cost / max(ops, 1.0) - self.stall_ewma)
+        return reclaim_cost
 
-        # CPU time by symbol, for perf top.
-        user_s = ops * (self.cpu_s_per_op + mem)
+    def _read_pages(self, m: Machine, fs: FileSet, ops: float, dt: float) -> float:
+        """The operations' file reads: the misses are loaded into the page cache on the service's
+        nodes (reclaiming where they are short) and read from disk; the reclaim's cost in seconds."""
+        reclaim_cost = 0.0
+        _hits, loads = fs.touch(ops * self.pages_per_op, dt)
+        total = float(loads.sum())
+        if total > 0:
+            per_node = np.zeros(m.nnodes)
+            for a in np.nonzero(self.cpu_nodes)[0]:
+                r = m.get_page_from_freelist(int(a), total * self.cpu_nodes[a], "file")
+                per_node += r.per_node
+                reclaim_cost += r.cost_s
+            got = float(per_node.sum())
+            fs.place(loads * (got / total), per_node)
+            m.disk.read(got)
+            m.ev["pgpgin"] += got * 4
+            m.ev["workingset_refault"] += min(got, m.ev["workingset_shadow"])
+            m.ev["workingset_shadow"] = max(m.ev["workingset_shadow"] - got, 0.0)
+            m.ev["pgfault"] += got * 0.02
+            m.ev["pgmajfault"] += got * 0.002
+        return reclaim_cost
+
+    def _charge_perf(self, m: Machine, ops: float, user_s: float, hit: float, miss: float) -> None:
+        """CPU time by symbol, for perf top."""
         for sym, w in self.profile:
             m.perf.charge(self.dso, sym, user_s * w, kernel=False)
         if self.fs is not None:
@@ -303,13 +334,3 @@ class Service(Workload):
             m.perf.charge("[kernel]", "clear_page_c_e", c_s * 0.6)
             m.perf.charge("[kernel]", "handle_mm_fault", c_s * 0.25)
             m.perf.charge("[kernel]", "get_page_from_freelist", c_s * 0.15)
-        if self.task is not None:
-            self.task.cpu_s += user_s + ops * fault + reclaim_cost
-            busy = tput * on_cpu / max(self.threads, 1)  # share of the workers' time on a CPU
-            self.task.state = "R" if busy > 0.5 else ("D" if misses_per_op * disk_lat > on_cpu else "S")
-
-        lat_mean = self.threads / max(tput, 1e-9)
-        q99 = poisson_quantile(misses_per_op, 0.99)
-        p99 = max(lat_mean - misses_per_op * disk_lat, on_cpu) + q99 * disk_lat
-        self.ops_total += ops
-        self.ind = Indicators(throughput=ops / dt, p99_ms=p99 * 1e3, up=True, hit_ratio=hit)
