@@ -5,7 +5,9 @@ import pytest
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
+from mmquest.engine import Engine
 from mmquest.incident_loader import load_incident
+from mmquest.world import World
 
 # Property tests draw a fixed set of examples (derandomize: the same examples on every run, so the
 # suite's time and its verdict do not vary) and keep no example database in the checkout: every
@@ -35,6 +37,12 @@ def _isolated_home(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def zr():
     return load_incident(INCIDENTS / "zone-reclaim.toml")
+
+
+@pytest.fixture
+def eng(zr):
+    """A fresh engine on incident 1 (seed 1) for each test; a file may keep one per module instead."""
+    return Engine(World(zr, seed=1))
 
 
 @pytest.fixture(scope="session")

@@ -6,26 +6,9 @@ import sys
 import textwrap
 
 from .conftest import ROOT
+from .helpers import AUDIT_HOOK
 
-AUDITED = textwrap.dedent(r"""
-    import os, sys
-    HOME = os.path.realpath(os.environ["MMQUEST_HOME"])
-    violations = []
-
-    def hook(event, args):
-        if event in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
-                     "socket.connect", "socket.bind", "socket.sendto", "urllib.Request"):
-            violations.append((event, repr(args)[:120]))
-        elif event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
-            mode, flags = args[1], args[2]
-            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
-            if writing:
-                path = os.path.realpath(os.fsdecode(args[0]))
-                if not (path.startswith(HOME) or "__pycache__" in path or path == "/dev/null"):
-                    violations.append((event, path))
-
-    sys.addaudithook(hook)
+AUDITED = AUDIT_HOOK + textwrap.dedent(r"""
 
     if os.environ.get("AUDIT_SELFTEST"):
         open(os.environ["AUDIT_SELFTEST"], "w").close()

@@ -13,6 +13,7 @@ from mmquest.incident_loader import resolve
 from mmquest.ui.plain import PlainGame, play_plain, use_colour
 
 from .conftest import ROOT
+from .helpers import AUDIT_HOOK
 
 SOLUTION = (ROOT / "incidents" / "zone-reclaim.solution").read_text()
 
@@ -157,25 +158,10 @@ def test_colour_only_on_a_terminal_without_no_color(monkeypatch):
     assert "\x1b[1;33mHINT 1:" in out.getvalue()
 
 
-AUDITED_PLAIN = r"""
-import io, os, sys
-HOME = os.path.realpath(os.environ["MMQUEST_HOME"])
-violations = []
-
-def hook(event, args):
-    if event in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
-                 "socket.connect", "socket.bind", "socket.sendto", "urllib.Request"):
-        violations.append((event, repr(args)[:120]))
-    elif event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
-        mode, flags = args[1], args[2]
-        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-            isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
-        if writing:
-            path = os.path.realpath(os.fsdecode(args[0]))
-            if not (path.startswith(HOME) or "__pycache__" in path or path == "/dev/null"):
-                violations.append((event, path))
-
-sys.addaudithook(hook)
+AUDITED_PLAIN = (
+    AUDIT_HOOK
+    + r"""
+import io
 from mmquest.cli import main
 sys.stdin = io.StringIO("status\npanes\npane memory\nhint\nnumastat\nsleep 30\ngiveup\n")
 main(["--player", "audit", "play", "zone-reclaim", "--plain"])
@@ -183,6 +169,7 @@ main(["results", "--format", "xapi"])
 main(["report", "--cohort"])
 print("VIOLATIONS", violations)
 """
+)
 
 
 def test_plain_play_and_the_exports_never_touch_the_host(tmp_path):

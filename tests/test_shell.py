@@ -4,15 +4,10 @@ import re
 
 import pytest
 
-from mmquest.engine import Engine
 from mmquest.shell import complete, parse
 from mmquest.shell.parser import ShellSyntaxError
-from mmquest.world import World
 
-
-@pytest.fixture
-def eng(zr):
-    return Engine(World(zr, seed=1))
+from .helpers import run
 
 
 @pytest.fixture(autouse=True)
@@ -21,11 +16,6 @@ def _deterministic_bounds_only(monkeypatch):
     real-time backstop is tested on its own (test_hostile), and a one-hour sleep on a loaded
     2-CPU machine must not reach it here."""
     monkeypatch.setattr("mmquest.shell.budget.LINE_WALL_S", 600.0)
-
-
-def run(eng, line):
-    st = eng.execute(line)
-    return st.output, st.status
 
 
 @pytest.mark.parametrize(

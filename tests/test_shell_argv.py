@@ -9,6 +9,8 @@ from mmquest.incident_loader import load_incident
 from mmquest.shell.argv import GNU, OptError, Opts, OptSpec
 from mmquest.world import World
 
+from .helpers import run
+
 SPEC = OptSpec("tool", "abn:o::", {"all": "a", "lines=": "n", "color?": "color", "colour?": "color"})
 
 
@@ -116,11 +118,6 @@ def test_step_reads_one_option_word():
 @pytest.fixture(scope="module")
 def eng(zr):
     return Engine(World(zr, seed=1))
-
-
-def run(eng, line):
-    st = eng.execute(line)
-    return st.output, st.status
 
 
 @pytest.mark.parametrize(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from mmquest.game.session import Session
 from mmquest.incident_loader import load_incident
+
+from .helpers import incident_variant
 
 ROOT = Path(__file__).resolve().parent.parent
 TOML = ROOT / "incidents" / "thp-defrag-stall.toml"
@@ -17,13 +18,7 @@ ENABLED = "/sys/kernel/mm/transparent_hugepage/enabled"
 
 
 def variant(tmp_path: Path, edits: list[tuple[str, str]]):
-    text = TOML.read_text()
-    for old, new in edits:
-        assert old in text, old
-        text = text.replace(old, new)
-    (tmp_path / TOML.name).write_text(text)
-    shutil.copy(TOML.with_suffix(".solution"), tmp_path)
-    return load_incident(tmp_path / TOML.name)
+    return incident_variant(TOML, tmp_path, edits)
 
 
 def run(inc, lines: list[str], seconds: float = 1200.0, seed: int = 2) -> tuple[Session, dict[str, int]]:

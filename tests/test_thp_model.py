@@ -12,6 +12,7 @@ from mmquest.kernel.compound import io_point, refcount_path
 from mmquest.world import World
 
 from .conftest import INCIDENTS
+from .helpers import run
 
 PUBLISHED = {  # commit 7cb2ef56e6a8, orion MB/s
     (1024, "2.6.37", False): 8384,
@@ -143,11 +144,6 @@ def test_throughput_never_exceeds_the_device(version, size):
     for n in (1, 2, 8, 64, 512):
         p = io_point(K(version), False, CPUS, DEVICE, size, n)
         assert 0 < p.mbps <= DEVICE
-
-
-def run(eng, line):
-    st = eng.execute(line)
-    return st.output, st.status
 
 
 def orion_mbps(eng, size):

@@ -8,15 +8,7 @@ from mmquest.engine import Engine
 from mmquest.shell.render.free import FreeOpts, free_text, human
 from mmquest.world import World
 
-
-@pytest.fixture
-def eng(zr):
-    return Engine(World(zr, seed=1))
-
-
-def run(eng, line):
-    st = eng.execute(line)
-    return st.output, st.status
+from .helpers import run
 
 
 @pytest.mark.parametrize(

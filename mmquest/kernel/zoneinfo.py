@@ -23,13 +23,9 @@ RECLAIMABLE_SHARE = 0.01
 
 
 @dataclass(frozen=True)
-class ZoneSnap:
-    node: int
-    name: str
-    start_pfn: int
-    spanned: int
-    present: int
-    managed: int
+class ZoneSnap(Zone):
+    """A zone (its place and page counts) with its state as the zone files show it."""
+
     free: int
     min: int
     low: int

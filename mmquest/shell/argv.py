@@ -147,13 +147,23 @@ class OptSpec:
     # ------------------------------------------------------------------ errors
     def error(self, kind: str, opt: str, arg: str = "", alts: str = "") -> OptError:
         """An error in this tool's words, followed by its usage/Try lines."""
-        after = coreutils_try(self.prog) if self.after is None else self.after
         text = self.messages.get(f"{kind}:{opt}", self.messages[kind])
-        first = text.format(prog=self.prog, opt=opt, arg=arg, alts=alts)
+        return self._refuse(text.format(prog=self.prog, opt=opt, arg=arg, alts=alts))
+
+    def _refuse(self, first: str) -> OptError:
+        after = coreutils_try(self.prog) if self.after is None else self.after
         return OptError(first + (f"\n{after}" if after else ""), self.status)
 
     # ------------------------------------------------------------------ parsing
-    def parse(self, argv: list[str]) -> Opts:
+    def parse(self, argv: list[str], most: int | None = None) -> Opts:
+        """The options and operands of ``argv``; more than ``most`` operands is coreutils'
+        ``extra operand`` error (followed by the usage/Try lines)."""
+        opts = self._scan(argv)
+        if most is not None and len(opts.args) > most:
+            raise self._refuse(f"{self.prog}: extra operand '{opts.args[most]}'")
+        return opts
+
+    def _scan(self, argv: list[str]) -> Opts:
         opts = Opts()
         i = 0
         while i < len(argv):

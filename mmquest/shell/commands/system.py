@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import render as R
-from ..argv import OptSpec, coreutils_try
+from ..argv import OptSpec
 from ..budget import LINE_SIM_S
 from ..core import Result, Shell, command
 from ..render.free import free_opts, free_text
@@ -29,9 +29,7 @@ UNAME = OptSpec(
 @command("uname", "kernel release: uname -r, uname -a")
 def cmd_uname(sh: Shell, args: list[str], stdin: str) -> Result:
     s = sh.snap
-    opts = UNAME.parse(args)
-    if opts.args:
-        return Result(err=f"uname: extra operand '{opts.args[0]}'\n{coreutils_try('uname')}", status=1)
+    opts = UNAME.parse(args, most=0)
     if opts.has("a"):
         return Result(f"Linux {s.hostname} {s.kernel} #1 SMP x86_64 x86_64 x86_64 GNU/Linux\n")
     fields = {
@@ -104,9 +102,7 @@ FREE = OptSpec(
 @command("free", "memory usage: free [-b|-k|-m|-g|-h] [-t] [-w]")
 def cmd_free(sh: Shell, args: list[str], stdin: str) -> Result:
     s = sh.snap
-    parsed = FREE.parse(args)
-    if parsed.args:
-        return Result(err=f"free: extra operand '{parsed.args[0]}'\n\nUsage:\n free [options]", status=1)
+    parsed = FREE.parse(args, most=0)
     opts = free_opts(parsed, s.kernel)
     if isinstance(opts, str):
         return Result(err=f"{opts}\nTry 'free --help' for more information.", status=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..argv import Opts, OptSpec
 from ..budget import IGNORECASE, Pattern, PatternError
 from ..budget import escape as re_escape
@@ -161,8 +163,17 @@ TAIL = OptSpec(
 )
 
 
-def _headers(opts: Opts, ins: list[tuple[str, str]]) -> bool:
-    return (len(ins) > 1 or opts.has("v")) and not opts.has("q")
+def _each_file(sh: Shell, opts: Opts, stdin: str, tool: str, cut: Callable[[list[str]], list[str]]) -> Result:
+    """head's and tail's walk over their files: each file's lines ``cut``, under an ``==> name <==``
+    header when there are several files (or -v, and not -q)."""
+    ins, errs = _inputs(sh, opts.args, stdin, tool)
+    headers = (len(ins) > 1 or opts.has("v")) and not opts.has("q")
+    out = []
+    for name, text in ins:
+        if headers:
+            out.append(f"==> {name} <==")
+        out += cut(_lines(text))
+    return Result(_join(out), "\n".join(errs), 1 if errs else 0)
 
 
 @command("head", "first lines: head -n N")
@@ -170,14 +181,7 @@ def cmd_head(sh: Shell, args: list[str], stdin: str) -> Result:
     opts = HEAD.parse(obsolete_count(args))
     n, signed = line_count("head", opts.get("n", "10") or "10")
     all_but = signed and (opts.get("n") or "").startswith("-")  # head -n -N: all but the last N
-    ins, errs = _inputs(sh, opts.args, stdin, "head")
-    out = []
-    for name, text in ins:
-        if _headers(opts, ins):
-            out.append(f"==> {name} <==")
-        lines = _lines(text)
-        out += lines[: max(len(lines) - n, 0)] if all_but else lines[:n]
-    return Result(_join(out), "\n".join(errs), 1 if errs else 0)
+    return _each_file(sh, opts, stdin, "head", lambda ls: ls[: max(len(ls) - n, 0)] if all_but else ls[:n])
 
 
 @command("tail", "last lines: tail -n N")
@@ -185,14 +189,9 @@ def cmd_tail(sh: Shell, args: list[str], stdin: str) -> Result:
     opts = TAIL.parse(obsolete_count(args))
     n, _ = line_count("tail", opts.get("n", "10") or "10")
     from_line = (opts.get("n") or "").startswith("+")  # tail -n +N: from line N on
-    ins, errs = _inputs(sh, opts.args, stdin, "tail")
-    out = []
-    for name, text in ins:
-        if _headers(opts, ins):
-            out.append(f"==> {name} <==")
-        ls = _lines(text)
-        out += ls[max(n - 1, 0) :] if from_line else (ls[-n:] if n else [])
-    return Result(_join(out), "\n".join(errs), 1 if errs else 0)
+    return _each_file(
+        sh, opts, stdin, "tail", lambda ls: ls[max(n - 1, 0) :] if from_line else (ls[-n:] if n else [])
+    )
 
 
 @command("seq", "print numbers: seq [FIRST [STEP]] LAST")

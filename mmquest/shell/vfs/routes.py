@@ -203,24 +203,3 @@ def mode_string(mode: int, is_dir: bool) -> str:
     if mode & 0o1000:
         out = out[:-1] + ("t" if mode & 1 else "T")
     return out
-
-
-__all__ = [
-    "EACCES",
-    "EINVAL",
-    "EISDIR",
-    "ENOENT",
-    "ENOTDIR",
-    "MOUNTS",
-    "PARAMS",
-    "ROUTES",
-    "Ctx",
-    "MountFs",
-    "Reader",
-    "Route",
-    "VfsError",
-    "Writer",
-    "add",
-    "mode_string",
-    "mount",
-]
