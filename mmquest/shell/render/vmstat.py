@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...world import Snapshot
+from ...snapshot import Snapshot
 from .system import _cpu_split
 from .units import kv, totals
 
