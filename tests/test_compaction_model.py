@@ -128,3 +128,19 @@ def test_buddyinfo_counts_hold_the_free_pages_and_fragmentation_index():
     assert set(by_type) == {"Unmovable", "Reclaimable", "Movable", "Reserve", "CMA", "Isolate"}
     assert sum(blocks_by_type(a, "4.6.0").values()) == 65536
     assert "HighAtomic" in blocks_by_type(a, "4.6.0")
+
+
+def test_compact_memory_empties_clean_and_busy_blocks_as_it_meets_them():
+    """The migrate scanner walks from the zone's start: of the blocks a full compaction empties,
+    the cheap (clean) ones are their share of all it can empty, not the first taken."""
+    z = zone(128, clean=100)
+    z.busy_blocks = 900.0
+    C.compact_nodes(z, {})
+    assert z.area.free_blocks == pytest.approx(1000)  # room for 1024, only 1000 emptiable
+    z = zone(128, clean=100, free_gb=0.2)  # room for about 102 blocks
+    z.busy_blocks = 900.0
+    C.compact_nodes(z, {})
+    emptied = z.area.free_blocks
+    assert 90 < emptied < 110
+    assert z.clean_blocks == pytest.approx(100 - emptied * 0.1)  # a tenth of what it emptied
+    assert z.busy_blocks == pytest.approx(900 - emptied * 0.9)

@@ -40,7 +40,14 @@ CHECKS: dict[str, object] = {}
 # and then the entry goes.
 KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
     "pgalloc_vs_pgfree": (
-        ("rss-percpu-oom", "zone-reclaim", "zone-reclaim-hpc", "thp-defrag-stall", "kswapd-watermark-herd"),
+        (
+            "rss-percpu-oom",
+            "zone-reclaim",
+            "zone-reclaim-hpc",
+            "thp-defrag-stall",
+            "kswapd-watermark-herd",
+            "kswapd-scale-factor",
+        ),
         "pgfree - Σ pgalloc_* is not the free memory: pgalloc far above pgfree (zone-reclaim boxes), pgfree a terabyte above pgalloc (rss box)",
     ),
     "top_counts_the_tasks_ps_lists": (
@@ -52,6 +59,8 @@ KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
             "thp-defrag-stall",
             "kswapd-watermark-herd",
             "memcg-high-throttle",
+            "kswapd-scale-factor",
+            "memcg-high-heap",
         ),
         "top's Tasks total counts ~300 tasks while ps lists only the modelled processes",
     ),
@@ -62,6 +71,8 @@ KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
             "thp-defrag-stall",
             "kswapd-watermark-herd",
             "memcg-high-throttle",
+            "kswapd-scale-factor",
+            "memcg-high-heap",
         ),
         "top shows 0 running tasks while the workload keeps several CPUs busy (nr_running not modelled)",
     ),
@@ -71,8 +82,8 @@ KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "status_fields_of_the_era": (("thp-compound-lock",), "status shows VmPin (3.2) on 2.6.3x kernels"),
     "vmstat_lines_of_the_era": (
-        ("thp-compound-lock", "kswapd-watermark-herd", "memcg-high-throttle"),
-        "3.x vmstat lines (numa_pte_updates, nr_free_cma, THP counters, pgsteal_kswapd_*) on 2.6.37/2.6.39; the 3.x list up to 4.8 shows thp_split on 4.6 (thp_split_page since 4.5); workingset_refault_file (5.9) on 5.8",
+        ("thp-compound-lock", "kswapd-watermark-herd", "memcg-high-throttle", "kswapd-scale-factor"),
+        "3.x vmstat lines (numa_pte_updates, nr_free_cma, THP counters, pgsteal_kswapd_*) on 2.6.37/2.6.39; the 3.x list up to 4.8 shows thp_split on 4.6 (thp_split_page since 4.5); workingset_refault_file (5.9) on 5.8; the node-LRU list shows workingset_refault_file (5.9) and pgscan_anon/file (5.8) on 4.9",
     ),
     "call_trace_functions_of_the_era": (
         ("rss-percpu-oom",),

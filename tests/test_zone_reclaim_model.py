@@ -176,3 +176,59 @@ def test_wrong_remedies_have_visible_effects_and_cost_score(zr):
     assert s.world.service_indicators("db").up is True
     assert s.score(final=False).collateral > 0
     assert s.score(final=False).total < base.score(final=False).total
+
+
+# ---------------------------------------------------------------------- the ABI window (season2.md D)
+def _hpc_node_full_of_dirty_cache(zr_hpc, kernel: str, mode: int):
+    """hpc-14's machine booted on ``kernel`` with /etc/sysctl.conf's mode, socket 0 full of
+    checkpoint pages just written (dirty, not yet flushed) and nothing clean left on it."""
+    import numpy as np
+
+    from mmquest.kernel import Machine
+
+    m = Machine(zr_hpc.machine, kernel, {"vm.zone_reclaim_mode": mode}, np.random.default_rng(0))
+    m.cold[:] = 0.0
+    m.add_file_pages(0, float(m.free[0] - m.wm_low[0]), "write")
+    return m
+
+
+@pytest.mark.parametrize(
+    "kernel, writes",
+    [("5.4.0", False), ("5.6.0", True), ("5.8.18", True), ("5.11.0", True), ("5.12.0", False)],
+)
+def test_mode_1_writes_back_during_node_reclaim_only_in_the_abi_window(zr_hpc, kernel, writes):
+    """The same `vm.zone_reclaim_mode = 1` on the same machine: from 648b5cf368e0 (5.6) to
+    519983645a9f (5.12) bit 0 is RECLAIM_WRITE, so node reclaim counts the dirty pages as
+    reclaimable and writes them out; before and after, it may take only clean unmapped pages,
+    finds none (NODE_RECLAIM_FULL) and the allocation goes to the next node."""
+    m = _hpc_node_full_of_dirty_cache(zr_hpc, kernel, 1)
+    dirty0, out0 = float(m.dirty[0]), m.ev["pgpgout"]
+    r = m.get_page_from_freelist(0, 20_000)
+    assert (m.ev["nr_vmscan_write"] > 0) == writes
+    assert (m.writeback[0] > 0) == writes
+    assert (m.dirty[0] < dirty0) == writes
+    if writes:
+        # pageout() only queues the I/O: the written pages are not free, so this allocation
+        # still spills, and the flusher's completions count pgpgout (4 KB pages, in KB).
+        assert m.writeback[0] == pytest.approx(m.ev["nr_vmscan_write"])
+        m.flusher(0.5)
+        assert m.ev["pgpgout"] - out0 >= 4 * m.ev["nr_vmscan_write"] * 0.99
+    else:
+        assert m.ev["nr_vmscan_write"] == 0 and m.writeback[0] == 0
+        assert r.per_node[0] == 0 and r.per_node[1:].sum() == pytest.approx(20_000)
+
+
+@pytest.mark.parametrize("kernel", ["5.8.18", "5.11.0"])
+def test_in_the_window_4_is_clean_only_node_reclaim(zr_hpc, kernel):
+    """The value that meant "node reclaim on, clean unmapped pages only" in the window: a
+    non-zero mode with neither shifted bit.  4 behaves there as 1 does on 5.4 and 5.12 (and
+    on 5.12 the same 4 means RECLAIM_UNMAP again)."""
+    window = _hpc_node_full_of_dirty_cache(zr_hpc, kernel, 4)
+    before = _hpc_node_full_of_dirty_cache(zr_hpc, "5.4.0", 1)
+    rw = window.get_page_from_freelist(0, 20_000)
+    rb = before.get_page_from_freelist(0, 20_000)
+    assert window.reclaim_bits(4) == (False, False)
+    assert window.ev["nr_vmscan_write"] == 0 and window.writeback[0] == 0
+    assert rw.per_node == pytest.approx(rb.per_node)
+    assert _hpc_node_full_of_dirty_cache(zr_hpc, "5.12.0", 4).reclaim_bits(4) == (True, False)
+    assert window.zone_reclaim_mode != 0  # still on: the allocator calls node_reclaim()

@@ -295,7 +295,11 @@ def compact_nodes(z: ThpZone, ev: dict[str, float]) -> float:
     moved = n * used
     a.scattered -= n * PAGEBLOCK_NR_PAGES
     a.free_blocks += n
-    from_clean = min(z.clean_blocks, n)
+    # The migrate scanner walks from the zone's start and empties the first n blocks it can:
+    # clean and busy ones in the proportion they are spread through the zone (not the cheap
+    # ones first, as the fault path's scanner would find them).
+    emptiable = z.clean_blocks + z.busy_blocks
+    from_clean = n * z.clean_blocks / emptiable if emptiable > 0 else 0.0
     z.clean_blocks -= from_clean
     z.busy_blocks = max(z.busy_blocks - (n - from_clean), 0.0)
     scanned = a.blocks * PAGEBLOCK_NR_PAGES

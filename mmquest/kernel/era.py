@@ -53,14 +53,19 @@ _TABLE: tuple[Change, ...] = (
     Change("mech:hugetlb_pagehuge_fastpath", "3.12", None, "7cb2ef56e6a8"),
     Change("mech:zone_reclaim_auto_enable", None, "3.16", "4f9b16a64753"),
     Change("mech:reclaim_distance_30", "3.0", None, "32e45ff43eaf (RECLAIM_DISTANCE 20 -> 30)"),
-    # The bits of vm.zone_reclaim_mode were renumbered by 648b5cf368e0 (bit 0 = RECLAIM_WRITE,
-    # bit 1 = RECLAIM_UNMAP) and restored by 519983645a9f.  Releases inferred: season2.md D.
+    # The bits of vm.zone_reclaim_mode were renumbered by 648b5cf368e0 (its same-day "-fix":
+    # bit 0 = RECLAIM_WRITE, bit 1 = RECLAIM_UNMAP) and restored by 519983645a9f (season2.md D).
+    # 648b5cf368e0: posted 2020-01-14, in mmotm 2020-01-23 (against 5.5-rc7) among the patches
+    # sent for the 5.6 merge window; already in mainline when the first restore patch was
+    # posted on 2020-06-25.  519983645a9f: added to -mm on 2021-02-19, after 5.11 (2021-02-14),
+    # so v5.12-rc1; backported to the 5.10 and 5.11 stable series (not modelled: a stable
+    # release's sublevel does not say which backports it carries).
     Change(
         "mech:zone_reclaim_bits_shifted",
-        "5.8",
+        "5.6",
         "5.12",
-        "648b5cf368e0 / 519983645a9f",
-        "[unverified releases]",
+        "648b5cf368e0 (v5.6) / 519983645a9f (v5.12)",
+        "[v5.6 inferred from the mmotm series of 2020-01-23; v5.12 from the -mm date]",
     ),
     Change("mech:node_lru", "4.8", None, "599d0c954f91 (mm, vmscan: move LRU lists to node)"),
     # One reclaimer at a time: zone_reclaim() bails out while another task reclaims the zone
@@ -286,7 +291,8 @@ def zone_reclaim_bits(version: V) -> tuple[int, int]:
     """(RECLAIM_WRITE, RECLAIM_UNMAP) as the booted kernel reads vm.zone_reclaim_mode.
 
     Documented ABI: 1 zone reclaim on, 2 write dirty pages, 4 unmap/swap.  Between
-    648b5cf368e0 and 519983645a9f the bits were shifted down: 1 meant write, 2 unmap.
+    648b5cf368e0 (v5.6) and 519983645a9f (v5.12) the bits were shifted down: 1 meant write,
+    2 unmap, and "node reclaim of clean unmapped pages only" took a value with neither bit, 4.
     """
     return (1, 2) if has("mech:zone_reclaim_bits_shifted", version) else (2, 4)
 

@@ -41,7 +41,7 @@ class Vmscan(_Machine):
 
     def reclaim_bits(self, mode: int) -> tuple[bool, bool]:
         """(may_unmap, may_write) of a node reclaim under vm.zone_reclaim_mode = ``mode``, with the
-        bits as the booted kernel numbers them (era.zone_reclaim_bits: shifted in 5.8-5.11)."""
+        bits as the booted kernel numbers them (era.zone_reclaim_bits: shifted in 5.6-5.11)."""
         write_bit, unmap_bit = self.zone_reclaim_bit_values
         return bool(mode & unmap_bit), bool(mode & write_bit)
 
