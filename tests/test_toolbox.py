@@ -1,6 +1,7 @@
 """The ordinary toolbox (issue #13 item 6): each tool in the real format of the booted kernel's era."""
 
 import itertools
+import re
 
 import pytest
 
@@ -186,3 +187,80 @@ def test_sar_r_reads_meminfo_and_sar_without_a_collector_says_so(eng):
     assert int(row.split()[1]) == int(meminfo["MemFree"].split()[0])
     out, st = run(eng, "sar -B")
     assert st == 1 and "Cannot open /var/log/sa/sa" in out
+
+
+# ------------------------------------------------------------------ the address space: maps, smaps
+def _kb_sum(text: str, key: str) -> int:
+    return sum(int(ln.split()[1]) for ln in text.splitlines() if ln.startswith(key + ":"))
+
+
+def _status(eng, pid):
+    return {
+        k: (v.split() or [""])[0]
+        for k, v in (ln.split(":", 1) for ln in run(eng, f"cat /proc/{pid}/status")[0].splitlines())
+    }
+
+
+@pytest.mark.parametrize(
+    "inc", ["zone-reclaim", "thp-compound-lock", "memcg-high-throttle", "kswapd-watermark-herd"]
+)
+def test_smaps_sums_to_status_and_maps_lists_the_same_vmas(inc):
+    from .invariants_lib import incident
+
+    eng = Engine(World(incident(inc), seed=1))
+    for t in eng.world.snapshot().tasks:
+        smaps, _ = run(eng, f"cat /proc/{t.pid}/smaps")
+        maps, _ = run(eng, f"cat /proc/{t.pid}/maps")
+        if t.kthread:
+            assert smaps == maps == ""
+            continue
+        st = _status(eng, t.pid)
+        assert _kb_sum(smaps, "Rss") == int(st["VmRSS"]), (inc, t.comm)  # exact counters on these boxes
+        assert _kb_sum(smaps, "Size") == int(st["VmSize"]), (inc, t.comm)
+        heads = [ln for ln in smaps.splitlines() if re.match(r"[0-9a-f]+-[0-9a-f]+ ", ln)]
+        assert heads == maps.splitlines()
+        ranges = [tuple(int(x, 16) for x in ln.split()[0].split("-")) for ln in heads]
+        assert all(a < b <= c for (a, b), (c, _) in itertools.pairwise(ranges))  # sorted, disjoint
+        assert ranges[-1][1] < 0x800000000000  # user space of x86_64
+        rollup, st_ = run(eng, f"cat /proc/{t.pid}/smaps_rollup")
+        if st_ == 0:
+            assert _kb_sum(rollup, "Rss") == _kb_sum(smaps, "Rss")
+
+
+def test_hugetlb_sga_is_in_smaps_and_numa_maps_not_in_rss(thp):
+    pid = next(t.pid for t in thp.world.snapshot().tasks if t.comm == "orion")
+    st = _status(thp, pid)
+    smaps = run(thp, f"cat /proc/{pid}/smaps")[0]
+    sga = smaps.split("/SYSV00000000 (deleted)\n")[1].split("VmFlags")[0]
+    huge_kb = int(thp.world.snapshot().hugepage_kb)
+    assert f"{'KernelPageSize:':<16}{huge_kb:>8} kB" in sga and _kb_sum(sga, "Rss") == 0
+    numa = run(thp, f"cat /proc/{pid}/numa_maps")[0]
+    line = next(ln for ln in numa.splitlines() if " huge " in ln)
+    pages = sum(int(n) for n in re.findall(r" N\d+=(\d+)", line))
+    assert pages * huge_kb == _kb_sum(sga, "Size")
+    huge_row = next(ln for ln in run(thp, f"numastat -p {pid}")[0].splitlines() if ln.startswith("Huge"))
+    assert float(huge_row.split()[-1]) == pytest.approx(pages * huge_kb / 1024)
+    assert "VmFlags:" in smaps and "THPeligible" not in smaps  # 3.11: VmFlags (3.8), no THPeligible (5.0)
+    assert int(st["VmRSS"]) == _kb_sum(smaps, "Rss")
+
+
+def test_smaps_rollup_walks_the_page_tables_where_the_counters_drift():
+    """rss-percpu-oom: VmRSS is the percpu counter, smaps walks the page tables (the task's pages)."""
+    from .invariants_lib import incident
+
+    eng = Engine(World(incident("rss-percpu-oom"), seed=1))
+    t = next(t for t in eng.world.snapshot().tasks if t.comm == "ingestd")
+    true_kb = int(round(sum(t.anon)) + round(sum(t.file)) + round(sum(t.shmem))) * 4
+    assert _kb_sum(run(eng, f"cat /proc/{t.pid}/smaps")[0], "Rss") == true_kb
+    assert _kb_sum(run(eng, f"cat /proc/{t.pid}/smaps_rollup")[0], "Rss") == true_kb
+    assert int(_status(eng, t.pid)["VmRSS"]) != true_kb
+
+
+def test_idle_stack_names_the_syscall_wrapper_of_the_era(eng):
+    old = run(eng, "cat /proc/1100/stack")[0]  # 3.10
+    assert "SyS_epoll_wait" in old and "__x64_sys" not in old and "system_call_fastpath" in old
+    from .invariants_lib import incident
+
+    new = Engine(World(incident("rss-percpu-oom"), seed=1))
+    text = run(new, "cat /proc/1100/stack")[0]
+    assert "__x64_sys_epoll_wait" in text and "SyS_" not in text and text.startswith("[<0>] ")

@@ -168,6 +168,47 @@ _TABLE: tuple[Change, ...] = (
     Change("memcg_stat:workingset_refault_file", "5.9", None, "170b04b7ae49"),
     Change("file:/sys/kernel/mm/transparent_hugepage", "2.6.38", None, "71e3aac0724f"),
     Change("file:/proc/PID/numa_maps", None, None, "2.6.14"),
+    Change("file:/proc/PID/maps", None, None, "fs/proc/task_mmu.c (every modelled kernel)"),
+    Change("file:/proc/PID/smaps", None, None, "e070ad49f311 (2.6.14)"),
+    Change("file:/proc/slabinfo", None, None, "mm/slab_common.c; mode 0400 since ab067e99d22e (2.6.2x)"),
+    Change("file:/proc/diskstats", None, None, "2.6 block layer (genhd.c diskstats_show)"),
+    Change(
+        "file:/proc/diskstats:discard",
+        "4.18",
+        None,
+        "bdbca3031eb5 (discard fields)",
+        "[unverified release]",
+    ),
+    Change("file:/proc/diskstats:flush", "5.5", None, "b6866318657 (flush fields)", "[unverified release]"),
+    # /proc/PID/maps and smaps (fs/proc/task_mmu.c)
+    Change("maps:vvar", "3.16", None, "a62c34bd2a8a ([vvar] a VMA of its own)", "[unverified release]"),
+    Change("smaps:VmFlags", "3.8", None, "834f82e2aa9a"),
+    Change("smaps:SwapPss", "4.3", None, "8334b96221ff"),
+    Change("smaps:Shared_Hugetlb", "4.4", None, "25ee01a2fca0"),
+    Change("smaps:LazyFree", "4.12", None, "cf8496ea8d3b"),
+    Change("smaps:THPeligible", "5.0", None, "7635d9cbe832"),
+    Change("smaps:Pss_Anon", "5.8", None, "ee2ad71b0756 (rollup Pss_Anon/File/Shmem)"),
+    Change("smaps:Pss_Dirty", "6.0", None, "30934843e3fb", "[unverified release]"),
+    Change(
+        "smaps:KSM",
+        "6.7",
+        None,
+        "proc/ksm: add ksm stats to /proc/pid/smaps (Aug 2023)",
+        "[unverified release]",
+    ),
+    # /proc/PID/stack: the syscall wrappers (fa697140f9a2, x86/syscalls: Don't pointlessly reload...)
+    Change("fn:__x64_sys_epoll_wait", "4.17", None, "fa697140f9a2 (x86 syscall wrappers, pt_regs)"),
+    Change("fn:SyS_epoll_wait", "2.6.29", "4.17", "1a94bc34768e (SYSCALL_DEFINE wrappers SyS_*)", RECON),
+    Change(
+        "fn:system_call_fastpath", None, "4.2", "renamed entry_SYSCALL_64_fastpath (x86 entry rework)", RECON
+    ),
+    Change(
+        "log:stack.hashed_addresses",
+        "4.16",
+        None,
+        "8b927d734122 ([<0>] for /proc/PID/stack)",
+        "[unverified release]",
+    ),
     # ------------------------------------------------------------------ kernel log lines
     # OOM report (formats.md 10.2).
     Change("log:oom.dump_tasks.pgtables_bytes", "4.15", None, "af5b0f6a09e4 (pgtables_bytes in dump_tasks)"),

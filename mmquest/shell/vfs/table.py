@@ -153,6 +153,8 @@ add(
         owner=_owner,
         era="file:/proc/PID/smaps_rollup",
     ),
+    Route(PID + "/maps", lambda c: R.maps(c.s, c.task), owner=_owner, era="file:/proc/PID/maps"),
+    Route(PID + "/smaps", lambda c: R.smaps(c.s, c.task), owner=_owner, era="file:/proc/PID/smaps"),
     Route(PID + "/statm", lambda c: R.statm(c.s, c.task), owner=_owner),
     Route(PID + "/comm", lambda c: c.task.comm[:15], owner=_owner),
     Route(PID + "/cmdline", lambda c: c.task.cmdline.replace(" ", "\0"), owner=_owner),
