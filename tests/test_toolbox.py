@@ -264,3 +264,107 @@ def test_idle_stack_names_the_syscall_wrapper_of_the_era(eng):
     new = Engine(World(incident("rss-percpu-oom"), seed=1))
     text = run(new, "cat /proc/1100/stack")[0]
     assert "__x64_sys_epoll_wait" in text and "SyS_" not in text and text.startswith("[<0>] ")
+
+
+# ------------------------------------------------------------------ iostat -x, slabtop
+def test_iostat_x_interval_reports_are_the_vmstat_io_counters_per_second(eng):
+    before = dict(ln.split() for ln in run(eng, "cat /proc/vmstat")[0].splitlines())
+    out, st = run(eng, "iostat -x 5 2")
+    after = dict(ln.split() for ln in run(eng, "cat /proc/vmstat")[0].splitlines())
+    assert st == 0 and out.startswith("Linux 3.10.0 (")
+    heads = [ln for ln in out.splitlines() if ln.startswith("Device")]
+    assert len(heads) == 2 and heads[0].split()[1:] == (
+        [
+            "rrqm/s",
+            "wrqm/s",
+            "r/s",
+            "w/s",
+            "rkB/s",
+            "wkB/s",
+            "avgrq-sz",
+            "avgqu-sz",
+            "await",
+            "r_await",
+            "w_await",
+            "svctm",
+            "%util",
+        ]
+    )  # sysstat 10 (RHEL 7 generation)
+    cols = heads[0].split()[1:]
+    lines = out.splitlines()
+    last = [ln for ln in lines[len(lines) - lines[::-1].index(heads[1]) :] if ln]
+    rows = {ln.split()[0]: dict(zip(cols, map(float, ln.split()[1:]), strict=True)) for ln in last}
+
+    def delta(k):
+        return (int(after[k]) - int(before[k])) / 5
+
+    # the second report covers the 5 s that passed: data reads on sdb, writeback on sdc, swap on sda
+    assert rows["sdb"]["rkB/s"] == pytest.approx(delta("pgpgin") - delta("pswpin") * 4, abs=0.01)
+    assert rows["sdc"]["wkB/s"] == pytest.approx(delta("pgpgout") - delta("pswpout") * 4, abs=0.01)
+    assert rows["sda"]["wkB/s"] == pytest.approx(delta("pswpout") * 4, abs=0.01)
+    assert rows["sdb"]["rkB/s"] > 0
+    assert rows["sdb"]["%util"] == pytest.approx(eng.world.snapshot().disk_util * 100, abs=0.01)
+    for r in rows.values():  # iostat's own identity: util = IOPS x svctm
+        iops = r["r/s"] + r["w/s"]  # svctm is printed to 0.005 ms
+        assert r["%util"] == pytest.approx(iops * r["svctm"] / 10, abs=iops * 0.005 / 10 + 0.01)
+
+
+@pytest.mark.parametrize(
+    "inc, first",
+    [
+        ("thp-compound-lock", "rrqm/s"),  # 3.11: sysstat 10
+        ("memcg-high-throttle", "r/s"),  # 5.8: sysstat 12, discard columns
+        ("rss-percpu-oom", "r/s"),
+    ],
+)
+def test_iostat_columns_follow_the_eras_sysstat(inc, first):
+    from .invariants_lib import incident
+
+    eng = Engine(World(incident(inc), seed=1))
+    head = next(ln for ln in run(eng, "iostat -dx")[0].splitlines() if ln.startswith("Device"))
+    cols = head.split()[1:]
+    v = eng.world.snapshot().kernel
+    assert cols[0] == first
+    assert ("d/s" in cols) == (not v.startswith("3."))
+    assert ("f/s" in cols) == v.startswith("6.")  # sysstat 12.5 (5.15 generation)
+    assert ("svctm" in cols) == v.startswith("3.")
+
+
+def test_iostat_sees_orions_direct_reads(thp):
+    out = run(thp, "iostat -dx 2 2")[0]
+    sdb = [ln.split() for ln in out.splitlines() if ln.startswith("sdb")][-1]
+    assert float(sdb[5]) > 1_000_000 and float(sdb[-1]) == 100.0  # GB/s of reads, always busy
+
+
+def _meminfo_kb(eng, key):
+    return int(
+        next(ln for ln in run(eng, "cat /proc/meminfo")[0].splitlines() if ln.startswith(key + ":")).split()[
+            1
+        ]
+    )
+
+
+@pytest.mark.parametrize("inc", ["zone-reclaim", "rss-percpu-oom", "thp-compound-lock"])
+def test_slabtop_totals_are_meminfo_slab(inc):
+    from .invariants_lib import incident
+
+    eng = Engine(World(incident(inc), seed=1))
+    out, st = run(eng, "slabtop -o")
+    assert st == 0
+    size = float(out.splitlines()[3].split("/")[-1].split("K")[0])
+    assert abs(size - _meminfo_kb(eng, "Slab")) < 8  # whole pages of the model's slab
+    info = run(eng, "cat /proc/slabinfo")[0].splitlines()
+    assert info[0] == "slabinfo - version: 2.1"
+    rec = {"dentry", "inode_cache", "buffer_head", "radix_tree_node", "xfs_inode", "ext4_inode_cache"}
+    pages = {ln.split()[0]: int(ln.split()[5]) * int(ln.split()[14]) for ln in info[2:]}
+    assert abs(sum(p for n, p in pages.items() if n in rec) * 4 - _meminfo_kb(eng, "SReclaimable")) < 8
+    assert abs(sum(p for n, p in pages.items() if n not in rec) * 4 - _meminfo_kb(eng, "SUnreclaim")) < 8
+    rows = [ln.split() for ln in out.splitlines()[7:]]
+    assert [int(r[0]) for r in rows] == sorted((int(r[0]) for r in rows), reverse=True)  # by objects
+    assert ("maple_node" in pages) == eng.world.snapshot().kernel.startswith("6.")
+    assert run(eng, "ls -l /proc/slabinfo")[0].startswith("-r-------- ")
+
+
+def test_a_tool_the_box_lacks_is_not_found(eng):
+    out, st = run(eng, "iotop -o")
+    assert (out, st) == ("bash: iotop: command not found", 127)

@@ -180,6 +180,10 @@ _TABLE: tuple[Change, ...] = (
         "[unverified release]",
     ),
     Change("file:/proc/diskstats:flush", "5.5", None, "b6866318657 (flush fields)", "[unverified release]"),
+    # slab caches in /proc/slabinfo
+    Change("slab:sysfs_dir_cache", None, "3.14", "sysfs on kernfs (414985ae23c0)", "[unverified release]"),
+    Change("slab:kernfs_node_cache", "3.14", None, "414985ae23c0 (kernfs)", "[unverified release]"),
+    Change("slab:maple_node", "6.1", None, "54a611b60590 (maple tree)"),
     # /proc/PID/maps and smaps (fs/proc/task_mmu.c)
     Change("maps:vvar", "3.16", None, "a62c34bd2a8a ([vvar] a VMA of its own)", "[unverified release]"),
     Change("smaps:VmFlags", "3.8", None, "834f82e2aa9a"),
@@ -279,6 +283,34 @@ _TABLE: tuple[Change, ...] = (
         "4.15",
         None,
         "sysstat 11.6 sar -r prints kbavail (Ubuntu 18.04, kernel 4.15)",
+        "[unverified release]",
+    ),
+    Change(
+        "tool:sysstat.iostat_await_split",
+        "3.10",
+        None,
+        "sysstat 10.x iostat -x: r_await/w_await, kB/s (RHEL 7); before it sysstat 9.0.4: rsec/s wsec/s",
+        "[unverified release]",
+    ),
+    Change(
+        "tool:sysstat.iostat_new_layout",
+        "4.15",
+        None,
+        "sysstat 11.6 iostat -x: r/s w/s first, aqu-sz, rareq-sz/wareq-sz, %rrqm (Ubuntu 18.04)",
+        "[unverified release]",
+    ),
+    Change(
+        "tool:sysstat.iostat_discard",
+        "5.4",
+        None,
+        "sysstat 12.2 iostat -x: read/write/discard groups, no svctm (Ubuntu 20.04)",
+        "[unverified release]",
+    ),
+    Change(
+        "tool:sysstat.iostat_flush",
+        "5.15",
+        None,
+        "sysstat 12.5 iostat -x: f/s f_await (Ubuntu 22.04)",
         "[unverified release]",
     ),
     Change(

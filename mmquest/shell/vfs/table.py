@@ -10,6 +10,7 @@ from ...kernel.compaction import defrag_file
 from ...kernel.sysctl import SYSCTLS, SysctlDef
 from ...kernel.version import KernelVersion
 from .. import render as R
+from ..render import slab as R_SLAB
 from . import writes as W
 from .routes import Ctx, Route, add
 
@@ -139,6 +140,7 @@ add(
     # ------------------------------------------------------------------ /proc
     Route("/proc/meminfo", lambda c: R.meminfo(c.s)),
     Route("/proc/vmstat", lambda c: R.vmstat_file(c.s)),
+    Route("/proc/slabinfo", lambda c: R_SLAB.slabinfo(c.s), mode=0o400, era="file:/proc/slabinfo"),
     Route("/proc/loadavg", _loadavg),
     Route("/proc/uptime", _uptime),
     Route("/proc/version", _version),
