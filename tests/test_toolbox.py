@@ -368,3 +368,69 @@ def test_slabtop_totals_are_meminfo_slab(inc):
 def test_a_tool_the_box_lacks_is_not_found(eng):
     out, st = run(eng, "iotop -o")
     assert (out, st) == ("bash: iotop: command not found", 127)
+
+
+# ------------------------------------------------------------------ dmesg: the boot log of the era
+def _boot(inc):
+    from .invariants_lib import incident
+
+    eng = Engine(World(incident(inc), seed=1))
+    return eng, run(eng, "dmesg")[0].splitlines()
+
+
+def test_boot_log_differs_between_3_10_and_6_6_as_the_real_ones_do():
+    old_eng, old = _boot("zone-reclaim")  # 3.10
+    new_eng, new = _boot("rss-percpu-oom")  # 6.6
+    assert old[0].startswith("[    0.000000] Linux version 3.10.0 ") and "(gcc version 4.8.2" in old[0]
+    assert "GNU ld version" not in old[0] and "PREEMPT_DYNAMIC" not in old[0]
+    assert "GNU ld version" in new[0] and new[0].split("#1 ")[1].startswith("SMP PREEMPT_DYNAMIC")
+    mem_old = next(ln for ln in old if "] Memory: " in ln)
+    mem_new = next(ln for ln in new if "] Memory: " in ln)
+    assert re.search(r"Memory: \d+k/\d+k available \(\d+k kernel code, \d+k absent", mem_old)
+    assert re.search(
+        r"Memory: \d+K/\d+K available \(\d+K kernel code, \d+K rwdata, .*K cma-reserved\)$", mem_new
+    )
+    # the physical memory on the Memory: line is the box's, and the zone ranges end where it ends
+    s = new_eng.world.snapshot()
+    phys_kb = int(re.search(r"Memory: \d+K/(\d+)K", mem_new).group(1))
+    assert phys_kb == int(sum(n.total for n in s.nodes) * 4)
+    normal = next(ln for ln in new if "  Normal   [mem " in ln)
+    assert int(normal.split("-")[-1].rstrip("]"), 16) + 1 == phys_kb * 1024
+    assert "  Device   empty" in "\n".join(new) and "Device   empty" not in "\n".join(old)
+    assert any("Fallback order for Node 0: 0 1" in ln for ln in new)
+    assert any("zonelists in Node order" in ln for ln in old)
+    assert all(ln.startswith("[    0.000000]") for ln in new[: new.index(mem_new) + 1])
+
+
+# ------------------------------------------------------------------ vmstat
+def test_vmstat_reads_meminfo_and_the_io_and_swap_counters(eng):
+    out, st = run(eng, "vmstat 5 2")
+    lines = out.splitlines()
+    assert st == 0 and lines[0].split()[4] == "-system--"  # procps-ng 3.3 on a 3.10 box
+    cols = lines[1].split()
+    row = dict(zip(cols, map(int, lines[-1].split()), strict=True))
+    mem = {ln.split(":")[0]: int(ln.split()[1]) for ln in run(eng, "cat /proc/meminfo")[0].splitlines()}
+    assert row["free"] == mem["MemFree"] and row["buff"] == mem["Buffers"]
+    assert row["cache"] == mem["Cached"] + mem["SReclaimable"]
+    assert row["swpd"] == mem["SwapTotal"] - mem["SwapFree"]
+
+
+def test_vmstat_rates_are_counter_differences(eng):
+    from mmquest.shell.render.vmstat import vmstat_row
+
+    a = eng.world.snapshot()
+    eng.execute("sleep 10")
+    b = eng.world.snapshot()
+    row = vmstat_row(b, a, 10).split()
+    assert int(row[8]) == int((b.vm_value("pgpgin") - a.vm_value("pgpgin")) / 10)
+    assert int(row[9]) == int((b.vm_value("pgpgout") - a.vm_value("pgpgout")) / 10)
+    assert int(row[7]) == int((b.vm_value("pswpout") - a.vm_value("pswpout")) * 4 / 10)
+
+
+def test_vmstat_header_by_procps_generation():
+    from mmquest.shell.render.vmstat import vmstat_head
+
+    assert vmstat_head("2.6.39")[0].split()[4] == "--system--"  # procps 3.2.8
+    assert vmstat_head("3.10.0")[0].split()[4] == "-system--"  # procps-ng 3.3
+    assert vmstat_head("2.6.39")[1] == vmstat_head("6.6.58")[1]
+    assert vmstat_head("2.6.39")[1].split()[-1] == "st"  # steal time since 2.6.11

@@ -253,6 +253,44 @@ _TABLE: tuple[Change, ...] = (
         "linux_banner with the linker version",
         "[unverified release]",
     ),
+    Change(
+        "log:boot.preempt_dynamic",
+        "5.12",
+        None,
+        "6ef869e06965 (PREEMPT_DYNAMIC in the banner)",
+        "[unverified release]",
+    ),
+    Change(
+        "log:boot.e820_mem_format",
+        "3.4",
+        None,
+        "e820 ranges printed as [mem %#018Lx-%#018Lx]",
+        RECON + " [unverified release]",
+    ),
+    Change(
+        "log:boot.zone_ranges_wide",
+        "4.1",
+        None,
+        "zone ranges printed %#018Lx",
+        RECON + " [unverified release]",
+    ),
+    Change(
+        "log:boot.zone_device",
+        "4.3",
+        None,
+        "033fbae988fc (ZONE_DEVICE: '  Device   empty')",
+        "[unverified release]",
+    ),
+    Change(
+        "log:boot.mem_init_print_info",
+        "3.11",
+        None,
+        "7ee3d4e8cd56 (mem_init_print_info)",
+        "[unverified release]",
+    ),
+    Change(
+        "log:boot.mem_cma_reserved", "3.19", None, "cma-reserved on the Memory: line", "[unverified release]"
+    ),
     Change("log:boot.on_node_totalpages", None, "5.11", "printed at pr_debug since", "[unverified release]"),
     # ------------------------------------------------------------------ tools
     # Userspace tools follow the distribution userland of the kernel's generation; the release
@@ -263,6 +301,13 @@ _TABLE: tuple[Change, ...] = (
         None,
         "procps-ng 3.3.10 free: buff/cache and available columns (RHEL 7, kernel 3.10)",
         "before it procps 3.2.8: used includes buffers/cache, a -/+ buffers/cache line, no -h [unverified]",
+    ),
+    Change(
+        "tool:procps.ng_vmstat",
+        "3.10",
+        None,
+        "procps-ng 3.3 vmstat: '-system--' ruler, cache = Cached + SReclaimable, -t/-w (RHEL 7)",
+        "before it procps 3.2.8 (RHEL 6): '--system--', cache = Cached [unverified release]",
     ),
     Change(
         "tool:procps.free_binary_units",
