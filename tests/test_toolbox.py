@@ -379,7 +379,7 @@ def _boot(inc):
 
 
 def test_boot_log_differs_between_3_10_and_6_6_as_the_real_ones_do():
-    old_eng, old = _boot("zone-reclaim")  # 3.10
+    _, old = _boot("zone-reclaim")  # 3.10
     new_eng, new = _boot("rss-percpu-oom")  # 6.6
     assert old[0].startswith("[    0.000000] Linux version 3.10.0 ") and "(gcc version 4.8.2" in old[0]
     assert "GNU ld version" not in old[0] and "PREEMPT_DYNAMIC" not in old[0]

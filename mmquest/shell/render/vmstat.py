@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...world import Snapshot
 from ...kernel.era import has
+from ...world import Snapshot
 from .meminfo import meminfo
 from .system import _cpu_split
 from .units import kv, totals
