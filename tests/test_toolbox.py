@@ -6,6 +6,7 @@ import re
 import pytest
 
 from mmquest.engine import Engine
+from mmquest.kernel.version import KernelVersion
 from mmquest.shell.render.free import FreeOpts, free_text, human
 from mmquest.world import World
 
@@ -434,3 +435,38 @@ def test_vmstat_header_by_procps_generation():
     assert vmstat_head("3.10.0")[0].split()[4] == "-system--"  # procps-ng 3.3
     assert vmstat_head("2.6.39")[1] == vmstat_head("6.6.58")[1]
     assert vmstat_head("2.6.39")[1].split()[-1] == "st"  # steal time since 2.6.11
+
+
+# ------------------------------------------------------------------ sysctl -a by era
+def _sysctl_names(inc):
+    from .invariants_lib import incident
+
+    eng = Engine(World(incident(inc), seed=1))
+    st = eng.execute("sysctl -a")
+    return eng, [ln.split(" = ")[0] for ln in st.output.splitlines() if " = " in ln], st.output
+
+
+@pytest.mark.parametrize(
+    "inc", ["zone-reclaim", "kswapd-watermark-herd", "memcg-high-throttle", "rss-percpu-oom"]
+)
+def test_sysctl_a_shows_the_entries_of_the_booted_kernel(inc):
+    from mmquest.kernel.era import has
+
+    eng, names, out = _sysctl_names(inc)
+    v = eng.world.snapshot().kernel
+    assert names == sorted(names, key=lambda n: n.split("."))
+    for name, since in [
+        ("vm.watermark_scale_factor", "4.6"),
+        ("vm.watermark_boost_factor", "5.0"),
+        ("vm.compact_unevictable_allowed", "4.1"),
+        ("vm.compaction_proactiveness", "5.9"),
+        ("vm.overcommit_kbytes", "3.14"),
+        ("vm.percpu_pagelist_high_fraction", "5.14"),
+    ]:
+        assert (name in names) == has(f"sysctl:{name}", v), (name, v)
+        assert (name in names) == (not KernelVersion(v) < since), (name, v)
+    assert ("vm.percpu_pagelist_fraction" in names) == (KernelVersion(v) < "5.14")
+    for name in names:  # each is a file under /proc/sys that reads the same value
+        want = next(ln for ln in out.splitlines() if ln.startswith(name + " = ")).split(" = ")[1]
+        assert run(eng, "cat /proc/sys/" + name.replace(".", "/")) == (want, 0)
+    assert "sysctl: permission denied on key 'vm.compact_memory'" in out  # write-only

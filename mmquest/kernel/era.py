@@ -112,6 +112,50 @@ _TABLE: tuple[Change, ...] = (
     Change(
         "sysctl:vm.extfrag_threshold", "2.6.35", None, "memory compaction (2.6.35)", "[unverified release]"
     ),
+    Change("sysctl:vm.admin_reserve_kbytes", "3.10", None, "4eeab4f5580d"),
+    Change("sysctl:vm.user_reserve_kbytes", "3.10", None, "c9b1d0981fcc"),
+    Change(
+        "sysctl:vm.block_dump",
+        None,
+        "5.12",
+        "removed by 4a9fb9f7a1b4 (mm: remove vm.block_dump)",
+        "[unverified release]",
+    ),
+    Change("sysctl:vm.compact_unevictable_allowed", "4.1", None, "5bbe3547aa3b"),
+    Change("sysctl:vm.compaction_proactiveness", "5.9", None, "facdaa917c4d"),
+    Change(
+        "sysctl:vm.dirtytime_expire_seconds", "4.0", None, "1efff914afac (lazytime)", "[unverified release]"
+    ),
+    Change("sysctl:vm.mmap_rnd_bits", "4.5", None, "d07e22597d1d"),
+    Change("sysctl:vm.mmap_rnd_compat_bits", "4.5", None, "d07e22597d1d"),
+    Change("sysctl:vm.overcommit_kbytes", "3.14", None, "49f0ce5f9232"),
+    Change("sysctl:vm.page_lock_unfairness", "5.9", None, "5ef64cc8987a"),
+    Change("sysctl:vm.percpu_pagelist_fraction", None, "5.14", "replaced by 74f44822097c"),
+    Change("sysctl:vm.percpu_pagelist_high_fraction", "5.14", None, "74f44822097c"),
+    Change("sysctl:vm.unprivileged_userfaultfd", "5.2", None, "cefdca0a86be"),
+    Change("sysctl:vm.memory_failure_early_kill", "2.6.32", None, "6a46079cf57a (hwpoison)"),
+    Change("sysctl:vm.memory_failure_recovery", "2.6.32", None, "6a46079cf57a (hwpoison)"),
+    Change(
+        "sysctl:kernel.numa_balancing_scan_delay_ms",
+        "3.8",
+        "5.13",
+        "cbee9f88ec1b; to debugfs by 8a99b6833c88",
+    ),
+    Change(
+        "sysctl:kernel.numa_balancing_scan_period_max_ms",
+        "3.8",
+        "5.13",
+        "cbee9f88ec1b; to debugfs by 8a99b6833c88",
+    ),
+    Change(
+        "sysctl:kernel.numa_balancing_scan_period_min_ms",
+        "3.8",
+        "5.13",
+        "cbee9f88ec1b; to debugfs by 8a99b6833c88",
+    ),
+    Change(
+        "sysctl:kernel.numa_balancing_scan_size_mb", "3.8", "5.13", "cbee9f88ec1b; to debugfs by 8a99b6833c88"
+    ),
     # ------------------------------------------------------------------ /proc/meminfo fields
     Change("meminfo:MemAvailable", "3.14", None, "34e431b0ae39"),
     Change("meminfo:CmaTotal", "3.19", None, "CmaTotal/CmaFree in meminfo", "[unverified release]"),

@@ -61,9 +61,11 @@ def cmd_sysctl(sh: Shell, args: list[str], stdin: str) -> Result:
         return Result(
             err="sysctl: no variables specified\nTry `sysctl --help' for more information.", status=1
         )
-    if show_all:
+    if show_all:  # procps walks /proc/sys in name order; a write-only file it cannot read
         sh.note_read("sysctl -a")
-        return Result(_join([fmt(k) for k in sorted(values)]))
+        keys = sorted(values, key=lambda k: k.split("."))
+        denied = [f"sysctl: permission denied on key '{k}'" for k in keys if SYSCTLS[k].trigger]
+        return Result(_join([fmt(k) for k in keys if not SYSCTLS[k].trigger]), "\n".join(denied), 0)
     out, errs, status = [], [], 0
     for a in rest:
         if "=" in a:
