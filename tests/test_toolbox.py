@@ -1,5 +1,6 @@
 """The ordinary toolbox (issue #13 item 6): each tool in the real format of the booted kernel's era."""
 
+import datetime as _dt
 import itertools
 import re
 
@@ -470,3 +471,12 @@ def test_sysctl_a_shows_the_entries_of_the_booted_kernel(inc):
         want = next(ln for ln in out.splitlines() if ln.startswith(name + " = ")).split(" = ")[1]
         assert run(eng, "cat /proc/sys/" + name.replace(".", "/")) == (want, 0)
     assert "sysctl: permission denied on key 'vm.compact_memory'" in out  # write-only
+
+
+def test_vmstat_t_stamps_each_line_with_the_box_clock(eng):
+    out, st = run(eng, "vmstat -t 10 2")
+    lines = out.splitlines()
+    assert st == 0 and lines[0].endswith(" -----timestamp-----") and lines[1].endswith("UTC")
+    stamps = [_dt.datetime.strptime(" ".join(ln.split()[-2:]), "%Y-%m-%d %H:%M:%S") for ln in lines[2:]]
+    assert (stamps[1] - stamps[0]).total_seconds() == 10
+    assert stamps[1].strftime("%H:%M:%S") == run(eng, "date")[0].split()[3]
