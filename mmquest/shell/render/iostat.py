@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ...kernel.era import has
 from ...kernel.writeback import WRITE_PAGES_PER_S
-from ...world import Snapshot
+from ...snapshot import Snapshot
 
 READ_KB = {"sda": 32.0, "sdb": 64.0, "sdc": 4.0}  # average request sizes (kB)
 WRITE_KB = {"sda": 32.0, "sdb": 8.0, "sdc": 256.0}

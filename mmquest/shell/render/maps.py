@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ...kernel.era import has
 from ...kernel.version import KernelVersion
-from ...world import Snapshot, TaskInfo
+from ...snapshot import Snapshot, TaskInfo
 
 EXE_PAGES = 1400  # VmExe (status)
 EXE_DATA_PAGES = 16

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ...kernel.era import has
 from ...kernel.version import KernelVersion
-from ...world import Snapshot
+from ...snapshot import Snapshot
 from .units import totals
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...kernel.era import has
-from ...world import Snapshot
+from ...snapshot import Snapshot
 from .meminfo import meminfo
 from .system import _cpu_split
 from .units import kv, totals
