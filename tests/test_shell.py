@@ -185,7 +185,7 @@ def test_sysctl_errors(eng):
 
 def test_sysctl_a_lists_everything_sorted(eng):
     out, _ = run(eng, "sysctl -a")
-    names = [ln.split(" = ")[0] for ln in out.splitlines()]
+    names = [ln.split(" = ")[0] for ln in out.splitlines() if " = " in ln]  # not the warnings
     assert names == sorted(names) and "vm.zone_reclaim_mode" in names and "vm.min_unmapped_ratio" in names
 
 

@@ -1,10 +1,13 @@
 """The ordinary toolbox (issue #13 item 6): each tool in the real format of the booted kernel's era."""
 
+import datetime as _dt
 import itertools
+import re
 
 import pytest
 
 from mmquest.engine import Engine
+from mmquest.kernel.version import KernelVersion
 from mmquest.shell.render.free import FreeOpts, free_text, human
 from mmquest.world import World
 
@@ -178,3 +181,294 @@ def test_sar_r_reads_meminfo_and_sar_without_a_collector_says_so(eng):
     assert int(row.split()[1]) == int(meminfo["MemFree"].split()[0])
     out, st = run(eng, "sar -B")
     assert st == 1 and "Cannot open /var/log/sa/sa" in out
+
+
+# ------------------------------------------------------------------ the address space: maps, smaps
+def _kb_sum(text: str, key: str) -> int:
+    return sum(int(ln.split()[1]) for ln in text.splitlines() if ln.startswith(key + ":"))
+
+
+def _status(eng, pid):
+    return {
+        k: (v.split() or [""])[0]
+        for k, v in (ln.split(":", 1) for ln in run(eng, f"cat /proc/{pid}/status")[0].splitlines())
+    }
+
+
+@pytest.mark.parametrize(
+    "inc", ["zone-reclaim", "thp-compound-lock", "memcg-high-throttle", "kswapd-watermark-herd"]
+)
+def test_smaps_sums_to_status_and_maps_lists_the_same_vmas(inc):
+    from .invariants_lib import incident
+
+    eng = Engine(World(incident(inc), seed=1))
+    for t in eng.world.snapshot().tasks:
+        smaps, _ = run(eng, f"cat /proc/{t.pid}/smaps")
+        maps, _ = run(eng, f"cat /proc/{t.pid}/maps")
+        if t.kthread:
+            assert smaps == maps == ""
+            continue
+        st = _status(eng, t.pid)
+        assert _kb_sum(smaps, "Rss") == int(st["VmRSS"]), (inc, t.comm)  # exact counters on these boxes
+        assert _kb_sum(smaps, "Size") == int(st["VmSize"]), (inc, t.comm)
+        heads = [ln for ln in smaps.splitlines() if re.match(r"[0-9a-f]+-[0-9a-f]+ ", ln)]
+        assert heads == maps.splitlines()
+        ranges = [tuple(int(x, 16) for x in ln.split()[0].split("-")) for ln in heads]
+        assert all(a < b <= c for (a, b), (c, _) in itertools.pairwise(ranges))  # sorted, disjoint
+        assert ranges[-1][1] < 0x800000000000  # user space of x86_64
+        rollup, st_ = run(eng, f"cat /proc/{t.pid}/smaps_rollup")
+        if st_ == 0:
+            assert _kb_sum(rollup, "Rss") == _kb_sum(smaps, "Rss")
+
+
+def test_hugetlb_sga_is_in_smaps_and_numa_maps_not_in_rss(thp):
+    pid = next(t.pid for t in thp.world.snapshot().tasks if t.comm == "orion")
+    st = _status(thp, pid)
+    smaps = run(thp, f"cat /proc/{pid}/smaps")[0]
+    sga = smaps.split("/SYSV00000000 (deleted)\n")[1].split("VmFlags")[0]
+    huge_kb = int(thp.world.snapshot().hugepage_kb)
+    assert f"{'KernelPageSize:':<16}{huge_kb:>8} kB" in sga and _kb_sum(sga, "Rss") == 0
+    numa = run(thp, f"cat /proc/{pid}/numa_maps")[0]
+    line = next(ln for ln in numa.splitlines() if " huge " in ln)
+    pages = sum(int(n) for n in re.findall(r" N\d+=(\d+)", line))
+    assert pages * huge_kb == _kb_sum(sga, "Size")
+    huge_row = next(ln for ln in run(thp, f"numastat -p {pid}")[0].splitlines() if ln.startswith("Huge"))
+    assert float(huge_row.split()[-1]) == pytest.approx(pages * huge_kb / 1024)
+    assert "VmFlags:" in smaps and "THPeligible" not in smaps  # 3.11: VmFlags (3.8), no THPeligible (5.0)
+    assert int(st["VmRSS"]) == _kb_sum(smaps, "Rss")
+
+
+def test_smaps_rollup_walks_the_page_tables_where_the_counters_drift():
+    """rss-percpu-oom: VmRSS is the percpu counter, smaps walks the page tables (the task's pages)."""
+    from .invariants_lib import incident
+
+    eng = Engine(World(incident("rss-percpu-oom"), seed=1))
+    t = next(t for t in eng.world.snapshot().tasks if t.comm == "ingestd")
+    true_kb = int(round(sum(t.anon)) + round(sum(t.file)) + round(sum(t.shmem))) * 4
+    assert _kb_sum(run(eng, f"cat /proc/{t.pid}/smaps")[0], "Rss") == true_kb
+    assert _kb_sum(run(eng, f"cat /proc/{t.pid}/smaps_rollup")[0], "Rss") == true_kb
+    assert int(_status(eng, t.pid)["VmRSS"]) != true_kb
+
+
+def test_idle_stack_names_the_syscall_wrapper_of_the_era(eng):
+    old = run(eng, "cat /proc/1100/stack")[0]  # 3.10
+    assert "SyS_epoll_wait" in old and "__x64_sys" not in old and "system_call_fastpath" in old
+    from .invariants_lib import incident
+
+    new = Engine(World(incident("rss-percpu-oom"), seed=1))
+    text = run(new, "cat /proc/1100/stack")[0]
+    assert "__x64_sys_epoll_wait" in text and "SyS_" not in text and text.startswith("[<0>] ")
+
+
+# ------------------------------------------------------------------ iostat -x, slabtop
+def test_iostat_x_interval_reports_are_the_vmstat_io_counters_per_second(eng):
+    before = dict(ln.split() for ln in run(eng, "cat /proc/vmstat")[0].splitlines())
+    out, st = run(eng, "iostat -x 5 2")
+    after = dict(ln.split() for ln in run(eng, "cat /proc/vmstat")[0].splitlines())
+    assert st == 0 and out.startswith("Linux 3.10.0 (")
+    heads = [ln for ln in out.splitlines() if ln.startswith("Device")]
+    assert len(heads) == 2 and heads[0].split()[1:] == (
+        [
+            "rrqm/s",
+            "wrqm/s",
+            "r/s",
+            "w/s",
+            "rkB/s",
+            "wkB/s",
+            "avgrq-sz",
+            "avgqu-sz",
+            "await",
+            "r_await",
+            "w_await",
+            "svctm",
+            "%util",
+        ]
+    )  # sysstat 10 (RHEL 7 generation)
+    cols = heads[0].split()[1:]
+    lines = out.splitlines()
+    last = [ln for ln in lines[len(lines) - lines[::-1].index(heads[1]) :] if ln]
+    rows = {ln.split()[0]: dict(zip(cols, map(float, ln.split()[1:]), strict=True)) for ln in last}
+
+    def delta(k):
+        return (int(after[k]) - int(before[k])) / 5
+
+    # the second report covers the 5 s that passed: data reads on sdb, writeback on sdc, swap on sda
+    assert rows["sdb"]["rkB/s"] == pytest.approx(delta("pgpgin") - delta("pswpin") * 4, abs=0.01)
+    assert rows["sdc"]["wkB/s"] == pytest.approx(delta("pgpgout") - delta("pswpout") * 4, abs=0.01)
+    assert rows["sda"]["wkB/s"] == pytest.approx(delta("pswpout") * 4, abs=0.01)
+    assert rows["sdb"]["rkB/s"] > 0
+    assert rows["sdb"]["%util"] == pytest.approx(eng.world.snapshot().disk_util * 100, abs=0.01)
+    for r in rows.values():  # iostat's own identity: util = IOPS x svctm
+        iops = r["r/s"] + r["w/s"]  # svctm is printed to 0.005 ms
+        assert r["%util"] == pytest.approx(iops * r["svctm"] / 10, abs=iops * 0.005 / 10 + 0.01)
+
+
+@pytest.mark.parametrize(
+    "inc, first",
+    [
+        ("thp-compound-lock", "rrqm/s"),  # 3.11: sysstat 10
+        ("memcg-high-throttle", "r/s"),  # 5.8: sysstat 12, discard columns
+        ("rss-percpu-oom", "r/s"),
+    ],
+)
+def test_iostat_columns_follow_the_eras_sysstat(inc, first):
+    from .invariants_lib import incident
+
+    eng = Engine(World(incident(inc), seed=1))
+    head = next(ln for ln in run(eng, "iostat -dx")[0].splitlines() if ln.startswith("Device"))
+    cols = head.split()[1:]
+    v = eng.world.snapshot().kernel
+    assert cols[0] == first
+    assert ("d/s" in cols) == (not v.startswith("3."))
+    assert ("f/s" in cols) == v.startswith("6.")  # sysstat 12.5 (5.15 generation)
+    assert ("svctm" in cols) == v.startswith("3.")
+
+
+def test_iostat_sees_orions_direct_reads(thp):
+    out = run(thp, "iostat -dx 2 2")[0]
+    sdb = [ln.split() for ln in out.splitlines() if ln.startswith("sdb")][-1]
+    assert float(sdb[5]) > 1_000_000 and float(sdb[-1]) == 100.0  # GB/s of reads, always busy
+
+
+def _meminfo_kb(eng, key):
+    return int(
+        next(ln for ln in run(eng, "cat /proc/meminfo")[0].splitlines() if ln.startswith(key + ":")).split()[
+            1
+        ]
+    )
+
+
+@pytest.mark.parametrize("inc", ["zone-reclaim", "rss-percpu-oom", "thp-compound-lock"])
+def test_slabtop_totals_are_meminfo_slab(inc):
+    from .invariants_lib import incident
+
+    eng = Engine(World(incident(inc), seed=1))
+    out, st = run(eng, "slabtop -o")
+    assert st == 0
+    size = float(out.splitlines()[3].split("/")[-1].split("K")[0])
+    assert abs(size - _meminfo_kb(eng, "Slab")) < 8  # whole pages of the model's slab
+    info = run(eng, "cat /proc/slabinfo")[0].splitlines()
+    assert info[0] == "slabinfo - version: 2.1"
+    rec = {"dentry", "inode_cache", "buffer_head", "radix_tree_node", "xfs_inode", "ext4_inode_cache"}
+    pages = {ln.split()[0]: int(ln.split()[5]) * int(ln.split()[14]) for ln in info[2:]}
+    assert abs(sum(p for n, p in pages.items() if n in rec) * 4 - _meminfo_kb(eng, "SReclaimable")) < 8
+    assert abs(sum(p for n, p in pages.items() if n not in rec) * 4 - _meminfo_kb(eng, "SUnreclaim")) < 8
+    rows = [ln.split() for ln in out.splitlines()[7:]]
+    assert [int(r[0]) for r in rows] == sorted((int(r[0]) for r in rows), reverse=True)  # by objects
+    assert ("maple_node" in pages) == eng.world.snapshot().kernel.startswith("6.")
+    assert run(eng, "ls -l /proc/slabinfo")[0].startswith("-r-------- ")
+
+
+def test_a_tool_the_box_lacks_is_not_found(eng):
+    out, st = run(eng, "iotop -o")
+    assert (out, st) == ("bash: iotop: command not found", 127)
+
+
+# ------------------------------------------------------------------ dmesg: the boot log of the era
+def _boot(inc):
+    from .invariants_lib import incident
+
+    eng = Engine(World(incident(inc), seed=1))
+    return eng, run(eng, "dmesg")[0].splitlines()
+
+
+def test_boot_log_differs_between_3_10_and_6_6_as_the_real_ones_do():
+    _, old = _boot("zone-reclaim")  # 3.10
+    new_eng, new = _boot("rss-percpu-oom")  # 6.6
+    assert old[0].startswith("[    0.000000] Linux version 3.10.0 ") and "(gcc version 4.8.2" in old[0]
+    assert "GNU ld version" not in old[0] and "PREEMPT_DYNAMIC" not in old[0]
+    assert "GNU ld version" in new[0] and new[0].split("#1 ")[1].startswith("SMP PREEMPT_DYNAMIC")
+    mem_old = next(ln for ln in old if "] Memory: " in ln)
+    mem_new = next(ln for ln in new if "] Memory: " in ln)
+    assert re.search(r"Memory: \d+k/\d+k available \(\d+k kernel code, \d+k absent", mem_old)
+    assert re.search(
+        r"Memory: \d+K/\d+K available \(\d+K kernel code, \d+K rwdata, .*K cma-reserved\)$", mem_new
+    )
+    # the physical memory on the Memory: line is the box's, and the zone ranges end where it ends
+    s = new_eng.world.snapshot()
+    phys_kb = int(re.search(r"Memory: \d+K/(\d+)K", mem_new).group(1))
+    assert phys_kb == int(sum(n.total for n in s.nodes) * 4)
+    normal = next(ln for ln in new if "  Normal   [mem " in ln)
+    assert int(normal.split("-")[-1].rstrip("]"), 16) + 1 == phys_kb * 1024
+    assert "  Device   empty" in "\n".join(new) and "Device   empty" not in "\n".join(old)
+    assert any("Fallback order for Node 0: 0 1" in ln for ln in new)
+    assert any("zonelists in Node order" in ln for ln in old)
+    assert all(ln.startswith("[    0.000000]") for ln in new[: new.index(mem_new) + 1])
+
+
+# ------------------------------------------------------------------ vmstat
+def test_vmstat_reads_meminfo_and_the_io_and_swap_counters(eng):
+    out, st = run(eng, "vmstat 5 2")
+    lines = out.splitlines()
+    assert st == 0 and lines[0].split()[4] == "-system--"  # procps-ng 3.3 on a 3.10 box
+    cols = lines[1].split()
+    row = dict(zip(cols, map(int, lines[-1].split()), strict=True))
+    mem = {ln.split(":")[0]: int(ln.split()[1]) for ln in run(eng, "cat /proc/meminfo")[0].splitlines()}
+    assert row["free"] == mem["MemFree"] and row["buff"] == mem["Buffers"]
+    assert row["cache"] == mem["Cached"] + mem["SReclaimable"]
+    assert row["swpd"] == mem["SwapTotal"] - mem["SwapFree"]
+
+
+def test_vmstat_rates_are_counter_differences(eng):
+    from mmquest.shell.render.vmstat import vmstat_row
+
+    a = eng.world.snapshot()
+    eng.execute("sleep 10")
+    b = eng.world.snapshot()
+    row = vmstat_row(b, a, 10).split()
+    assert int(row[8]) == int((b.vm_value("pgpgin") - a.vm_value("pgpgin")) / 10)
+    assert int(row[9]) == int((b.vm_value("pgpgout") - a.vm_value("pgpgout")) / 10)
+    assert int(row[7]) == int((b.vm_value("pswpout") - a.vm_value("pswpout")) * 4 / 10)
+
+
+def test_vmstat_header_by_procps_generation():
+    from mmquest.shell.render.vmstat import vmstat_head
+
+    assert vmstat_head("2.6.39")[0].split()[4] == "--system--"  # procps 3.2.8
+    assert vmstat_head("3.10.0")[0].split()[4] == "-system--"  # procps-ng 3.3
+    assert vmstat_head("2.6.39")[1] == vmstat_head("6.6.58")[1]
+    assert vmstat_head("2.6.39")[1].split()[-1] == "st"  # steal time since 2.6.11
+
+
+# ------------------------------------------------------------------ sysctl -a by era
+def _sysctl_names(inc):
+    from .invariants_lib import incident
+
+    eng = Engine(World(incident(inc), seed=1))
+    st = eng.execute("sysctl -a")
+    return eng, [ln.split(" = ")[0] for ln in st.output.splitlines() if " = " in ln], st.output
+
+
+@pytest.mark.parametrize(
+    "inc", ["zone-reclaim", "kswapd-watermark-herd", "memcg-high-throttle", "rss-percpu-oom"]
+)
+def test_sysctl_a_shows_the_entries_of_the_booted_kernel(inc):
+    from mmquest.kernel.era import has
+
+    eng, names, out = _sysctl_names(inc)
+    v = eng.world.snapshot().kernel
+    assert names == sorted(names, key=lambda n: n.split("."))
+    for name, since in [
+        ("vm.watermark_scale_factor", "4.6"),
+        ("vm.watermark_boost_factor", "5.0"),
+        ("vm.compact_unevictable_allowed", "4.1"),
+        ("vm.compaction_proactiveness", "5.9"),
+        ("vm.overcommit_kbytes", "3.14"),
+        ("vm.percpu_pagelist_high_fraction", "5.14"),
+    ]:
+        assert (name in names) == has(f"sysctl:{name}", v), (name, v)
+        assert (name in names) == (not KernelVersion(v) < since), (name, v)
+    assert ("vm.percpu_pagelist_fraction" in names) == (KernelVersion(v) < "5.14")
+    for name in names:  # each is a file under /proc/sys that reads the same value
+        want = next(ln for ln in out.splitlines() if ln.startswith(name + " = ")).split(" = ")[1]
+        assert run(eng, "cat /proc/sys/" + name.replace(".", "/")) == (want, 0)
+    assert "sysctl: permission denied on key 'vm.compact_memory'" in out  # write-only
+
+
+def test_vmstat_t_stamps_each_line_with_the_box_clock(eng):
+    out, st = run(eng, "vmstat -t 10 2")
+    lines = out.splitlines()
+    assert st == 0 and lines[0].endswith(" -----timestamp-----") and lines[1].endswith("UTC")
+    stamps = [_dt.datetime.strptime(" ".join(ln.split()[-2:]), "%Y-%m-%d %H:%M:%S") for ln in lines[2:]]
+    assert (stamps[1] - stamps[0]).total_seconds() == 10
+    assert stamps[1].strftime("%H:%M:%S") == run(eng, "date")[0].split()[3]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .bootlog import BootBox, boot_lines
+from .era import has
+
 if TYPE_CHECKING:
     from .machinelike import MachineLike as _Machine
 else:
@@ -56,33 +59,27 @@ class Boot(_Machine):
 
     def _boot_log(self) -> None:
         v = self.version
-        ts = iter(i * 0.0137 + (0.9 if i > 12 else 0.0) for i in range(100))
+        ts = iter(0.9 + i * 0.0137 for i in range(100))
 
         def L(text: str) -> None:
             self.log(text, at=next(ts))
 
-        L(f"Linux version {v} (mockbuild@build.mmquest) (gcc version 4.8.2) #1 SMP")
-        L(f"Command line: BOOT_IMAGE=/vmlinuz-{v} root=/dev/mapper/vg0-root ro quiet")
-        for nid in range(self.nnodes):
-            L(f"SRAT: PXM {nid} -> APIC {nid * self.cpus_per_node:#04x} -> Node {nid}")
-        for nid in range(self.nnodes):
-            lo = nid * self.spec.mem_per_node_mb * 1024 * 1024
-            hi = lo + self.spec.mem_per_node_mb * 1024 * 1024 - 1
-            L(f"NUMA: Node {nid} [mem {lo:#018x}-{hi:#018x}]")
-        L(f"SLIT: node distances {' '.join(str(d) for d in self.distance[0])}")
-        L("Zone ranges:")
-        L("  DMA      [mem 0x00001000-0x00ffffff]")
-        L("  DMA32    [mem 0x01000000-0xffffffff]")
-        L("  Normal   [mem 0x100000000-0x%x]" % (self.spec.mem_per_node_mb * self.nnodes * 1024 * 1024 - 1))
-        for nid in range(self.nnodes):
-            L(f"On node {nid} totalpages: {int(self.node_pages)}")
-        L(
-            f"Built {self.nnodes} zonelists in Node order, mobility grouping on.  Total pages: "
-            f"{int(self.node_pages * self.nnodes * 0.985)}"
+        box = BootBox(
+            str(v),
+            self.nnodes,
+            self.cpus_per_node,
+            self.spec.mem_per_node_mb,
+            tuple(tuple(int(d) for d in row) for row in self.distance),
         )
-        L(f"smpboot: Total of {self.ncpus} processors activated")
+        for line in boot_lines(box, self.node_pages):  # before timekeeping: all at 0.000000
+            self.log(line, at=0.0)
+        if has("log:boot.smpboot_total", v):
+            L(f"smpboot: Total of {self.ncpus} processors activated")
+        else:
+            L(f"Brought up {self.ncpus} CPUs")
         L("Freeing unused kernel memory: 1584K")
-        L("EXT4-fs (dm-0): mounted filesystem with ordered data mode. Opts: (null)")
+        ext4 = "EXT4-fs (dm-0): mounted filesystem with ordered data mode. Opts: (null)"
+        L(ext4 + (". Quota mode: none." if has("log:boot.ext4_quota_mode", v) else ""))
         L("XFS (dm-2): Mounting Filesystem")
         L("XFS (dm-2): Ending clean mount")
         L("ixgbe 0000:03:00.0 eth0: NIC Link is Up 10 Gbps, Flow Control: RX/TX")

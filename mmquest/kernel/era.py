@@ -124,6 +124,50 @@ _TABLE: tuple[Change, ...] = (
     Change(
         "sysctl:vm.extfrag_threshold", "2.6.35", None, "memory compaction (2.6.35)", "[unverified release]"
     ),
+    Change("sysctl:vm.admin_reserve_kbytes", "3.10", None, "4eeab4f5580d"),
+    Change("sysctl:vm.user_reserve_kbytes", "3.10", None, "c9b1d0981fcc"),
+    Change(
+        "sysctl:vm.block_dump",
+        None,
+        "5.12",
+        "removed by 4a9fb9f7a1b4 (mm: remove vm.block_dump)",
+        "[unverified release]",
+    ),
+    Change("sysctl:vm.compact_unevictable_allowed", "4.1", None, "5bbe3547aa3b"),
+    Change("sysctl:vm.compaction_proactiveness", "5.9", None, "facdaa917c4d"),
+    Change(
+        "sysctl:vm.dirtytime_expire_seconds", "4.0", None, "1efff914afac (lazytime)", "[unverified release]"
+    ),
+    Change("sysctl:vm.mmap_rnd_bits", "4.5", None, "d07e22597d1d"),
+    Change("sysctl:vm.mmap_rnd_compat_bits", "4.5", None, "d07e22597d1d"),
+    Change("sysctl:vm.overcommit_kbytes", "3.14", None, "49f0ce5f9232"),
+    Change("sysctl:vm.page_lock_unfairness", "5.9", None, "5ef64cc8987a"),
+    Change("sysctl:vm.percpu_pagelist_fraction", None, "5.14", "replaced by 74f44822097c"),
+    Change("sysctl:vm.percpu_pagelist_high_fraction", "5.14", None, "74f44822097c"),
+    Change("sysctl:vm.unprivileged_userfaultfd", "5.2", None, "cefdca0a86be"),
+    Change("sysctl:vm.memory_failure_early_kill", "2.6.32", None, "6a46079cf57a (hwpoison)"),
+    Change("sysctl:vm.memory_failure_recovery", "2.6.32", None, "6a46079cf57a (hwpoison)"),
+    Change(
+        "sysctl:kernel.numa_balancing_scan_delay_ms",
+        "3.8",
+        "5.13",
+        "cbee9f88ec1b; to debugfs by 8a99b6833c88",
+    ),
+    Change(
+        "sysctl:kernel.numa_balancing_scan_period_max_ms",
+        "3.8",
+        "5.13",
+        "cbee9f88ec1b; to debugfs by 8a99b6833c88",
+    ),
+    Change(
+        "sysctl:kernel.numa_balancing_scan_period_min_ms",
+        "3.8",
+        "5.13",
+        "cbee9f88ec1b; to debugfs by 8a99b6833c88",
+    ),
+    Change(
+        "sysctl:kernel.numa_balancing_scan_size_mb", "3.8", "5.13", "cbee9f88ec1b; to debugfs by 8a99b6833c88"
+    ),
     # ------------------------------------------------------------------ /proc/meminfo fields
     Change("meminfo:MemAvailable", "3.14", None, "34e431b0ae39"),
     Change("meminfo:CmaTotal", "3.19", None, "CmaTotal/CmaFree in meminfo", "[unverified release]"),
@@ -180,6 +224,51 @@ _TABLE: tuple[Change, ...] = (
     Change("memcg_stat:workingset_refault_file", "5.9", None, "170b04b7ae49"),
     Change("file:/sys/kernel/mm/transparent_hugepage", "2.6.38", None, "71e3aac0724f"),
     Change("file:/proc/PID/numa_maps", None, None, "2.6.14"),
+    Change("file:/proc/PID/maps", None, None, "fs/proc/task_mmu.c (every modelled kernel)"),
+    Change("file:/proc/PID/smaps", None, None, "e070ad49f311 (2.6.14)"),
+    Change("file:/proc/slabinfo", None, None, "mm/slab_common.c; mode 0400 since ab067e99d22e (2.6.2x)"),
+    Change("file:/proc/diskstats", None, None, "2.6 block layer (genhd.c diskstats_show)"),
+    Change(
+        "file:/proc/diskstats:discard",
+        "4.18",
+        None,
+        "bdbca3031eb5 (discard fields)",
+        "[unverified release]",
+    ),
+    Change("file:/proc/diskstats:flush", "5.5", None, "b6866318657 (flush fields)", "[unverified release]"),
+    # slab caches in /proc/slabinfo
+    Change("slab:sysfs_dir_cache", None, "3.14", "sysfs on kernfs (414985ae23c0)", "[unverified release]"),
+    Change("slab:kernfs_node_cache", "3.14", None, "414985ae23c0 (kernfs)", "[unverified release]"),
+    Change("slab:maple_node", "6.1", None, "54a611b60590 (maple tree)"),
+    # /proc/PID/maps and smaps (fs/proc/task_mmu.c)
+    Change("maps:vvar", "3.16", None, "a62c34bd2a8a ([vvar] a VMA of its own)", "[unverified release]"),
+    Change("smaps:VmFlags", "3.8", None, "834f82e2aa9a"),
+    Change("smaps:SwapPss", "4.3", None, "8334b96221ff"),
+    Change("smaps:Shared_Hugetlb", "4.4", None, "25ee01a2fca0"),
+    Change("smaps:LazyFree", "4.12", None, "cf8496ea8d3b"),
+    Change("smaps:THPeligible", "5.0", None, "7635d9cbe832"),
+    Change("smaps:Pss_Anon", "5.8", None, "ee2ad71b0756 (rollup Pss_Anon/File/Shmem)"),
+    Change("smaps:Pss_Dirty", "6.0", None, "30934843e3fb", "[unverified release]"),
+    Change(
+        "smaps:KSM",
+        "6.7",
+        None,
+        "proc/ksm: add ksm stats to /proc/pid/smaps (Aug 2023)",
+        "[unverified release]",
+    ),
+    # /proc/PID/stack: the syscall wrappers (fa697140f9a2, x86/syscalls: Don't pointlessly reload...)
+    Change("fn:__x64_sys_epoll_wait", "4.17", None, "fa697140f9a2 (x86 syscall wrappers, pt_regs)"),
+    Change("fn:SyS_epoll_wait", "2.6.29", "4.17", "1a94bc34768e (SYSCALL_DEFINE wrappers SyS_*)", RECON),
+    Change(
+        "fn:system_call_fastpath", None, "4.2", "renamed entry_SYSCALL_64_fastpath (x86 entry rework)", RECON
+    ),
+    Change(
+        "log:stack.hashed_addresses",
+        "4.16",
+        None,
+        "8b927d734122 ([<0>] for /proc/PID/stack)",
+        "[unverified release]",
+    ),
     # ------------------------------------------------------------------ kernel log lines
     # OOM report (formats.md 10.2).
     Change("log:oom.dump_tasks.pgtables_bytes", "4.15", None, "af5b0f6a09e4 (pgtables_bytes in dump_tasks)"),
@@ -220,6 +309,44 @@ _TABLE: tuple[Change, ...] = (
         "linux_banner with the linker version",
         "[unverified release]",
     ),
+    Change(
+        "log:boot.preempt_dynamic",
+        "5.12",
+        None,
+        "6ef869e06965 (PREEMPT_DYNAMIC in the banner)",
+        "[unverified release]",
+    ),
+    Change(
+        "log:boot.e820_mem_format",
+        "3.4",
+        None,
+        "e820 ranges printed as [mem %#018Lx-%#018Lx]",
+        RECON + " [unverified release]",
+    ),
+    Change(
+        "log:boot.zone_ranges_wide",
+        "4.1",
+        None,
+        "zone ranges printed %#018Lx",
+        RECON + " [unverified release]",
+    ),
+    Change(
+        "log:boot.zone_device",
+        "4.3",
+        None,
+        "033fbae988fc (ZONE_DEVICE: '  Device   empty')",
+        "[unverified release]",
+    ),
+    Change(
+        "log:boot.mem_init_print_info",
+        "3.11",
+        None,
+        "7ee3d4e8cd56 (mem_init_print_info)",
+        "[unverified release]",
+    ),
+    Change(
+        "log:boot.mem_cma_reserved", "3.19", None, "cma-reserved on the Memory: line", "[unverified release]"
+    ),
     Change("log:boot.on_node_totalpages", None, "5.11", "printed at pr_debug since", "[unverified release]"),
     # ------------------------------------------------------------------ tools
     # Userspace tools follow the distribution userland of the kernel's generation; the release
@@ -230,6 +357,13 @@ _TABLE: tuple[Change, ...] = (
         None,
         "procps-ng 3.3.10 free: buff/cache and available columns (RHEL 7, kernel 3.10)",
         "before it procps 3.2.8: used includes buffers/cache, a -/+ buffers/cache line, no -h [unverified]",
+    ),
+    Change(
+        "tool:procps.ng_vmstat",
+        "3.10",
+        None,
+        "procps-ng 3.3 vmstat: '-system--' ruler, cache = Cached + SReclaimable, -t/-w (RHEL 7)",
+        "before it procps 3.2.8 (RHEL 6): '--system--', cache = Cached [unverified release]",
     ),
     Change(
         "tool:procps.free_binary_units",
@@ -250,6 +384,34 @@ _TABLE: tuple[Change, ...] = (
         "4.15",
         None,
         "sysstat 11.6 sar -r prints kbavail (Ubuntu 18.04, kernel 4.15)",
+        "[unverified release]",
+    ),
+    Change(
+        "tool:sysstat.iostat_await_split",
+        "3.10",
+        None,
+        "sysstat 10.x iostat -x: r_await/w_await, kB/s (RHEL 7); before it sysstat 9.0.4: rsec/s wsec/s",
+        "[unverified release]",
+    ),
+    Change(
+        "tool:sysstat.iostat_new_layout",
+        "4.15",
+        None,
+        "sysstat 11.6 iostat -x: r/s w/s first, aqu-sz, rareq-sz/wareq-sz, %rrqm (Ubuntu 18.04)",
+        "[unverified release]",
+    ),
+    Change(
+        "tool:sysstat.iostat_discard",
+        "5.4",
+        None,
+        "sysstat 12.2 iostat -x: read/write/discard groups, no svctm (Ubuntu 20.04)",
+        "[unverified release]",
+    ),
+    Change(
+        "tool:sysstat.iostat_flush",
+        "5.15",
+        None,
+        "sysstat 12.5 iostat -x: f/s f_await (Ubuntu 22.04)",
         "[unverified release]",
     ),
     Change(

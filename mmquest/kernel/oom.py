@@ -83,7 +83,7 @@ def out_of_memory(m: Machine, trigger: Task) -> Task | None:
     )
     pgt_kb = pgtables_bytes(victim.rss_pages) // 1024
     m.log(
-        f"Out of memory: Killed process {victim.pid} ({victim.comm}) total-vm:{int(victim.vm_pages_total * 4)}kB, "
+        f"Out of memory: Killed process {victim.pid} ({victim.comm}) total-vm:{int(victim.vm_pages_total) * 4}kB, "
         f"anon-rss:{anon * 4}kB, file-rss:{file * 4}kB, shmem-rss:{shmem * 4}kB, UID:{uid} "
         f"pgtables:{pgt_kb}kB oom_score_adj:{victim.oom_score_adj}"
     )

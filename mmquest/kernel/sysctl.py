@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .era import has, reclaim_distance
+from .era import ERA, has, reclaim_distance
 from .version import KernelVersion
 
 RECLAIM_DISTANCE = 30  # include/linux/topology.h (generic) since v3.0; era.reclaim_distance() per kernel
@@ -26,6 +26,48 @@ class SysctlDef:
     def path(self) -> str:
         return "/proc/sys/" + self.name.replace(".", "/")
 
+
+# Kernel defaults of the passive entries (mm/, kernel/sysctl.c, ipc/).
+_PASSIVE: dict[str, int] = {
+    "vm.admin_reserve_kbytes": 8192,
+    "vm.block_dump": 0,
+    "vm.compact_unevictable_allowed": 1,
+    "vm.compaction_proactiveness": 20,
+    "vm.dirty_background_bytes": 0,
+    "vm.dirty_bytes": 0,
+    "vm.dirty_expire_centisecs": 3000,
+    "vm.dirty_writeback_centisecs": 500,
+    "vm.dirtytime_expire_seconds": 43200,
+    "vm.hugetlb_shm_group": 0,
+    "vm.laptop_mode": 0,
+    "vm.legacy_va_layout": 0,
+    "vm.max_map_count": 65530,
+    "vm.memory_failure_early_kill": 0,
+    "vm.memory_failure_recovery": 1,
+    "vm.mmap_min_addr": 4096,
+    "vm.mmap_rnd_bits": 28,
+    "vm.mmap_rnd_compat_bits": 8,
+    "vm.nr_overcommit_hugepages": 0,
+    "vm.overcommit_kbytes": 0,
+    "vm.overcommit_ratio": 50,
+    "vm.page-cluster": 3,
+    "vm.page_lock_unfairness": 5,
+    "vm.percpu_pagelist_fraction": 0,
+    "vm.percpu_pagelist_high_fraction": 0,
+    "vm.stat_interval": 1,
+    "vm.unprivileged_userfaultfd": 0,
+    "vm.user_reserve_kbytes": 131072,
+    "vm.watermark_boost_factor": 15000,
+    "vm.extfrag_threshold": 500,
+    "kernel.numa_balancing_scan_delay_ms": 1000,
+    "kernel.numa_balancing_scan_period_max_ms": 60000,
+    "kernel.numa_balancing_scan_period_min_ms": 1000,
+    "kernel.numa_balancing_scan_size_mb": 256,
+    "kernel.randomize_va_space": 2,
+    "kernel.shmmni": 4096,
+    "kernel.sysrq": 16,
+    "kernel.hung_task_timeout_secs": 120,
+}
 
 SYSCTLS: dict[str, SysctlDef] = {
     d.name: d
@@ -51,6 +93,10 @@ SYSCTLS: dict[str, SysctlDef] = {
         SysctlDef("kernel.numa_balancing", 0, 0, 1, since="3.8"),
         SysctlDef("kernel.pid_max", 32768, 301, 4194304),
         SysctlDef("kernel.panic", 0, 0),
+        # The rest of the era's vm.* and the memory-related kernel.* entries: listed by sysctl -a
+        # and readable/writable under /proc/sys, without a mechanism in the model.  The kernels
+        # that have them: the "sysctl:NAME" entries of kernel/era.py.
+        *(SysctlDef(n, v) for n, v in _PASSIVE.items()),
     ]
 }
 
@@ -58,6 +104,10 @@ SYSCTLS: dict[str, SysctlDef] = {
 def available(version: KernelVersion) -> list[SysctlDef]:
     out = []
     for d in SYSCTLS.values():
+        if f"sysctl:{d.name}" in ERA:
+            if has(f"sysctl:{d.name}", version):
+                out.append(d)
+            continue
         if d.since and version < d.since:
             continue
         if d.until and not version < d.until:

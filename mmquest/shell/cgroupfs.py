@@ -196,20 +196,35 @@ def stack_text(g: CgroupInfo, kernel: str) -> str:
             "entry_SYSCALL_64_after_hwframe+0x44/0xa9",
         ]
     else:
-        return idle_stack()
+        return idle_stack(kernel)
     return "".join(f"[<0>] {f}\n" for f in frames)
 
 
-def idle_stack() -> str:
-    """A task waiting for work in epoll_wait (the daemons, a service between requests)."""
-    frames = [
-        "ep_poll+0x2a1/0x410",
-        "do_epoll_wait+0xb0/0xd0",
-        "__x64_sys_epoll_wait+0x1a/0x20",
-        "do_syscall_64+0x5f/0x80",
-        "entry_SYSCALL_64_after_hwframe+0x44/0xa9",
-    ]
-    return "".join(f"[<0>] {f}\n" for f in frames)
+def idle_stack(kernel: str) -> str:
+    """A task waiting for work in epoll_wait (the daemons, a service between requests), through
+    the booted kernel's syscall entry: the pt_regs wrappers (__x64_sys_*) since 4.17, SyS_*
+    before, and the 3.x system_call_fastpath entry."""
+    v = KernelVersion(kernel)
+    if has("fn:__x64_sys_epoll_wait", v):
+        frames = [
+            "ep_poll+0x2a1/0x410",
+            "do_epoll_wait+0xb0/0xd0",
+            "__x64_sys_epoll_wait+0x1a/0x20",
+            "do_syscall_64+0x5f/0x80",
+            "entry_SYSCALL_64_after_hwframe+0x44/0xa9",
+        ]
+    else:
+        entry = (
+            "system_call_fastpath+0x16/0x1b"
+            if has("fn:system_call_fastpath", v)
+            else ("entry_SYSCALL_64_fastpath+0x1e/0xa8")
+        )
+        frames = ["ep_poll+0x23e/0x360", "SyS_epoll_wait+0xb5/0xe0", entry]
+    if has("log:stack.hashed_addresses", v):
+        return "".join(f"[<0>] {f}\n" for f in frames)
+    addrs = [0xFFFFFFFF811F0C8E + 0x3A1 * i for i in range(len(frames))]
+    out = "".join(f"[<{a:016x}>] {f}\n" for a, f in zip(addrs, frames, strict=True))
+    return out + "[<ffffffffffffffff>] 0xffffffffffffffff\n"  # save_stack_trace_tsk's end marker
 
 
 class CgroupMount:
@@ -279,7 +294,7 @@ def _pid_stack(c: V.Ctx) -> str:
     for grp in c.s.cgroups:
         if t.pid in grp.pids:
             return stack_text(grp, c.s.kernel)
-    return idle_stack()
+    return idle_stack(c.s.kernel)
 
 
 def _system_pressure(r: str) -> Callable[[V.Ctx], str]:

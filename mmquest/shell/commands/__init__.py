@@ -7,7 +7,7 @@ area; a new area is a module imported below.  Importing this package registers t
 from __future__ import annotations
 
 from ..core import COMMANDS, CommandFn, Result, Shell
-from . import bench, fields, files, numa, perf, procs, services, session, system, text, toolbox, tuning
+from . import bench, fields, files, numa, perf, procs, services, session, stats, system, text, toolbox, tuning
 
 __all__ = [
     "bench",
@@ -18,6 +18,7 @@ __all__ = [
     "procs",
     "services",
     "session",
+    "stats",
     "system",
     "text",
     "toolbox",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...kernel.era import has
 from .. import render as R
 from ..argv import OptSpec
 from ..budget import LINE_SIM_S
@@ -118,18 +119,21 @@ VMSTAT = OptSpec(
 )
 
 
-@command("vmstat", "virtual memory statistics: vmstat [delay [count]]")
+@command("vmstat", "virtual memory statistics: vmstat [-t] [delay [count]]")
 def cmd_vmstat(sh: Shell, args: list[str], stdin: str) -> Result:
-    nums = VMSTAT.parse(args).args
+    opts = VMSTAT.parse(args)
+    nums = opts.args
     if any(not n.isdigit() for n in nums):
         return Result(err=f"vmstat: Invalid argument '{nums[0]}'", status=1)
     s = sh.snap
-    if not nums:
-        return Result(_join(R.vmstat_cmd(s)))
-    delay = max(int(nums[0]), 1)
-    count = int(nums[1]) if len(nums) > 1 else 5
-    count = min(count, 60)
+    stamp = opts.has("t")
+    if stamp and not has("tool:procps.ng_vmstat", s.kernel):  # procps 3.2.8 has no -t
+        return Result(err="vmstat: invalid option -- 't'\nusage: vmstat [-V] [-n] [delay [count]]", status=2)
     lines = R.vmstat_cmd(s)
+    if stamp:
+        lines = [lines[0] + " -----timestamp-----", lines[1] + " " * 17 + "UTC", lines[2] + " " + _stamp(sh)]
+    delay = max(int(nums[0]), 1) if nums else 0
+    count = min(int(nums[1]) if len(nums) > 1 else 5, 60) if nums else 1
     for _ in range(count - 1):
         if sh.budget.sim_left(sh.snap.t) < delay:  # the line's one hour of simulated time is spent
             return Result(
@@ -140,8 +144,12 @@ def cmd_vmstat(sh: Shell, args: list[str], stdin: str) -> Result:
             )
         prev = sh.snap
         sh.advance(delay)
-        lines.append(R.vmstat_row(sh.snap, prev, delay))
+        lines.append(R.vmstat_row(sh.snap, prev, delay) + (" " + _stamp(sh) if stamp else ""))
     return Result(_join(lines))
+
+
+def _stamp(sh: Shell) -> str:
+    return R.wall(sh.snap).strftime("%Y-%m-%d %H:%M:%S")
 
 
 DMESG = OptSpec(

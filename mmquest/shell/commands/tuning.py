@@ -41,9 +41,11 @@ def cmd_sysctl(sh: Shell, args: list[str], stdin: str) -> Result:
             return name
         return str(v) if value_only else f"{name} = {v}"
 
-    if opts.has("a") or opts.has("A") or opts.has("X"):
+    if opts.has("a") or opts.has("A") or opts.has("X"):  # procps walks /proc/sys in name order
         sh.note_read("sysctl -a")
-        return Result(_join([fmt(k) for k in sorted(values)]))
+        keys = sorted(values, key=lambda k: k.split("."))
+        denied = [f"sysctl: permission denied on key '{k}'" for k in keys if SYSCTLS[k].trigger]
+        return Result(_join([fmt(k) for k in keys if not SYSCTLS[k].trigger]), "\n".join(denied), 0)
     if not opts.args:
         return Result(
             err="sysctl: no variables specified\nTry `sysctl --help' for more information.", status=1

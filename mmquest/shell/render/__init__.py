@@ -6,6 +6,7 @@ shell call the same ones, so they can never disagree.  One module per subject; t
 package re-exports them all, so callers write ``R.meminfo(s)``.
 """
 
+from .maps import maps, numa_maps, numa_parts, smaps, smaps_rollup, vmas
 from .meminfo import free_m, meminfo
 from .numa import (
     NUMASTAT_ROWS,
@@ -14,7 +15,6 @@ from .numa import (
     node_cpus,
     node_meminfo_rows,
     node_numastat_file,
-    numa_maps_parts,
     numactl_hardware,
     numastat_m,
     numastat_n,
@@ -22,7 +22,7 @@ from .numa import (
     numastat_plain,
 )
 from .perf import PERF_SORT_KEYS, perf_top
-from .procpid import _state_long, numa_maps, proc_status, smaps_rollup, statm
+from .procpid import _state_long, proc_status, statm
 from .system import _cpu_split, dmesg, loadavg, slo_lines, uptime_line
 from .tasks import PS_FIELDS, _fmt_time, _kib, _time_plus, ps_aux, ps_rows, top_batch
 from .units import KB_PER_PAGE, PAGES_PER_MB, clock, human_k, kv, mb, totals, wall
@@ -51,13 +51,14 @@ __all__ = [
     "human_k",
     "kv",
     "loadavg",
+    "maps",
     "mb",
     "meminfo",
     "node_cpus",
     "node_meminfo_rows",
     "node_numastat_file",
     "numa_maps",
-    "numa_maps_parts",
+    "numa_parts",
     "numactl_hardware",
     "numastat_m",
     "numastat_n",
@@ -68,11 +69,13 @@ __all__ = [
     "ps_aux",
     "ps_rows",
     "slo_lines",
+    "smaps",
     "smaps_rollup",
     "statm",
     "top_batch",
     "totals",
     "uptime_line",
+    "vmas",
     "vmstat_cmd",
     "vmstat_file",
     "vmstat_row",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...snapshot import Snapshot, TaskInfo
+from .maps import numa_parts
 from .units import mb
 
 
@@ -142,24 +143,13 @@ def numastat_m(s: Snapshot, compact: bool = False) -> str:
     return _mb_table("Per-node system memory usage (in MBs):", header, node_meminfo_rows(s), compact)
 
 
-def numa_maps_parts(t: TaskInfo) -> dict[str, list[float]]:
-    """Huge/Heap/Stack/Private in MB per node, as numastat sums /proc/PID/numa_maps."""
-    n = len(t.anon)
-    heap = [mb(a) * 0.08 for a in t.anon]
-    stack = [0.13 if z == 0 else 0.0 for z in range(n)]
-    priv = [mb(t.anon[z]) * 0.92 + mb(t.file[z]) + mb(t.shmem[z]) - stack[z] for z in range(n)]
-    total = sum(t.anon) or 1.0  # a task's hugetlb segment: spread as its memory is
-    huge = [mb(t.hugetlb) * (a / total if sum(t.anon) else 1.0 / n) for a in t.anon]
-    return {"Huge": huge, "Heap": heap, "Stack": stack, "Private": [max(p, 0.0) for p in priv]}
-
-
 def numastat_p(s: Snapshot, tasks: list[TaskInfo], compact: bool = False) -> str:
     """numastat -p: one process as Huge/Heap/Stack/Private rows, several as one row per PID."""
     header = [f"Node {z}" for z in range(s.nnodes)] + ["Total"]
     sep = "-" * 16 + "  " + " ".join("-" * 15 for _ in header)
     if len(tasks) == 1:
         t = tasks[0]
-        parts = numa_maps_parts(t)
+        parts = numa_parts(s, t)
         rows = [(k, [*v, sum(v)]) for k, v in parts.items()]
         tot = [sum(parts[k][z] for k in parts) for z in range(s.nnodes)]
         title = f"Per-node process memory usage (in MBs) for PID {t.pid} ({t.comm[:15]})"
@@ -177,7 +167,7 @@ def numastat_p(s: Snapshot, tasks: list[TaskInfo], compact: bool = False) -> str
         return "\n".join(out)
     rows = []
     for t in tasks:
-        parts = numa_maps_parts(t)
+        parts = numa_parts(s, t)
         per = [sum(parts[k][z] for k in parts) for z in range(s.nnodes)]
         rows.append((f"{t.pid} ({t.comm[:9]})", [*per, sum(per)]))
     tot = [sum(r[1][i] for r in rows) for i in range(s.nnodes + 1)]

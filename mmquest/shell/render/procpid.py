@@ -1,8 +1,6 @@
-"""The per-process files under /proc/PID: status, smaps_rollup, numa_maps, statm."""
+"""The per-process files under /proc/PID: status, statm (the address space: ``maps.py``)."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from ...kernel.era import has
 from ...snapshot import Snapshot, TaskInfo
@@ -37,8 +35,8 @@ def proc_status(s: Snapshot, t: TaskInfo) -> str:
     if not v < "4.1":
         lines += [f"NStgid:\t{t.pid}", f"NSpid:\t{t.pid}", f"NSpgid:\t{t.pid}", f"NSsid:\t{t.pid}"]
     lines += [
-        f"VmPeak:\t{kb(t.vm_pages * 1.02)}",
-        f"VmSize:\t{kb(t.vm_pages)}",
+        f"VmPeak:\t{kb(int(t.vm_pages * 1.02))}",  # total_vm: whole pages
+        f"VmSize:\t{kb(int(t.vm_pages))}",
         f"VmLck:\t{kb(0)}",
         f"VmPin:\t{kb(0)}",
         f"VmHWM:\t{kb(rss * 1.01)}",
@@ -82,61 +80,6 @@ def proc_status(s: Snapshot, t: TaskInfo) -> str:
 
 def _state_long(st: str) -> str:
     return {"R": "R (running)", "S": "S (sleeping)", "D": "D (disk sleep)", "Z": "Z (zombie)"}.get(st, st)
-
-
-def smaps_rollup(s: Snapshot, t: TaskInfo) -> str:
-    anon, file, shmem = sum(t.anon) * 4, sum(t.file) * 4, sum(t.shmem) * 4
-    rss = anon + file + shmem
-    rows = [
-        ("Rss", rss),
-        ("Pss", rss * 0.98),
-        ("Pss_Anon", anon),
-        ("Pss_File", file * 0.9),
-        ("Pss_Shmem", shmem),
-        ("Shared_Clean", file * 0.15),
-        ("Shared_Dirty", 0),
-        ("Private_Clean", file * 0.85),
-        ("Private_Dirty", anon + shmem),
-        ("Referenced", rss),
-        ("Anonymous", anon),
-        ("LazyFree", 0),
-        ("AnonHugePages", 0),
-        ("ShmemPmdMapped", 0),
-        ("FilePmdMapped", 0),
-        ("Shared_Hugetlb", 0),
-        ("Private_Hugetlb", 0),
-        ("Swap", 0),
-        ("SwapPss", 0),
-        ("Locked", 0),
-    ]
-    head = "55d0c8c41000-7ffd2a211000 ---p 00000000 00:00 0                          [rollup]"
-    return "\n".join([head] + [f"{k + ':':<16}{int(v):>10} kB" for k, v in rows])
-
-
-def numa_maps(s: Snapshot, t: TaskInfo) -> str:
-    n = s.nnodes
-
-    def nodes(arr: Sequence[float]) -> str:
-        return " ".join(f"N{z}={int(arr[z])}" for z in range(n) if int(arr[z]) > 0)
-
-    heap = [a * 0.08 for a in t.anon]
-    priv = [a * 0.92 for a in t.anon]
-    lines = [
-        f"55d0c8c41000 default heap anon={int(sum(heap))} dirty={int(sum(heap))} active=0 "
-        f"{nodes(heap)} kernelpagesize_kB=4"
-    ]
-    if sum(t.file) > 0:
-        lines.append(
-            f"55d0c6a00000 default file=/usr/bin/{t.comm.split(':')[0].split()[0]} mapped={int(sum(t.file))} "
-            f"active=0 {nodes(t.file)} kernelpagesize_kB=4"
-        )
-    if sum(priv) > 0:
-        lines.append(
-            f"7f4c10000000 default anon={int(sum(priv))} dirty={int(sum(priv))} active=0 "
-            f"{nodes(priv)} kernelpagesize_kB=4"
-        )
-    lines.append("7ffd2a1f0000 default stack anon=33 dirty=33 active=0 N0=33 kernelpagesize_kB=4")
-    return "\n".join(lines)
 
 
 def statm(s: Snapshot, t: TaskInfo) -> str:

@@ -29,7 +29,7 @@ def ps_rows(s: Snapshot) -> list[PsRow]:
                 "pid": t.pid,
                 "cpu": min(100.0 * t.cpu_s / el, 9999.0),
                 "mem": 100.0 * rss_kb / total_kb,
-                "vsz": int(t.vm_pages * 4),
+                "vsz": int(t.vm_pages) * 4,  # total_vm pages
                 "rss": rss_kb,
                 "tty": "pts/0" if t.comm == "bash" else "?",
                 "stat": t.state + ("s" if t.pid < 1000 else "l"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from ...kernel.era import has
 from ...snapshot import Snapshot
+from .meminfo import meminfo
 from .system import _cpu_split
 from .units import kv, totals
 
@@ -204,117 +206,135 @@ _MODERN_EV = [
 ]
 
 
+def _numa_lines(s: Snapshot) -> list[tuple[str, int]]:
+    return [
+        ("numa_hit", sum(s.numa("numa_hit"))),
+        ("numa_miss", sum(s.numa("numa_miss"))),
+        ("numa_foreign", sum(s.numa("numa_foreign"))),
+        ("numa_interleave", sum(s.numa("interleave_hit"))),
+        ("numa_local", sum(s.numa("local_node"))),
+        ("numa_other", sum(s.numa("other_node"))),
+    ]
+
+
+def _zone_lru_lines(s: Snapshot, ev: dict[str, int], nr: dict[str, int]) -> list[tuple[str, int]]:
+    """/proc/vmstat before the node LRU (4.8): the zone counters first, then the events."""
+    v = kv(s)
+    out = [(k, nr.get(k, ev.get(k, 0))) for k in _V3_NR if not (k == "nr_alloc_batch" and v < "3.12")]
+    out += _numa_lines(s)
+    if not v < "3.15":
+        out += [
+            ("workingset_refault", ev.get("workingset_refault", 0)),
+            ("workingset_activate", int(ev.get("workingset_refault", 0) * 0.4)),
+            ("workingset_nodereclaim", 0),
+        ]
+    out += [
+        ("nr_anon_transparent_hugepages", 0),
+        ("nr_free_cma", 0),
+        ("nr_dirty_threshold", int(nr["nr_free_pages"] * 0.2 + nr["nr_file_pages"] * 0.2)),
+        ("nr_dirty_background_threshold", int(nr["nr_free_pages"] * 0.1 + nr["nr_file_pages"] * 0.1)),
+    ]
+    out += [(k, ev.get(k, 0)) for k in _V3_EV if not (k == "numa_huge_pte_updates" and v < "3.13")]
+    return out
+
+
+_MODERN_NR_HEAD = (
+    "nr_free_pages",
+    "nr_inactive_anon",
+    "nr_active_anon",
+    "nr_inactive_file",
+    "nr_active_file",
+    "nr_unevictable",
+    "nr_mlock",
+)
+_MODERN_NR_NODE = (
+    "nr_slab_reclaimable",
+    "nr_slab_unreclaimable",
+    "nr_anon_pages",
+    "nr_mapped",
+    "nr_file_pages",
+    "nr_dirty",
+    "nr_writeback",
+    "nr_shmem",
+    "nr_kernel_stack",
+    "nr_page_table_pages",
+)
+_MODERN_ALIAS = {
+    "pgsteal_kswapd": "pgsteal_kswapd_normal",
+    "pgsteal_direct": "pgsteal_direct_normal",
+    "pgscan_kswapd": "pgscan_kswapd_normal",
+    "pgscan_direct": "pgscan_direct_normal",
+    "allocstall_normal": "allocstall",
+    "pgscan_file": "pgscan_direct_normal",
+    "pgsteal_file": "pgsteal_direct_normal",
+}
+
+
+def _modern_event(ev: dict[str, int], k: str) -> int:
+    if k == "pgscan_file":
+        return ev.get("pgscan_direct_normal", 0) + ev.get("pgscan_kswapd_normal", 0)
+    if k == "pgsteal_file":
+        return ev.get("pgsteal_direct_normal", 0) + ev.get("pgsteal_kswapd_normal", 0)
+    return ev.get(_MODERN_ALIAS.get(k, k), 0)
+
+
+def _node_lru_lines(s: Snapshot, ev: dict[str, int], nr: dict[str, int]) -> list[tuple[str, int]]:
+    """/proc/vmstat with the node LRU (4.8+)."""
+    out = [(k, nr[k]) for k in _MODERN_NR_HEAD]
+    out += _numa_lines(s)
+    out += [(k, nr.get(k, 0)) for k in _MODERN_NR_NODE]
+    out += [("workingset_refault_file", ev.get("workingset_refault", 0))]
+    out += [(k, _modern_event(ev, k)) for k in _MODERN_EV]
+    if not kv(s) < "6.12":
+        i = [k for k, _ in out].index("zone_reclaim_failed")
+        out.insert(i, ("zone_reclaim_success", ev.get("zone_reclaim_success", 0)))
+    return out
+
+
 def vmstat_file(s: Snapshot) -> str:
     """/proc/vmstat for the snapshot's kernel era."""
-    v = kv(s)
-    ev = dict(s.vm)
-    nr = _vm_nr(s)
-    numa = {
-        "numa_hit": sum(s.numa("numa_hit")),
-        "numa_miss": sum(s.numa("numa_miss")),
-        "numa_foreign": sum(s.numa("numa_foreign")),
-        "numa_interleave": sum(s.numa("interleave_hit")),
-        "numa_local": sum(s.numa("local_node")),
-        "numa_other": sum(s.numa("other_node")),
-    }
-    out: list[tuple[str, int]] = []
-    modern = not v < "4.8"
-    if not modern:
-        for k in _V3_NR:
-            if k == "nr_alloc_batch" and v < "3.12":
-                continue
-            out.append((k, nr.get(k, ev.get(k, 0))))
-        out += list(numa.items())
-        if not v < "3.15":
-            out += [
-                ("workingset_refault", ev.get("workingset_refault", 0)),
-                ("workingset_activate", int(ev.get("workingset_refault", 0) * 0.4)),
-                ("workingset_nodereclaim", 0),
-            ]
-        out += [
-            ("nr_anon_transparent_hugepages", 0),
-            ("nr_free_cma", 0),
-            ("nr_dirty_threshold", int(nr["nr_free_pages"] * 0.2 + nr["nr_file_pages"] * 0.2)),
-            ("nr_dirty_background_threshold", int(nr["nr_free_pages"] * 0.1 + nr["nr_file_pages"] * 0.1)),
-        ]
-        for k in _V3_EV:
-            if k == "numa_huge_pte_updates" and v < "3.13":
-                continue
-            out.append((k, ev.get(k, 0)))
-    else:
-        out += [
-            (k, nr[k])
-            for k in (
-                "nr_free_pages",
-                "nr_inactive_anon",
-                "nr_active_anon",
-                "nr_inactive_file",
-                "nr_active_file",
-                "nr_unevictable",
-                "nr_mlock",
-            )
-        ]
-        out += list(numa.items())
-        out += [
-            (k, nr.get(k, 0))
-            for k in (
-                "nr_slab_reclaimable",
-                "nr_slab_unreclaimable",
-                "nr_anon_pages",
-                "nr_mapped",
-                "nr_file_pages",
-                "nr_dirty",
-                "nr_writeback",
-                "nr_shmem",
-                "nr_kernel_stack",
-                "nr_page_table_pages",
-            )
-        ]
-        out += [("workingset_refault_file", ev.get("workingset_refault", 0))]
-        alias = {
-            "pgsteal_kswapd": "pgsteal_kswapd_normal",
-            "pgsteal_direct": "pgsteal_direct_normal",
-            "pgscan_kswapd": "pgscan_kswapd_normal",
-            "pgscan_direct": "pgscan_direct_normal",
-            "allocstall_normal": "allocstall",
-            "pgscan_file": "pgscan_direct_normal",
-            "pgsteal_file": "pgsteal_direct_normal",
-        }
-        for k in _MODERN_EV:
-            val = ev.get(alias.get(k, k), 0)
-            if k == "pgscan_file":
-                val = ev.get("pgscan_direct_normal", 0) + ev.get("pgscan_kswapd_normal", 0)
-            if k == "pgsteal_file":
-                val = ev.get("pgsteal_direct_normal", 0) + ev.get("pgsteal_kswapd_normal", 0)
-            out.append((k, val))
-        if not v < "6.12":
-            i = [k for k, _ in out].index("zone_reclaim_failed")
-            out.insert(i, ("zone_reclaim_success", ev.get("zone_reclaim_success", 0)))
+    ev, nr = dict(s.vm), _vm_nr(s)
+    out = _zone_lru_lines(s, ev, nr) if kv(s) < "4.8" else _node_lru_lines(s, ev, nr)
     return "\n".join(f"{k} {int(val)}" for k, val in out)
 
 
+# ---------------------------------------------------------------------- the vmstat tool
+def vmstat_head(kernel: str) -> list[str]:
+    """procps 3.2.8 (2.6 generation) and procps-ng 3.3 (3.10 on) differ in the group rulers."""
+    if has("tool:procps.ng_vmstat", kernel):
+        groups = "procs -----------memory---------- ---swap-- -----io---- -system-- ------cpu-----"
+    else:
+        groups = "procs -----------memory---------- ---swap-- -----io---- --system-- -----cpu-----"
+    return [groups, " r  b   swpd   free   buff  cache   si   so    bi    bo   in   cs us sy id wa st"]
+
+
 def vmstat_cmd(s: Snapshot, prev: Snapshot | None = None, interval: float = 1.0) -> list[str]:
-    head = [
-        "procs -----------memory---------- ---swap-- -----io---- -system-- ------cpu-----",
-        " r  b   swpd   free   buff  cache   si   so    bi    bo   in   cs us sy id wa st",
-    ]
-    return [*head, vmstat_row(s, prev, interval)]
+    return [*vmstat_head(s.kernel), vmstat_row(s, prev, interval)]
+
+
+def _mem_kb(s: Snapshot) -> dict[str, int]:
+    """What procps reads from /proc/meminfo (kB)."""
+    return {k: int(v.split()[0]) for k, v in (ln.split(":", 1) for ln in meminfo(s).splitlines())}
 
 
 def vmstat_row(s: Snapshot, prev: Snapshot | None, interval: float) -> str:
+    """One line: memory from /proc/meminfo (cache = Cached + SReclaimable in procps-ng, Cached in
+    procps 3.2.8), the rates from /proc/vmstat over the interval (since boot on the first line)."""
     r = sum(t.threads for t in s.tasks if t.state == "R")
     b = sum(t.threads for t in s.tasks if t.state == "D")
-    free_kb = int(sum(n.free for n in s.nodes) * 4)
-    cache_kb = int(sum(n.file + n.slab_rec for n in s.nodes) * 4)
-    if prev is None:
-        el = max(s.uptime, 1.0)
-        bi = s.vm_value("pgpgin") / el
-        bo = s.vm_value("pgpgout") / el
-    else:
-        bi = (s.vm_value("pgpgin") - prev.vm_value("pgpgin")) / interval
-        bo = (s.vm_value("pgpgout") - prev.vm_value("pgpgout")) / interval
+    mem = _mem_kb(s)
+    swpd = mem["SwapTotal"] - mem["SwapFree"]
+    cache = mem["Cached"] + (mem["SReclaimable"] if has("tool:procps.ng_vmstat", s.kernel) else 0)
+    el = max(s.uptime, 1.0) if prev is None else interval
+
+    def rate(name: str) -> float:
+        return (s.vm_value(name) - (prev.vm_value(name) if prev is not None else 0)) / el
+
+    bi, bo = rate("pgpgin"), rate("pgpgout")
+    si, so = rate("pswpin") * 4, rate("pswpout") * 4  # pages to kB
     us, sy, idle, wa = _cpu_split(s)
     return (
-        f"{r:2d} {b:2d} {0:6d} {free_kb:6d} {2104:6d} {cache_kb:6d} {0:4d} {0:4d} {int(bi):5d} {int(bo):5d} "
-        f"{int(bi / 20) + 900:4d} {int(bi / 8) + 2100:4d} {int(us):2d} {int(sy):2d} {int(idle):2d} {int(wa):2d}  0"
+        f"{r:2d} {b:2d} {swpd:6d} {mem['MemFree']:6d} {mem['Buffers']:6d} {cache:6d} {int(si):4d} {int(so):4d} "
+        f"{int(bi):5d} {int(bo):5d} {int(bi / 20) + 900:4d} {int(bi / 8) + 2100:4d} "
+        f"{int(us):2d} {int(sy):2d} {int(idle):2d} {int(wa):2d}  0"
     )

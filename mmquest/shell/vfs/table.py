@@ -10,6 +10,7 @@ from ...kernel.compaction import defrag_file
 from ...kernel.sysctl import SYSCTLS, SysctlDef
 from ...kernel.version import KernelVersion
 from .. import render as R
+from ..render import slab as R_SLAB
 from . import writes as W
 from .routes import Ctx, Route, add
 
@@ -139,6 +140,7 @@ add(
     # ------------------------------------------------------------------ /proc
     Route("/proc/meminfo", lambda c: R.meminfo(c.s)),
     Route("/proc/vmstat", lambda c: R.vmstat_file(c.s)),
+    Route("/proc/slabinfo", lambda c: R_SLAB.slabinfo(c.s), mode=0o400, era="file:/proc/slabinfo"),
     Route("/proc/loadavg", _loadavg),
     Route("/proc/uptime", _uptime),
     Route("/proc/version", _version),
@@ -153,6 +155,8 @@ add(
         owner=_owner,
         era="file:/proc/PID/smaps_rollup",
     ),
+    Route(PID + "/maps", lambda c: R.maps(c.s, c.task), owner=_owner, era="file:/proc/PID/maps"),
+    Route(PID + "/smaps", lambda c: R.smaps(c.s, c.task), owner=_owner, era="file:/proc/PID/smaps"),
     Route(PID + "/statm", lambda c: R.statm(c.s, c.task), owner=_owner),
     Route(PID + "/comm", lambda c: c.task.comm[:15], owner=_owner),
     Route(PID + "/cmdline", lambda c: c.task.cmdline.replace(" ", "\0"), owner=_owner),
