@@ -69,15 +69,6 @@ KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
         ("zone-reclaim-hpc",),
         "Σ numa_miss != Σ numa_foreign by a page or two (rounding in the per-node counters)",
     ),
-    "status_fields_of_the_era": (("thp-compound-lock",), "status shows VmPin (3.2) on 2.6.3x kernels"),
-    "vmstat_lines_of_the_era": (
-        ("thp-compound-lock", "kswapd-watermark-herd", "memcg-high-throttle"),
-        "3.x vmstat lines (numa_pte_updates, nr_free_cma, THP counters, pgsteal_kswapd_*) on 2.6.37/2.6.39; the 3.x list up to 4.8 shows thp_split on 4.6 (thp_split_page since 4.5); workingset_refault_file (5.9) on 5.8",
-    ),
-    "call_trace_functions_of_the_era": (
-        ("rss-percpu-oom",),
-        "the 6.6 OOM call trace has alloc_pages_mpol, a 6.7 function",
-    ),
 }
 XFAIL: dict[tuple[str, str], str] = {(c, i): why for c, (iids, why) in KNOWN.items() for i in iids}
 
