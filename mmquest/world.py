@@ -8,6 +8,7 @@ shell, the judge) reads a :class:`Snapshot`.
 from __future__ import annotations
 
 import difflib
+import math
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ from .actions import (
 )
 from .kernel import KernelVersion, Machine
 from .kernel.era import wall_start
-from .kernel.machine import HPAGE_KB, PAGES_PER_MB, PATCH_EFFECTS
+from .kernel.machine import HPAGE_KB, PAGES_PER_MB, PATCH_EFFECTS, Task
 from .kernel.oom import oom_score
 from .kernel.perf import PerfRow
 from .kernel.psi import CpuTimes, PsiGroup
@@ -314,6 +315,32 @@ class Snapshot:
 
 
 # ---------------------------------------------------------------------- world
+def _kthread_info(t: Task, nnodes: int) -> TaskInfo:
+    """A kernel thread as the tools see it: no mm (no memory, no RSS counters), never an OOM
+    victim (oom_score 0)."""
+    zero = (0.0,) * nnodes
+    return TaskInfo(
+        pid=t.pid,
+        comm=t.comm,
+        user=t.user,
+        threads=t.threads,
+        cmdline=t.cmdline,
+        state=t.state,
+        anon=zero,
+        file=zero,
+        shmem=zero,
+        vm_pages=0.0,
+        cpu_s=t.cpu_s,
+        start=t.start,
+        oom_score_adj=t.oom_score_adj,
+        rss_status=(0, 0, 0),
+        oom_score=0,
+        kthread=True,
+        cpu_rate=t.cpu_rate,
+        running=min(t.threads, round(t.cpu_rate)),
+    )
+
+
 def _known(what: str, name: str, known: Iterable[str]) -> str:
     near = difflib.get_close_matches(name, sorted(known), n=1)
     return f"unknown {what} {name!r}" + (f" (did you mean {near[0]!r}?)" if near else "")
@@ -393,15 +420,23 @@ class World:
         numa0 = {k: v.copy() for k, v in m.numa.items()}
         ev0 = dict(m.ev)
         steps = round(seconds / DT)
-        for _ in range(steps):
+        f = self.incident.machine.uptime_s / seconds if seconds > 0 else 1.0
+        part = round((f - math.floor(f)) * steps)  # the steps of the last, partial repetition
+        numa_part = numa0
+        for i in range(steps):
+            if i == part:
+                numa_part = {k: v.copy() for k, v in m.numa.items()}
             self._tick(DT, record=False)
+        if steps and part >= steps:
+            numa_part = {k: v.copy() for k, v in m.numa.items()}
         if seconds > 0 and self.incident.machine.uptime_s > seconds:
             # Only what accrued at the steady rate is extrapolated, not the start-up allocations.
-            f = self.incident.machine.uptime_s / seconds
+            # The NUMA counters are whole pages: the pre-roll repeated a whole number of times
+            # plus its first part, so each of their identities still holds exactly.
+            q = math.floor(f)
             for k in m.numa:
-                m.numa[k] = numa0[k] + (m.numa[k] - numa0[k]) * f
-            for k in list(m.ev):
-                m.ev[k] = ev0.get(k, 0.0) + (m.ev[k] - ev0.get(k, 0.0)) * f
+                m.numa[k] = numa0[k] + (m.numa[k] - numa0[k]) * q + (numa_part[k] - numa0[k])
+            self._extrapolate_events(ev0, f)
         # The load average has been what the steady state gives for most of the uptime.
         if seconds > 0 and self.incident.machine.uptime_s > 900:
             m.loadavg[:] = m.loadavg[0]
@@ -416,6 +451,24 @@ class World:
             self.psi.add_history(history, shares)
         self.t = 0.0
         self.history.clear()
+
+    def _extrapolate_events(self, ev0: dict[str, float], f: float) -> None:
+        """The event counters of a box up ``f`` pre-rolls: what each accrued in the pre-roll,
+        ``f`` times.  Pages allocated and pages freed are the exception: at the steady state
+        the box has been in since boot every allocated page is freed again, so only their
+        common part (the churn) repeats; what the pre-roll took from the free lists (or gave
+        back) happened once, and pgfree - pgalloc stays the free memory."""
+        m = self.machine
+        delta = {k: m.ev[k] - ev0.get(k, 0.0) for k in list(m.ev)}
+        allocs = [k for k in delta if k.startswith("pgalloc_")]
+        alloc = sum(delta[k] for k in allocs)
+        churn = max(min(alloc, delta.get("pgfree", 0.0)), 0.0)
+        for k, d in delta.items():
+            if k == "pgfree":
+                d = churn
+            elif k in allocs:
+                d = churn * d / alloc if alloc > 0 else 0.0
+            m.ev[k] += d * (f - 1.0)
 
     # ------------------------------------------------------------------ time
     @property
@@ -574,7 +627,9 @@ class World:
             w.task.pid: w.watchdog_mb for w in self.workloads if w.watchdog_mb > 0 and w.task is not None
         }
         tasks = tuple(
-            TaskInfo(
+            _kthread_info(t, m.nnodes)
+            if t.extra.get("kthread")
+            else TaskInfo(
                 pid=t.pid,
                 comm=t.comm,
                 user=t.user,
