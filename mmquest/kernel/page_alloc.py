@@ -63,12 +63,12 @@ class PageAlloc:
             self.numa["other_node"][z] += pages
 
     def memblock_free_all(self: Machine) -> None:
-        """mem_init(): the boot hands every page of the nodes to the buddy allocator, each one
+        """mem_init(): the boot hands the pages nobody holds to the buddy allocator, each one
         freed once (PGFREE).  What the box holds when its clock starts (kernel, slab, the page
-        cache it built, the hugetlb pool, the system's processes) was allocated from it."""
-        self.ev["pgfree"] += self.node_pages * self.nnodes
-        for z, used in enumerate(self.used_pages()):
-            self._count(z, z, z, float(used))
+        cache it built, the hugetlb pool, the system's processes) is the model's boot state,
+        held from before the allocator counted: it is not handed over, nor counted as
+        allocated, so pgfree - pgalloc starts as the free memory."""
+        self.ev["pgfree"] += float(self.free.sum())
 
     def count_alloc(self: Machine, per_node: np.ndarray, cpu_node: int | None = None) -> None:
         """Count pages a workload's own fault model placed (``per_node``), as the allocator
