@@ -39,7 +39,8 @@ lint: install-test
 	$(BIN)/lint-imports
 	$(BIN)/ruff check mmquest tests bench docs
 	$(BIN)/ruff format --check mmquest tests bench docs
-	$(BIN)/mypy mmquest/kernel mmquest/workloads mmquest/world.py mmquest/shell
+	$(BIN)/mypy mmquest/kernel mmquest/workloads mmquest/world.py mmquest/build_snapshot.py mmquest/snapshot.py \
+		mmquest/series.py mmquest/shell
 
 test: lint
 	$(BIN)/mmquest validate

@@ -22,7 +22,7 @@ CORPUS = ROOT / "tests" / "hostile" / "shell_lines.txt"
 CHILD = r"""
 import json, resource, sys, time
 from mmquest.engine import Engine
-from mmquest.incident import resolve
+from mmquest.incident_loader import resolve
 from mmquest.world import World
 eng = Engine(World(resolve(sys.argv[1]), 0))
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

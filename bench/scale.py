@@ -20,7 +20,7 @@ import time
 
 
 def tasks_box(extra: int):
-    from mmquest.incident import resolve
+    from mmquest.incident_loader import resolve
     from mmquest.world import World
 
     w = World(resolve("zone-reclaim"), 0, preroll=False)
@@ -33,7 +33,7 @@ def tasks_box(extra: int):
 
 
 def cpus_box(ncpus: int):
-    from mmquest.incident import resolve
+    from mmquest.incident_loader import resolve
     from mmquest.world import World
 
     inc = resolve("rss-percpu-oom")

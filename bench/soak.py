@@ -29,7 +29,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     from mmquest.game import Session
-    from mmquest.incident import resolve
+    from mmquest.incident_loader import resolve
 
     s = Session(resolve(args.incident), args.seed)
     rss = []

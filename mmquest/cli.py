@@ -16,7 +16,8 @@ from pathlib import Path
 
 from . import __version__
 from .game.modes import DEFAULT_MODE, MODES
-from .incident import Incident, IncidentError, discover, resolve
+from .incident import Incident
+from .incident_loader import IncidentError, discover, resolve
 
 EXIT_OK, EXIT_UNRESOLVED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # Ctrl+C, as a shell reports a SIGINT
@@ -391,11 +392,11 @@ def cmd_validate(args) -> int:
         pp = Path(p)
         paths += sorted(pp.glob("*.toml")) if pp.is_dir() else [pp]
     if not args.paths:
-        from .incident import PACKAGE_INCIDENTS
+        from .incident_loader import PACKAGE_INCIDENTS
 
         paths = sorted(PACKAGE_INCIDENTS.glob("*.toml"))
     from .game.headless import validate_incident  # deferred: the model (mmquest/deferred.py)
-    from .incident import load_incident
+    from .incident_loader import load_incident
 
     bad = 0
     seen: dict[str, str] = {}

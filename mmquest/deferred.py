@@ -19,6 +19,8 @@ from __future__ import annotations
 DEFERRED: dict[str, str] = {
     "numpy": "the simulation's arrays: loaded with the model, when a machine is built",
     "mmquest.world": "the simulated machine (numpy): built when an incident starts",
+    "mmquest.build_snapshot": "the world's snapshots are built once it runs",
+    "mmquest.snapshot": "what the shell and the panes read (the model's types, numpy)",
     "mmquest.engine": "the clock and the shell on top of the world",
     "mmquest.shell": "the in-game shell renders from the world's snapshots",
     "mmquest.game.session": "a play session owns an engine and a world",

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .actions import Action, Applied
 from .kernel.compound import IoPoint
 from .shell import Shell
+from .snapshot import Snapshot
 from .workloads.aio import AioReader
 from .workloads.base import Workload
-from .world import DT, Action, Applied, Snapshot, World
+from .world import DT, World
 
 SPEEDS = (1.0, 4.0, 16.0)
+LINE_PUBLISH_S = 0.25  # while a line runs, snapshots go to the screen at most this often (real seconds)
 MAX_RUN_OUTPUT = 20_000_000  # characters of command output one run keeps (transcript, JSON verdict)
 
 
@@ -52,6 +56,8 @@ class Engine:
         self._lock = threading.RLock()
         self._subscribers: list[Callable[[Snapshot], None]] = []
         self._tick_hooks: list[Callable[[World], None]] = []
+        self._in_line = False
+        self._published_at = 0.0
         self.diagnose: Callable[[str | None], str] | None = None  # set by the game session
         self.mechanism_unlocked: Callable[[], bool] | None = None  # set by the game session
 
@@ -82,7 +88,10 @@ class Engine:
                 for hook in self._tick_hooks:
                     hook(self.world)
                 remaining -= chunk
-        self._publish()
+        # A line's loop may let a second pass 16 times a second: the screen follows at its own pace
+        # (the line's end publishes its last state).
+        if not self._in_line or time.monotonic() - self._published_at >= LINE_PUBLISH_S:
+            self._publish()
 
     @property
     def workloads(self) -> list[Workload]:
@@ -111,11 +120,17 @@ class Engine:
         return self.speed
 
     # ---------------------------------------------------------------- commands
-    def execute(self, line: str) -> Step:
+    def execute(self, line: str, interrupt_at: int | None = None) -> Step:
+        """Run one line.  ``interrupt_at``: the line was interrupted (Ctrl-C) after that many
+        pieces of simulated time when it was played; end it there again."""
         with self._lock:
             t = self.world.t
             self._applied = []
-            res = self.shell.execute(line)
+            self._in_line = True
+            try:
+                res = self.shell.execute(line, interrupt_at)
+            finally:
+                self._in_line = False
             output = res.output
             if self.output_kept + len(output) > MAX_RUN_OUTPUT:
                 output = (
@@ -138,6 +153,7 @@ class Engine:
         self._tick_hooks.append(fn)
 
     def _publish(self) -> None:
+        self._published_at = time.monotonic()
         snap = self.world.snapshot()
         for fn in list(self._subscribers):
             fn(snap)

@@ -1,143 +1,42 @@
-"""Incident specs: parse and validate ``incidents/*.toml`` into frozen dataclasses.
+"""The incident format: what ``incidents/*.toml`` holds, as frozen dataclasses.
 
 The dataclasses below are the incident format, written once: their fields (types,
 defaults, allowed values, doc strings) drive the parser and its error messages
 (:mod:`mmquest.schema`) and the reference in ``docs/incident-format.md``
-(:func:`reference_markdown`, tested to match).  Only the standard library is used here.
-Every problem is an :class:`IncidentError` that names the file, the table, the index and
-the field, so a trainer who writes a variant by hand sees exactly what to fix.
+(:func:`reference_markdown`, tested to match).  The field shapes of their own are in
+:mod:`mmquest.incident_fields`; reading the files (and every :class:`IncidentError`, which
+names the file, the table, the index and the field) is :mod:`mmquest.incident_loader`.
+Only the standard library is used here.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
-import math
-import os
-import re
-import stat
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .schema import Invalid, build, fld, reference, show
+from .incident_fields import (
+    NAME,
+    PANES,
+    file_table,
+    kernel,
+    kernel_list,
+    kernel_span,
+    matrix,
+    pane_list,
+    renamings,
+    sysctl_table,
+    value_list,
+    wall_clock,
+)
+from .schema import Invalid, fld, reference, show
 
-_HERE = Path(__file__).resolve().parent
-# In a wheel the incidents ship inside the package; in a checkout they sit beside it.
-PACKAGE_INCIDENTS = _HERE / "incidents" if (_HERE / "incidents").is_dir() else _HERE.parent / "incidents"
-ENV_INCIDENTS = "MMQUEST_INCIDENTS"
-_KERNEL_RE = re.compile(r"^\d+\.\d+(\.\d+)?(-rc\d+)?$")
 DIFFICULTIES = ("easy", "medium", "hard")
-PANES = ("service", "numastat", "perf", "memory", "rss", "oom", "mechanism")
 DEFAULT_PANES = PANES[:4]
 WRONG_EFFECTS = ("relief", "none", "harm")
 MECH_FIX = ("bypassed", "removed", "lock-free")  # what the fix does to a step of the mechanism
-MAX_FILE_BYTES = 1_000_000  # an incident file, or its solution script
-MAX_DEPTH = 8  # tables and arrays nested in one another (the bundled files use 3)
-MAX_NUMBER = 1e12  # any number in the file, in magnitude (sane for every field; nan and inf are refused)
 MAX_WORKLOADS = 16
-_NAME = r"[A-Za-z_][A-Za-z0-9_.]*"
-
-
-class IncidentError(Exception):
-    """A malformed incident file: names the file, the field and the problem."""
-
-    def __init__(self, path: str | os.PathLike[str], fld: str, message: str):
-        self.path = str(path)
-        self.field = fld
-        self.message = message
-        where = f"{self.path}: {fld}: " if fld else f"{self.path}: "
-        super().__init__(where + message)
-
-
-# --------------------------------------------------------------------------- shapes of their own
-def kernel(v: Any, at: str) -> str:
-    if not isinstance(v, str) or not _KERNEL_RE.match(v):
-        raise Invalid(at, f"not a kernel version like '3.10.0' or '3.11.0-rc5': {show(v)}")
-    return v
-
-
-def _kernels(v: Any, at: str) -> tuple[str, ...]:
-    if not isinstance(v, list):
-        raise Invalid(at, f"expected a list, got {show(v)}")
-    return tuple(kernel(x, f"{at}[{i}]") for i, x in enumerate(v))
-
-
-def _wall_start(v: Any, at: str) -> str:
-    if not isinstance(v, str):
-        raise Invalid(at, f"expected a string, got {show(v)}")
-    if v:
-        try:
-            datetime.datetime.strptime(v, "%Y-%m-%d %H:%M:%S")
-        except ValueError:
-            raise Invalid(at, f'expected "YYYY-MM-DD HH:MM:SS", got {show(v)}') from None
-    return v
-
-
-def _rows(v: Any, at: str) -> tuple[Any, ...]:
-    """A matrix as given (MachineSpec.check checks its shape against the node count)."""
-    if not isinstance(v, list):
-        raise Invalid(at, f"expected a list, got {show(v)}")
-    return tuple(tuple(row) if isinstance(row, list) else row for row in v)
-
-
-def _sysctls(v: Any, at: str) -> Mapping[str, int]:
-    if not isinstance(v, dict):
-        raise Invalid(at, f"expected a table, got {show(v)}")
-    for k, x in v.items():
-        if not k.startswith(("vm.", "kernel.")):
-            raise Invalid(f"{at}.{k}", "sysctl names start with 'vm.' or 'kernel.'")
-        if isinstance(x, bool) or not isinstance(x, int):
-            raise Invalid(f"{at}.{k}", f"expected an integer value, got {show(x)}")
-    return MappingProxyType(dict(v))
-
-
-def _files(v: Any, at: str) -> Mapping[str, str]:
-    if not isinstance(v, dict):
-        raise Invalid(at, f"expected a table, got {show(v)}")
-    for k, x in v.items():
-        if not k.startswith(("/root/", "/tmp/", "/etc/")):
-            raise Invalid(f"{at}.{k}", "files may only be placed under /root, /tmp or /etc")
-        if not isinstance(x, str):
-            raise Invalid(f"{at}.{k}", f"expected the file's text, got {show(x)}")
-    return MappingProxyType(dict(v))
-
-
-def _panes(v: Any, at: str) -> tuple[str, ...]:
-    if not isinstance(v, list) or len(v) != 4 or any(p not in PANES for p in v):
-        raise Invalid(at, f"expected four of {', '.join(PANES)}, got {v!r}")
-    return tuple(v)
-
-
-def _renamed(v: Any, at: str) -> tuple[tuple[str, str], ...]:
-    if not isinstance(v, list):
-        raise Invalid(at, f"expected a list, got {show(v)}")
-    out = []
-    for j, pair in enumerate(v):
-        if (
-            not isinstance(pair, list)
-            or len(pair) != 2
-            or not all(isinstance(x, str) for x in pair)
-            or not re.fullmatch(_NAME, pair[1])
-        ):
-            raise Invalid(at, f'item {j}: expected ["VERSION", "new_name"], got {show(pair)}')
-        out.append((kernel(pair[0], at), pair[1]))
-    return tuple(out)
-
-
-def _span(v: Any, at: str) -> tuple[str, str | None]:
-    if not isinstance(v, list) or len(v) != 2 or (v[1] is not None and not isinstance(v[1], str)):
-        raise Invalid(at, 'expected [FROM, BEFORE] kernel versions (BEFORE may be "")')
-    return (kernel(v[0], at), kernel(v[1], at) if v[1] else None)
-
-
-def _values(v: Any, at: str) -> tuple[int | str, ...]:
-    if not isinstance(v, list) or any(isinstance(x, bool) or not isinstance(x, (int, str)) for x in v):
-        raise Invalid(at, "expected a list of integers or strings")
-    return tuple(v)
 
 
 # --------------------------------------------------------------------------- the format
@@ -152,13 +51,15 @@ class MachineSpec:
     hostname: str = fld("the machine's host name")
     kernel: str = fld("the running release, like `3.10.0` or `3.11.0-rc5`", parse=kernel, type_doc="kernel")
     boot_kernels: tuple[str, ...] = fld(
-        "what `ls /boot` offers to `kexec`; must include `kernel`", parse=_kernels, type_doc="list of kernels"
+        "what `ls /boot` offers to `kexec`; must include `kernel`",
+        parse=kernel_list,
+        type_doc="list of kernels",
     )
     nodes: int = fld("NUMA nodes", lo=1, hi=8)
     cpus_per_node: int = fld("CPUs per node", lo=1, hi=512)
     mem_per_node_mb: int = fld("memory per node (MB)", lo=512)
     distances: tuple[tuple[int, ...], ...] = fld(
-        "the SLIT matrix: symmetric, 10 on the diagonal, 10..254 elsewhere", parse=_rows, type_doc="matrix"
+        "the SLIT matrix: symmetric, 10 on the diagonal, 10..254 elsewhere", parse=matrix, type_doc="matrix"
     )
     disk_read_mbps: float = fld("the disk's read bandwidth", 500.0, lo=1)
     disk_latency_us: float = fld("the disk's latency", 200.0, lo=1)
@@ -171,7 +72,7 @@ class MachineSpec:
     wall_start: str = fld(
         'wall-clock time at t=0 of the run, "YYYY-MM-DD HH:MM:SS" (UTC); empty = from the kernel\'s era',
         "",
-        parse=_wall_start,
+        parse=wall_clock,
         type_doc="date and time",
     )
 
@@ -277,11 +178,11 @@ class MechStep:
     counter behind the edge into this step (kernel.trace.COUNTERS, oldest names).
     """
 
-    fn: str = fld("the function's oldest name", pattern=_NAME, pattern_doc="a kernel function name")
+    fn: str = fld("the function's oldest name", pattern=NAME, pattern_doc="a kernel function name")
     counter: str = fld(
         "the model's call counter behind the edge into the step (a function or `function:edge`, from "
         "`mmquest.kernel.trace.COUNTERS`, oldest names)",
-        pattern=_NAME + r"(:[a-z_]+)?",
+        pattern=NAME + r"(:[a-z_]+)?",
         pattern_doc="a model counter name (function or function:edge)",
     )
     depth: int = fld("0 for the entry point, at most one deeper than the step before", 0, lo=0, hi=8)
@@ -289,7 +190,7 @@ class MechStep:
     renamed: tuple[tuple[str, str], ...] = fld(
         'the first release with each new name: `[["4.8", "node_reclaim"]]`',
         (),
-        parse=_renamed,
+        parse=renamings,
         type_doc="list",
     )
     since: str | None = fld("the first kernel with the step", None, parse=kernel, type_doc="kernel")
@@ -348,11 +249,13 @@ class Cause:
 
     text: str = fld("may use `{value}` (the sysctl's value) and `{kernel}`")
     sysctl: str | None = fld("the sysctl that holds the cause (with `fixed_values`)", None)
-    fixed_values: tuple[int | str, ...] = fld("the sysctl's values that remove the cause", (), parse=_values)
+    fixed_values: tuple[int | str, ...] = fld(
+        "the sysctl's values that remove the cause", (), parse=value_list
+    )
     kernels: tuple[str, str | None] | None = fld(
         '`[FROM, BEFORE]`: the kernels that have the cause (BEFORE may be `""`)',
         None,
-        parse=_span,
+        parse=kernel_span,
         type_doc="list",
     )
     fixed_by: str | None = fld("a patch effect that removes the cause", None)
@@ -414,7 +317,7 @@ class Incident:
         'sysctl values set in `/etc/sysctl.conf` (they survive reboots), e.g. `"vm.zone_reclaim_mode" = 1`; '
         "unknown sysctls are refused",
         MappingProxyType({}),
-        parse=_sysctls,
+        parse=sysctl_table,
         type_doc="table",
     )
     tolerate_s: float = fld(
@@ -437,14 +340,14 @@ class Incident:
     files: Mapping[str, str] = fld(
         "extra files on the box: path (under `/root`, `/tmp` or `/etc`) to text",
         MappingProxyType({}),
-        parse=_files,
+        parse=file_table,
         type_doc="table",
     )
     panes: tuple[str, ...] = fld(
         f"the play screen's four panes, from {', '.join(f'`{p}`' for p in PANES)}",
         DEFAULT_PANES,
         key="ui.panes",
-        parse=_panes,
+        parse=pane_list,
         type_doc="list of four panes",
     )
     diagnoses: tuple[Diagnosis, ...] = fld("[[diagnosis]] (at least five)", (), key="diagnosis")
@@ -479,60 +382,6 @@ class Incident:
                 raise Invalid(f"mechanism[{i}].depth", "a step is at most one level below the one before")
 
 
-# --------------------------------------------------------------------------- parse
-def _check_values(data: Mapping[str, Any], path: str) -> None:
-    """Every number in the file is finite and of a sane size; nothing is nested deeper than
-    MAX_DEPTH (walked without recursion, whatever the file holds)."""
-    stack: list[tuple[str, Any, int]] = [("", data, 0)]
-    while stack:
-        where, v, depth = stack.pop()
-        if isinstance(v, (dict, list)):
-            if depth > MAX_DEPTH:
-                raise IncidentError(path, where, f"nested more than {MAX_DEPTH} deep")
-            items = v.items() if isinstance(v, dict) else ((f"[{i}]", x) for i, x in enumerate(v))
-            for k, x in items:
-                sub = f"{where}{k}" if str(k).startswith("[") else f"{where}.{k}" if where else str(k)
-                stack.append((sub, x, depth + 1))
-        elif isinstance(v, float) and not math.isfinite(v):
-            raise IncidentError(path, where, f"expected a finite number, got {v!r}")
-        elif isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) > MAX_NUMBER:
-            raise IncidentError(
-                path,
-                where,
-                f"number out of range (at most {MAX_NUMBER:g} in magnitude), "
-                f"got {str(v)[:20]}{'...' if len(str(v)) > 20 else ''}",
-            )
-
-
-def _solution_path(name: str, path: str) -> str:
-    """A file beside the incident, named *.solution: never a host file elsewhere (validate
-    prints the lines of a solution that fail)."""
-    if "/" in name or "\\" in name or name.startswith(".") or not name.endswith(".solution"):
-        raise Invalid("solution", f"must name a NAME.solution file beside the incident, got {name!r}")
-    sol = Path(path).parent / name
-    try:
-        st = sol.lstat()
-    except OSError:
-        raise Invalid("solution", f"no such file: {sol}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise Invalid("solution", f"not a regular file: {sol}")
-    if st.st_size > MAX_FILE_BYTES:
-        raise Invalid("solution", f"larger than {MAX_FILE_BYTES:,} bytes: {sol}")
-    return str(sol)
-
-
-def parse_incident(data: Mapping[str, Any], path: str) -> Incident:
-    """The incident a parsed TOML document describes (``path``: the file, for messages)."""
-    _check_values(data, path)
-    try:
-        inc: Incident = build(Incident, data, "", path=str(path))
-        if inc.solution is not None:
-            inc = dataclasses.replace(inc, solution=_solution_path(inc.solution, path))
-    except Invalid as e:
-        raise IncidentError(path, e.where, e.message) from None
-    return inc
-
-
 # --------------------------------------------------------------------------- the reference
 SECTIONS: tuple[tuple[type, str, str], ...] = (
     (Incident, "Top-level fields", ""),
@@ -565,107 +414,3 @@ def reference_markdown() -> str:
     for cls, title, table in SECTIONS:
         lines += reference(cls, title, table)
     return "\n".join(lines)
-
-
-def read_limited(p: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """A regular file's bytes, at most ``limit`` of them.  A FIFO, a device (a link to
-    /dev/zero) or a directory is refused before it is opened: opening a FIFO blocks, and
-    reading /dev/zero never ends."""
-    try:
-        st = p.stat()
-    except OSError as e:
-        raise IncidentError(p, "", f"cannot read file: {e.strerror or e}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise IncidentError(p, "", "not a regular file (a FIFO, a device or a directory)")
-    if st.st_size > limit:
-        raise IncidentError(p, "", f"larger than {limit:,} bytes")
-    try:
-        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped after the check above
-                raise IncidentError(p, "", "not a regular file")
-            raw = f.read(limit + 1)
-    except OSError as e:
-        raise IncidentError(p, "", f"cannot read file: {e.strerror or e}") from None
-    if len(raw) > limit:
-        raise IncidentError(p, "", f"larger than {limit:,} bytes")
-    return raw
-
-
-def load_incident(path: str | os.PathLike[str]) -> Incident:
-    p = Path(path)
-    raw = read_limited(p)
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise IncidentError(p, "", "not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as e:
-        raise IncidentError(p, "", f"TOML syntax error: {e}") from None
-    except RecursionError:
-        raise IncidentError(p, "", f"tables or arrays nested too deeply (at most {MAX_DEPTH})") from None
-    except ValueError as e:  # an integer of thousands of digits
-        text = raw.decode("utf-8", "replace")
-        m = re.search(r"\d{1000,}", text)
-        where = (
-            f"line {text.count(chr(10), 0, m.start()) + 1}: an integer of {len(m.group(0))} digits"
-            if m
-            else ""
-        )
-        raise IncidentError(p, "", f"a value cannot be read: {where or str(e)[:120]}") from None
-    return parse_incident(data, str(p))
-
-
-def incident_dirs(extra: list[str] | None = None) -> list[Path]:
-    dirs = [PACKAGE_INCIDENTS]
-    env = os.environ.get(ENV_INCIDENTS)
-    if env:
-        dirs += [Path(d) for d in env.split(os.pathsep) if d]
-    dirs += [Path(d) for d in (extra or [])]
-    return dirs
-
-
-def discover(extra: list[str] | None = None) -> tuple[list[Incident], list[IncidentError]]:
-    """All incidents in the known directories, sorted by (order, id), plus load errors."""
-    found: dict[str, Incident] = {}
-    errors: list[IncidentError] = []
-    for d in incident_dirs(extra):
-        if not d.is_dir():
-            continue
-        try:
-            files = sorted(d.glob("*.toml"))
-        except OSError as e:
-            errors.append(IncidentError(d, "", f"cannot list the directory: {e.strerror or e}"))
-            continue
-        for f in files:
-            try:
-                inc = load_incident(f)
-            except IncidentError as e:
-                errors.append(e)
-                continue
-            if inc.id in found:
-                errors.append(
-                    IncidentError(f, "id", f"duplicate id {inc.id!r} (also in {found[inc.id].path})")
-                )
-                continue
-            found[inc.id] = inc
-    return sorted(found.values(), key=lambda i: (i.order, i.id)), errors
-
-
-def resolve(ref: str, extra: list[str] | None = None) -> Incident:
-    """An incident by id or by path to a .toml file."""
-    if ref.endswith(".toml") or os.sep in ref:
-        return load_incident(ref)
-    bundled = PACKAGE_INCIDENTS / f"{ref}.toml"  # the bundled directory comes first and wins: parse one file
-    if bundled.is_file():
-        try:
-            inc = load_incident(bundled)
-            if inc.id == ref:
-                return inc
-        except IncidentError:
-            pass  # discover() below reports the broken file as the list does
-    incidents, _ = discover(extra)
-    for inc in incidents:
-        if inc.id == ref:
-            return inc
-    known = ", ".join(i.id for i in incidents) or "none"
-    raise IncidentError(ref, "", f"no incident with this id (known: {known})")

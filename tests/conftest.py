@@ -5,7 +5,7 @@ import pytest
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from mmquest.incident import load_incident
+from mmquest.incident_loader import load_incident
 
 # Property tests draw a fixed set of examples (derandomize: the same examples on every run, so the
 # suite's time and its verdict do not vary) and keep no example database in the checkout: every

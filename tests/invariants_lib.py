@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mmquest.engine import Engine
-from mmquest.incident import Incident, load_incident
+from mmquest.incident import Incident
+from mmquest.incident_loader import load_incident
 from mmquest.world import World
 
 ROOT = Path(__file__).resolve().parent.parent

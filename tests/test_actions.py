@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 
 from mmquest import actions
+from mmquest.actions import Action, Cost
 from mmquest.game import Session
 from mmquest.game.scoring import POINTS, RULES, collateral_of, rules_markdown
-from mmquest.incident import resolve
-from mmquest.world import Action, Cost
+from mmquest.incident_loader import resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 

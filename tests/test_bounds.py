@@ -8,13 +8,15 @@ stays under its bound after many ticks, with the bounds shrunk so a short run fi
 import numpy as np
 import pytest
 
-from mmquest import world as world_mod
+from mmquest import series as series_mod
 from mmquest.game import Session
-from mmquest.incident import resolve
+from mmquest.incident_loader import resolve
 from mmquest.kernel import printk
 from mmquest.kernel.machine import TaskTable
 from mmquest.kernel.printk import LogBuf, record_size
-from mmquest.world import Series, World
+from mmquest.series import Series
+from mmquest.snapshot import HISTORY_SHOWN
+from mmquest.world import World
 
 
 # ---------------------------------------------------------------------- the kernel log ring
@@ -137,8 +139,8 @@ def test_task_table_compacts_in_spawn_order():
 # ---------------------------------------------------------------------- a long run
 @pytest.mark.parametrize("incident, seconds", [("rss-percpu-oom", 600), ("zone-reclaim", 120)])
 def test_every_container_stays_bounded_over_a_long_run(incident, seconds, monkeypatch):
-    monkeypatch.setattr(world_mod, "RECENT_TICKS", 40)
-    monkeypatch.setattr(world_mod, "LONG_POINTS", 64)
+    monkeypatch.setattr(series_mod, "RECENT_TICKS", 40)
+    monkeypatch.setattr(series_mod, "LONG_POINTS", 64)
     monkeypatch.setattr(printk, "LOG_BUF_LEN", 8192)
     s = Session(resolve(incident), 0, keep_steps=20)
     sizes = []
@@ -164,7 +166,7 @@ def test_every_container_stays_bounded_over_a_long_run(incident, seconds, monkey
         )
     first, last = sizes
     assert last["recent"] == 40 and last["history"] <= 64
-    assert last["rss"] <= 64 and last["rss_recent"] <= world_mod.HISTORY_SHOWN
+    assert last["rss"] <= 64 and last["rss_recent"] <= HISTORY_SHOWN
     assert last["dmesg"] <= 8192
     if incident == "rss-percpu-oom":  # OOM reports and restarts: the ring has wrapped
         assert s.world.machine.dmesg.dropped > 0

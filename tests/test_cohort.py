@@ -9,7 +9,7 @@ from mmquest.cli import main
 from mmquest.game import Session
 from mmquest.game.cohort import analyse, cohort_html, parse_since
 from mmquest.game.store import Store
-from mmquest.incident import discover, resolve
+from mmquest.incident_loader import discover, resolve
 
 FIX = "sysctl -w vm.zone_reclaim_mode=0"
 DROP = "echo 3 > /proc/sys/vm/drop_caches"

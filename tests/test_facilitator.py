@@ -19,7 +19,7 @@ import pytest
 
 from mmquest import facilitator as fac
 from mmquest.game import Session
-from mmquest.incident import resolve
+from mmquest.incident_loader import resolve
 from mmquest.serve import SESSION_RSS_MB, default_max_sessions
 from mmquest.ui.live import Live, session_state, status_file
 

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from mmquest.incident import resolve
+from mmquest.incident_loader import resolve
 from mmquest.ui.app import make_app
 from mmquest.ui.keybar import KeyBar
 from mmquest.ui.screens import PlayScreen, QuitScreen

@@ -13,7 +13,7 @@ from mmquest.game import Session
 from mmquest.game.report import results
 from mmquest.game.store import Store
 from mmquest.game.xapi import iso_duration, iso_time, statements
-from mmquest.incident import resolve
+from mmquest.incident_loader import resolve
 
 from .conftest import ROOT
 

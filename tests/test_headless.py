@@ -25,7 +25,7 @@ def run_cli(capsys, *args, stdin=None, monkeypatch=None):
 
 @pytest.mark.parametrize("toml", SOLUTIONS, ids=[p.stem for p in SOLUTIONS])
 def test_every_solution_script_resolves_its_incident(capsys, toml):
-    from mmquest.incident import load_incident
+    from mmquest.incident_loader import load_incident
 
     inc = load_incident(toml)
     assert inc.solution, f"{toml.name} has no solution script"
@@ -38,7 +38,7 @@ def test_every_solution_script_resolves_its_incident(capsys, toml):
 
 @pytest.mark.parametrize("toml", SOLUTIONS, ids=[p.stem for p in SOLUTIONS])
 def test_wrong_paths_do_not_resolve(capsys, tmp_path, toml):
-    from mmquest.incident import load_incident
+    from mmquest.incident_loader import load_incident
 
     inc = load_incident(toml)
     script = tmp_path / "wrong.sh"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mmquest.engine import Engine
-from mmquest.incident import load_incident
+from mmquest.incident_loader import load_incident
 from mmquest.shell.budget import LINE_BYTES, LINE_SIM_S, LINE_WALL_S, MATCH_WALL_S
 from mmquest.shell.core import MAX_OUTPUT
 from mmquest.world import World

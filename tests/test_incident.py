@@ -2,7 +2,7 @@
 
 import pytest
 
-from mmquest.incident import IncidentError, discover, load_incident, resolve
+from mmquest.incident_loader import IncidentError, discover, load_incident, resolve
 
 from .conftest import INCIDENTS, base_toml, write_incident
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from mmquest.game.judge import Judge, causes_in_place
 from mmquest.game.session import Session
-from mmquest.incident import load_incident
+from mmquest.incident_loader import load_incident
 
 ROOT = Path(__file__).resolve().parent.parent
 INCIDENTS = {p.stem: load_incident(p) for p in sorted((ROOT / "incidents").glob("*.toml"))}
@@ -193,7 +193,7 @@ def test_a_downgrade_below_the_baseline_is_refused_with_the_reason(iid, kernel):
 # ---------------------------------------------------------------------- the judge itself
 def history(*segments, t: float = 0.0, into=None):
     """The world's Series of (t, throughput, p99) ticks: constant segments of (seconds, throughput)."""
-    from mmquest.world import Series
+    from mmquest.series import Series
 
     out = Series() if into is None else into
     for seconds, tput in segments:
@@ -324,7 +324,7 @@ def test_the_debrief_says_how_long_a_relief_lasted():
 
 
 async def test_the_screen_says_why_a_downgrade_does_not_count():
-    from mmquest.incident import resolve
+    from mmquest.incident_loader import resolve
     from mmquest.ui.app import make_app
     from mmquest.ui.panes import ServicePane
     from mmquest.ui.shellpane import ShellInput

@@ -240,7 +240,7 @@ def test_era_names_are_checked_and_release_dates_ordered():
 def _world(name, seed=7):
     from pathlib import Path
 
-    from mmquest.incident import load_incident
+    from mmquest.incident_loader import load_incident
     from mmquest.world import World
 
     return World(load_incident(Path(__file__).parent.parent / "incidents" / f"{name}.toml"), seed=seed)
@@ -388,3 +388,58 @@ def test_direct_reclaim_swaps_anon_when_the_cache_is_gone():
     assert m.ev["pswpout"] > 0 and m.swap_used == pytest.approx(m.ev["pswpout"])
     assert sum(x.extra.get("swap", 0.0) for x in m.tasks.values()) == pytest.approx(m.swap_used)
     assert m.rss_read(t, "status")[3] > 0.9 * m.swap_used  # swapents: the big task gave most
+
+
+def _calls(m, fn):
+    return sum(n for (f, _), n in m.trace.calls.items() if f == fn)
+
+
+def _node_reclaim_race(kernel, tasks, nr=20_000, dt=0.5):
+    """``tasks`` tasks on node 0's CPUs allocate ``nr`` pages within one tick of ``dt`` seconds."""
+    m = machine(kernel=kernel, mode=1)
+    fill_node_with_cache(m, 0)
+    m.tick_dt = dt
+    r = m.get_page_from_freelist(0, nr, "file", tasks=tasks)
+    return m, r
+
+
+def test_one_task_reclaims_the_node_alone_and_stays_local():
+    m, r = _node_reclaim_race("4.9.0", tasks=1)
+    assert r.per_node[1] == 0 and m.numa["numa_miss"][1] == 0
+    assert _calls(m, "node_reclaim:noscan") == 0
+
+
+def test_two_tasks_on_a_node_one_reclaims_the_other_allocates_remote():
+    """PGDAT_RECLAIM_LOCKED: while one task is in __node_reclaim(), the other's node_reclaim()
+    answers NODE_RECLAIM_NOSCAN and its allocation falls back to node 1 (numa_miss/foreign)."""
+    m, r = _node_reclaim_race("4.9.0", tasks=2)
+    alone, r1 = _node_reclaim_race("4.9.0", tasks=1)
+    assert 0 < r.per_node[1] < r.per_node[0]  # most still reclaimed locally, some spilled
+    assert m.numa["numa_miss"][1] == pytest.approx(r.per_node[1])
+    assert m.numa["numa_foreign"][0] == pytest.approx(r.per_node[1])
+    assert _calls(m, "node_reclaim:noscan") > 0
+    assert m.ev["zone_reclaim_failed"] == 0  # NOSCAN did not scan: not a failed reclaim
+    assert m.ev["pgsteal_direct_normal"] < alone.ev["pgsteal_direct_normal"]  # less local eviction
+    # The spilled share is the bit's offered load over the tick: k a / (1 + k a), k = 1/2.
+    a = 20_000 / SWAP_CLUSTER_MAX * alone.reclaim_call_s[0] / 0.5
+    assert r.per_node[1] / 20_000 == pytest.approx(0.5 * a / (1 + 0.5 * a), rel=0.2)
+    assert r1.per_node[1] == 0
+
+
+def test_more_tasks_and_a_busier_bit_spill_more():
+    spills = [_node_reclaim_race("4.9.0", tasks=n)[1].per_node[1] for n in (2, 4, 16)]
+    assert spills == sorted(spills) and spills[0] > 0
+    slow_tick = _node_reclaim_race("4.9.0", tasks=4, dt=0.5)[1].per_node[1]
+    fast_tick = _node_reclaim_race("4.9.0", tasks=4, dt=5.0)[1].per_node[1]  # same pages over 10x the time
+    assert fast_tick < slow_tick
+
+
+def test_before_4_8_each_zone_had_its_own_reclaimer():
+    """ZONE_RECLAIM_LOCKED was per zone: node 0's DMA32 and Normal could each be reclaimed by
+    one task, so two tasks rarely collide; from 4.8 the bit is the node's (a5f5f91da6ad)."""
+    old = machine(kernel="3.10.0", mode=1)
+    new = machine(kernel="4.9.0", mode=1)
+    assert list(old.reclaim_locks) == [2, 1] and list(new.reclaim_locks) == [1, 1]
+    spill_old = _node_reclaim_race("3.10.0", tasks=8)[1].per_node[1]
+    spill_new = _node_reclaim_race("4.9.0", tasks=8)[1].per_node[1]
+    assert 0 < spill_old < 0.5 * spill_new

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from mmquest.game import Session
-from mmquest.incident import IncidentError, parse_incident, resolve
+from mmquest.incident_loader import IncidentError, parse_incident, resolve
 from mmquest.kernel import KernelVersion
 from mmquest.kernel.compound import REFS_PER_SUBPAGE, SUBPAGE_KB, refcount_path
 from mmquest.kernel.percpu import MMCounters, percpu_counter_batch
@@ -32,7 +32,7 @@ def test_node_reclaim_calls_stop_after_the_fix():
     w.step(10)
     b = w.snapshot().trace.count(fn)
     assert b - a > 100  # node reclaim runs inline in the allocations
-    from mmquest.world import SetSysctl
+    from mmquest.actions import SetSysctl
 
     w.apply(SetSysctl("vm.zone_reclaim_mode", 0))
     w.step(1)
@@ -73,7 +73,7 @@ def test_compound_lock_calls_per_io_follow_the_refcount_path(kernel, fastpath, l
         m = w.machine
     if fastpath:
         p = next(p for p in inc.patches if p.effect == "pagehuge_fastpath")
-        from mmquest.world import KpatchLoad
+        from mmquest.actions import KpatchLoad
 
         w.apply(KpatchLoad(p.id))
     w.step(1)

@@ -2,7 +2,7 @@
 
 from rich.console import Console
 
-from mmquest.incident import resolve
+from mmquest.incident_loader import resolve
 from mmquest.ui.app import make_app
 from mmquest.ui.panes import MechanismPane
 from tests.test_tui import _no_blink, type_line

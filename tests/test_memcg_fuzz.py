@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from mmquest.cli import main
 from mmquest.engine import Engine
-from mmquest.incident import resolve
+from mmquest.incident_loader import resolve
 from mmquest.world import World
 
 from .conftest import INCIDENTS

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from mmquest.game import Session
-from mmquest.incident import load_incident
+from mmquest.incident_loader import load_incident
 from mmquest.kernel.memcg import PAGE_COUNTER_MAX
 
 from .conftest import INCIDENTS

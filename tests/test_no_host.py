@@ -37,7 +37,7 @@ AUDITED = textwrap.dedent(r"""
     import asyncio
     from mmquest.cli import main
     from mmquest.game.headless import read_script, run_headless
-    from mmquest.incident import discover
+    from mmquest.incident_loader import discover
     from mmquest.game.store import Store
 
     for inc in discover()[0]:
@@ -45,7 +45,7 @@ AUDITED = textwrap.dedent(r"""
         assert s.judge.resolved, inc.id
 
     from mmquest.ui.app import make_app
-    from mmquest.incident import resolve
+    from mmquest.incident_loader import resolve
 
     async def tui():
         app = make_app(live=True, store=Store(), player="audit")

@@ -9,7 +9,7 @@ import pytest
 
 from mmquest.game import Session
 from mmquest.game.store import Store
-from mmquest.incident import resolve
+from mmquest.incident_loader import resolve
 from mmquest.ui.plain import PlainGame, play_plain, use_colour
 
 from .conftest import ROOT

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mmquest.game import Session
-from mmquest.incident import MachineSpec, load_incident
+from mmquest.incident import MachineSpec
+from mmquest.incident_loader import load_incident
 from mmquest.kernel import Machine
 from mmquest.kernel.machine import PAGES_PER_MB
 from mmquest.kernel.oom import oom_score
@@ -188,8 +189,8 @@ def test_small_error_and_the_right_victim_on_16_cpus_or_before_6_2(rss, change):
         w = World(inc, seed=3)
     else:
         w = World(rss, seed=3)
-        w.apply(__import__("mmquest.world", fromlist=["KexecLoad"]).KexecLoad("6.1.112"))
-        w.apply(__import__("mmquest.world", fromlist=["KexecExec"]).KexecExec())
+        w.apply(__import__("mmquest.actions", fromlist=["KexecLoad"]).KexecLoad("6.1.112"))
+        w.apply(__import__("mmquest.actions", fromlist=["KexecExec"]).KexecExec())
         w.step(rss.machine.boot_s + 1)
     w.step(120)
     reported, true = rss_of(w, "authsvc")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from mmquest.cli import main
 from mmquest.engine import Engine
-from mmquest.incident import discover, resolve
+from mmquest.incident_loader import discover, resolve
 from mmquest.world import World
 
 from .conftest import INCIDENTS

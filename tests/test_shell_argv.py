@@ -1,9 +1,12 @@
 """The one option parser (shell.argv) and the tools' own messages through it."""
 
+from pathlib import Path
+
 import pytest
 
 from mmquest.engine import Engine
-from mmquest.shell.argv import OptError, OptSpec
+from mmquest.incident_loader import load_incident
+from mmquest.shell.argv import GNU, OptError, Opts, OptSpec
 from mmquest.world import World
 
 SPEC = OptSpec("tool", "abn:o::", {"all": "a", "lines=": "n", "color?": "color", "colour?": "color"})
@@ -74,6 +77,39 @@ def test_no_permutation_stops_at_the_first_operand():
 def test_last_value_wins_and_all_values_are_kept():
     got = SPEC.parse(["-n1", "-n", "2"])
     assert got.get("n") == "2" and got.all("n") == ["1", "2"] and got.count("n") == 2
+
+
+def test_a_message_may_name_its_option():
+    spec = OptSpec(
+        "ps", "p:o:", after="", messages={**GNU, "short_needs:p": "error: list of process IDs must follow -p"}
+    )
+    with pytest.raises(OptError) as e:
+        spec.parse(["-p"])
+    assert e.value.message == "error: list of process IDs must follow -p"
+    with pytest.raises(OptError) as e:
+        spec.parse(["-o"])
+    assert e.value.message == "ps: option requires an argument -- 'o'"  # the kind's message for the others
+
+
+def test_whole_names_only_without_abbrev():
+    spec = OptSpec("ps", "", {"sort=": "sort"}, after="", abbrev=False)
+    assert spec.parse(["--sort=rss"]).get("sort") == "rss"
+    with pytest.raises(OptError) as e:
+        spec.parse(["--so=rss"])
+    assert e.value.message == "ps: unrecognized option '--so=rss'"
+
+
+def test_long_only_reads_single_dash_names():
+    spec = OptSpec("orion", long={"run=": "run", "testname=": "testname"}, after="", long_only=True)
+    got = spec.parse(["-run", "simple", "--testname=x"])
+    assert got.items == [("run", "simple"), ("testname", "x")]
+
+
+def test_step_reads_one_option_word():
+    opts = Opts()
+    assert SPEC.step(["-an", "5", "f"], 0, opts) == 1  # -n took the next word
+    assert opts.items == [("a", None), ("n", "5")]
+    assert SPEC.step(["--all", "f"], 0, opts) == 0
 
 
 # ---------------------------------------------------------------------- through the tools
@@ -192,3 +228,187 @@ def test_bcc_tools_speak_argparse(eng):
     assert (
         run(eng, "funccount -d")[0].splitlines()[1] == "funccount: error: argument -d: expected one argument"
     )
+
+
+# ---------------------------------------------------------------------- the tools moved onto the parser
+# (issue #12: ps, kill, systemctl, numactl, kexec, kpatch, orion, perf probe, perf stat)
+INCIDENTS = Path(__file__).resolve().parent.parent / "incidents"
+
+
+def fresh(name: str = "zone-reclaim") -> Engine:
+    """An engine of its own, for lines that change the box (kill, kexec, perf probe)."""
+    return Engine(World(load_incident(INCIDENTS / f"{name}.toml"), seed=1))
+
+
+def pids_of(eng):
+    """The PIDs ps lists (from the model), excluding init."""
+    out = run(eng, "ps -eo pid")[0].split()[1:]  # under the PID header
+    return [int(p) for p in out if int(p) > 1]
+
+
+@pytest.mark.parametrize(
+    "line, first, status",
+    [
+        ("ps -Q", "error: unsupported SysV option", 1),
+        ("ps Q", "error: unsupported option (BSD syntax)", 1),
+        ("ps --bogus", "error: unknown gnu long option", 1),
+        ("ps --forest=1", "error: option --forest does not take an argument", 1),
+        ("ps -o", "error: format specification must follow -o", 1),
+        ("ps -p", "error: list of process IDs must follow -p", 1),
+        ("ps --sort", "error: long sort specification must follow --sort", 1),
+        ("ps axo", "error: format specification must follow o", 1),  # a BSD word: BSD's words
+        ("ps -p x", "error: process ID list syntax error", 1),
+        ("ps -u nosuchuser", "error: user name does not exist", 1),
+        ("ps -o pid,bogus", 'error: unknown user-defined format specifier "bogus"', 1),
+        ("kill -ZZ 1", "bash: kill: ZZ: invalid signal specification", 1),
+        ("kill -s", "bash: kill: -s: option requires an argument", 1),
+        (
+            "kill",
+            "kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]",
+            2,
+        ),
+        ("systemctl -Z", "systemctl: invalid option -- 'Z'", 1),
+        ("systemctl --bogus", "systemctl: unrecognized option '--bogus'", 1),
+        ("systemctl -n", "systemctl: option requires an argument -- 'n'", 1),
+        ("systemctl --lines", "systemctl: option '--lines' requires an argument", 1),
+        ("numactl -Z", "numactl: invalid option -- 'Z'", 1),
+        ("numactl --bogus", "numactl: unrecognized option '--bogus'", 1),
+        ("numactl -i", "numactl: option requires an argument -- 'i'", 1),
+        ("kexec -Z", "kexec: invalid option -- 'Z'", 1),
+        ("kexec -t", "kexec: option requires an argument -- 't'", 1),
+        ("kexec --initrd", "kexec: option '--initrd' requires an argument", 1),
+        ("kexec -l", "No kernel specified", 1),
+        ("perf probe -Q", "  Error: unknown switch `Q'", 129),
+        ("perf probe --bogus", "  Error: unknown option `bogus'", 129),
+        ("perf probe -a", "  Error: switch `a' requires a value", 129),
+        ("perf probe --del", "  Error: option `del' requires a value", 129),
+        ("perf stat -Q", "  Error: unknown switch `Q'", 129),
+        ("perf stat -ax", "  Error: unknown switch `x'", 129),
+        ("perf stat -e", "  Error: switch `e' requires a value", 129),
+        ("perf stat --event", "  Error: option `event' requires a value", 129),
+    ],
+)
+def test_moved_tools_refuse_in_their_own_words(eng, line, first, status):
+    out, st = run(eng, line)
+    assert out.splitlines()[0] == first, out
+    assert st == status
+
+
+def test_ps_and_numactl_print_their_usage_after_the_error(eng):
+    out = run(eng, "ps -Q")[0].splitlines()
+    assert out[1:4] == ["", "Usage:", " ps [options]"] and out[-1] == "For more details see ps(1)."
+    out = run(eng, "numactl -Z")[0].splitlines()
+    assert out[1].startswith("usage: numactl [--all | -a]") and out[-1].startswith("<length> can have")
+    assert (
+        run(eng, "perf probe -Q")[0].splitlines()[2].startswith(" usage: perf probe [<options>] 'PROBEDEF'")
+    )
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("ps -e -o pid,comm,rss --sort=-rss", "ps -eo pid,comm,rss --sort -rss"),  # a value after a cluster
+        ("ps -e -f", "ps -ef"),
+        ("ps aux", "ps -aux"),  # -aux fails as UNIX options (no user 'x'), reads as BSD ones
+        ("ps a u x", "ps aux"),
+        ("ps -eo pid,comm", "ps axo pid,comm"),  # BSD o takes the next word
+        ("ps -p 1 -o pid,comm", "ps -o pid,comm --pid=1"),
+        ("ps -p 1 -o pid,comm", "ps -o pid,comm 1"),  # a trailing PID selects, as in procps
+        ("systemctl list-units", "systemctl"),
+        ("systemctl list-units", "systemctl --no-pager --no-legend -al list-units"),
+        ("numactl --hardware", "numactl -H"),
+        ("numactl --hardware", "numactl -aH"),
+        ("numactl --show", "numactl -s"),
+        (
+            "perf stat -e vmscan:mm_vmscan_direct_reclaim_begin -a sleep 1",
+            "perf stat -ae vmscan:mm_vmscan_direct_reclaim_begin sleep 1",
+        ),
+        (
+            "perf stat -e vmscan:mm_vmscan_direct_reclaim_begin -a sleep 1",
+            "perf stat --event=vmscan:mm_vmscan_direct_reclaim_begin --all-cpus sleep 1",
+        ),
+        ("perf probe --add zone_reclaim", "perf probe -azone_reclaim"),
+        ("perf probe --add zone_reclaim", "perf probe zone_reclaim"),
+    ],
+)
+def test_moved_tools_spellings_agree(a, b):
+    """Two spellings of one command line print the same, each on a box of its own."""
+    out_a, st_a = run(fresh(), a)
+    out_b, st_b = run(fresh(), b)
+    assert st_a == 0 and out_a.strip()
+    assert (out_b, st_b) == (out_a, st_a)
+
+
+def test_ps_full_and_bsd_formats_differ():
+    eng = fresh()
+    assert run(eng, "ps -ef")[0].startswith("UID ") and run(eng, "ps aux")[0].startswith("USER ")
+
+
+def test_kill_spellings_all_kill():
+    victims = pids_of(fresh())[-3:]
+    assert len(victims) == 3
+    for spelling in ("-9", "-s KILL", "-sKILL", "-SIGKILL", "-n 9"):
+        eng = fresh()
+        for pid in victims:
+            assert run(eng, f"kill {spelling} {pid}")[1] == 0, spelling
+            assert run(eng, f"ps -p {pid} -o pid=")[1] == 1, (spelling, pid)  # gone
+
+
+def test_kill_l_names_and_numbers(eng):
+    assert run(eng, "kill -l 9")[0].strip() == "KILL"
+    assert run(eng, "kill -l KILL")[0].strip() == "9"
+    table = run(eng, "kill -l")[0].splitlines()
+    assert table[0].startswith(" 1) SIGHUP\t 2) SIGINT") and "64) SIGRTMAX" in table[-1]
+
+
+def test_systemctl_quiet_answers_by_status_alone():
+    eng = fresh()
+    units = [ln.split()[0] for ln in run(eng, "systemctl list-units")[0].splitlines()[1:] if ".service" in ln]
+    assert units
+    loud, st = run(eng, f"systemctl is-active {units[0]}")
+    assert loud.strip() in ("active", "inactive", "failed", "activating")
+    assert run(eng, f"systemctl -q is-active {units[0]}") == ("", st)
+    assert run(eng, f"systemctl is-active --quiet {units[0]}") == ("", st)  # options after the verb
+    assert run(eng, f"systemctl --no-pager status {units[0]}") == run(eng, f"systemctl status {units[0]}")
+
+
+def test_kexec_loads_the_kernel_given_as_operand():
+    eng = fresh()
+    kernel = eng.snapshot().boot_kernels[0]
+    for line in (
+        f"kexec -l /boot/vmlinuz-{kernel}",
+        f"kexec --load --reuse-cmdline /boot/vmlinuz-{kernel}",
+        f"kexec -xl /boot/vmlinuz-{kernel}",
+    ):
+        assert run(eng, line) == ("", 0), line
+    assert (
+        run(eng, "kexec -l /boot/vmlinuz-0.0.0")[0]
+        == "Cannot open `/boot/vmlinuz-0.0.0': No such file or directory"
+    )
+
+
+def test_kpatch_speaks_its_script():
+    eng = fresh("thp-compound-lock")
+    out, st = run(eng, "kpatch frob")
+    assert out.splitlines()[0] == "subcommand frob not recognized" and st == 1
+    assert "usage: kpatch <command> [<args>]" in out and "Valid commands:" in out
+    assert run(eng, "kpatch load")[0].startswith("usage: kpatch <command> [<args>]")  # load needs its module
+    assert run(eng, "kpatch")[1] == 1
+    assert run(eng, "kpatch list")[0].startswith("Loaded patch modules:")
+
+
+def test_orion_reads_name_value_pairs():
+    def orion(line):
+        return run(fresh("thp-compound-lock"), line)
+
+    out, st = orion("orion -run simple -testname flash")
+    assert st == 0 and "Maximum Large MBPS=" in out
+    assert orion("orion -RUN simple -TESTNAME flash") == (out, st)  # names in any case
+    assert orion("orion --run simple --testname flash") == (out, st)
+    assert orion("orion -run simple -testname flash -bogus 1")[0].startswith("ORION: unknown option '-bogus'")
+    assert orion("orion -run simple -testname")[0].startswith(
+        "ORION: unknown or incomplete option '-testname'"
+    )
+    assert orion("orion -run simple -test flash")[0].startswith(
+        "ORION: unknown option '-test'"
+    )  # whole names only

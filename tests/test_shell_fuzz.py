@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mmquest.engine import Engine
-from mmquest.incident import resolve
+from mmquest.incident_loader import resolve
 from mmquest.shell import COMMANDS
 from mmquest.world import World
 

@@ -3,7 +3,7 @@
 import pytest
 
 from mmquest.engine import Engine
-from mmquest.incident import load_incident
+from mmquest.incident_loader import load_incident
 from mmquest.shell import complete
 from mmquest.shell.vfs import EACCES, EISDIR, ENOENT, ENOTDIR, ROUTES, Route, VfsError, mode_string
 from mmquest.world import World

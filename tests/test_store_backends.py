@@ -16,7 +16,7 @@ import pytest
 from mmquest.cli import main
 from mmquest.game import Session
 from mmquest.game.store import MIGRATIONS, RunConflict, StoreError, open_store
-from mmquest.incident import resolve
+from mmquest.incident_loader import resolve
 
 from . import pgserver
 from .conftest import ROOT

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mmquest.game.session import Session
-from mmquest.incident import load_incident
+from mmquest.incident_loader import load_incident
 
 ROOT = Path(__file__).resolve().parent.parent
 TOML = ROOT / "incidents" / "thp-defrag-stall.toml"

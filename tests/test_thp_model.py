@@ -1,11 +1,12 @@
 """Incident 2: the compound-page refcount cost model, orion, kexec bisection, kpatch."""
 
+import itertools
 import re
 
 import pytest
 
 from mmquest.engine import Engine
-from mmquest.incident import load_incident
+from mmquest.incident_loader import load_incident
 from mmquest.kernel import KernelVersion as K
 from mmquest.kernel.compound import io_point, refcount_path
 from mmquest.world import World
@@ -80,15 +81,60 @@ def test_off_calibration_thp_pages_stay_slow_after_the_fix():
 def test_off_calibration_more_outstanding_io_raises_contention():
     per_cpu = [io_point(K("3.11.0-rc5"), False, 32, DEVICE, 1024, n) for n in (4, 8, 16, 32)]
     cost = [p.cpu_us_per_req for p in per_cpu]
-    assert cost == sorted(cost) and cost[-1] > 2 * cost[0]  # the lock convoy grows
-    # and raising the queue depth does not buy the throughput back
-    assert best("3.11.0-rc5", False, 1024, levels=32).mbps < 0.85 * DEVICE
+    assert cost == sorted(cost) and cost[-1] > 1.5 * cost[0]  # more CPUs spin on each head page
+    fixed = [io_point(K("3.11.0-rc5"), True, 32, DEVICE, 1024, n).cpu_us_per_req for n in (4, 32)]
+    assert fixed[1] < 1.1 * fixed[0]  # the PageHuge() fast path takes no lock: nothing to queue on
+
+    # The soak run's depth (8) stays below the platform's SLO; the locked path needs more
+    # I/Os in flight than the fixed one to reach the device.
+    def depth_to_device(fix):
+        return next(
+            n for n in range(1, 65) if io_point(K("3.11.0-rc5"), fix, CPUS, DEVICE, 1024, n).mbps >= DEVICE
+        )
+
+    assert best("3.11.0-rc5", False, 1024).mbps < 0.8 * DEVICE
+    assert depth_to_device(False) > 2 * depth_to_device(True)
 
 
-def test_off_calibration_more_cpus_do_not_rescue_the_locked_path():
-    small = best("3.11.0-rc5", False, 1024, levels=64, cpus=16).mbps
-    big = best("3.11.0-rc5", False, 1024, levels=64, cpus=64).mbps
-    assert big < 0.85 * DEVICE and big == pytest.approx(small, rel=0.05)
+def test_off_calibration_more_cpus_share_each_head_page():
+    """One lock per head page: more CPUs at work spread over the same hot huge pages, so each
+    CPU's request costs more (more sharers per lock), while the box's throughput still grows."""
+    big_dev = 4 * DEVICE  # a faster array, so that the CPUs are the limit
+    small = io_point(K("3.11.0-rc5"), False, 16, big_dev, 1024, 16)
+    big = io_point(K("3.11.0-rc5"), False, 64, big_dev, 1024, 64)
+    assert big.cpu_us_per_req > 1.5 * small.cpu_us_per_req
+    assert big.mbps > small.mbps
+    assert big.mbps / 64 < 0.7 * small.mbps / 16
+
+
+@pytest.mark.parametrize("kind", ["hugetlbfs", "thp"])
+@pytest.mark.parametrize("size", [1024, 64])
+@pytest.mark.parametrize("version", ["2.6.39", "3.11.0-rc5", "3.12.0"])
+def test_off_calibration_orion_is_monotone_and_smooth_in_the_queue_depth(version, size, kind):
+    """No cliff: from 1 to 32 I/Os in flight each added I/O adds throughput, never more than
+    the one before it (the lock's wait grows smoothly), and never more than its share k+1/k."""
+    mbps = [io_point(K(version), False, CPUS, DEVICE, size, n, kind).mbps for n in range(1, 33)]
+    steps = [b - a for a, b in itertools.pairwise(mbps)]
+    assert all(d >= 0 for d in steps)
+    assert all(b <= a + 1e-6 for a, b in itertools.pairwise(steps))
+    assert all(mbps[k] <= mbps[k - 1] * (k + 1) / k + 1e-6 for k in range(1, 32))
+    if kind == "thp" or version < K("3.12"):  # the locked path: each CPU pays more as others join
+        per_req = [
+            io_point(K(version), False, CPUS, DEVICE, size, n, kind).cpu_us_per_req for n in (1, 8, 16)
+        ]
+        assert per_req[0] < per_req[1] < per_req[2]
+
+
+def test_compound_lock_per_head_page():
+    from mmquest.kernel.compound import compound_lock
+
+    s, z = 600.0, 500.0
+    assert compound_lock(s, z, 1.0) == pytest.approx(s)  # alone on its head page: no spinning
+    waits = [compound_lock(s, z, m) for m in (1.0, 1.5, 2.0, 4.0, 16.0)]
+    assert waits == sorted(waits)
+    # Saturated: the head page's lock serves one request per S, however many CPUs share it.
+    for m in (4.0, 16.0, 64.0):
+        assert m / (z + compound_lock(s, z, m)) <= 1.0 / s + 1e-12
 
 
 @pytest.mark.parametrize("version", ["2.6.37", "2.6.39", "3.11.0-rc5", "3.12.0"])
@@ -208,7 +254,7 @@ def test_orion_errors(thp):
 
 def test_live_throughput_with_jitter_never_exceeds_the_device(thp):
     w = World(thp, seed=2)
-    w.apply(__import__("mmquest.world", fromlist=["KpatchLoad"]).KpatchLoad("7cb2ef56e6a8"))
+    w.apply(__import__("mmquest.actions", fromlist=["KpatchLoad"]).KpatchLoad("7cb2ef56e6a8"))
     top = 0.0
     for _ in range(200):
         w.step(0.5)

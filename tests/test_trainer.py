@@ -13,13 +13,13 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from mmquest.actions import Cost
 from mmquest.cli import main
 from mmquest.game import Session
 from mmquest.game.report import results
 from mmquest.game.scoring import BASE, HINT_COST, PER_SLO_MINUTE, score
 from mmquest.game.store import MIGRATIONS, Store, data_dir
-from mmquest.incident import resolve
-from mmquest.world import Cost
+from mmquest.incident_loader import resolve
 
 from .conftest import ROOT
 
@@ -170,7 +170,7 @@ CRASHER = textwrap.dedent("""
     import os, sys, time, hashlib
     from mmquest.game import Session
     from mmquest.game.store import Store
-    from mmquest.incident import resolve
+    from mmquest.incident_loader import resolve
     s = Session(resolve("zone-reclaim"), 7, "on-call", store=Store(), player="crash")
     for line in ["numastat", "sleep 45", "echo 3 > /proc/sys/vm/drop_caches", "sleep 20", "numastat -m",
                  "sysctl -w vm.zone_reclaim_mode=0", "sleep 30"]:

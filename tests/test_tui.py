@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.text import Text
 from textual.color import Color
 
-from mmquest.incident import resolve
+from mmquest.incident_loader import resolve
 from mmquest.ui.app import make_app
 from mmquest.ui.keybar import KeyBar
 from mmquest.ui.panes import NumastatPane, PerfPane

@@ -6,7 +6,7 @@ import pytest
 
 from mmquest.game import warm
 from mmquest.game.headless import read_script, run_headless
-from mmquest.incident import resolve
+from mmquest.incident_loader import resolve
 
 
 def verdict(inc_id: str, seed: int = 0, lines=None) -> str:

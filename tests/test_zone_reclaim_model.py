@@ -4,7 +4,8 @@ import dataclasses
 
 import pytest
 
-from mmquest.world import KexecExec, KexecLoad, SetSysctl, World
+from mmquest.actions import KexecExec, KexecLoad, SetSysctl
+from mmquest.world import World
 
 
 def settle(world, seconds):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .judge import causes_in_place
-from .session import HINT_LINE, UI_LINE, Session
+from .session import HINT_LINE, UI_LINE, Session, interrupted_at
 
 STAGING = ("kexec load",)  # events that prepare a remedy without changing the running machine
 
@@ -39,7 +39,7 @@ def analyse(inc, rec) -> RunFacts:
     """Replay one recorded run; what it shows about the player's path."""
     s = Session(inc, rec.seed, rec.mode)
     wrong: list[str] = []
-    for t, line in rec.journal:
+    for i, (t, line) in enumerate(rec.journal):
         if t > s.world.t:
             s.advance(t - s.world.t)
         if line == HINT_LINE:
@@ -48,7 +48,7 @@ def analyse(inc, rec) -> RunFacts:
         if line.startswith(UI_LINE):
             continue
         before = len(causes_in_place(inc, s.world.snapshot()))
-        step = s.command(line)
+        step = s.command(line, interrupted_at(rec.journal, i))
         acted = [e for e in step.events if e != "clear" and not e.startswith(STAGING)]
         if acted and before and len(causes_in_place(inc, s.world.snapshot())) >= before:
             wrong.append(" ".join(line.split()))

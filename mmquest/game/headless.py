@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..incident import Incident, IncidentError, read_limited
+from ..incident import Incident
+from ..incident_loader import IncidentError, read_limited
 from ..kernel.trace import COUNTERS
 from ..world import ConfigError, World
 from .modes import DEFAULT_MODE

@@ -11,8 +11,9 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 
+from ..actions import Cost
 from ..engine import Engine, Step
-from ..world import Cost, World
+from ..world import World
 from .judge import Judge, causes_in_place
 from .modes import DEFAULT_MODE, MODES
 from .scoring import Score, diagnosis_points, pager_points, score
@@ -21,6 +22,19 @@ from .warm import warmed_world
 
 HINT_LINE = "#hint"
 UI_LINE = "#ui "  # "#ui KEY=VALUE": how the player left the screen (speed, zoom ...), restored on resume
+# "#ui interrupt=N" after a line: Ctrl-C ended it after N pieces of simulated time (readers that skip
+# the screen's notes skip it; a replay ends the line at the same place)
+INTERRUPT_LINE = UI_LINE + "interrupt="
+
+
+def interrupted_at(journal, i: int) -> int | None:
+    """Where Ctrl-C ended the journal's line ``i`` (pieces of simulated time), or None."""
+    if i + 1 < len(journal) and journal[i + 1][1].startswith(INTERRUPT_LINE):
+        try:
+            return int(journal[i + 1][1][len(INTERRUPT_LINE) :])
+        except ValueError:
+            return None
+    return None
 
 
 class Session:
@@ -77,10 +91,14 @@ class Session:
         if self.mode.time_limited and w.t >= self.incident.exam_limit_s:
             self.finished = True
 
-    def command(self, line: str) -> Step:
-        step = self.engine.execute(line)
+    def command(self, line: str, interrupt_at: int | None = None) -> Step:
+        step = self.engine.execute(line, interrupt_at)
         self.journal.append((step.t, line))
         self._save_line()
+        stopped = self.engine.shell.budget.interrupted_at
+        if stopped is not None:  # Ctrl-C: where the line stopped, so that a replay stops it there
+            self.journal.append((step.t, f"{INTERRUPT_LINE}{stopped}"))
+            self._save_line()
         return step
 
     def advance(self, seconds: float) -> None:
@@ -282,16 +300,18 @@ class Session:
         """Re-type a journal at its times (deterministic: the same machine results)."""
         self._replaying = True
         try:
-            for t, line in journal:
+            for i, (t, line) in enumerate(journal):
                 if t > self.world.t:
                     self.advance(t - self.world.t)
+                if line.startswith(INTERRUPT_LINE):
+                    continue  # journalled again by the line it belongs to
                 if line == HINT_LINE:
                     self.hint()
                 elif line.startswith(UI_LINE):
                     key, _, value = line[len(UI_LINE) :].partition("=")
                     self.note_ui(key, value)
                 else:
-                    self.command(line)
+                    self.command(line, interrupted_at(journal, i))
             if until is not None and until > self.world.t:
                 self.advance(until - self.world.t)
         finally:

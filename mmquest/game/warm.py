@@ -32,7 +32,17 @@ from .store import data_dir
 
 MAGIC = b"mmquest-warm-world 1\n"
 KEEP_FILES = 32  # warmed worlds kept (one per incident file, seed and model version)
-_MODEL_SOURCES = ("world.py", "incident.py", "kernel", "workloads")
+_MODEL_SOURCES = (
+    "world.py",
+    "series.py",
+    "snapshot.py",
+    "build_snapshot.py",
+    "incident.py",
+    "incident_fields.py",
+    "incident_loader.py",
+    "kernel",
+    "workloads",
+)
 
 
 @functools.lru_cache(maxsize=1)

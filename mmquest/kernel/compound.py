@@ -14,19 +14,28 @@ compound page, and what a reference costs depends on the kernel:
 * with the ``PageHuge()`` fast path (7cb2ef56e6a8, v3.12): hugetlbfs pages go back to
   one atomic on the head; transparent huge pages still take the lock.
 
-Contention: all CPUs doing I/O hit the same few head pages.  The locked path behaves
-like a queue on that lock, its cost multiplied by 1/(1 - rho) with rho growing with
-the number of CPUs at work; the lock-free path only pays cache-line transfers.
+Contention: the compound lock is a bit spinlock in the head page's flags (PG_compound_lock,
+2.6.38 to 4.5, removed by the THP refcount rework), one lock per huge page.  The CPUs at work
+place their I/Os in ``HOT_HEAD_PAGES`` huge pages of the buffer pool, so a request shares its
+head page with 1 + (c - 1) / H of the c CPUs on average, and each lock is a closed queue: a
+CPU spends ``Z`` of a request outside the lock and ``S`` holding it, spinning while another
+CPU holds it.  Its wait follows Schweitzer's mean-value approximation for that queue
+(:func:`compound_lock`): exact for one CPU, smooth in the number of sharers, and bounded as
+the lock saturates (throughput per head page tends to 1/S), so raising the outstanding I/Os
+never lowers the throughput; there is no cliff.  The lock-free path only pays cache-line
+transfers.
 
-Calibration (the published orion table, commit 7cb2ef56e6a8): the refcount constants
-below and the per-request / per-page cost of each kernel generation's aio+dio path
-were fitted to the 2.6.39 and 3.11-rc5 columns and the pre-THP 64 KB cell.  The
-3.11-rc5 + fix column and the pre-THP 1 MB cell are *predictions* of the model
-(tests check all eight cells within 5 %), as is everything off these points.
+Calibration (the published orion table, commit 7cb2ef56e6a8): the uncontended refcount
+costs, ``HOT_HEAD_PAGES`` and the per-request / per-page cost of each kernel generation's
+aio+dio path were fitted to the 2.6.39 and 3.11-rc5 columns, the 3.11-rc5 + fix 64 KB cell,
+the pre-THP 64 KB cell and perf top's shares at 3.11-rc5 (``__get_page_tail`` 40 %,
+``put_compound_page`` 19 %).  The 1 MB + fix and pre-THP 1 MB cells are *predictions* of the
+model (tests check all eight cells within 5 %), as is everything off these points.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from .version import KernelVersion
@@ -35,10 +44,10 @@ SUBPAGE_KB = 4
 HUGE_KB = 2048
 REFS_PER_SUBPAGE = 2  # gets (and as many puts) per 4 KiB piece per request
 
-# Locked THP path, per call, at the calibration concurrency (8 CPUs in I/O).
-GET_TAIL_US_AT8 = 0.92  # __get_page_tail: get_page_unless_zero, compound_lock_irqsave, _mapcount, unlock
-PUT_COMPOUND_US_AT8 = 0.43  # put_compound_page: pin, lock, two put_page_testzero, _mapcount, unlock
-LOCK_RHO_PER_CPU = 0.0732  # utilisation of a head's compound lock added by each further CPU
+# Locked THP path, per call, uncontended: the time the head's compound lock is held.
+GET_TAIL_US = 0.789  # __get_page_tail: get_page_unless_zero, compound_lock_irqsave, _mapcount, unlock
+PUT_COMPOUND_US = 0.369  # put_compound_page: pin, lock, two put_page_testzero, _mapcount, unlock
+HOT_HEAD_PAGES = 16  # huge pages of the buffer pool the I/Os in flight are spread over
 # Lock-free path (pre-THP, or PageHuge() fast path): one atomic on the head page.
 ATOMIC_US = 0.025
 ATOMIC_BOUNCE_PER_CPU = 0.05  # extra cache-line transfer cost per further CPU
@@ -48,19 +57,45 @@ ATOMIC_BOUNCE_PER_CPU = 0.05  # extra cache-line transfer cost per further CPU
 # bio_add_page, DMA mapping, dirtying and release) outside the refcounts.
 DIO_PATH = {
     "2.6.37": (17.14, 2.766),
-    "2.6.39": (21.81, 2.766),
-    "3.x": (43.42, 1.937),
+    "2.6.39": (23.74, 2.626),
+    "3.x": (47.66, 1.687),
 }
 SCHEDULER_REQ_US = {"cfq": 2.0, "deadline": 1.0, "noop": 0.0}
 USER_SHARE_OF_REQ = 0.12  # orion's own code in the per-request cost
 
 
-def _phi_locked(p: int) -> float:
-    rho = min(LOCK_RHO_PER_CPU * (max(p, 1) - 1), 0.97)
-    return 1.0 / (1.0 - rho)
+def compound_lock(hold_us: float, other_us: float, sharers: float) -> float:
+    """Time per request a CPU spends on its head page's compound lock, holding it or spinning.
+
+    ``sharers`` CPUs (fractional: an average) take the lock of one head page, each holding
+    it ``hold_us`` per request and working ``other_us`` outside it.  Schweitzer's mean-value
+    approximation of that closed queue, R = S (1 + Q (m - 1) / m) with Q = m R / (Z + R),
+    solved in closed form: R = S for one CPU, R -> S m - Z as the lock saturates.
+    """
+    s, z, m = hold_us, other_us, max(sharers, 1.0)
+    if s <= 0:
+        return 0.0
+    d = s * m - z
+    return (d + math.sqrt(d * d + 4.0 * s * z)) / 2.0
 
 
-_PHI8 = _phi_locked(8)
+def head_page_sharers(cpus: int) -> float:
+    """CPUs sharing one CPU's head page: itself and the others' I/Os spread over the hot pages."""
+    return 1.0 + (max(cpus, 1) - 1) / HOT_HEAD_PAGES
+
+
+def dio_other_us(version: KernelVersion, size_kb: int, scheduler: str = "cfq") -> float:
+    """CPU per request outside the refcounts: the aio+dio path of the kernel's generation."""
+    c_req, c_sub = DIO_PATH[dio_generation(version)]
+    c_req += SCHEDULER_REQ_US.get(scheduler, 0.0) - SCHEDULER_REQ_US["cfq"]
+    return c_req + max(size_kb // SUBPAGE_KB, 1) * c_sub
+
+
+def lock_factor(version: KernelVersion, size_kb: int, cpus: int, scheduler: str = "cfq") -> float:
+    """What a locked get/put costs over its uncontended hold, at this load (>= 1)."""
+    n = max(size_kb // SUBPAGE_KB, 1)
+    hold = REFS_PER_SUBPAGE * n * (GET_TAIL_US + PUT_COMPOUND_US)
+    return compound_lock(hold, dio_other_us(version, size_kb, scheduler), head_page_sharers(cpus)) / hold
 
 
 def refcount_path(version: KernelVersion, fastpath: bool, page_kind: str = "hugetlbfs") -> str:
@@ -75,15 +110,16 @@ def refcount_path(version: KernelVersion, fastpath: bool, page_kind: str = "huge
     return "locked"
 
 
-def __get_page_tail_cost_us(path: str, cpus: int) -> float:
+def __get_page_tail_cost_us(path: str, cpus: int, phi: float = 1.0) -> float:
+    """One tail-page get: the locked path's hold times its contention factor ``phi``."""
     if path == "locked":
-        return GET_TAIL_US_AT8 * _phi_locked(cpus) / _PHI8
+        return GET_TAIL_US * phi
     return ATOMIC_US * (1.0 + ATOMIC_BOUNCE_PER_CPU * (max(cpus, 1) - 1))
 
 
-def put_compound_page_cost_us(path: str, cpus: int) -> float:
+def put_compound_page_cost_us(path: str, cpus: int, phi: float = 1.0) -> float:
     if path == "locked":
-        return PUT_COMPOUND_US_AT8 * _phi_locked(cpus) / _PHI8
+        return PUT_COMPOUND_US * phi
     return ATOMIC_US * (1.0 + ATOMIC_BOUNCE_PER_CPU * (max(cpus, 1) - 1))
 
 
@@ -98,8 +134,9 @@ def refcount_calls(
     n = max(size_kb // SUBPAGE_KB, 1)
     refs = float(REFS_PER_SUBPAGE * n)
     path = refcount_path(version, fastpath, page_kind)
-    get_us = __get_page_tail_cost_us(path, cpus)
-    put_us = put_compound_page_cost_us(path, cpus)
+    phi = lock_factor(version, size_kb, cpus) if path == "locked" else 1.0
+    get_us = __get_page_tail_cost_us(path, cpus, phi)
+    put_us = put_compound_page_cost_us(path, cpus, phi)
     out: dict[str, tuple[float, float]] = {"get_page": (refs, 0.0), "put_page": (refs, 0.0)}
     if version < "2.6.38" or not version < "4.5" or page_kind == "small":
         out["get_page"] = (refs, get_us)  # an atomic on the head page (inline)
@@ -157,8 +194,9 @@ def io_point(
     c_req += SCHEDULER_REQ_US.get(scheduler, 0.0) - SCHEDULER_REQ_US["cfq"]
     n = max(size_kb // SUBPAGE_KB, 1)
     path = refcount_path(version, fastpath, page_kind)
-    get_us = REFS_PER_SUBPAGE * n * __get_page_tail_cost_us(path, cpus)
-    put_us = REFS_PER_SUBPAGE * n * put_compound_page_cost_us(path, cpus)
+    phi = lock_factor(version, size_kb, cpus, scheduler) if path == "locked" else 1.0
+    get_us = REFS_PER_SUBPAGE * n * __get_page_tail_cost_us(path, cpus, phi)
+    put_us = REFS_PER_SUBPAGE * n * put_compound_page_cost_us(path, cpus, phi)
     t_us = c_req + n * c_sub + get_us + put_us
     cpu_mbps = cpus * (size_kb / 1024.0) / (t_us * 1e-6)
     mbps = min(device_mbps, cpu_mbps)

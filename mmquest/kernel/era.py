@@ -63,6 +63,13 @@ _TABLE: tuple[Change, ...] = (
         "[unverified releases]",
     ),
     Change("mech:node_lru", "4.8", None, "599d0c954f91 (mm, vmscan: move LRU lists to node)"),
+    # One reclaimer at a time: zone_reclaim() bails out while another task reclaims the zone
+    # (reclaim_in_progress from 9eeff2395e3c, v2.6.16; test_and_set_bit(ZONE_RECLAIM_LOCKED) from
+    # d773ed6b856a, v2.6.24); a5f5f91da6ad moved the bit to the node (PGDAT_RECLAIM_LOCKED), so
+    # before it a node's DMA32 and Normal zones could each have a reclaimer.
+    Change(
+        "mech:reclaim_locked_per_node", "4.8", None, "a5f5f91da6ad (mm: convert zone_reclaim to node_reclaim)"
+    ),
     Change("mech:rss_percpu_counter", "6.2", None, "f1a7941243c1"),
     Change(
         "mech:rss_split_counting", None, "6.2", "34e55232e59f (SPLIT_RSS_COUNTING), replaced by f1a7941243c1"

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from .machine import Machine
 
 MAX_INACTIVE_AGE_S = 3600.0
+# one node_reclaim() call's gather of a node's LRU candidates: (node, may_unmap) -> the arrays
+LruMemo = dict[tuple[int, bool], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
 
 
 class Lru:
@@ -25,33 +27,56 @@ class Lru:
         lru = self.cold[z] + sum(f.res[:, z].sum() for f in self.filesets)
         return cast(float, min((lru / 2.0) / max(self.reclaim_ewma[z], 1.0), MAX_INACTIVE_AGE_S))
 
-    def _eviction_order(
+    def _lru_candidates(
         self: Machine, z: int, may_unmap: bool
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(pages, p_referenced, fileset index, chunk index) for node z, coldest first."""
-        age = self._inactive_age(z)
-        pages, pref, fidx, cidx = [], [], [], []
+        """(pages, access rate, fileset index, chunk index) of node z's file sets' resident chunks."""
+        pages, rate, fidx, cidx = [], [], [], []
         for i, f in enumerate(self.filesets):
             if f.mapped and not may_unmap:
                 continue
             r = f.res[:, z]
-            m = r > 1e-9
-            if not m.any():
+            ci = np.nonzero(r > 1e-9)[0]
+            if not ci.size:
                 continue
-            ci = np.nonzero(m)[0]
             pages.append(r[ci])
-            pref.append(np.minimum(1.0 - np.exp(-f.rate[ci] * age), 0.98))
+            rate.append(f.rate[ci])
             fidx.append(np.full(ci.size, i))
             cidx.append(ci)
         if not pages:
             e = np.zeros(0)
             return e, e, e.astype(int), e.astype(int)
-        pages_a, pref_a = np.concatenate(pages), np.concatenate(pref)
-        fidx_a, cidx_a = np.concatenate(fidx), np.concatenate(cidx)
+        return np.concatenate(pages), np.concatenate(rate), np.concatenate(fidx), np.concatenate(cidx)
+
+    def _eviction_order(
+        self: Machine, z: int, may_unmap: bool, memo: LruMemo | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(pages, p_referenced, fileset index, chunk index) for node z, coldest first.
+
+        ``memo``: one node_reclaim() call's gather of the candidates (its referenced-share
+        estimate and its shrink see the same resident pages, so they gather once; the age,
+        which the cold cache taken in between changes, is recomputed each time)."""
+        key = (z, may_unmap)
+        cand = memo.get(key) if memo is not None else None
+        if cand is None:
+            cand = self._lru_candidates(z, may_unmap)
+            if memo is not None:
+                memo[key] = cand
+        pages_a, rate_a, fidx_a, cidx_a = cand
+        if not pages_a.size:
+            return cand
+        pref_a = np.minimum(1.0 - np.exp(-rate_a * self._inactive_age(z)), 0.98)
         order = np.lexsort((cidx_a, fidx_a, pref_a))
         return pages_a[order], pref_a[order], fidx_a[order], cidx_a[order]
 
-    def _tail_referenced(self: Machine, z: int, nr: float, may_unmap: bool, may_write: bool = False) -> float:
+    def _tail_referenced(
+        self: Machine,
+        z: int,
+        nr: float,
+        may_unmap: bool,
+        may_write: bool = False,
+        memo: LruMemo | None = None,
+    ) -> float:
         """Share of the first ``nr`` pages at node z's LRU tail that reclaim would skip.
 
         Cold cache is unreferenced; so are dirty pages when reclaim may write them out.
@@ -59,7 +84,7 @@ class Lru:
         clean = float(self.cold[z]) + (float(self.dirty[z]) if may_write else 0.0)
         if clean >= nr:
             return 0.0
-        pages, pref, _, _ = self._eviction_order(z, may_unmap)
+        pages, pref, _, _ = self._eviction_order(z, may_unmap, memo)
         want = nr - clean
         if pages.size == 0:
             return 1.0 if clean <= 0 else 0.0

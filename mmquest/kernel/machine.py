@@ -17,7 +17,7 @@ import numpy as np
 
 from .blkdev import Disk
 from .boot import Boot
-from .era import reclaim_distance, zone_reclaim_bits
+from .era import has, reclaim_distance, zone_reclaim_bits
 from .hugetlb import HPAGE_KB, HPAGE_PAGES, Hugetlb
 from .livepatch import PATCH_EFFECTS, LivePatch
 from .lru import MAX_INACTIVE_AGE_S, Lru
@@ -40,6 +40,7 @@ from .version import KernelVersion
 from .vmscan import (
     KSWAPD_PAGES_PER_S,
     LRU_LOCK_HOLD_S,
+    NODE_RECLAIM_CALL_EST_S,
     NODE_RECLAIM_CALL_S,
     NODE_RECLAIM_PRIORITY,
     NODE_RECLAIM_SCAN_BATCH,
@@ -52,6 +53,7 @@ from .vmscan import (
     SWAP_CLUSTER_MAX,
     Vmscan,
 )
+from .watermark import machine_zones
 from .writeback import Writeback
 from .zones import Zones
 
@@ -85,6 +87,18 @@ __all__ = [
 ]
 
 LOADAVG_PERIODS_S = np.array([60.0, 300.0, 900.0])
+
+
+def reclaim_locks(version: KernelVersion, nnodes: int, node_pages: int) -> np.ndarray:
+    """Reclaimers a node admits at once: one (PGDAT_RECLAIM_LOCKED, 4.8+), or one per zone an
+    ordinary allocation may use (ZONE_RECLAIM_LOCKED; DMA is kept by lowmem_reserve)."""
+    if has("mech:reclaim_locked_per_node", version):
+        return np.ones(nnodes)
+    per_node = np.zeros(nnodes)
+    for zone in machine_zones(nnodes, node_pages):
+        if zone.name != "DMA":
+            per_node[zone.node] += 1
+    return np.maximum(per_node, 1)
 
 
 class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePatch, Boot, Zones):
@@ -147,6 +161,11 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
         self.unmapped_by_owner: dict[str, np.ndarray] = {}
         self.reclaim_ewma = np.full(n, 1.0)  # pages reclaimed per second, per node
         self._reclaimed_tick = np.zeros(n)
+        self.reclaim_call_s = np.full(
+            n, NODE_RECLAIM_CALL_EST_S
+        )  # CPU a __node_reclaim() call takes, per node
+        self.tick_dt = 0.5  # length of the tick being run (that of the last one)
+        self.reclaim_locks = reclaim_locks(self.version, self.nnodes, int(self.node_pages))
         self._kswapd_woken = np.zeros(n, dtype=bool)
 
         self.numa = {
@@ -261,3 +280,4 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
         active = self.task_table.active_threads()
         self.loadavg += (1.0 - np.exp(-dt / LOADAVG_PERIODS_S)) * (active - self.loadavg)
         self.clock += dt
+        self.tick_dt = dt

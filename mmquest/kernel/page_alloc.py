@@ -85,14 +85,16 @@ class PageAlloc:
         kind: str = "file",
         preferred: int | None = None,
         atomic: bool = False,
+        tasks: float = 1.0,
     ) -> AllocResult:
-        """Allocate ``nr`` order-0 pages for a task running on ``cpu_node``.
+        """Allocate ``nr`` order-0 pages for ``tasks`` tasks running on ``cpu_node`` at once.
 
         The fast path walks the zonelist against the low watermark and calls
         node_reclaim() where zone_reclaim_mode allows; what is left goes to the slow
         path (wake kswapd, min watermark, direct reclaim).  An ``atomic`` allocation
         (GFP_ATOMIC: interrupts, network buffers) may not sleep: node_reclaim() answers
         NODE_RECLAIM_NOSCAN and there is no direct reclaim; what finds no free page fails.
+        Of several ``tasks``, one at a time reclaims the node; the others spill to the next zone.
         """
         pref = cpu_node if preferred is None else preferred
         res = AllocResult(per_node=np.zeros(self.nnodes))
@@ -123,7 +125,7 @@ class PageAlloc:
                 continue
             if z != cpu_node:  # NODE_RECLAIM_NOSCAN: a node with CPUs that is not ours
                 continue
-            got = self.node_reclaim(z, remaining, res)
+            got = self.node_reclaim(z, remaining, res, tasks)
             take = min(remaining, got)
             if take > 0:
                 res.per_node[z] += take
@@ -189,11 +191,13 @@ class PageAlloc:
         self._count(pref, pref, cpu_node, take)
         return remaining - take
 
-    def add_file_pages(self: Machine, cpu_node: int, pages: float, kind: str = "cold") -> AllocResult:
+    def add_file_pages(
+        self: Machine, cpu_node: int, pages: float, kind: str = "cold", tasks: float = 1.0
+    ) -> AllocResult:
         """Page-cache pages that nobody will read again soon: read in (``kind`` "cold": backups
         read once) or written (``kind`` "write": logs, checkpoints), which makes them dirty until
         the flusher writes them out (writeback.py counts pgpgout then)."""
-        res = self.get_page_from_freelist(cpu_node, pages, "file")
+        res = self.get_page_from_freelist(cpu_node, pages, "file", tasks=tasks)
         if kind == "write":
             self.dirty_pages_added(res.per_node)
         else:

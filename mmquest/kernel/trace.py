@@ -60,6 +60,7 @@ COUNTERS = frozenset(
         "zone_reclaim",
         "zone_reclaim:failed",
         "zone_reclaim:full",
+        "zone_reclaim:noscan",
         "shrink_zone",
         "shrink_inactive_list",
         "shrink_page_list",

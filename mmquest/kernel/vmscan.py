@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 if TYPE_CHECKING:
+    from .lru import LruMemo
     from .machine import Machine
     from .page_alloc import AllocResult
 
@@ -32,6 +33,8 @@ LRU_LOCK_HOLD_S = 3e-7  # zone->lru_lock held per page isolated and put back
 NODE_RECLAIM_SCAN_BATCH = 12
 NODE_RECLAIM_SCAN_PAGES = NODE_RECLAIM_SCAN_BATCH * sum(2**k for k in range(NODE_RECLAIM_PRIORITY + 1))
 KSWAPD_PAGES_PER_S = 600_000
+# What one __node_reclaim() call is assumed to cost before the node has reclaimed anything.
+NODE_RECLAIM_CALL_EST_S = NODE_RECLAIM_CALL_S + SWAP_CLUSTER_MAX * (SCAN_S_PER_PAGE + RECLAIM_S_PER_PAGE)
 
 
 class Vmscan:
@@ -58,7 +61,7 @@ class Vmscan:
         return cast(float, pc)
 
     def shrink_node(
-        self: Machine, z: int, nr: float, may_unmap: bool, may_write: bool
+        self: Machine, z: int, nr: float, may_unmap: bool, may_write: bool, memo: LruMemo | None = None
     ) -> tuple[float, float]:
         """Evict up to ``nr`` pages from node z's file LRU.  Returns (reclaimed, scanned)."""
         nr = max(float(nr), 0.0)
@@ -69,7 +72,7 @@ class Vmscan:
         scanned += c
         left = nr - c
         if left > 0:
-            pages, pref, fidx, cidx = self._eviction_order(z, may_unmap)
+            pages, pref, fidx, cidx = self._eviction_order(z, may_unmap, memo)
             if pages.size:
                 cum = np.cumsum(pages)
                 k = min(int(np.searchsorted(cum, left)) + 1, pages.size)
@@ -100,11 +103,16 @@ class Vmscan:
         self._reclaimed_tick[z] += reclaimed
         return reclaimed, scanned
 
-    def node_reclaim(self: Machine, z: int, nr: float, res: AllocResult) -> float:
+    def node_reclaim(self: Machine, z: int, nr: float, res: AllocResult, tasks: float = 1.0) -> float:
         """zone_reclaim()/node_reclaim(): reclaim on the local node inline in the allocation.
 
-        Returns the pages made free for this allocation.  Calls that reclaimed nothing
-        count in ``zone_reclaim_failed`` and their allocations fall back to the next zone.
+        ``nr`` pages are wanted by ``tasks`` tasks allocating on the node's CPUs at once.
+        Returns the pages made free for them.  NODE_RECLAIM_FULL when the node has too little
+        reclaimable memory; then only one task at a time may reclaim the node (the
+        PGDAT_RECLAIM_LOCKED bit, test_and_set_bit, ZONE_RECLAIM_LOCKED before 4.8): the others
+        get NODE_RECLAIM_NOSCAN while it is held and their allocations fall back to the next
+        zone of the zonelist, remote.  Calls that reclaimed nothing count in
+        ``zone_reclaim_failed``.
         """
         mode = self.zone_reclaim_mode
         min_unmapped = self.node_pages * int(self.sysctl.get("vm.min_unmapped_ratio", 1)) / 100.0
@@ -115,13 +123,57 @@ class Vmscan:
             self.trace.hit(self.fn_node_reclaim, calls, calls * NODE_RECLAIM_CALL_S * 0.05)
             self.trace.hit(self.fn_node_reclaim + ":full", calls)
             return 0.0  # NODE_RECLAIM_FULL
+        locked = self.node_reclaim_locked_share(z, nr, tasks)
+        if locked > 0:  # NODE_RECLAIM_NOSCAN: test_and_set_bit found the bit set
+            noscan = calls * locked
+            self.trace.hit(self.fn_node_reclaim, noscan, noscan * NODE_RECLAIM_CALL_S * 0.02)
+            self.trace.hit(self.fn_node_reclaim + ":noscan", noscan)
+        return self.__node_reclaim(z, nr * (1.0 - locked), res, reclaimable, min_unmapped, min_slab)
+
+    def node_reclaim_locked_share(self: Machine, z: int, nr: float, tasks: float) -> float:
+        """Share of ``tasks``' node-reclaim attempts on node z that find the reclaim bit set.
+
+        One task reclaims a SWAP_CLUSTER_MAX batch while holding the bit, for the time a
+        __node_reclaim() call costs (``reclaim_call_s``, measured on the node's last calls);
+        the others' allocations in that time find the zone below its watermark, call
+        node_reclaim(), get NOSCAN and allocate from the next zone.  If all ``nr`` pages were
+        reclaimed locally the bit would be held ``a`` of the tick; of N tasks the others bring
+        k = (N - 1) / N of the demand.  The share that finds every bit of the node held is
+        Erlang's loss formula over the node's ``reclaim_locks`` (one bit per node from 4.8,
+        one per zone before: DMA32 and Normal on node 0), at offered load k a; for one bit
+        that is k a / (1 + k a).  One task alone never finds the bit set.
+        """
+        if tasks <= 1.0 or nr <= 0:
+            return 0.0
+        k = (tasks - 1.0) / tasks
+        offered = k * nr / SWAP_CLUSTER_MAX * float(self.reclaim_call_s[z]) / max(self.tick_dt, 1e-9)
+        b = 1.0
+        for j in range(1, int(self.reclaim_locks[z]) + 1):  # Erlang B, by its recurrence
+            b = offered * b / (j + offered * b)
+        return b
+
+    def __node_reclaim(
+        self: Machine,
+        z: int,
+        nr: float,
+        res: AllocResult,
+        reclaimable: float,
+        min_unmapped: float,
+        min_slab: float,
+    ) -> float:
+        """__node_reclaim(): the bit holder shrinks the node, SWAP_CLUSTER_MAX pages a call."""
+        mode = self.zone_reclaim_mode
+        calls = math.ceil(nr / SWAP_CLUSTER_MAX)
+        if calls <= 0:
+            return 0.0
         may_unmap, may_write = self.reclaim_bits(mode)
-        rho = self._tail_referenced(z, nr, may_unmap, may_write)
+        memo: LruMemo = {}  # the LRU's candidates, gathered once for the estimate and the shrink
+        rho = self._tail_referenced(z, nr, may_unmap, may_write, memo)
         p_fail = rho**NODE_RECLAIM_SCAN_PAGES
-        failed = float(self.rng.binomial(calls, min(max(p_fail, 0.0), 1.0))) if calls > 0 else 0.0
+        failed = float(self.rng.binomial(calls, min(max(p_fail, 0.0), 1.0)))
         ok = calls - failed
         target = min(ok * SWAP_CLUSTER_MAX, max(reclaimable - min_unmapped, 0.0))
-        reclaimed, scanned = self.shrink_node(z, target, may_unmap, may_write)
+        reclaimed, scanned = self.shrink_node(z, target, may_unmap, may_write, memo)
         scanned += failed * NODE_RECLAIM_SCAN_PAGES
         if reclaimable > min_unmapped and self.slab_rec[z] > min_slab:
             self.ev["slabs_scanned"] += calls * 128
@@ -131,6 +183,8 @@ class Vmscan:
         self.ev["zone_reclaim_success"] += ok
         spin = self._lru_lock_spin(z, scanned)
         cost = calls * NODE_RECLAIM_CALL_S + scanned * SCAN_S_PER_PAGE + reclaimed * RECLAIM_S_PER_PAGE + spin
+        # The bit is held for what a call costs: the next attempts' contention follows it.
+        self.reclaim_call_s[z] += min(calls / 64.0, 0.5) * (cost / calls - self.reclaim_call_s[z])
         res.cost_s += cost
         res.reclaim_calls += calls
         res.failed += failed

@@ -15,7 +15,15 @@ permutes them) unless ``permute`` is off, as for awk, whose program ends its opt
 the options; ``-`` alone is an operand.
 
 The messages are glibc's, word for word (``grep: invalid option -- 'Z'``), followed by the tool's
-own ``after`` lines (coreutils: ``Try 'head --help' for more information.``).
+own ``after`` lines (coreutils: ``Try 'head --help' for more information.``).  A tool whose
+message names the option (procps ps: ``list of process IDs must follow -p``) gives it under
+``"KIND:OPT"`` (``"short_needs:p"``), which wins over ``"KIND"``.
+
+Two switches cover the tools that are not quite getopt: ``abbrev=False`` takes long options
+spelled whole only (ps's table is searched for the exact word), and ``long_only`` reads ``-name``
+as a long option, as glibc's ``getopt_long_only`` does (Oracle's orion: ``-run simple``).  A tool
+that mixes syntaxes (ps: BSD words, SysV clusters, GNU long options) walks its argv itself and
+hands each option word to ``step``.
 """
 
 from __future__ import annotations
@@ -115,6 +123,8 @@ class OptSpec:
     status: int = 1
     permute: bool = True
     messages: Mapping[str, str] = field(default_factory=lambda: GNU)
+    abbrev: bool = True  # a long option may be given by an unambiguous prefix
+    long_only: bool = False  # -name is a long option too (getopt_long_only)
 
     # ------------------------------------------------------------------ declarations
     def _short_arg(self, c: str) -> int:
@@ -138,7 +148,8 @@ class OptSpec:
     def error(self, kind: str, opt: str, arg: str = "", alts: str = "") -> OptError:
         """An error in this tool's words, followed by its usage/Try lines."""
         after = coreutils_try(self.prog) if self.after is None else self.after
-        first = self.messages[kind].format(prog=self.prog, opt=opt, arg=arg, alts=alts)
+        text = self.messages.get(f"{kind}:{opt}", self.messages[kind])
+        first = text.format(prog=self.prog, opt=opt, arg=arg, alts=alts)
         return OptError(first + (f"\n{after}" if after else ""), self.status)
 
     # ------------------------------------------------------------------ parsing
@@ -150,10 +161,8 @@ class OptSpec:
             if a == "--":
                 opts.args += argv[i + 1 :]
                 break
-            if a.startswith("--"):
-                i = self._long(argv, i, opts)
-            elif a.startswith("-") and a != "-":
-                i = self._cluster(argv, i, opts)
+            if a.startswith("-") and a != "-":
+                i = self.step(argv, i, opts)
             elif self.permute:
                 opts.args.append(a)
             else:
@@ -162,14 +171,21 @@ class OptSpec:
             i += 1
         return opts
 
+    def step(self, argv: list[str], i: int, opts: Opts) -> int:
+        """Read the option word argv[i] (and the value it takes from argv[i + 1], if any) into
+        ``opts``; returns the index of the last word used."""
+        if argv[i].startswith("--") or self.long_only:
+            return self._long(argv, i, opts)
+        return self._cluster(argv, i, opts)
+
     def _long(self, argv: list[str], i: int, opts: Opts) -> int:
         a = argv[i]
-        name, eq, value = a[2:].partition("=")
+        name, eq, value = a[2 if a.startswith("--") else 1 :].partition("=")
         longs = self._longs()
         if name in longs:
             match = name
         else:
-            hits = [n for n in longs if n.startswith(name)]
+            hits = [n for n in longs if n.startswith(name)] if self.abbrev else []
             if len({longs[h] for h in hits}) > 1:
                 m = self.messages
                 alts = m["alt_sep"].join(m["alt"].format(opt=h) for h in hits)

@@ -34,10 +34,15 @@ class BudgetExceeded(Exception):
     """Raised from inside a line that spent its budget; the shell prints it and ends the line."""
 
 
+class Interrupted(BudgetExceeded):
+    """Ctrl-C: the line ends before its next piece of simulated time.  Where (how many pieces it
+    had let pass) is recorded, so that a replay of the run ends the line at the same place."""
+
+
 class Budget:
     """What one line has spent so far."""
 
-    def __init__(self, sim_t0: float, wall_s: float = LINE_WALL_S):
+    def __init__(self, sim_t0: float, wall_s: float = LINE_WALL_S, interrupt_at: int | None = None):
         self.started = time.monotonic()
         self.deadline = self.started + wall_s
         self.wall_s = wall_s
@@ -46,6 +51,31 @@ class Budget:
         self.bytes = 0
         self.match_left = MATCH_WALL_S
         self.cancelled = False  # set from another thread (the TUI leaving) to end the line early
+        self.ctrl_c = False  # set from another thread (the player's Ctrl-C): ends it at its next piece
+        self.pieces = 0  # pieces of simulated time the line has let pass (Shell.advance)
+        self.interrupt_at = interrupt_at  # a replayed line that was interrupted: after this many pieces
+        self.interrupted_at: int | None = None
+
+    def before_piece(self) -> None:
+        """Before the line lets its next piece of simulated time pass: Ctrl-C ends it here."""
+        if self.ctrl_c or (self.interrupt_at is not None and self.pieces >= self.interrupt_at):
+            self.interrupted_at = self.pieces
+            raise Interrupted("^C")
+
+    def follow_clock(self, sim_s: float, speed: Callable[[], float]) -> None:
+        """Wait while ``sim_s`` simulated seconds pass on the game's clock (``speed()`` times real
+        time; 0 when it is paused: no wait).  Waiting is not the line's work: its real-time bound
+        moves on by the time waited.  Ctrl-C (or the screen leaving) ends the wait."""
+        start = time.monotonic()
+        done = 0.0
+        while done < sim_s - 1e-9 and not (self.ctrl_c or self.cancelled):
+            rate = speed()
+            if rate <= 0:
+                break
+            nap = min(0.05, (sim_s - done) / rate)
+            time.sleep(nap)
+            done += nap * rate
+        self.deadline += time.monotonic() - start
 
     def check(self) -> None:
         """Raise when the line has run out of real time (or was cancelled)."""

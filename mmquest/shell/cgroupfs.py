@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..actions import ActionError, SetCgroupLimit
 from ..kernel import psi
 from ..kernel.era import has
 from ..kernel.memcg import PAGE_COUNTER_MAX, PAGE_SIZE, limit_text, memcg_era, parse_limit
 from ..kernel.version import KernelVersion
-from ..world import ActionError, CgroupInfo, PsiView, SetCgroupLimit, Snapshot
+from ..snapshot import CgroupInfo, PsiView, Snapshot
 from . import vfs as V
+from .commands.services import systemctl_args
 from .core import COMMANDS, Result, Shell, command
 
 ROOT = "/sys/fs/cgroup"
@@ -341,11 +343,12 @@ _systemctl = COMMANDS["systemctl"][0]
 
 @command("systemctl", "services: systemctl start|stop|restart|status|is-active|set-property UNIT, list-units")
 def cmd_systemctl(sh: Shell, args: list[str], stdin: str) -> Result:
-    if args and args[0] == "set-property":
-        return _set_property(sh, args[1:])
+    _, verb, names = systemctl_args(args)
+    if verb == "set-property":
+        return _set_property(sh, names)
     r = _systemctl(sh, args, stdin)
-    if args[:1] == ["status"] and r.out:
-        for arg in args[1:]:
+    if verb == "status" and r.out:
+        for arg in names:
             g = _unit_group(sh.snap, arg)
             if g is None or not g.pids:
                 continue
@@ -360,8 +363,8 @@ def cmd_systemctl(sh: Shell, args: list[str], stdin: str) -> Result:
 
 
 def _set_property(sh: Shell, args: list[str]) -> Result:
-    """systemctl set-property UNIT MemoryHigh=... MemoryMax=... (--runtime accepted)."""
-    args = [a for a in args if a not in ("--runtime",)]
+    """systemctl set-property UNIT MemoryHigh=... MemoryMax=... (its options, --runtime among
+    them, already read by systemctl's parser)."""
     if len(args) < 2:
         return Result(err="Too few arguments.", status=1)
     unit = args[0].removesuffix(".service")

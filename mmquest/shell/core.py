@@ -12,9 +12,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..world import ActionError, Snapshot
+from ..actions import ActionError
+from ..snapshot import Snapshot
 from .argv import OptError
-from .budget import LINE_ITERATIONS, LINE_SIM_S, MAX_ARGS, Budget, BudgetExceeded, Pattern, PatternError
+from .budget import (
+    LINE_ITERATIONS,
+    LINE_SIM_S,
+    MAX_ARGS,
+    Budget,
+    BudgetExceeded,
+    Interrupted,
+    Pattern,
+    PatternError,
+)
 from .host import Host
 from .parser import (
     MAX_LINE,
@@ -37,6 +47,9 @@ MAX_LOOP_ITERATIONS = LINE_ITERATIONS  # loop rounds per line, all loops togethe
 MAX_LOOP_DEPTH = 3
 HISTSIZE = 1000  # bash's $HISTSIZE: lines of typed history kept
 STREAM_EVERY_S = 0.05  # real seconds between two previews of a running line's output (the TUI's stream)
+FOLLOW_EVERY_S = (
+    0.25  # ... of a line that follows the clock (at 16x a `sleep 1` loop runs 16 rounds a second)
+)
 _HEAD_ONLY = re.compile(r"\s*head(?:\s+-n\s*(\d+)|\s+-(\d+))?\s*")
 
 
@@ -87,6 +100,7 @@ class Shell:
         # Where a running line's output so far goes while simulated time passes in it (the TUI's
         # scrollback; None headless).  It is a preview: the line's result is its output, whole.
         self.stream: Callable[[str], None] | None = None
+        self.pace: Callable[[], float] | None = None  # the TUI's clock speed (0 paused): loops follow it
         self._streamed = ""  # what the preview has shown of this line (complete lines)
         self._stream_at = 0.0
         self._head_view: tuple[list[str], int] | None = None  # a `... done | head -N` loop's buffer
@@ -105,7 +119,7 @@ class Shell:
         return self.host.snapshot()
 
     # ------------------------------------------------------------------ entry point
-    def execute(self, line: str) -> LineResult:
+    def execute(self, line: str, interrupt_at: int | None = None) -> LineResult:
         if len(line) > MAX_LINE:  # refused before it is scanned at all
             return LineResult(
                 f"bash: line too long ({len(line):,} characters; one line may have {MAX_LINE:,})", 2
@@ -123,13 +137,15 @@ class Shell:
         out: list[str] = []
         self._gone = self._stopped = False
         self._term = out  # the terminal: where the line's own notes go (never into a pipe)
-        self.budget = Budget(self.snap.t)
+        self.budget = Budget(self.snap.t, interrupt_at=interrupt_at)
         self._streamed, self._stream_at, self._head_view = "", time.monotonic(), None
         try:
             self._list(line, out, dry=True)  # bash reads the whole line before it runs any of it
             status = self._list(line, out)
         except ShellSyntaxError as e:
             return LineResult(_cap("".join(out)) + f"bash: {e}", 2)
+        except Interrupted:
+            return LineResult(_cap("".join(out)) + "^C", 130, list(self.events))
         except BudgetExceeded as e:
             text = _cap("".join(out))
             return LineResult(
@@ -176,28 +192,43 @@ class Shell:
         """End the running line at its next check (called from another thread)."""
         self.budget.cancelled = True
 
+    def ctrl_c(self) -> None:
+        """The player's Ctrl-C: end the running line before its next piece of simulated time."""
+        self.budget.ctrl_c = True
+
     def advance(self, seconds: float) -> float:
         """Let up to ``seconds`` of simulated time pass, within what is left of the line's one hour;
         returns how much passed.  The real time it takes counts against the line's wall time."""
         b = self.budget
         total = min(max(seconds, 0.0), b.sim_left(self.snap.t))
         left = total
+        # A line that has printed and waits follows the game's clock (as `watch` would): its output
+        # appears as the simulated time passes, at the clock's speed (paused: at once).
+        shown = any(self._term) or bool(self._head_view and self._head_view[0])
+        follow = shown and self.pace is not None and self.pace() > 0
         if self.stream is not None and total > 0:
-            self._preview()  # what the line printed so far is on the screen before its time passes
+            # what the line printed so far is on the screen before its time passes
+            self._preview(
+                now=follow and not self._streamed, every=FOLLOW_EVERY_S if follow else STREAM_EVERY_S
+            )
         while left > 1e-9:
             b.check()
             piece = min(left, 600.0)  # a multiple of the engine's 10 s chunks: the same steps as one call
+            if follow and self.pace is not None:
+                b.follow_clock(piece, self.pace)
+            b.before_piece()
             self.host.advance(piece)
+            b.pieces += 1
             left -= piece
         return total
 
-    def _preview(self) -> None:
+    def _preview(self, now: bool = False, every: float = STREAM_EVERY_S) -> None:
         """Show the line's new complete output lines (at most every STREAM_EVERY_S of real time):
         the terminal's text so far, and what a loop piped into ``head -N`` has passed through it."""
-        now = time.monotonic()
-        if now - self._stream_at < STREAM_EVERY_S or self.stream is None:
+        at = time.monotonic()
+        if (not now and at - self._stream_at < every) or self.stream is None:
             return
-        self._stream_at = now
+        self._stream_at = at
         text = "".join(self._term)
         if self._head_view is not None:
             buf, n = self._head_view
@@ -435,8 +466,8 @@ class Shell:
         return self.vfs.store(path, data, append)
 
     def set_sysctl(self, name: str, value: str) -> None:
+        from ..actions import SetSysctl
         from ..kernel.sysctl import SYSCTLS
-        from ..world import SetSysctl
 
         d = SYSCTLS[name]
         if d.text:

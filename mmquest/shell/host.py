@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from ..actions import Action
 from ..incident import Incident
 from ..kernel.compound import IoPoint
-from ..world import Action, Snapshot
+from ..snapshot import Snapshot
 
 
 class Host(Protocol):

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from ..incident import Incident, MechStep
 from ..kernel.trace import kname
 from ..kernel.version import KernelVersion
-from ..world import Snapshot
+from ..snapshot import Snapshot
 from .core import Result, Shell, command
 
 LOCKED = (

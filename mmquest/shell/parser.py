@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-MAX_LINE = 4096
+from ..limits import MAX_LINE as MAX_LINE  # re-exported: core and the tests read it here
 
 
 class ShellSyntaxError(Exception):

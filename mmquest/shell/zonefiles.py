@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..kernel.era import has
 from ..kernel.zoneinfo import ZoneSnap
-from ..world import Snapshot
+from ..snapshot import Snapshot
 from . import vfs as V
 
 DEFRAG = "/sys/kernel/mm/transparent_hugepage/defrag"

@@ -10,7 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.filter import Monochrome, NoColor
 
 from ..game.modes import DEFAULT_MODE
-from ..incident import Incident, discover
+from ..incident import Incident
+from ..incident_loader import discover
 from .mono import ReadableMonochrome
 from .screens import DebriefScreen, PlayerScreen, PlayScreen, QuitScreen, TitleScreen
 
@@ -25,7 +26,7 @@ class MMQuestApp(App):
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "request_quit", "quit", show=False, priority=True),
-        Binding("ctrl+c", "request_quit", "quit", show=False, priority=True),
+        Binding("ctrl+c", "ctrl_c", "quit", show=False, priority=True),
     ]
 
     def __init__(
@@ -136,6 +137,13 @@ class MMQuestApp(App):
                 "Resume on the title screen continues this incident."
             )
         return "Quit mmquest?  This run is not recorded: quitting ends it."
+
+    def action_ctrl_c(self) -> None:
+        """Ctrl-C ends the shell's running line, as in a terminal; with none running it asks to quit."""
+        interrupt = getattr(self.screen, "interrupt_line", None)
+        if interrupt is not None and interrupt():
+            return
+        self.action_request_quit()
 
     def action_request_quit(self) -> None:
         if isinstance(self.screen, QuitScreen):

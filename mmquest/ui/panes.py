@@ -16,7 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..world import Snapshot
+    from ..snapshot import Snapshot
 
 
 def _due(widget, force: bool) -> bool:

@@ -20,12 +20,22 @@ from .. import __version__
 from ..game.judge import condition_text
 from ..game.modes import MODES
 from .keybar import KeyBar
-from .panes import MechanismPane, MemoryPane, NumastatPane, OomPane, Pane, PerfPane, RssPane, ServicePane
+from .panes import (
+    MechanismPane,
+    MemoryPane,
+    NumastatPane,
+    OomPane,
+    Pane,
+    PerfPane,
+    RssPane,
+    ServicePane,
+    Spark,
+)
 from .shellpane import ShellPane
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..game.session import Session
-    from ..world import Snapshot
+    from ..snapshot import Snapshot
 
 LOGO = r"""
                                         _
@@ -300,6 +310,10 @@ class PlayScreen(Screen):
         self._stream_mark: int | None = None  # where a running line's streamed preview starts
         self._page_written = False  # the page is in the scrollback (written while the box booted)
         self._save_warned: str | None = None
+        self._queued: list[str] = []  # lines typed while the machine boots: run in order once it is up
+        self._preview_key: str | None = None  # a fresh run's kept first frame (ui/preview.py)
+        self._preview_shown = False
+        self._login_written = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="status")
@@ -336,7 +350,54 @@ class PlayScreen(Screen):
             )
             if self.page:  # the page can be read while the box boots
                 self._write_page()
+            self._paint_preview()
             self.call_after_refresh(self._start_boot)
+
+    def _paint_preview(self) -> None:
+        """A fresh run's first frame as kept the last time (ui/preview.py): the box's data on
+        screen before the model's modules load; the machine's own first frame replaces it."""
+        from . import preview
+
+        if self.replay is not None:
+            return
+        self._preview_key = preview.key(self.incident, self.seed, self.mode)
+        size = (self.app.size.width, self.app.size.height)
+        frame = preview.load(self._preview_key, size)
+        exact = frame is not None
+        if frame is None:  # first start at this size: the frame kept at the nearest one
+            frame = preview.load(self._preview_key, size, exact=False)
+        if frame is None:
+            return
+        try:
+            for wid, content in frame["widgets"].items():
+                w = self.query_one(f"#{wid}")
+                if isinstance(w, Spark):
+                    w.set_data(list(content))
+                else:
+                    w.update(content, layout=False)
+            self._paint_status(list(frame["status"]))
+            login = str(frame["login"])
+        except Exception:  # a frame this screen cannot paint: the machine's own comes shortly
+            return
+        self.query_one(ShellPane).write(login, style="dim")
+        self._login_written = True
+        self._preview_shown = exact  # else the machine's frame is kept for this size too
+
+    def _keep_preview(self, login: str) -> None:
+        """Keep this fresh run's first frame for the next start at this terminal size."""
+        from . import preview
+
+        if self._preview_shown or self._preview_key is None:
+            return
+        widgets: dict[str, object] = {}
+        for w in self.query("#dash Static"):
+            if w.id:
+                widgets[w.id] = w.content
+        for sp in self.query(Spark):
+            if sp.id:
+                widgets[sp.id] = list(sp.data)
+        frame = {"widgets": widgets, "status": self._status_fields(self._shown), "login": login}
+        preview.save(self._preview_key, (self.app.size.width, self.app.size.height), frame)
 
     def _write_page(self) -> None:
         pane = self.query_one(ShellPane)
@@ -347,6 +408,9 @@ class PlayScreen(Screen):
         self._page_written = True
 
     def _start_boot(self) -> None:
+        if self._login_written:  # a kept frame is on screen: the model loads behind it, the prompt live
+            self.run_worker(self._import_and_boot, thread=True, exclusive=True, group="boot")
+            return
         # The model's modules (numpy among them) are imported here, on the main thread: what an
         # import allocates then lives in the main allocator arena rather than the worker's.
         from ..game import session  # noqa: F401
@@ -356,6 +420,11 @@ class PlayScreen(Screen):
             self._boot(in_thread=False)
         else:  # the first start of this incident and seed pre-rolls it: keep the screen live meanwhile
             self.run_worker(self._boot, thread=True, exclusive=True, group="boot")
+
+    def _import_and_boot(self) -> None:
+        from ..game import session  # noqa: F401  (numpy, the model and the shell, in this thread)
+
+        self._boot()
 
     def _make_session(self) -> Session:
         factory = getattr(self.app, "new_session", None)
@@ -390,6 +459,7 @@ class PlayScreen(Screen):
             mp.commit = fix_commit(self.incident)
         self.engine.subscribe(self._on_snapshot)
         resumed = bool(session.journal) and self.replay is None
+        fresh = not session.journal  # (the page's note below goes into the journal)
         if (self.page and not session.journal) or (resumed and session.ui_state.get("page") == "1"):
             if not self._page_written:
                 self._write_page()
@@ -400,14 +470,18 @@ class PlayScreen(Screen):
         # shell.render.units.wall is not imported here: it would pull the model into the first frame
         start = datetime.datetime.fromtimestamp(self.engine.snapshot().wall_start, datetime.UTC)
         login = start - datetime.timedelta(minutes=16, seconds=53)
-        pane.write(
+        login_line = (
             f"Last login: {login:%a %b %e %H:%M:%S %Y} from 10.20.0.5 — {self.incident.machine.hostname} "
-            f"({self.incident.machine.kernel}).  Type `help` for the tools.",
-            style="dim",
+            f"({self.incident.machine.kernel}).  Type `help` for the tools."
         )
+        if not self._login_written:
+            pane.write(login_line, style="dim")
+            self._login_written = True
         if resumed:
             self._restore_screen(session)
         self._show(self.engine.snapshot())
+        if self._preview_key is not None and fresh:
+            self._keep_preview(login_line)
         if self.replay is not None:
             pane = self.query_one(ShellPane)
             pane.input.disabled = True
@@ -419,6 +493,7 @@ class PlayScreen(Screen):
             self.set_interval(5.0, self.session.checkpoint)
         else:
             self.engine.paused = True
+        self._run_queued()
 
     def _restore_screen(self, session: Session) -> None:
         """A resumed run: the scrollback, the speed and the panes as the player left them."""
@@ -502,14 +577,17 @@ class PlayScreen(Screen):
             )
 
     def _status(self, snap: Snapshot) -> None:
+        self._paint_status(self._status_fields(snap))
+
+    def _status_fields(self, snap: Snapshot) -> list[tuple[str, str, float]]:
+        """The status line's (text, style, which to drop first when too narrow: higher goes first)."""
         m, sec = divmod(int(snap.t), 60)
         st = snap.service(self.incident.slo.service)
         healthy = self.session.judge.healthy
         state = "BOOTING" if snap.booting else ("SLO ok" if healthy else "SLO BREACHED")
         style = "bold yellow" if snap.booting else ("bold green" if healthy else "bold white on red")
         speed = "paused" if self.engine.paused else f"{self.engine.speed:g}x"
-        # (field, style, which to drop first when the line is too narrow: higher goes first)
-        fields = [
+        fields: list[tuple[str, str, float]] = [
             (" mmquest ", "bold reverse", 5),
             (snap.hostname, "", 4),
             (snap.kernel, "", 3),
@@ -527,6 +605,9 @@ class PlayScreen(Screen):
                     (judge.brief, "bold red", 0.5)
                 )  # the short form, where the long one does not fit
         fields += self._status_extra(snap)
+        return fields
+
+    def _paint_status(self, fields: list[tuple[str, str, float]]) -> None:
         width = self.size.width or self.app.size.width
 
         def line(kept) -> Text:
@@ -543,9 +624,8 @@ class PlayScreen(Screen):
             worst = max(p for _, _, p in kept)
             kept = [f for f in kept if f[2] != worst]
             text = line(kept)
-        judge = self.session.judge
-        if judge.reason and any(f[0] == judge.reason for f in kept):  # the long form made it: no short one
-            kept = [f for f in kept if not (f[0] == judge.brief and f[2] == 0.5)]
+        if any(f[2] == 0.5 for f in kept) and any(f[2] == 2 and f[1] == "bold red" for f in kept):
+            kept = [f for f in kept if f[2] != 0.5]  # the long form of the reason made it: no short one
             text = line(kept)
         if text.plain != getattr(self, "_status_text", None):  # repaint only what changed
             self._status_text = text.plain
@@ -566,10 +646,17 @@ class PlayScreen(Screen):
     # ------------------------------------------------------------------ shell
     def on_shell_pane_submitted(self, message: ShellPane.Submitted) -> None:
         line = message.line
-        pane = self.query_one(ShellPane)
-        if self.session is None:
-            pane.write("(the machine is still booting)", style="dim")
+        if self.session is None:  # typed ahead while the machine boots: runs, in order, once it is up
+            self._queued.append(line)
             return
+        self._run_submitted(line)
+
+    def _run_queued(self) -> None:
+        if self._queued and self.session is not None and not self._line_running and self.is_mounted:
+            self._run_submitted(self._queued.pop(0))
+
+    def _run_submitted(self, line: str) -> None:
+        pane = self.query_one(ShellPane)
         if line.strip() in ("exit", "logout", "quit"):
             self.app.action_request_quit()
             return
@@ -587,7 +674,20 @@ class PlayScreen(Screen):
         self._line_running = True
         self._stream_mark = None
         self.engine.shell.stream = self._stream_from_line
+        self.engine.shell.pace = self._clock_speed
         self.run_worker(lambda: self._run_line(line), thread=True, group="line")
+
+    def _clock_speed(self) -> float:
+        """How fast the clock runs (0: paused): a line that prints and sleeps follows it."""
+        engine = self.engine
+        return 0.0 if engine is None or engine.paused or not self.is_mounted else float(engine.speed)
+
+    def interrupt_line(self) -> bool:
+        """Ctrl-C: end the running line (True), or False when no line runs."""
+        if not self._line_running or self.engine is None:
+            return False
+        self.engine.shell.ctrl_c()
+        return True
 
     def _stream_from_line(self, text: str) -> None:
         """The running line's new output lines (in its worker thread, as its simulated time passes)."""
@@ -632,6 +732,7 @@ class PlayScreen(Screen):
             pane.log_widget.clear()
         elif step.output:
             pane.write(step.output)
+        self._run_queued()
 
     def _show_mechanism(self, on: bool) -> None:
         """The mechanism pane takes the place of the dashboard's last pane (`mechanism off` gives it back)."""
@@ -734,7 +835,9 @@ class PlayScreen(Screen):
                     self.engine.advance(min(self.engine.speed * frame, t - self.session.world.t))
                 await asyncio.sleep(frame)
 
-        for t, line in journal:
+        from ..game.session import interrupted_at
+
+        for i, (t, line) in enumerate(journal):
             await run_until(t)
             if line == "#hint":
                 pane.write(
@@ -750,7 +853,7 @@ class PlayScreen(Screen):
                     t + min(float(nap.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[nap.group(2)], 3600.0)
                 )
                 continue
-            step = self.session.command(line)
+            step = self.session.command(line, interrupted_at(journal, i))
             if step.output:
                 pane.write(step.output)
         end = rec.sim_t if rec is not None else self.session.world.t

@@ -15,6 +15,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input
 
+from ..limits import MAX_LINE
 from .scrollback import Scrollback
 
 
@@ -117,8 +118,6 @@ class ShellPane(Vertical):
     def compose(self):
         # Long lines wrap, as in a terminal (no horizontal scrollbar eating a row at 80x24).
         yield Scrollback(id="scrollback", max_lines=5000)
-        from ..shell.parser import MAX_LINE
-
         # a paste longer than a shell line is refused by the prompt itself, before anything scans it
         yield ShellInput(
             self,

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ...world import (
-    ActionError,
-    RestartService,
-    StartService,
-    StopService,
-)
+from ...actions import ActionError, RestartService, StartService, StopService
 from .. import render as R
-from ..argv import OptSpec
+from ..argv import Opts, OptSpec
 from ..core import Result, Shell, command
 from .common import _join
 
@@ -69,102 +64,171 @@ def _unit_status(sh: Shell, unit: str, state: str) -> str:
     return _join(lines)
 
 
+# src/systemctl/systemctl.c (v255): getopt_long(argc, argv, "ht:p:P:alqfs:H:M:n:o:iTr.::"), which
+# permutes (options may follow the verb); on an unknown option getopt's line is all it prints, exit 1.
+SYSTEMCTL = OptSpec(
+    "systemctl",
+    "ht:p:P:alqfs:H:M:n:o:iTr",
+    {
+        "help": "h",
+        "version": "version",
+        "type=": "t",
+        "property=": "p",
+        "all": "a",
+        "reverse": "reverse",
+        "after": "after",
+        "before": "before",
+        "show-types": "show-types",
+        "failed": "failed",
+        "full": "l",
+        "job-mode=": "job-mode",
+        "fail": "fail",
+        "irreversible": "irreversible",
+        "ignore-dependencies": "ignore-dependencies",
+        "ignore-inhibitors": "i",
+        "check-inhibitors=": "check-inhibitors",
+        "value": "value",
+        "user": "user",
+        "system": "system",
+        "global": "global",
+        "wait": "wait",
+        "no-block": "no-block",
+        "legend=": "legend",
+        "no-legend": "no-legend",
+        "no-pager": "no-pager",
+        "no-wall": "no-wall",
+        "dry-run": "dry-run",
+        "quiet": "q",
+        "no-warn": "no-warn",
+        "root=": "root",
+        "image=": "image",
+        "force": "f",
+        "no-reload": "no-reload",
+        "kill-whom=": "kill-whom",
+        "kill-value=": "kill-value",
+        "signal=": "s",
+        "no-ask-password": "no-ask-password",
+        "host=": "H",
+        "machine=": "M",
+        "runtime": "runtime",
+        "lines=": "n",
+        "output=": "o",
+        "plain": "plain",
+        "state=": "state",
+        "recursive": "r",
+        "with-dependencies": "with-dependencies",
+        "now": "now",
+        "message=": "message",
+        "show-transaction": "T",
+        "what=": "what",
+        "timestamp=": "timestamp",
+        "read-only": "read-only",
+        "mkdir": "mkdir",
+        "marked": "marked",
+        "drop-in=": "drop-in",
+        "when=": "when",
+        "stdin": "stdin",
+    },
+    after="",
+)
+_SUB = {"active": "running", "activating": "start", "inactive": "dead", "failed": "failed"}
+
+
+def systemctl_args(args: list[str]) -> tuple[Opts, str, list[str]]:
+    """systemctl's options, its verb (list-units when none) and the verb's arguments."""
+    opts = SYSTEMCTL.parse(args)
+    return opts, (opts.args[0] if opts.args else "list-units"), opts.args[1:]
+
+
 @command("systemctl", "services: systemctl start|stop|restart|status|is-active UNIT, list-units")
 def cmd_systemctl(sh: Shell, args: list[str], stdin: str) -> Result:
-    verb = args[0] if args else "list-units"
-    units = dict(sh.snap.units)
+    opts, verb, names = systemctl_args(args)
+    if opts.has("h"):
+        return Result(
+            "systemctl [OPTIONS...] COMMAND ...\n\nQuery or send control commands to the system manager.\n"
+        )
     if verb not in _SYSTEMCTL_VERBS:
         return Result(err=f"Unknown operation '{verb}'.", status=1)
     if verb == "daemon-reload":
         return Result()
     if verb == "list-units":
-        rows = [
-            (
-                f"{u}.service",
-                "loaded",
-                st,
-                {"active": "running", "activating": "start", "inactive": "dead", "failed": "failed"}[st],
-                u,
-            )
-            for u, st in sorted(units.items())
-        ]
-        w = max([len("UNIT")] + [len(r[0]) for r in rows])
-        out = [f"  {'UNIT':<{w}} LOAD   ACTIVE     SUB     DESCRIPTION"]
-        out += [
-            f"{'●' if r[2] == 'failed' else ' '} {r[0]:<{w}} {r[1]:<6} {r[2]:<10} {r[3]:<7} {r[4]}"
-            for r in rows
-        ]
-        out += ["", f"{len(rows)} loaded units listed."]
-        return Result(_join(out))
-    if len(args) < 2:
+        return _list_units(dict(sh.snap.units))
+    if not names:
         return Result(err="Too few arguments.", status=1)
-    results: list[Result] = []
-    for arg in args[1:]:
-        unit, full = _unit_name(arg)
-        state = units.get(unit)
-        if verb == "status":
-            results.append(
-                Result(_unit_status(sh, unit, state))
-                if state is not None and state == "active"
-                else Result(_unit_status(sh, unit, state), status=3)
-                if state is not None
-                else Result(err=f"Unit {full} could not be found.", status=4)
-            )
-        elif verb == "is-active":
-            results.append(
-                Result(
-                    (state if state in ("active", "activating", "failed") else "inactive") + "\n",
-                    status=0 if state == "active" else 3,
-                )
-            )
-        elif verb == "is-failed":
-            shown = state or "inactive"
-            results.append(Result(shown + "\n", status=0 if shown == "failed" else 1))
-        elif verb == "is-enabled":
-            results.append(
-                Result("enabled\n")
-                if state is not None
-                else Result(
-                    err=f"Failed to get unit file state for {full}: No such file or directory", status=1
-                )
-            )
-        elif verb == "reload":
-            why = (
-                f"Unit {full} not found."
-                if state is None
-                else f"Job type reload is not applicable for unit {full}."
-            )
-            results.append(Result(err=f"Failed to reload {full}: {why}", status=5 if state is None else 1))
-        else:  # start, stop, restart, try-restart, reload-or-restart
-            if state is None:
-                how = "not loaded." if verb == "stop" else "not found."
-                name = {"try-restart": "try-restart", "reload-or-restart": "reload-or-restart"}.get(
-                    verb, verb
-                )
-                results.append(Result(err=f"Failed to {name} {full}: Unit {full} {how}", status=5))
-                continue
-            if verb == "try-restart" and state not in ("active", "activating"):
-                results.append(Result())
-                continue
-            action = (
-                StopService(unit)
-                if verb == "stop"
-                else StartService(unit)
-                if verb == "start"
-                else RestartService(unit)
-            )
-            try:
-                event = sh.host.apply(action)
-            except ActionError as e:
-                results.append(Result(err=f"Failed to {verb} {full}: {e}", status=1))
-                continue
-            if event:  # "" when nothing changed (start a running unit)
-                sh.events.append(event)
-            results.append(Result())
+    units = dict(sh.snap.units)  # as they were when the line started
+    results = [_unit_verb(sh, verb, arg, units, opts.has("q")) for arg in names]
     text = "".join(r.out for r in results)
     err = "\n".join(r.err for r in results if r.err)
     status = next((r.status for r in results if r.status), 0)
     return Result(text, err, status)
+
+
+def _list_units(units: dict[str, str]) -> Result:
+    rows = [(f"{u}.service", "loaded", st, _SUB[st], u) for u, st in sorted(units.items())]
+    w = max([len("UNIT")] + [len(r[0]) for r in rows])
+    out = [f"  {'UNIT':<{w}} LOAD   ACTIVE     SUB     DESCRIPTION"]
+    out += [
+        f"{'●' if r[2] == 'failed' else ' '} {r[0]:<{w}} {r[1]:<6} {r[2]:<10} {r[3]:<7} {r[4]}" for r in rows
+    ]
+    out += ["", f"{len(rows)} loaded units listed."]
+    return Result(_join(out))
+
+
+def _unit_verb(sh: Shell, verb: str, arg: str, units: dict[str, str], quiet: bool) -> Result:
+    """One unit's answer to VERB (--quiet: the is-* verbs answer by their status alone)."""
+    unit, full = _unit_name(arg)
+    state = units.get(unit)
+    if verb == "status":
+        if state is None:
+            return Result(err=f"Unit {full} could not be found.", status=4)
+        return Result(_unit_status(sh, unit, state), status=0 if state == "active" else 3)
+    if verb.startswith("is-"):
+        r = _unit_query(verb, full, state)
+        return Result("" if quiet else r.out, r.err, r.status)
+    if verb == "reload":
+        why = (
+            f"Unit {full} not found."
+            if state is None
+            else f"Job type reload is not applicable for unit {full}."
+        )
+        return Result(err=f"Failed to reload {full}: {why}", status=5 if state is None else 1)
+    return _unit_job(sh, verb, unit, full, state)
+
+
+def _unit_query(verb: str, full: str, state: str | None) -> Result:
+    """is-active, is-failed, is-enabled."""
+    if verb == "is-active":
+        shown = state if state in ("active", "activating", "failed") else "inactive"
+        return Result(shown + "\n", status=0 if state == "active" else 3)
+    if verb == "is-failed":
+        shown = state or "inactive"
+        return Result(shown + "\n", status=0 if shown == "failed" else 1)
+    if state is not None:
+        return Result("enabled\n")
+    return Result(err=f"Failed to get unit file state for {full}: No such file or directory", status=1)
+
+
+def _unit_job(sh: Shell, verb: str, unit: str, full: str, state: str | None) -> Result:
+    """start, stop, restart, try-restart, reload-or-restart: a job through the host."""
+    if state is None:
+        how = "not loaded." if verb == "stop" else "not found."
+        return Result(err=f"Failed to {verb} {full}: Unit {full} {how}", status=5)
+    if verb == "try-restart" and state not in ("active", "activating"):
+        return Result()
+    action = (
+        StopService(unit)
+        if verb == "stop"
+        else StartService(unit)
+        if verb == "start"
+        else RestartService(unit)
+    )
+    try:
+        event = sh.host.apply(action)
+    except ActionError as e:
+        return Result(err=f"Failed to {verb} {full}: {e}", status=1)
+    if event:  # "" when nothing changed (start a running unit)
+        sh.events.append(event)
+    return Result()
 
 
 @command("service", "services: service UNIT restart")

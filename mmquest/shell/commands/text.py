@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..argv import Opts, OptSpec
-from ..budget import IGNORECASE, PatternError
+from ..budget import IGNORECASE, Pattern, PatternError
 from ..budget import escape as re_escape
 from ..core import MAX_OUTPUT as MAX_TEXT
 from ..core import Result, Shell, UsageError, command
@@ -83,14 +83,8 @@ def cmd_grep(sh: Shell, args: list[str], stdin: str) -> Result:
         if not rest:
             return Result(err=f"{GREP_USAGE}\nTry 'grep --help' for more information.", status=2)
         patterns = [rest.pop(0)]
-    flags = IGNORECASE if opts["i"] else 0
     try:
-        regs = []
-        for p in patterns:
-            src = re_escape(p) if opts["F"] else (p if opts["E"] else _bre_to_ere(p))
-            if opts["w"]:
-                src = rf"\b(?:{src})\b"
-            regs.append(sh.pattern(src, flags))
+        regs = _grep_patterns(sh, patterns, opts)
     except PatternError as e:
         return Result(err=f"grep: {e}", status=2)
     ins, errs = _inputs(sh, rest, stdin, "grep")
@@ -105,33 +99,58 @@ def cmd_grep(sh: Shell, args: list[str], stdin: str) -> Result:
         if opts["q"]:
             continue
         if opts["l"]:
-            if n:
-                out.append(name)
-            continue
-        if opts["c"]:
+            out += [name] if n else []
+        elif opts["c"]:
             out.append(f"{name}:{n}" if multi else str(n))
-            continue
-        shown = -1
-        ctx = after or before
-        for idx, ok in enumerate(hit):
-            if not ok:
-                continue
-            lo = max(idx - before, shown + 1)
-            if ctx and shown >= 0 and lo > shown + 1:
-                out.append("--")
-            for k in range(lo, min(idx + after, len(lines) - 1) + 1):
-                if k <= shown:
-                    continue
-                sep = ":" if hit[k] else "-"
-                pre = (f"{name}{sep}" if multi else "") + (f"{k + 1}{sep}" if opts["n"] else "")
-                if opts["o"] and hit[k] and not opts["v"]:
-                    for r in regs:
-                        out += [pre + m.group(0) for m in r.finditer(lines[k])]
-                else:
-                    out.append(pre + lines[k])
-                shown = k
+        else:
+            out += _grep_lines(name if multi else None, lines, hit, regs, opts, before, after)
     status = 2 if errs and not found else (0 if found else 1)
     return Result(_join(out), "\n".join(errs), status)
+
+
+def _grep_patterns(sh: Shell, patterns: list[str], opts: dict[str, bool]) -> list[Pattern]:
+    """The patterns as the shell's bounded regexes: -F literal, -E extended, else basic; -w words."""
+    regs = []
+    for p in patterns:
+        src = re_escape(p) if opts["F"] else (p if opts["E"] else _bre_to_ere(p))
+        if opts["w"]:
+            src = rf"\b(?:{src})\b"
+        regs.append(sh.pattern(src, IGNORECASE if opts["i"] else 0))
+    return regs
+
+
+def _grep_lines(
+    name: str | None,
+    lines: list[str],
+    hit: list[bool],
+    regs: list[Pattern],
+    opts: dict[str, bool],
+    before: int,
+    after: int,
+) -> list[str]:
+    """The matching lines of one input with their context (-A/-B/-C, `--` between groups), each
+    prefixed by the file name (NAME: or NAME- when several) and -n's line number."""
+    out: list[str] = []
+    shown = -1
+    ctx = after or before
+    for idx, ok in enumerate(hit):
+        if not ok:
+            continue
+        lo = max(idx - before, shown + 1)
+        if ctx and shown >= 0 and lo > shown + 1:
+            out.append("--")
+        for k in range(lo, min(idx + after, len(lines) - 1) + 1):
+            if k <= shown:
+                continue
+            sep = ":" if hit[k] else "-"
+            pre = (f"{name}{sep}" if name is not None else "") + (f"{k + 1}{sep}" if opts["n"] else "")
+            if opts["o"] and hit[k] and not opts["v"]:
+                for r in regs:
+                    out += [pre + m.group(0) for m in r.finditer(lines[k])]
+            else:
+                out.append(pre + lines[k])
+            shown = k
+    return out
 
 
 HEAD = OptSpec("head", "n:c:qvz", {"lines=": "n", "bytes=": "c", "quiet": "q", "silent": "q", "verbose": "v"})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...kernel.era import has
-from ...world import Snapshot
+from ...snapshot import Snapshot
 from .units import KB_PER_PAGE, kv, totals
 
 

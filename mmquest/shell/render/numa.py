@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...world import Snapshot, TaskInfo
+from ...snapshot import Snapshot, TaskInfo
 from .units import mb
 
 

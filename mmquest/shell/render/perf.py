@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...world import Snapshot
+from ...snapshot import Snapshot
 from .units import human_k
 
 PerfKey = tuple[Any, ...]  # one row's key: per sort field a comm or dso (str) or a symbol (name, kernel)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...kernel import era
-from ...world import Snapshot
+from ...snapshot import Snapshot
 from .perf import PERF_SORT_KEYS, perf_aggregate
 from .units import human_k
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from ...kernel.era import has
 from ...kernel.version import KernelVersion
-from ...world import Snapshot, TaskInfo
+from ...snapshot import Snapshot, TaskInfo
 from .units import KB_PER_PAGE, kv
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ...kernel.era import ERA, has
 from ...kernel.version import KernelVersion
-from ...world import Snapshot
+from ...snapshot import Snapshot
 from .units import kv, totals
 
 ZONES = ("dma", "dma32", "normal", "movable")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...incident import SLO
-from ...world import Snapshot
+from ...snapshot import Snapshot
 from .units import clock
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ...world import Snapshot
+from ...snapshot import Snapshot
 from .system import _cpu_split, loadavg, uptime_line
 from .units import clock, totals, wall
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from ...kernel.version import KernelVersion
-from ...world import NodeMem, Snapshot
+from ...snapshot import NodeMem, Snapshot
 
 KB_PER_PAGE = 4
 

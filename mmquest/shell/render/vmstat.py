@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...world import Snapshot
+from ...snapshot import Snapshot
 from .procvmstat import vmstat_file
 from .system import _cpu_split
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from ...kernel.perf import call_chain
 from ...kernel.trace import (
@@ -11,7 +12,7 @@ from ...kernel.trace import (
     kname,
     traceable,
 )
-from ...world import Snapshot
+from ...snapshot import Snapshot
 from ..argv import OptSpec, argparse_messages
 from ..budget import PatternError
 from ..core import Result, Shell, command
@@ -113,36 +114,77 @@ def _bcc_usage(tool: str, synopsis: str, msg: str) -> Result:
     return Result(err=f"usage: {tool} {synopsis}\n{tool}: error: {msg}", status=2)
 
 
-def _bcc_start(
-    tool: str, syn: str, args: list[str], flags: str, valued: str, snap: Snapshot, needs: str
-) -> tuple[BccOpts, str, float | None] | Result:
+class BccTool(NamedTuple):
+    """A BCC tool's command line: its name, argparse's usage synopsis, its flags, the options that
+    take a value, and the kernel version its BPF programs need."""
+
+    name: str
+    synopsis: str
+    flags: str
+    valued: str
+    needs: str
+
+
+FUNCCOUNT = BccTool(
+    "funccount", "[-h] [-p PID] [-i INTERVAL] [-d DURATION] [-T] [-r] [-D] pattern", "TrD", "pid", BPF_KPROBES
+)
+FUNCLATENCY = BccTool(
+    "funclatency",
+    "[-h] [-p PID] [-i INTERVAL] [-d DURATION] [-T] [-u] [-m] [-F] [-r] [-v] pattern",
+    "TumFrv",
+    "pidi",
+    BPF_KPROBES,
+)
+STACKCOUNT = BccTool(
+    "stackcount",
+    "[-h] [-p PID] [-i INTERVAL] [-D DURATION] [-T] [-r] [-s] [-P] [-K] [-U] [-v] [-d] [-f] pattern",
+    "TrsPKUvdf",
+    "piD",
+    BPF_STACKS,
+)
+
+
+def _bcc_start(t: BccTool, args: list[str], snap: Snapshot) -> tuple[BccOpts, str, float | None] | Result:
     """A BCC tool's common start: options, its one pattern, the kernel it needs.
 
     Returns (opts, pattern, duration) or the Result the tool prints when it cannot start."""
-    opts, pos = _opts(tool, syn, args, flags, valued)
+    opts, pos = _opts(t.name, t.synopsis, args, t.flags, t.valued)
     if len(pos) != 1:
-        return _bcc_usage(tool, syn, "the following arguments are required: pattern")
-    miss = _bcc_missing(tool, snap, needs)
+        return _bcc_usage(t.name, t.synopsis, "the following arguments are required: pattern")
+    miss = _bcc_missing(t.name, snap, t.needs)
     if miss:
         return miss
-    if "d" not in valued:  # stackcount: -D is its duration, -d something else
+    if "d" not in t.valued:  # stackcount: -D is its duration, -d something else
         return opts, pos[0], None
-    dur = _bcc_duration(tool, opts)
+    dur = _bcc_duration(t.name, opts)
     return Result(err=dur, status=2) if isinstance(dur, str) else (opts, pos[0], dur)
+
+
+def _traced(
+    sh: Shell,
+    fns: list[str],
+    pattern: str,
+    dur: float,
+    lines: Callable[[TraceCounts, TraceCounts], list[str]],
+) -> Result:
+    """What every BCC tool here does once started: trace DUR seconds, then print its banner, the
+    lines it makes of the counters before and after (``lines(a, b)``) and "Detaching..."."""
+    a = sh.snap.trace
+    _run_for(sh, dur)
+    b = sh.snap.trace
+    out = [f'Tracing {len(fns)} functions for "{pattern}"... Hit Ctrl-C to end.', "", *lines(a, b)]
+    return Result("\n".join([*out, "Detaching..."]) + "\n")
+
+
+def _matched(s: Snapshot, pattern: str) -> list[str] | Result:
+    """The traceable functions PATTERN matches, or the tools' Exception when none does."""
+    return _match(s, pattern) or Result(err=f"Exception: No functions matched by pattern {pattern}", status=1)
 
 
 @command("funccount", "BCC: count kernel function calls: funccount -d SECONDS 'PATTERN'")
 def cmd_funccount(sh: Shell, args: list[str], stdin: str) -> Result:
     s = sh.snap
-    start = _bcc_start(
-        "funccount",
-        "[-h] [-p PID] [-i INTERVAL] [-d DURATION] [-T] [-r] [-D] pattern",
-        args,
-        "TrD",
-        "pid",
-        s,
-        BPF_KPROBES,
-    )
+    start = _bcc_start(FUNCCOUNT, args, s)
     if isinstance(start, Result):
         return start
     opts, pattern, dur = start
@@ -158,19 +200,14 @@ def cmd_funccount(sh: Shell, args: list[str], stdin: str) -> Result:
     if not fns:
         return Result(err=f"No functions matched by pattern {pat}", status=1)
     assert dur is not None  # -d is among its options: _bcc_start required it
-    a = s.trace
-    _run_for(sh, dur)
-    b = sh.snap.trace
-    out = [
-        f'Tracing {len(fns)} functions for "{pattern}"... Hit Ctrl-C to end.',
-        "",
-        f"{'FUNC':<36} {'COUNT':>8}",
-    ]
-    rows = sorted(((round(b.count(f) - a.count(f)), f) for f in fns), key=lambda r: (r[0], r[1]))
-    out += [f"{f:<36} {n:>8d}" for n, f in rows if n > 0]
-    out.append("Detaching...")
+
+    def counts(a: TraceCounts, b: TraceCounts) -> list[str]:
+        rows = sorted(((round(b.count(f) - a.count(f)), f) for f in fns), key=lambda r: (r[0], r[1]))
+        return [f"{'FUNC':<36} {'COUNT':>8}", *[f"{f:<36} {n:>8d}" for n, f in rows if n > 0]]
+
+    r = _traced(sh, fns, pattern, dur, counts)
     sh.note_read(f"funccount {pat}")
-    return Result("\n".join(out) + "\n")
+    return r
 
 
 def log2_hist(buckets: list[int], val_type: str) -> list[str]:
@@ -209,56 +246,39 @@ def _latency_buckets(a: TraceCounts, b: TraceCounts, fn: str, unit_ns: float) ->
 @command("funclatency", "BCC: latency histogram of a kernel function: funclatency -d SECONDS FUNC")
 def cmd_funclatency(sh: Shell, args: list[str], stdin: str) -> Result:
     s = sh.snap
-    start = _bcc_start(
-        "funclatency",
-        "[-h] [-p PID] [-i INTERVAL] [-d DURATION] [-T] [-u] [-m] [-F] [-r] [-v] pattern",
-        args,
-        "TumFrv",
-        "pidi",
-        s,
-        BPF_KPROBES,
-    )
+    start = _bcc_start(FUNCLATENCY, args, s)
     if isinstance(start, Result):
         return start
     opts, pattern, dur = start
-    fns = _match(s, pattern)
-    if not fns:
-        return Result(err=f"Exception: No functions matched by pattern {pattern}", status=1)
+    fns = _matched(s, pattern)
+    if isinstance(fns, Result):
+        return fns
     unit, ns = ("msecs", 1e6) if opts.get("m") else ("usecs", 1e3) if opts.get("u") else ("nsecs", 1.0)
     assert dur is not None  # -d is among its options: _bcc_start required it
-    a = s.trace
-    _run_for(sh, dur)
-    b = sh.snap.trace
-    out = [f'Tracing {len(fns)} functions for "{pattern}"... Hit Ctrl-C to end.', ""]
-    total = [0] * (HIST_BUCKETS + 1)
-    for f in fns:
-        for k, c in enumerate(_latency_buckets(a, b, f, ns)):
-            total[k] += c
-    while total and total[-1] == 0:
-        total.pop()
-    if any(total):
-        out += log2_hist(total, unit)
-    else:
+
+    def histogram(a: TraceCounts, b: TraceCounts) -> list[str]:
+        total = [0] * (HIST_BUCKETS + 1)
+        for f in fns:
+            for k, c in enumerate(_latency_buckets(a, b, f, ns)):
+                total[k] += c
+        while total and total[-1] == 0:
+            total.pop()
+        if any(total):
+            return log2_hist(total, unit)
         timed = [f for f in fns if b.seconds(f) > 0 or f in dict(a.time_s)]
         if not timed and any(b.count(f) > a.count(f) for f in fns):
-            out.append("(the model gives these functions no cost of their own: no latency to show)")
-    out.append("Detaching...")
+            return ["(the model gives these functions no cost of their own: no latency to show)"]
+        return []
+
+    r = _traced(sh, fns, pattern, dur, histogram)
     sh.note_read(f"funclatency {pattern}")
-    return Result("\n".join(out) + "\n")
+    return r
 
 
 @command("stackcount", "BCC: count the kernel stacks that call a function: stackcount -D SECONDS FUNC")
 def cmd_stackcount(sh: Shell, args: list[str], stdin: str) -> Result:
     s = sh.snap
-    start = _bcc_start(
-        "stackcount",
-        "[-h] [-p PID] [-i INTERVAL] [-D DURATION] [-T] [-r] [-s] [-P] [-K] [-U] [-v] [-d] [-f] pattern",
-        args,
-        "TrsPKUvdf",
-        "piD",
-        s,
-        BPF_STACKS,
-    )
+    start = _bcc_start(STACKCOUNT, args, s)
     if isinstance(start, Result):
         return start
     opts, pattern, _ = start
@@ -271,29 +291,26 @@ def cmd_stackcount(sh: Shell, args: list[str], stdin: str) -> Result:
     dur = _seconds(str(opts["D"]))
     if not dur:
         return Result(err=f"argument -D/--duration: invalid int value: '{opts['D']}'", status=2)
-    fns = _match(s, pattern)
-    if not fns:
-        return Result(err=f"Exception: No functions matched by pattern {pattern}", status=1)
-    assert dur is not None  # -d is among its options: _bcc_start required it
-    a = s.trace
-    _run_for(sh, dur)
-    b = sh.snap.trace
-    v = _version(s)
-    entry = kname("zone_reclaim", v)
-    out = [f'Tracing {len(fns)} functions for "{pattern}"... Hit Ctrl-C to end.', ""]
-    stacks: dict[tuple[tuple[str, ...], str], int] = {}
-    for f in fns:
-        ca, cb = a.by_comm(f), b.by_comm(f)
-        for comm in sorted(cb):
-            n = round(cb[comm] - ca.get(comm, 0.0))
-            if n > 0:
-                chain = _CHAINS.get(f) or call_chain(f, comm, True, entry)
-                key = ((f, *tuple(reversed(chain))), comm if opts.get("P") else "")
-                stacks[key] = stacks.get(key, 0) + n
-    for (stack, comm), n in sorted(stacks.items(), key=lambda kv: (kv[1], kv[0])):
-        out += [f"  {fr}" for fr in stack]
-        if comm:
-            out.append(f"    {comm} [0]")
-        out += [f"    {n}", ""]
-    out.append("Detaching...")
-    return Result("\n".join(out) + "\n")
+    fns = _matched(s, pattern)
+    if isinstance(fns, Result):
+        return fns
+    entry = kname("zone_reclaim", _version(s))
+
+    def stacks(a: TraceCounts, b: TraceCounts) -> list[str]:
+        seen: dict[tuple[tuple[str, ...], str], int] = {}
+        for f in fns:
+            ca, cb = a.by_comm(f), b.by_comm(f)
+            for comm in sorted(cb):
+                n = round(cb[comm] - ca.get(comm, 0.0))
+                if n > 0:
+                    chain = _CHAINS.get(f) or call_chain(f, comm, True, entry)
+                    key = ((f, *tuple(reversed(chain))), comm if opts.get("P") else "")
+                    seen[key] = seen.get(key, 0) + n
+        out = []
+        for (stack, comm), n in sorted(seen.items(), key=lambda kv: (kv[1], kv[0])):
+            out += [f"  {fr}" for fr in stack]
+            out += [f"    {comm} [0]"] if comm else []
+            out += [f"    {n}", ""]
+        return out
+
+    return _traced(sh, fns, pattern, dur, stacks)

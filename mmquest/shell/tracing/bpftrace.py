@@ -14,7 +14,8 @@ from ...kernel.trace import (
     traceable,
     tracepoint_counter,
 )
-from ...world import Snapshot
+from ...kernel.version import KernelVersion
+from ...snapshot import Snapshot
 from ..argv import OptSpec
 from ..core import MAX_SLEEP_S, Result, Shell, command
 from .common import BPFTRACE_MIN, _run_for, _seconds, _version
@@ -88,41 +89,48 @@ def _bpftrace_plan(
                 interval_stmts = stmts
                 nprobes += 1
                 continue
-            if kind in ("kprobe", "k", "kretprobe", "kr"):
-                if len(parts) != 2:
-                    raise BpfError(f"stdin:1:1-{len(p)}: ERROR: kprobe probe type requires 1 argument")
-                fns = [f for f in traceable_fns if fnmatch.fnmatchcase(f, parts[1])]
-                if not fns:
-                    if parts[1] in INLINE:
-                        raise BpfError(
-                            f"ERROR: {parts[1]} is not traceable (either non-existing, inlined, "
-                            'or marked as "notrace"); attaching to it will likely fail'
-                        )
-                    raise BpfError(
-                        f"stdin:1:1-{len(p)}: ERROR: No matches for kprobe {parts[1]}"
-                        if "*" in parts[1]
-                        else f"ERROR: kprobe:{parts[1]}: Could not resolve symbol (or it is not traceable)"
-                    )
-                ret = kind in ("kretprobe", "kr")
-            elif kind in ("tracepoint", "t"):
-                if len(parts) != 3:
-                    raise BpfError(f"stdin:1:1-{len(p)}: ERROR: tracepoint probe type requires 2 arguments")
-                key = tracepoint_counter(f"{parts[1]}:{parts[2]}", v)
-                if key is None:
-                    raise BpfError(f"ERROR: tracepoint not found: {parts[1]}:{parts[2]}")
-                fns, ret = [key], False
-            else:
-                raise BpfError(
-                    f"stdin:1:1-{len(p)}: ERROR: Invalid probe type: {kind}"
-                    if kind not in ("uprobe", "usdt", "profile", "software", "hardware", "kfunc", "fentry")
-                    else f"mmquest: bpftrace: {kind} probes are not simulated on this box "
-                    "(kprobe, kretprobe, tracepoint, interval, BEGIN, END are)"
-                )
+            fns, ret = _probe_fns(p, v, traceable_fns)
             nprobes += len(fns)
             cond = _filter(flt)
             for st in stmts:
                 _bpftrace_stmt(st, fns, ret, maps, cond)
     return maps, interval, interval_stmts, (begin_stmts, end_stmts), nprobes
+
+
+def _probe_fns(p: str, v: KernelVersion, traceable_fns: list[str]) -> tuple[list[str], bool]:
+    """A kprobe/kretprobe/tracepoint probe's counters (functions, or a tracepoint's counter) and
+    whether it fires on return; BpfError in bpftrace's words for what it cannot attach."""
+    parts = p.split(":")
+    kind = parts[0]
+    if kind in ("kprobe", "k", "kretprobe", "kr"):
+        if len(parts) != 2:
+            raise BpfError(f"stdin:1:1-{len(p)}: ERROR: kprobe probe type requires 1 argument")
+        fns = [f for f in traceable_fns if fnmatch.fnmatchcase(f, parts[1])]
+        if not fns:
+            if parts[1] in INLINE:
+                raise BpfError(
+                    f"ERROR: {parts[1]} is not traceable (either non-existing, inlined, "
+                    'or marked as "notrace"); attaching to it will likely fail'
+                )
+            raise BpfError(
+                f"stdin:1:1-{len(p)}: ERROR: No matches for kprobe {parts[1]}"
+                if "*" in parts[1]
+                else f"ERROR: kprobe:{parts[1]}: Could not resolve symbol (or it is not traceable)"
+            )
+        return fns, kind in ("kretprobe", "kr")
+    if kind in ("tracepoint", "t"):
+        if len(parts) != 3:
+            raise BpfError(f"stdin:1:1-{len(p)}: ERROR: tracepoint probe type requires 2 arguments")
+        key = tracepoint_counter(f"{parts[1]}:{parts[2]}", v)
+        if key is None:
+            raise BpfError(f"ERROR: tracepoint not found: {parts[1]}:{parts[2]}")
+        return [key], False
+    raise BpfError(
+        f"stdin:1:1-{len(p)}: ERROR: Invalid probe type: {kind}"
+        if kind not in ("uprobe", "usdt", "profile", "software", "hardware", "kfunc", "fentry")
+        else f"mmquest: bpftrace: {kind} probes are not simulated on this box "
+        "(kprobe, kretprobe, tracepoint, interval, BEGIN, END are)"
+    )
 
 
 def _filter(flt: str | None) -> tuple[str, str] | None:
@@ -288,11 +296,7 @@ def cmd_bpftrace(sh: Shell, args: list[str], stdin: str) -> Result:
     if opts.has("h"):
         return Result(err=BPFTRACE_HELP, status=1)
     if opts.has("l"):
-        s = sh.snap
-        pat = opts.args[0] if opts.args else "*"
-        names = [f"kprobe:{f}" for f in traceable(_version(s))]
-        names += [f"tracepoint:{n}" for n in sorted(TRACEPOINTS) if tracepoint_counter(n, _version(s))]
-        return Result("".join(n + "\n" for n in names if fnmatch.fnmatchcase(n, pat) or pat in n))
+        return _bpftrace_list(sh.snap, opts.args[0] if opts.args else "*")
     if opts.args:
         return Result(err=f"ERROR: failed to open file '{opts.args[0]}': No such file or directory", status=1)
     prog, cmd = opts.get("e"), opts.get("c")
@@ -311,44 +315,18 @@ def cmd_bpftrace(sh: Shell, args: list[str], stdin: str) -> Result:
     except BpfError as e:
         return Result(err=str(e), status=1)
     exit_in_interval = any(st.startswith("exit(") for st in istmts)
-    total = None
-    if cmd is not None:
-        m = re.fullmatch(r"\s*sleep\s+(\S+)\s*", cmd)
-        total = _seconds(m.group(1)) if m else None
-        if total is None:
-            return Result(
-                err=f"mmquest: bpftrace -c: this box runs `-c 'sleep N'` only (got {cmd!r})", status=1
-            )
-    elif interval is not None and exit_in_interval:
-        total = interval
-    if total is None:
-        return Result(
-            err="mmquest: bpftrace runs until Ctrl-C, which a script cannot send: add -c 'sleep N', "
-            "or end it from an interval probe: interval:s:10 { exit(); }",
-            status=1,
-        )
-    total = min(total, MAX_SLEEP_S)
+    total = _bpftrace_total(cmd, interval if exit_in_interval else None)
+    if isinstance(total, Result):
+        return total
     out = [f"Attaching {nprobes} probe{'s' if nprobes != 1 else ''}..."]
     out += _printfs(begin_stmts)
-    start = last = sh.snap.trace
-    t_end = sh.snap.t + total
-    if interval is not None and not exit_in_interval and interval < total:
-        cleared = [m.group(1) for st in istmts for m in [re.fullmatch(r"clear\((@\w*)\)", st)] if m]
-        printed = [m.group(1) for st in istmts for m in [re.fullmatch(r"print\((@\w*)\)", st)] if m]
-        ticks = 0
-        while sh.snap.t + interval <= t_end + 1e-9 and ticks < 3600:
-            _run_for(sh, interval)
-            now = sh.snap.trace
-            if now.boot != start.boot:
-                break
-            out += _printfs(istmts)
-            out += _print_maps(maps, last if cleared else start, now, printed)
-            if cleared:
-                last = now
-            ticks += 1
-        if sh.snap.t < t_end:
-            _run_for(sh, t_end - sh.snap.t)
+    start = sh.snap.trace
+    ticking = interval is not None and not exit_in_interval and interval < total
+    if ticking:
+        assert interval is not None
+        last = _bpftrace_ticks(sh, maps, interval, istmts, total, out)
     else:
+        last = start
         _run_for(sh, total)
     end = sh.snap.trace
     if end.boot != start.boot:
@@ -361,3 +339,56 @@ def cmd_bpftrace(sh: Shell, args: list[str], stdin: str) -> Result:
         out += _print_maps(maps, start, end)
     sh.note_read("bpftrace " + " ".join(sorted({f for mp in maps.values() for f in mp.fns})))
     return Result("\n".join(out).rstrip("\n") + "\n")
+
+
+def _bpftrace_list(s: Snapshot, pat: str) -> Result:
+    """bpftrace -l [PATTERN]: the kprobes and tracepoints of the booted kernel."""
+    names = [f"kprobe:{f}" for f in traceable(_version(s))]
+    names += [f"tracepoint:{n}" for n in sorted(TRACEPOINTS) if tracepoint_counter(n, _version(s))]
+    return Result("".join(n + "\n" for n in names if fnmatch.fnmatchcase(n, pat) or pat in n))
+
+
+def _bpftrace_total(cmd: str | None, exit_after: float | None) -> float | Result:
+    """How long the program runs: -c 'sleep N', or an interval probe that exits; capped."""
+    total = None
+    if cmd is not None:
+        m = re.fullmatch(r"\s*sleep\s+(\S+)\s*", cmd)
+        total = _seconds(m.group(1)) if m else None
+        if total is None:
+            return Result(
+                err=f"mmquest: bpftrace -c: this box runs `-c 'sleep N'` only (got {cmd!r})", status=1
+            )
+    elif exit_after is not None:
+        total = exit_after
+    if total is None:
+        return Result(
+            err="mmquest: bpftrace runs until Ctrl-C, which a script cannot send: add -c 'sleep N', "
+            "or end it from an interval probe: interval:s:10 { exit(); }",
+            status=1,
+        )
+    return min(total, MAX_SLEEP_S)
+
+
+def _bpftrace_ticks(
+    sh: Shell, maps: dict[str, _Map], interval: float, istmts: list[str], total: float, out: list[str]
+) -> TraceCounts:
+    """Run for TOTAL seconds, doing the interval probe's printf/print/clear every INTERVAL (into
+    ``out``); returns the counters as the last clear() left them."""
+    start = last = sh.snap.trace
+    t_end = sh.snap.t + total
+    cleared = [m.group(1) for st in istmts for m in [re.fullmatch(r"clear\((@\w*)\)", st)] if m]
+    printed = [m.group(1) for st in istmts for m in [re.fullmatch(r"print\((@\w*)\)", st)] if m]
+    ticks = 0
+    while sh.snap.t + interval <= t_end + 1e-9 and ticks < 3600:
+        _run_for(sh, interval)
+        now = sh.snap.trace
+        if now.boot != start.boot:
+            break
+        out += _printfs(istmts)
+        out += _print_maps(maps, last if cleared else start, now, printed)
+        if cleared:
+            last = now
+        ticks += 1
+    if sh.snap.t < t_end:
+        _run_for(sh, t_end - sh.snap.t)
+    return last

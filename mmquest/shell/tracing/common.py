@@ -10,7 +10,7 @@ from ...kernel.trace import (
     traceable,
 )
 from ...kernel.version import KernelVersion
-from ...world import Snapshot
+from ...snapshot import Snapshot
 from ..core import MAX_SLEEP_S, Shell
 from ..vfs import Vfs
 

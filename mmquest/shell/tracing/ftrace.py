@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from ...actions import ActionError
 from ...kernel.trace import (
     INLINE,
     traceable,
 )
-from ...world import ActionError
 from .. import vfs as V
 from ..core import Shell
 from ..vfs import Ctx, Route

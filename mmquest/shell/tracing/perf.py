@@ -10,7 +10,8 @@ from ...kernel.trace import (
     traceable,
     tracepoint_counter,
 )
-from ...world import Snapshot
+from ...snapshot import Snapshot
+from ..argv import PERF, OptSpec
 from ..core import COMMANDS, Result, Shell, command
 from .common import TraceState, _run_for, _seconds, _version, state
 
@@ -32,73 +33,77 @@ def cmd_perf(sh: Shell, args: list[str], stdin: str) -> Result:
     return _perf_top(sh, args, stdin)
 
 
+PERF_PROBE_USAGE = (
+    " usage: perf probe [<options>] 'PROBEDEF' ['PROBEDEF' ...]\n"
+    "    or: perf probe [<options>] --add 'PROBEDEF' [--add 'PROBEDEF' ...]\n"
+    "    or: perf probe [<options>] --del '[GROUP:]EVENT' ...\n"
+    "    or: perf probe --list [GROUP:]EVENT ..."
+)
+# tools/perf/builtin-probe.c: -a/--add and -d/--del take a definition, -l/--list an optional filter
+PERF_PROBE = OptSpec(
+    "perf probe",
+    "a:d:l::h",
+    {"add=": "a", "del=": "d", "list?": "l", "help": "h"},
+    after="\n" + PERF_PROBE_USAGE,
+    status=129,
+    messages=PERF,
+)
+
+
 def _perf_probe(sh: Shell, args: list[str]) -> Result:
-    s = sh.snap
-    st = state(sh.vfs, s)
-    if not args or args[0] in ("-h", "--help"):
-        return Result(
-            err=" usage: perf probe [<options>] 'PROBEDEF' ['PROBEDEF' ...]\n"
-            "    or: perf probe [<options>] --add 'PROBEDEF' [--add 'PROBEDEF' ...]\n"
-            "    or: perf probe [<options>] --del '[GROUP:]EVENT' ...\n"
-            "    or: perf probe --list [GROUP:]EVENT ...",
-            status=129,
-        )
-    op, names = "add", list[str]()
-    for a in args:
-        if a in ("-a", "--add"):
-            op = "add"
-        elif a in ("-d", "--del"):
-            op = "del"
-        elif a in ("-l", "--list"):
-            op = "list"
-        elif a.startswith("--add="):
-            op, names = "add", [*names, a[6:]]
-        elif a.startswith("--del="):
-            op, names = "del", [*names, a[6:]]
-        elif a.startswith("-"):
-            return _usage(f"unknown option `{a.lstrip('-')}'", "perf probe")
-        else:
-            names.append(a)
+    st = state(sh.vfs, sh.snap)
+    opts = PERF_PROBE.parse(args)
+    if not args or opts.has("h"):
+        return Result(err=PERF_PROBE_USAGE, status=129)
+    op = {"a": "add", "d": "del", "l": "list", None: "add"}[opts.last_of("a", "d", "l")]
+    names = [v for k, v in opts.items if k in "ad" and v is not None] + opts.args
     if op == "list":
         return Result("".join(f"  probe:{f:<20} (on {f})\n" for f in st.probes))
     if not names:
         return _usage("switch requires a value", "perf probe")
+    if op == "del":
+        return _probe_del(st, names)
+    return _probe_add(sh.snap, st, names)
+
+
+def _probe_add(s: Snapshot, st: TraceState, names: list[str]) -> Result:
+    out = []
+    for n in names:
+        fn = (n.split() or [""])[0].split("%")[0]
+        if fn in INLINE or fn not in traceable(_version(s)):
+            return Result("", f"Probe point '{fn}' not found.\n  Error: Failed to add events.", 254)
+        if fn in st.probes:
+            return Result(
+                "",
+                f'Error: event "{fn}" already exists.\n Hint: Remove existing event by '
+                f"'perf probe -d'\n       or force duplicates by 'perf probe -f'\n"
+                f"       or set 'force=yes' in BPF source.\n  Error: Failed to add events.",
+                239,
+            )
+        st.probes.append(fn)
+        out += ["Added new event:", f"  probe:{fn:<20} (on {fn})", ""]
+    # perf prints a `perf record` example here; the box has no perf record, so it suggests
+    # the tool that counts the probe (a tool must never suggest what it then refuses)
+    out += [
+        "You can now use it in all perf tools, such as:",
+        "",
+        f"\tperf stat -e probe:{st.probes[-1]} -a sleep 1",
+        "",
+    ]
+    return Result("\n".join(out) + "\n")
+
+
+def _probe_del(st: TraceState, names: list[str]) -> Result:
     out, err = [], []
     for n in names:
-        if op == "add":
-            fn = n.split()[0].split("%")[0]
-            if fn in INLINE or fn not in traceable(_version(s)):
-                err.append(f"Probe point '{fn}' not found.\n  Error: Failed to add events.")
-                return Result("", "\n".join(err), 254)
-            if fn in st.probes:
-                return Result(
-                    "",
-                    f'Error: event "{fn}" already exists.\n Hint: Remove existing event by '
-                    f"'perf probe -d'\n       or force duplicates by 'perf probe -f'\n"
-                    f"       or set 'force=yes' in BPF source.\n  Error: Failed to add events.",
-                    239,
-                )
-            st.probes.append(fn)
-            out += ["Added new event:", f"  probe:{fn:<20} (on {fn})", ""]
-        else:
-            ev = n.split(":", 1)[1] if ":" in n else n
-            gone = [f for f in st.probes if fnmatch.fnmatchcase(f, ev)]
-            if not gone:
-                err.append(f"Failed to find event: {n}\n  Error: Failed to delete events.")
-                continue
-            for f in gone:
-                st.probes.remove(f)
-                out.append(f"Removed event: probe:{f}")
-    if op == "add" and out:
-        last = st.probes[-1]
-        # perf prints a `perf record` example here; the box has no perf record, so it suggests
-        # the tool that counts the probe (a tool must never suggest what it then refuses)
-        out += [
-            "You can now use it in all perf tools, such as:",
-            "",
-            f"\tperf stat -e probe:{last} -a sleep 1",
-            "",
-        ]
+        ev = n.split(":", 1)[1] if ":" in n else n
+        gone = [f for f in st.probes if fnmatch.fnmatchcase(f, ev)]
+        if not gone:
+            err.append(f"Failed to find event: {n}\n  Error: Failed to delete events.")
+            continue
+        for f in gone:
+            st.probes.remove(f)
+            out.append(f"Removed event: probe:{f}")
     return Result("\n".join(out) + ("\n" if out else ""), "\n".join(err), 1 if err else 0)
 
 
@@ -117,31 +122,24 @@ def _event_counter(s: Snapshot, st: TraceState, ev: str) -> list[tuple[str, str]
     return out
 
 
+PERF_STAT_USAGE = " usage: perf stat [<options>] [<command>]"
+# tools/perf/builtin-stat.c (the options this box models); the command ends the options
+PERF_STAT = OptSpec(
+    "perf stat",
+    "e:a",
+    {"event=": "e", "all-cpus": "a"},
+    after="\n" + PERF_STAT_USAGE,
+    status=129,
+    permute=False,
+    messages=PERF,
+)
+
+
 def _perf_stat(sh: Shell, args: list[str]) -> Result:
     s = sh.snap
-    st = state(sh.vfs, s)
-    events: list[str] = []
-    i, cmd = 0, []
-    while i < len(args):
-        a = args[i]
-        if a in ("-e", "--event"):
-            if i + 1 >= len(args):
-                return _usage("switch `e' requires a value")
-            events += [e for e in args[i + 1].split(",") if e]
-            i += 2
-            continue
-        if a.startswith("-e") and len(a) > 2:
-            events += [e for e in a[2:].split(",") if e]
-        elif a.startswith("--event="):
-            events += [e for e in a[8:].split(",") if e]
-        elif a in ("-a", "--all-cpus"):
-            pass
-        elif a.startswith("-"):
-            return _usage(f"unknown switch `{a.lstrip('-')}'")
-        else:
-            cmd = args[i:]
-            break
-        i += 1
+    opts = PERF_STAT.parse(args)
+    events = [e for v in opts.all("e") for e in v.split(",") if e]
+    cmd = opts.args
     if not events:
         return Result(
             err="perf stat: this box simulates counting events only: perf stat -e EVENT[,EVENT] -a sleep N",
@@ -149,7 +147,7 @@ def _perf_stat(sh: Shell, args: list[str]) -> Result:
         )
     pairs = []
     for e in events:
-        got = _event_counter(s, st, e)
+        got = _event_counter(s, state(sh.vfs, s), e)
         if not got:
             return Result(
                 err=f"invalid or unsupported event: '{e}'\nRun 'perf list' for a list of valid events",
@@ -165,6 +163,12 @@ def _perf_stat(sh: Shell, args: list[str]) -> Result:
     secs = _seconds(cmd[1])
     if secs is None:
         return Result(err=f"sleep: invalid time interval '{cmd[1]}'", status=1)
+    return _stat_count(sh, pairs, cmd, secs)
+
+
+def _stat_count(sh: Shell, pairs: list[tuple[str, str]], cmd: list[str], secs: float) -> Result:
+    """Count the events while `sleep SECS` runs: perf stat's table (on stderr)."""
+    s = sh.snap
     t0, before = s.t, s.trace
     _run_for(sh, secs)
     b = sh.snap.trace

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ...kernel.era import ERA, has
 from ...kernel.version import KernelVersion
-from ...world import Snapshot, TaskInfo
+from ...snapshot import Snapshot, TaskInfo
 
 if TYPE_CHECKING:
     from ..core import Shell

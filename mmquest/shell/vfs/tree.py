@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ...kernel.sysctl import SYSCTLS
-from ...world import Snapshot, TaskInfo
+from ...snapshot import Snapshot, TaskInfo
 from .routes import EACCES, EISDIR, ENOENT, ENOTDIR, MOUNTS, ROUTES, Ctx, MountFs, Route, VfsError
 
 if TYPE_CHECKING:
