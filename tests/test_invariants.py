@@ -38,13 +38,7 @@ from .invariants_lib import (
 CHECKS: dict[str, object] = {}
 # check -> (incidents, the model defect that breaks it there today).  Strict: a fix turns it red,
 # and then the entry goes.
-KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
-    "pgalloc_vs_pgfree": (
-        ("rss-percpu-oom",),
-        "the rss workloads fault their pages evenly over the nodes, full or not (no zonelist fallback): "
-        "node 0 ends up over-full, so pgfree - Σ pgalloc_* (the real free memory) goes below 0",
-    ),
-}
+KNOWN: dict[str, tuple[tuple[str, ...], str]] = {}
 XFAIL: dict[tuple[str, str], str] = {(c, i): why for c, (iids, why) in KNOWN.items() for i in iids}
 
 

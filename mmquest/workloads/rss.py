@@ -209,8 +209,9 @@ class RssService(Workload):
             m.trace.hit("add_mm_counter_fast", pages)
             m.trace.hit("sync_mm_rss", folds)
         # Every node gives its share, full or not: the model does not send a full node's
-        # share to the others (the zonelist fallback), so a node can end up over-full
-        # (tests/test_invariants.py KNOWN: pgalloc_vs_pgfree on this box).
+        # share to the others (the zonelist fallback), so for a while before an OOM kill a
+        # node can be over-full (its MemFree reads 0).  Kept: the published OOM timing
+        # depends on it (test_rss_model), see docs/fidelity.md.
         got = np.full(m.nnodes, pages / m.nnodes)
         self._arrays(member)[:] += got
         m.count_alloc(got)  # each fault took its page from the allocator
