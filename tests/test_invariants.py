@@ -455,7 +455,8 @@ def check_meminfo_fields_of_the_era(s: Sample) -> list[str]:
 def check_status_fields_of_the_era(s: Sample) -> list[str]:
     """/proc/PID/status shows the fields the booted kernel has, and only those."""
     bad = []
-    for pid in s.pids[:2] + s.pids[-2:]:
+    users = [p for p in s.pids if "VmRSS:" in s.out[f"cat /proc/{p}/status"]]  # kthreads have no mm lines
+    for pid in users[:2] + users[-2:]:
         names = field_names(s.out[f"cat /proc/{pid}/status"])
         where = f"/proc/{pid}/status"
         bad += _era_judge(s, where, names, era.STATUS) + _lacks(s, where, names, era.STATUS_REQUIRED)
