@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, cast
 
 from .kernel import Machine
 from .kernel.era import wall_start
-from .kernel.machine import HPAGE_KB
+from .kernel.machine import HPAGE_KB, Task
 from .kernel.oom import oom_score
 from .kernel.zoneinfo import zone_snapshots
 from .snapshot import HISTORY_SHOWN, CgroupInfo, NodeMem, ServiceState, Snapshot, TaskInfo, psi_view
@@ -58,7 +58,9 @@ def task_infos(world: World) -> tuple[TaskInfo, ...]:
     totalpages = int(m.node_pages * m.nnodes + m.swap_total)  # totalram_pages() + total_swap_pages
     watch = {w.task.pid: w.watchdog_mb for w in world.workloads if w.watchdog_mb > 0 and w.task is not None}
     return tuple(
-        TaskInfo(
+        _kthread_info(t, m.nnodes)
+        if t.extra.get("kthread")
+        else TaskInfo(
             pid=t.pid,
             comm=t.comm,
             user=t.user,
@@ -83,6 +85,32 @@ def task_infos(world: World) -> tuple[TaskInfo, ...]:
         )
         for t in sorted(m.tasks.values(), key=lambda t: t.pid)
         if t.alive
+    )
+
+
+def _kthread_info(t: Task, nnodes: int) -> TaskInfo:
+    """A kernel thread as the tools see it: no mm (no memory, no RSS counters), never an OOM
+    victim (oom_score 0)."""
+    zero = (0.0,) * nnodes
+    return TaskInfo(
+        pid=t.pid,
+        comm=t.comm,
+        user=t.user,
+        threads=t.threads,
+        cmdline=t.cmdline,
+        state=t.state,
+        anon=zero,
+        file=zero,
+        shmem=zero,
+        vm_pages=0.0,
+        cpu_s=t.cpu_s,
+        start=t.start,
+        oom_score_adj=t.oom_score_adj,
+        rss_status=(0, 0, 0),
+        oom_score=0,
+        kthread=True,
+        cpu_rate=t.cpu_rate,
+        running=min(t.threads, round(t.cpu_rate)),
     )
 
 

@@ -9,6 +9,7 @@ reader (the panes, the shell, the judge) reads a :class:`~mmquest.snapshot.Snaps
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -120,15 +121,23 @@ class World:
         numa0 = {k: v.copy() for k, v in m.numa.items()}
         ev0 = dict(m.ev)
         steps = round(seconds / DT)
-        for _ in range(steps):
+        f = self.incident.machine.uptime_s / seconds if seconds > 0 else 1.0
+        part = round((f - math.floor(f)) * steps)  # the steps of the last, partial repetition
+        numa_part = numa0
+        for i in range(steps):
+            if i == part:
+                numa_part = {k: v.copy() for k, v in m.numa.items()}
             self._tick(DT, record=False)
+        if steps and part >= steps:
+            numa_part = {k: v.copy() for k, v in m.numa.items()}
         if seconds > 0 and self.incident.machine.uptime_s > seconds:
             # Only what accrued at the steady rate is extrapolated, not the start-up allocations.
-            f = self.incident.machine.uptime_s / seconds
+            # The NUMA counters are whole pages: the pre-roll repeated a whole number of times
+            # plus its first part, so each of their identities still holds exactly.
+            q = math.floor(f)
             for k in m.numa:
-                m.numa[k] = numa0[k] + (m.numa[k] - numa0[k]) * f
-            for k in list(m.ev):
-                m.ev[k] = ev0.get(k, 0.0) + (m.ev[k] - ev0.get(k, 0.0)) * f
+                m.numa[k] = numa0[k] + (m.numa[k] - numa0[k]) * q + (numa_part[k] - numa0[k])
+            self._extrapolate_events(ev0, f)
         # The load average has been what the steady state gives for most of the uptime.
         if seconds > 0 and self.incident.machine.uptime_s > 900:
             m.loadavg[:] = m.loadavg[0]
@@ -143,6 +152,24 @@ class World:
             self.psi.add_history(history, shares)
         self.t = 0.0
         self.history.clear()
+
+    def _extrapolate_events(self, ev0: dict[str, float], f: float) -> None:
+        """The event counters of a box up ``f`` pre-rolls: what each accrued in the pre-roll,
+        ``f`` times.  Pages allocated and pages freed are the exception: at the steady state
+        the box has been in since boot every allocated page is freed again, so only their
+        common part (the churn) repeats; what the pre-roll took from the free lists (or gave
+        back) happened once, and pgfree - pgalloc stays the free memory."""
+        m = self.machine
+        delta = {k: m.ev[k] - ev0.get(k, 0.0) for k in list(m.ev)}
+        allocs = [k for k in delta if k.startswith("pgalloc_")]
+        alloc = sum(delta[k] for k in allocs)
+        churn = max(min(alloc, delta.get("pgfree", 0.0)), 0.0)
+        for k, d in delta.items():
+            if k == "pgfree":
+                d = churn
+            elif k in allocs:
+                d = churn * d / alloc if alloc > 0 else 0.0
+            m.ev[k] += d * (f - 1.0)
 
     # ------------------------------------------------------------------ time
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .bootlog import BootBox, boot_lines
@@ -41,6 +42,7 @@ class Boot(_Machine):
             kthread(f"kswapd{z}")
         if not self.version < "2.6.38":
             kthread("khugepaged")
+        self._spawn_kthreads(kthread)
         self.reserve_pids(1100)
         for comm, cmd in (
             ("rsyslogd", "/usr/sbin/rsyslogd -n"),
@@ -56,6 +58,21 @@ class Boot(_Machine):
         sh = self.spawn("bash", 1, [1.0] + [0.0] * (self.nnodes - 1), cmdline="-bash")
         sh.anon[0], sh.file[0] = 520, 380
         self.next_pid = saved
+
+    def _spawn_kthreads(self, kthread: Callable[[str], None]) -> None:
+        """The other kernel threads `ps -e` lists on every box (top counts them too): one
+        migration, softirq and workqueue worker per CPU, and the global ones (kcompactdN
+        per node where the kernel has kcompactd)."""
+        for c in range(self.ncpus):
+            kthread(f"migration/{c}")
+            if c >= 4:  # ksoftirqd/0-3 were started with kthreadd
+                kthread(f"ksoftirqd/{c}")
+            kthread(f"kworker/{c}:0")
+        for name in ("rcu_sched", "khungtaskd", "kdevtmpfs", "kblockd", "kauditd", "jbd2/dm-0-8"):
+            kthread(name)
+        if has("mech:kcompactd", self.version):
+            for z in range(self.nnodes):
+                kthread(f"kcompactd{z}")
 
     def _boot_log(self) -> None:
         v = self.version

@@ -109,6 +109,21 @@ _TABLE: tuple[Change, ...] = (
     Change("fn:__get_page_tail", "2.6.38", "4.5", "THP tail refcounting, gone with ddc58f27f9ee"),
     Change("fn:put_compound_page", "2.6.38", "4.5", "THP tail refcounting, gone with ddc58f27f9ee"),
     Change("fn:get_mm_counter_sum", "6.16", None, "82241a83cd15", "[unverified release]"),
+    Change(
+        "fn:alloc_pages_mpol",
+        "6.7",
+        None,
+        "ddc1a5cbc05d (mempolicy: alloc_pages_mpol() for NUMA policy without vma)",
+    ),
+    Change(
+        "fn:vma_alloc_folio", "6.0", None, "f584b68005ac (mm: Add vma_alloc_folio())", "[unverified release]"
+    ),
+    Change(
+        "fn:alloc_pages_vma", None, "6.0", "replaced by vma_alloc_folio, f584b68005ac", "[unverified release]"
+    ),
+    Change(
+        "fn:exc_page_fault", "5.8", None, "x86 idtentry conversion of the page fault", "[unverified release]"
+    ),
     Change("fn:percpu_counter_read_positive", None, None, "lib/percpu_counter.c"),
     Change("fn:mem_cgroup_handle_over_high", "4.5", None, "b23afb93d317", "[unverified release]"),
     Change("fn:exit_to_usermode_loop", None, "5.9", "x86 moved to the generic entry code in 5.9"),
@@ -198,6 +213,9 @@ _TABLE: tuple[Change, ...] = (
     Change("status:THP_enabled", "5.0", None, "THP_enabled in status", "[unverified release]"),
     Change("status:Speculation_Store_Bypass", "4.17", None, "fae1fa0fc6cc"),
     Change("status:Cpus_allowed", None, None, "fs/proc/array.c"),
+    Change("status:VmSwap", "2.6.34", None, "b084d4353ff9 (mm: count swap usage)"),
+    Change("status:VmPin", "3.2", None, "bc3e53f682d9 (distinguish between mlocked and pinned pages)"),
+    Change("status:Seccomp", "3.8", None, "2f4b3bf6b2a1 (Seccomp field in status)", "[unverified release]"),
     # ------------------------------------------------------------------ /proc/vmstat lines (formats.md 5.2)
     Change("vmstat:nr_alloc_batch", "3.12", "4.8", "81c0a2bb515f, gone with the node LRU"),
     Change("vmstat:workingset_refault", "3.15", "5.9", "a528910e12ec; split _anon/_file by 170b04b7ae49"),
@@ -216,6 +234,89 @@ _TABLE: tuple[Change, ...] = (
     Change("vmstat:thp_zero_page_alloc", "3.8", None, "d8a8e1f0da3d"),
     Change("vmstat:nr_anon_transparent_hugepages", "2.6.38", None, "79134171df23"),
     Change("vmstat:nr_dirty_threshold", "2.6.37", None, "dirty thresholds in vmstat", "[unverified release]"),
+    Change(
+        "vmstat:nr_dirty_background_threshold",
+        "2.6.37",
+        None,
+        "dirty thresholds in vmstat",
+        "[unverified release]",
+    ),
+    Change("vmstat:nr_dirtied", "2.6.37", None, "ea941f0e2a8c (writeback: add nr_dirtied and nr_written)"),
+    Change("vmstat:nr_written", "2.6.37", None, "ea941f0e2a8c (writeback: add nr_dirtied and nr_written)"),
+    Change(
+        "vmstat:nr_vmscan_immediate_reclaim",
+        "3.3",
+        None,
+        "49ea7eb65e7c (vmscan: immediately reclaim end-of-LRU dirty pages)",
+        "[unverified release]",
+    ),
+    Change("vmstat:nr_free_cma", "3.7", None, "d1ce749a0db1 (cma: count free CMA pages)"),
+    # Per-zone reclaim: pgsteal_<zone> was split into kswapd/direct (and kswapd_steal went) in 3.4.
+    Change(
+        "vmstat:pgsteal",
+        None,
+        "3.4",
+        "per-zone pgsteal_<zone>, split by the PGSTEAL_KSWAPD/DIRECT events",
+        "[unverified release]",
+    ),
+    Change("vmstat:kswapd_steal", None, "3.4", "folded into pgsteal_kswapd_<zone>", "[unverified release]"),
+    Change(
+        "vmstat:pgsteal_kswapd", "3.4", None, "PGSTEAL_KSWAPD/PGSTEAL_DIRECT per zone", "[unverified release]"
+    ),
+    Change(
+        "vmstat:pgsteal_direct", "3.4", None, "PGSTEAL_KSWAPD/PGSTEAL_DIRECT per zone", "[unverified release]"
+    ),
+    Change(
+        "vmstat:pgscan_direct_throttle", "3.6", None, "68243e76ee34 (account direct reclaimers throttled)"
+    ),
+    # Automatic NUMA balancing's counters (03c5a6e16322, v3.8).
+    Change("vmstat:numa_pte_updates", "3.8", None, "03c5a6e16322"),
+    Change("vmstat:numa_hint_faults", "3.8", None, "03c5a6e16322"),
+    Change("vmstat:numa_hint_faults_local", "3.8", None, "03c5a6e16322"),
+    Change("vmstat:numa_pages_migrated", "3.8", None, "03c5a6e16322"),
+    # Migration and compaction counters were reworked in 3.8 (5647bc293ab1, 397487db696c).
+    Change("vmstat:pgmigrate_success", "3.8", None, "5647bc293ab1 (migration stats in migrate.c)"),
+    Change("vmstat:pgmigrate_fail", "3.8", None, "5647bc293ab1 (migration stats in migrate.c)"),
+    Change("vmstat:compact_migrate_scanned", "3.8", None, "397487db696c (compaction scanned/isolated)"),
+    Change("vmstat:compact_free_scanned", "3.8", None, "397487db696c (compaction scanned/isolated)"),
+    Change("vmstat:compact_isolated", "3.8", None, "397487db696c (compaction scanned/isolated)"),
+    Change(
+        "vmstat:compact_blocks_moved", "2.6.35", "3.8", "memory compaction (2.6.35); gone with 5647bc293ab1"
+    ),
+    Change(
+        "vmstat:compact_pages_moved", "2.6.35", "3.8", "memory compaction (2.6.35); gone with 5647bc293ab1"
+    ),
+    Change(
+        "vmstat:compact_pagemigrate_failed",
+        "2.6.35",
+        "3.8",
+        "memory compaction (2.6.35); gone with 5647bc293ab1",
+    ),
+    Change("vmstat:thp_fault_fallback", "2.6.39", None, "81ab4201fb7d (vm counters for THP)"),
+    Change("vmstat:thp_collapse_alloc", "2.6.39", None, "81ab4201fb7d (vm counters for THP)"),
+    Change("vmstat:thp_collapse_alloc_failed", "2.6.39", None, "81ab4201fb7d (vm counters for THP)"),
+    Change("vmstat:thp_zero_page_alloc_failed", "3.8", None, "d8a8e1f0da3d"),
+    Change("vmstat:thp_split_page_failed", "4.5", None, "122afea9626a"),
+    Change("vmstat:thp_deferred_split_page", "4.5", None, "122afea9626a"),
+    Change("vmstat:thp_split_pmd", "4.5", None, "122afea9626a"),
+    Change("vmstat:pglazyfreed", "4.5", None, "854e9ed09ded (madvise MADV_FREE)"),
+    Change(
+        "vmstat:pglazyfree",
+        "4.12",
+        None,
+        "f7ad2a6cb9f7 (MADV_FREE pages on the file LRU)",
+        "[unverified release]",
+    ),
+    Change("vmstat:drop_slab", "4.0", None, "drop_pagecache/drop_slab counters", "[unverified release]"),
+    Change("vmstat:pgscan_anon", "5.8", None, "pgscan_anon/pgscan_file split", "[unverified release]"),
+    Change("vmstat:pgsteal_anon", "5.8", None, "pgscan_anon/pgscan_file split", "[unverified release]"),
+    Change("vmstat:pgsteal_file", "5.8", None, "pgscan_anon/pgscan_file split", "[unverified release]"),
+    # Workingset detection (a528910e12ec, 3.15), split by LRU type in 5.9 (170b04b7ae49).
+    Change("vmstat:workingset_activate", "3.15", "5.9", "a528910e12ec; split _anon/_file by 170b04b7ae49"),
+    Change("vmstat:workingset_nodereclaim", "3.15", None, "449dd6984d0e (radix tree nodes in check)"),
+    Change("vmstat:workingset_refault_anon", "5.9", None, "170b04b7ae49"),
+    Change("vmstat:workingset_activate_anon", "5.9", None, "170b04b7ae49"),
+    Change("vmstat:workingset_activate_file", "5.9", None, "170b04b7ae49"),
     # ------------------------------------------------------------------ files
     Change("file:/proc/PID/smaps_rollup", "4.14", None, "493b0e9d945f"),
     Change("file:/proc/pressure", "4.20", None, "eb414681d5a0"),

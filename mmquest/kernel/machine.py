@@ -141,6 +141,7 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
         # Page cache can fill a node down to its low watermark, not further.
         room = self.node_pages - (self.used_pages() - self.cold) - self.wm_low
         self.cold = np.minimum(self.cold, np.maximum(room, 0.0))
+        self.memblock_free_all()
 
     def _boot_topology(self, spec: Any) -> None:
         """The nodes, their CPUs and memory, the SLIT distances and the zonelists."""
@@ -176,6 +177,7 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
         self.filesets = []
         self.tasks = {}
         self.task_table = TaskTable(n)
+        self.sched_running = {}  # pid -> task with a thread on a CPU (task.py)
         self.next_pid = 1
         # Page cache that exited tasks had mapped, by the workload that owned them (task.py).
         self.unmapped_by_owner = {}
@@ -195,6 +197,7 @@ class Machine(TaskOps, PageAlloc, Vmscan, Lru, Writeback, Swap, Hugetlb, LivePat
             k: np.zeros(n)
             for k in ("numa_hit", "numa_miss", "numa_foreign", "interleave_hit", "local_node", "other_node")
         }
+        self.numa_carry = 0.0  # the fraction of a page the NUMA counters have not counted yet
         self.ev = defaultdict(float)
         self.perf = PerfProfile()
         self.trace = KTrace(self.perf)  # the model's own call counts (kernel.trace)

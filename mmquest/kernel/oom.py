@@ -16,6 +16,7 @@ from .percpu import MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .machine import Machine, Task
+    from .version import KernelVersion
 
 OOM_SCORE_ADJ_MIN = -1000
 LONG_MIN = None
@@ -105,6 +106,34 @@ def out_of_memory(m: Machine, trigger: Task) -> Task | None:
     return victim
 
 
+def oom_call_trace(v: KernelVersion) -> list[str]:
+    """The stack of a page fault that ran the box out of memory, with the booted kernel's
+    function names (kernel/era.py ``fn:`` entries): the allocator's entry, the mempolicy
+    layer above it and the fault entry changed names over the releases."""
+    top = ["dump_stack_lvl+0x47/0x60" if has("log:oom.dump_stack_lvl", v) else "dump_stack+0x63/0x82"]
+    top += ["dump_header+0x4a/0x240", "oom_kill_process+0xf9/0x190", "out_of_memory+0x246/0x590"]
+    top.append("__alloc_pages_slowpath.constprop.0+0xa6f/0xd40")
+    top.append(
+        "__alloc_pages+0x31d/0x350" if has("fn:__alloc_pages", v) else "__alloc_pages_nodemask+0x2b3/0x330"
+    )
+    if has("fn:alloc_pages_mpol", v):
+        mid = ["alloc_pages_mpol+0x91/0x1f0", "vma_alloc_folio+0x64/0xe0"]
+    elif has("fn:vma_alloc_folio", v):
+        mid = ["__folio_alloc+0x1d/0x50", "vma_alloc_folio+0x9b/0x3a0"]
+    else:
+        mid = ["alloc_pages_vma+0x7f/0x1c0"]
+    mid += ["do_anonymous_page+0x6c/0x3a0", "__handle_mm_fault+0xbb8/0xde0", "handle_mm_fault+0x17c/0x370"]
+    if has("fn:exc_page_fault", v):
+        entry = [
+            "do_user_addr_fault+0x1f5/0x6a0",
+            "exc_page_fault+0x7f/0x180",
+            "asm_exc_page_fault+0x26/0x30",
+        ]
+    else:
+        entry = ["__do_page_fault+0x1d9/0x4a0", "do_page_fault+0x32/0x110", "page_fault+0x1e/0x30"]
+    return top + mid + entry
+
+
 def _dump_header(m: Machine, trigger: Task) -> None:
     """dump_header(): the trigger and its stack, show_mem(), then dump_tasks()."""
     _dump_stack(m, trigger)
@@ -126,28 +155,13 @@ def _dump_stack(m: Machine, trigger: Task) -> None:
     L(f"CPU: {cpu} PID: {trigger.pid} Comm: {trigger.comm} Not tainted {m.version} #1")
     L("Hardware name: QEMU Standard PC (Q35 + ICH9, 2009), BIOS 1.16.3-debian-1.16.3-2 04/01/2014")
     L("Call Trace:")
-    L(" <TASK>")
-    for fn in OOM_CALL_TRACE:
-        L(f"  {fn}")
-    L(" </TASK>")
-
-
-OOM_CALL_TRACE = (
-    "dump_stack_lvl+0x47/0x60",
-    "dump_header+0x4a/0x240",
-    "oom_kill_process+0xf9/0x190",
-    "out_of_memory+0x246/0x590",
-    "__alloc_pages_slowpath.constprop.0+0xa6f/0xd40",
-    "__alloc_pages+0x31d/0x350",
-    "alloc_pages_mpol+0x91/0x1f0",
-    "vma_alloc_folio+0x64/0xe0",
-    "do_anonymous_page+0x6c/0x3a0",
-    "__handle_mm_fault+0xbb8/0xde0",
-    "handle_mm_fault+0x17c/0x370",
-    "do_user_addr_fault+0x1f5/0x6a0",
-    "exc_page_fault+0x7f/0x180",
-    "asm_exc_page_fault+0x26/0x30",
-)
+    markers = has("log:oom.call_trace_task_markers", m.version)
+    if markers:
+        L(" <TASK>")
+    for fn in oom_call_trace(m.version):
+        L(f"  {fn}" if markers else f" [<ffffffff81000000>] {fn}")
+    if markers:
+        L(" </TASK>")
 
 
 def _show_mem(m: Machine) -> None:

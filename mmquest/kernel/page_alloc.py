@@ -39,17 +39,41 @@ class PageAlloc(_Machine):
         self.ev["pgalloc_normal"] += nr  # __count_zid_vm_events(PGALLOC): not switched off by numa_stat
         if self.sysctl.get("vm.numa_stat", 1) == 0:
             return
+        # zone_statistics() counts whole pages, each in one hit/miss and one local/other
+        # counter (and a miss in the preferred node's foreign): the fluid model's fraction
+        # of a page waits for the next allocation, so every identity holds exactly.
+        self.numa_carry += nr
+        pages = math.floor(self.numa_carry)
+        if pages <= 0:
+            return
+        self.numa_carry -= pages
         if z == preferred:
-            self.numa["numa_hit"][z] += nr
+            self.numa["numa_hit"][z] += pages
             if interleave:
-                self.numa["interleave_hit"][z] += nr
+                self.numa["interleave_hit"][z] += pages
         else:
-            self.numa["numa_miss"][z] += nr
-            self.numa["numa_foreign"][preferred] += nr
+            self.numa["numa_miss"][z] += pages
+            self.numa["numa_foreign"][preferred] += pages
         if z == cpu_node:
-            self.numa["local_node"][z] += nr
+            self.numa["local_node"][z] += pages
         else:
-            self.numa["other_node"][z] += nr
+            self.numa["other_node"][z] += pages
+
+    def memblock_free_all(self: Machine) -> None:
+        """mem_init(): the boot hands the pages nobody holds to the buddy allocator, each one
+        freed once (PGFREE).  What the box holds when its clock starts (kernel, slab, the page
+        cache it built, the hugetlb pool, the system's processes) is the model's boot state,
+        held from before the allocator counted: it is not handed over, nor counted as
+        allocated, so pgfree - pgalloc starts as the free memory."""
+        self.ev["pgfree"] += float(self.free.sum())
+
+    def count_alloc(self: Machine, per_node: np.ndarray, cpu_node: int | None = None) -> None:
+        """Count pages a workload's own fault model placed (``per_node``), as the allocator
+        counts every page it hands out: pgalloc, and the NUMA counters (local to their node
+        unless ``cpu_node`` says which node's CPU faulted them)."""
+        for z in np.nonzero(per_node > 0)[0]:
+            src = int(z) if cpu_node is None else cpu_node
+            self._count(int(z), src, src, float(per_node[z]))
 
     def get_page_from_freelist(
         self,

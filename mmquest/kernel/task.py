@@ -338,6 +338,9 @@ class TaskOps(_Machine):
             # moves from the unmapped cache back into the new process (the workload maps it).
             again = np.minimum(self.unmapped_by_owner.pop(owner), self.cold)
             self.cold -= again
+            # The workload's faults count its mapped pages as allocated again: in this
+            # accounting the cached copies leave the free-to-reclaim cache for them.
+            self.ev["pgfree"] += float(again.sum())
         return t
 
     def reserve_pids(self, upto: int) -> None:
@@ -397,6 +400,23 @@ class TaskOps(_Machine):
         tt.cpu_rate[:k] = r0 + a * (rate - r0)
         tt.cpu_prev[:k] = used
         seen[:] = True
+        self._sched_states()
+
+    def _sched_states(self: Machine) -> None:
+        """A task with a thread on a CPU (or waiting for one) is R, as the scheduler has it:
+        what ps, top's Tasks line and the load average read.  A task that had one and has
+        none left sleeps again (S), unless its workload says it waits for the disk (D)."""
+        tt = self.task_table
+        k = tt.used
+        slots = np.nonzero(np.minimum(tt.threads[:k], np.rint(tt.cpu_rate[:k])) >= 1)[0]
+        busy = {t.pid: t for i in slots.tolist() if (t := tt.tasks[i]) is not None and t.alive}
+        for t in busy.values():
+            if t.state != "R":
+                t.state = "R"
+        for pid, t in self.sched_running.items():
+            if pid not in busy and t.alive and t.state == "R":
+                t.state = "S"
+        self.sched_running = busy
 
     def running_threads(self, t: Task) -> int:
         """Threads of t on a CPU or waiting for one: its CPU use, in whole threads."""

@@ -110,6 +110,7 @@ class Service(Workload):
         self.task = t
         self._inflight = np.zeros(m.nnodes)
         t.file += self.mapped_mb * PAGES_PER_MB * self.cpu_nodes
+        m.count_alloc(self.mapped_mb * PAGES_PER_MB * self.cpu_nodes)  # its binaries and files, faulted in
         t.vm_extra_pages = self.anon_pages * 0.1 + 200_000
         if self.anon_pages > 0:
             if self.anon_policy == "interleave":
@@ -128,6 +129,7 @@ class Service(Workload):
             )
             ht.anon += 2_000 * self.cpu_nodes
             ht.file += 1_500 * self.cpu_nodes
+            m.count_alloc(3_500 * self.cpu_nodes)
 
     def restart(self, now: float) -> None:
         m = self.machine
@@ -172,9 +174,10 @@ class Service(Workload):
             self._inflight += r.per_node
             self.churn_dist[a] = float((r.per_node * m.distance[a] / 10.0).sum() / got)
             extra = ops * self.cpu_nodes[a] * self.churn - got
-            for z in np.nonzero(r.per_node)[0]:
-                if extra > 0:
+            if extra > 0:  # the operations that ended within the tick: allocated and freed again
+                for z in np.nonzero(r.per_node)[0]:
                     m._count(int(z), int(a), int(a), extra * r.per_node[z] / got)
+                m.ev["pgfree"] += extra
             m.ev["pgfault"] += ops * self.cpu_nodes[a] * self.churn
         t.anon += self._inflight
         return cost
@@ -192,7 +195,9 @@ class Service(Workload):
         scale = np.where(tracked > m.cold, m.cold / np.maximum(tracked, 1e-9), 1.0)
         self._files = [f * scale for f in self._files]
         oldest = self._files.pop(0)
-        m.cold -= np.minimum(oldest, m.cold)
+        gone = np.minimum(oldest, m.cold)
+        m.cold -= gone
+        m.ev["pgfree"] += float(gone.sum())  # truncate: the file's cached pages go back
         new = np.zeros(m.nnodes)
         cost = 0.0
         for a in np.nonzero(self.cpu_nodes)[0]:

@@ -23,10 +23,11 @@ from .numa import (
 )
 from .perf import PERF_SORT_KEYS, perf_top
 from .procpid import _state_long, proc_status, statm
+from .procvmstat import _MODERN_EV, _V3_EV, _V3_NR, _vm_nr, vmstat_file
 from .system import _cpu_split, dmesg, loadavg, slo_lines, uptime_line
 from .tasks import PS_FIELDS, _fmt_time, _kib, _time_plus, ps_aux, ps_rows, top_batch
 from .units import KB_PER_PAGE, PAGES_PER_MB, clock, human_k, kv, mb, totals, wall
-from .vmstat import _MODERN_EV, _V3_EV, _V3_NR, _vm_nr, vmstat_cmd, vmstat_file, vmstat_row
+from .vmstat import vmstat_cmd, vmstat_row
 
 __all__ = [
     "KB_PER_PAGE",

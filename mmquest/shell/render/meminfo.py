@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...kernel.era import has
+from ...kernel.version import KernelVersion
 from ...snapshot import Snapshot
 from .units import KB_PER_PAGE, kv, totals
 
@@ -13,9 +14,18 @@ def meminfo(s: Snapshot) -> str:
     Fields exist per the booted kernel (kernel/era.py)."""
     v = kv(s)
     tot = totals(s)
+    huge_pages = tot["hugepages_total"] * s.hugepage_kb / 4
+    rows = _kb_rows(s, v, tot, huge_pages)
+    out = [f"{k + ':':<16}{int(p * KB_PER_PAGE):>8} kB" for k, p in rows]
+    return "\n".join(out + _huge_rows(s, v, tot, huge_pages))
+
+
+def _kb_rows(
+    s: Snapshot, v: KernelVersion, tot: dict[str, float], huge_pages: float
+) -> list[tuple[str, float]]:
+    """MemTotal to AnonHugePages, in pages (fs/proc/meminfo.c meminfo_proc_show)."""
     buffers = 2104 / 4
     cached = max(tot["file"] - buffers, 0.0)
-    huge_pages = tot["hugepages_total"] * s.hugepage_kb / 4
     rows: list[tuple[str, float]] = [("MemTotal", tot["total"]), ("MemFree", tot["free"])]
     if has("meminfo:MemAvailable", v):
         low = sum(s.wm_low) if s.wm_low else 0.0
@@ -63,8 +73,12 @@ def meminfo(s: Snapshot) -> str:
         ("HardwareCorrupted", 0),
         *([("AnonHugePages", 0)] if has("meminfo:AnonHugePages", v) else []),
     ]
-    out = [f"{k + ':':<16}{int(p * KB_PER_PAGE):>8} kB" for k, p in rows]
-    out += [
+    return rows
+
+
+def _huge_rows(s: Snapshot, v: KernelVersion, tot: dict[str, float], huge_pages: float) -> list[str]:
+    """The hugetlb pool (counts, not kB) and the direct map."""
+    return [
         f"HugePages_Total: {int(tot['hugepages_total']):>7}",
         f"HugePages_Free:  {int(tot['hugepages_free']):>7}",
         f"HugePages_Rsvd:  {int(s.hugepages_rsvd):>7}",
@@ -75,7 +89,6 @@ def meminfo(s: Snapshot) -> str:
         f"{'DirectMap2M:':<16}{8194048:>8} kB",
         f"{'DirectMap1G:':<16}{int(tot['total'] * 4 - 8388608):>8} kB",
     ]
-    return "\n".join(out)
 
 
 def free_m(s: Snapshot, unit: str = "m") -> str:

@@ -90,7 +90,7 @@ def top_batch(s: Snapshot) -> str:
 
     head = [
         f"top - {clock(s)} up {uptime_line(s).split(' up ')[1]}",
-        f"Tasks: {n + 280:>3} total, {running:>3} running, {n + 280 - running:>3} sleeping,   0 stopped,   0 zombie",
+        f"Tasks: {n:>3} total, {running:>3} running, {n - running:>3} sleeping,   0 stopped,   0 zombie",
         f"%Cpu(s): {us:4.1f} us, {sy:4.1f} sy,  0.0 ni, {idle:4.1f} id, {wa:4.1f} wa,  0.0 hi,  0.3 si,  0.0 st",
         f"KiB Mem : {kib(tot['total']):>9} total, {kib(tot['free']):>9} free, "
         f"{kib(tot['total'] - tot['free'] - tot['file'] - tot['slab_rec']):>9} used, "
