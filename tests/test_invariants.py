@@ -40,7 +40,13 @@ CHECKS: dict[str, object] = {}
 # and then the entry goes.
 KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
     "pgalloc_vs_pgfree": (
-        ("kswapd-watermark-herd", "memcg-high-throttle", "thp-defrag-stall", "kswapd-scale-factor", "memcg-high-heap"),
+        (
+            "kswapd-watermark-herd",
+            "memcg-high-throttle",
+            "thp-defrag-stall",
+            "kswapd-scale-factor",
+            "memcg-high-heap",
+        ),
         "paths still uncounted: the flash server's and kvstore's restarts free without pgfree (pgfree - pgalloc < 0), "
         "the cgroup service's memory is not counted as allocated, so after drop_caches pgfree - pgalloc > MemTotal",
     ),

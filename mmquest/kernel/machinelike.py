@@ -95,6 +95,8 @@ class MachineLike:
     tasks: dict[int, Task]
     task_table: TaskTable
     next_pid: int
+    sched_running: dict[int, Task]  # pid -> task with a thread on a CPU (task.py)
+    numa_carry: float  # the fraction of a page the NUMA counters have not counted yet
 
     # Counters, the profile, the log's kernel names, live patches.
     numa: dict[str, np.ndarray]

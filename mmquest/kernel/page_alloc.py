@@ -59,7 +59,7 @@ class PageAlloc(_Machine):
         else:
             self.numa["other_node"][z] += pages
 
-    def memblock_free_all(self: Machine) -> None:
+    def memblock_free_all(self) -> None:
         """mem_init(): the boot hands the pages nobody holds to the buddy allocator, each one
         freed once (PGFREE).  What the box holds when its clock starts (kernel, slab, the page
         cache it built, the hugetlb pool, the system's processes) is the model's boot state,
@@ -67,7 +67,7 @@ class PageAlloc(_Machine):
         allocated, so pgfree - pgalloc starts as the free memory."""
         self.ev["pgfree"] += float(self.free.sum())
 
-    def count_alloc(self: Machine, per_node: np.ndarray, cpu_node: int | None = None) -> None:
+    def count_alloc(self, per_node: np.ndarray, cpu_node: int | None = None) -> None:
         """Count pages a workload's own fault model placed (``per_node``), as the allocator
         counts every page it hands out: pgalloc, and the NUMA counters (local to their node
         unless ``cpu_node`` says which node's CPU faulted them)."""

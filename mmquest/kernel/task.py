@@ -402,7 +402,7 @@ class TaskOps(_Machine):
         seen[:] = True
         self._sched_states()
 
-    def _sched_states(self: Machine) -> None:
+    def _sched_states(self) -> None:
         """A task with a thread on a CPU (or waiting for one) is R, as the scheduler has it:
         what ps, top's Tasks line and the load average read.  A task that had one and has
         none left sleeps again (S), unless its workload says it waits for the disk (D)."""
