@@ -13,17 +13,12 @@ MAX_FUNCTION_LINES = 60
 
 # "mmquest/path.py" (a module) or "mmquest/path.py:Class.function" -> why it may be longer.
 # Plain tables of data only: code that grows is split instead.
-ALLOWED: dict[str, str] = {}
-
-# Over the limit on this branch and being split on another branch: the lead empties this at merge.
-PENDING: dict[str, str] = {
-    "mmquest/kernel/machine.py:Machine.__init__": "being split on another branch (H1)",
-    "mmquest/kernel/oom.py:_dump_header": "being split on another branch (H1)",
-    "mmquest/kernel/watermark.py:balance_burst": "being split on another branch (H1)",
-    "mmquest/shell/render/meminfo.py:meminfo": "being split on another branch (shell render)",
-    "mmquest/shell/render/procpid.py:proc_status": "being split on another branch (shell render)",
-    "mmquest/shell/render/vmstat.py:vmstat_file": "being split on another branch (shell render)",
+ALLOWED: dict[str, str] = {
+    "mmquest/kernel/era_table.py": "the era table: one Change row per kernel-dependent thing, no logic",
 }
+
+# Over the limit on a branch while another branch splits it (empty on main).
+PENDING: dict[str, str] = {}
 
 
 def _functions(node: ast.AST, prefix: str = ""):
