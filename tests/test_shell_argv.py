@@ -496,3 +496,18 @@ def test_perf_report_spellings_agree():
         run(eng, "perf record -g -a sleep 2")
         outs.append(run(eng, line))
     assert outs[0] == outs[1] and outs[0][1] == 0 and "Children" in outs[0][0]
+
+
+def test_sar_with_two_activities_prints_each_under_its_own_header():
+    """sar -rB: paging before memory (sysstat's activity order), each block after a blank line
+    with its header, every interval and over the averages; the figures are the single reports'."""
+    both = run(fresh(), "sar -rB 1 2")[0].split("\n\n")
+    paging = run(fresh(), "sar -B 1 2")[0].splitlines()
+    memory = run(fresh(), "sar -r 1 2")[0].splitlines()
+    assert run(fresh(), "sar -B -r 1 2")[0].split("\n\n") == both
+    assert len(both) == 7 and both[0] == paging[0]
+    blocks = [b.splitlines() for b in both[1:]]
+    assert [b[0].split()[1] for b in blocks] == ["pgpgin/s", "kbmemfree"] * 3
+    assert [b[1] for b in blocks[0:4:2]] == paging[3:5] and [b[1] for b in blocks[1:4:2]] == memory[3:5]
+    assert blocks[4] == [paging[2].replace(paging[2][:11], "Average:   "), paging[5]]
+    assert blocks[5][1] == memory[5].rstrip("\n")

@@ -246,12 +246,8 @@ def cmd_sar(sh: Shell, args: list[str], stdin: str) -> Result:
     opts = SAR.parse(args)
     if len(opts.args) > 2 or any(not a.isdigit() for a in opts.args):
         raise SAR.error("invalid", "")
-    modes = [k for k, _ in opts.items]
-    mode, nums = f"-{modes[-1]}" if modes else "", [int(a) for a in opts.args]
-    if len(set(modes)) > 1:
-        return Result(
-            err="mmquest: this box's sar reports one activity per command: sar -B 1 5, sar -r 1 5", status=1
-        )
+    acts = [a for a in "Br" if opts.has(a)]  # sysstat's activity order: paging before memory
+    nums = [int(a) for a in opts.args]
     s = sh.snap
     if not nums:
         day = _dt.datetime.fromtimestamp(s.wall_start + s.t, tz=_dt.UTC).day
@@ -261,27 +257,40 @@ def cmd_sar(sh: Shell, args: list[str], stdin: str) -> Result:
             status=1,
         )
     interval, count = max(nums[0], 1), min(nums[1] if len(nums) > 1 else 1, 60)
-    mode = mode or "-u"
-    if mode == "-u":
+    if not acts:  # sar's default is -u
         return Result(err="sar: this box reports paging (-B) and memory (-r): sar -B 1 5", status=1)
     ncpu = s.nnodes * s.cpus_per_node
     date = _dt.datetime.fromtimestamp(s.wall_start + s.t, tz=_dt.UTC).strftime("%m/%d/%Y")
-    head = R_SAR.PAGING_HEAD if mode == "-B" else R_SAR.memory_head(s.kernel)
-    out = [R_SAR.banner(s.kernel, s.hostname, date, ncpu), "", R_SAR.header_line(_stamp(sh), head)]
-    rows: list[list[float]] = []
+    out = [R_SAR.banner(s.kernel, s.hostname, date, ncpu)]
+    _sar_report(sh, acts, interval, count, out)
+    for a in acts:
+        sh.note_read(f"sar -{a}")
+    return Result("\n".join(out) + "\n")
+
+
+def _sar_report(sh: Shell, acts: list[str], interval: int, count: int, out: list[str]) -> None:
+    """sar's write_stats: one activity prints its header once; several print each one's header
+    (after a blank line) every interval, and again over the averages."""
+    heads = {"B": R_SAR.PAGING_HEAD, "r": R_SAR.memory_head(sh.snap.kernel)}
+    many = len(acts) > 1
+    if not many:
+        out += ["", R_SAR.header_line(_stamp(sh), heads[acts[0]])]
+    rows: dict[str, list[list[float]]] = {a: [] for a in acts}
     for _ in range(count):
+        start = _stamp(sh)
         before = R_SAR.vmstat_values(sh.vfs.read(sh.snap, "/proc/vmstat"))
         if sh.advance(interval) < interval - 1e-9 or sh.snap.booting:
             break
-        if mode == "-B":
-            after = R_SAR.vmstat_values(sh.vfs.read(sh.snap, "/proc/vmstat"))
-            row = R_SAR.paging_row(before, after, interval)
-        else:
-            row = R_SAR.memory_row(sh.vfs.read(sh.snap, "/proc/meminfo"), sh.snap.kernel)
-        rows.append(row)
-        out.append(R_SAR.line(_stamp(sh), row, head))
-    if rows:
-        avg = [sum(col) / len(rows) for col in zip(*rows, strict=True)]
-        out.append(R_SAR.line("Average:", avg, head))
-    sh.note_read(f"sar {mode}")
-    return Result("\n".join(out) + "\n")
+        for a in acts:
+            if a == "B":
+                after = R_SAR.vmstat_values(sh.vfs.read(sh.snap, "/proc/vmstat"))
+                row = R_SAR.paging_row(before, after, interval)
+            else:
+                row = R_SAR.memory_row(sh.vfs.read(sh.snap, "/proc/meminfo"), sh.snap.kernel)
+            rows[a].append(row)
+            out += ["", R_SAR.header_line(start, heads[a])] if many else []
+            out.append(R_SAR.line(_stamp(sh), row, heads[a]))
+    for a in acts if rows[acts[0]] else []:
+        avg = [sum(col) / len(rows[a]) for col in zip(*rows[a], strict=True)]
+        out += ["", R_SAR.header_line("Average:", heads[a])] if many else []
+        out.append(R_SAR.line("Average:", avg, heads[a]))
