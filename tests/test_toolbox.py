@@ -474,14 +474,14 @@ def test_vmstat_t_stamps_each_line_with_the_box_clock(eng):
     assert stamps[1].strftime("%H:%M:%S") == run(eng, "date")[0].split()[3]
 
 
-def _meminfo_kb(eng):
+def _meminfo_all(eng):
     return {ln.split(":")[0]: int(ln.split()[1]) for ln in run(eng, "cat /proc/meminfo")[0].splitlines()}
 
 
 @pytest.mark.parametrize("line", ["vmstat -a", "vmstat --active", "vmstat -a -w", "vmstat -aw", "vmstat -wa"])
 def test_vmstat_a_shows_meminfo_inactive_and_active_in_place_of_buff_and_cache(eng, line):
     out, st = run(eng, line)
-    mem = _meminfo_kb(eng)
+    mem = _meminfo_all(eng)
     lines = out.splitlines()
     assert st == 0 and lines[1].split()[4:6] == ["inact", "active"]
     row = dict(zip(lines[1].split(), map(int, lines[2].split()), strict=True))
