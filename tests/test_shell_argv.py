@@ -511,3 +511,10 @@ def test_sar_with_two_activities_prints_each_under_its_own_header():
     assert [b[1] for b in blocks[0:4:2]] == paging[3:5] and [b[1] for b in blocks[1:4:2]] == memory[3:5]
     assert blocks[4] == [paging[2].replace(paging[2][:11], "Average:   "), paging[5]]
     assert blocks[5][1] == memory[5].rstrip("\n")
+
+
+@pytest.mark.parametrize("tool", ["record", "report"])
+def test_perf_record_and_report_help_print_their_usage(eng, tool):
+    for flag in ("-h", "--help", "--he"):
+        out, st = run(eng, f"perf {tool} {flag}")
+        assert st == 129 and out.splitlines()[1].startswith(f" usage: perf {tool} [<options>]")

@@ -28,8 +28,8 @@ PERF_REPORT_USAGE = " usage: perf report [<options>]"
 # the options; -g records call chains, --call-graph=MODE picks how.
 PERF_RECORD = OptSpec(
     "perf record",
-    "e:o:ga",
-    {"event=": "e", "output=": "o", "call-graph=": "call-graph", "all-cpus": "a"},
+    "e:o:gah",
+    {"event=": "e", "output=": "o", "call-graph=": "call-graph", "all-cpus": "a", "help": "h"},
     after="\n" + PERF_RECORD_USAGE,
     status=129,
     permute=False,
@@ -38,8 +38,9 @@ PERF_RECORD = OptSpec(
 # tools/perf/builtin-report.c (the options this box models)
 PERF_REPORT = OptSpec(
     "perf report",
-    "i:s:gnq",
+    "i:s:gnqh",
     {
+        "help": "h",
         "input=": "i",
         "sort=": "s",
         "children": "g",
@@ -77,6 +78,8 @@ def cmd_perf(sh: Shell, args: list[str], stdin: str) -> Result:
 
 def _perf_record(sh: Shell, args: list[str]) -> Result:
     opts = PERF_RECORD.parse(args)
+    if opts.has("h"):  # usage_with_options: the usage on stderr, exit 129
+        return Result(err="\n" + PERF_RECORD_USAGE, status=129)
     event, out, cmd = (
         opts.get("e", "cycles") or "cycles",
         opts.get("o", "perf.data") or "perf.data",
@@ -124,6 +127,8 @@ def _perf_record(sh: Shell, args: list[str]) -> Result:
 
 def _perf_report(sh: Shell, args: list[str]) -> Result:
     opts = PERF_REPORT.parse(args)
+    if opts.has("h"):
+        return Result(err="\n" + PERF_REPORT_USAGE, status=129)
     if opts.args:
         return _perf_usage(f"unknown option `{opts.args[0]}'", "report")
     path = opts.get("i", "perf.data") or "perf.data"
