@@ -409,3 +409,112 @@ def test_orion_reads_name_value_pairs():
     assert orion("orion -run simple -test flash")[0].startswith(
         "ORION: unknown option '-test'"
     )  # whole names only
+
+
+# ------------------------------------------------------------------ round 2: the toolbox's parsers
+@pytest.mark.parametrize(
+    "line, first, status",
+    [
+        ("perf record -Q", "  Error: unknown switch `Q'", 129),
+        ("perf record --bogus", "  Error: unknown option `bogus'", 129),
+        ("perf record -e", "  Error: switch `e' requires a value", 129),
+        ("perf record --output", "  Error: option `output' requires a value", 129),
+        ("perf report -Q", "  Error: unknown switch `Q'", 129),
+        ("perf report -i", "  Error: switch `i' requires a value", 129),
+        ("perf report --sort", "  Error: option `sort' requires a value", 129),
+        ("watch -Q uptime", "watch: invalid option -- 'Q'", 1),
+        ("watch -n", "watch: option requires an argument -- 'n'", 1),
+        ("watch --interval", "watch: option '--interval' requires an argument", 1),
+        ("watch --bogus uptime", "watch: unrecognized option '--bogus'", 1),
+        ("sar -Q", "Usage: sar [ options ] [ <interval> [ <count> ] ]", 1),
+        ("sar -B x", "Usage: sar [ options ] [ <interval> [ <count> ] ]", 1),
+        ("systemd-cgls -Q", "systemd-cgls: invalid option -- 'Q'", 1),
+        ("systemd-cgls --bogus", "systemd-cgls: unrecognized option '--bogus'", 1),
+        ("uniq /proc/meminfo a b", "uniq: extra operand 'b'", 1),
+    ],
+)
+def test_toolbox_refuses_in_its_own_words(eng, line, first, status):
+    out, st = run(eng, line)
+    assert out.splitlines()[0] == first, out
+    assert st == status
+
+
+def test_toolbox_usage_lines_follow_the_error(eng):
+    assert run(eng, "perf record -Q")[0].splitlines()[1:] == [
+        "",
+        " usage: perf record [<options>] [<command>]",
+    ]
+    assert run(eng, "watch -Q uptime")[0].splitlines()[1:3] == ["", "Usage:"]
+    assert run(eng, "systemd-cgls -Q")[0].splitlines() == ["systemd-cgls: invalid option -- 'Q'"]
+    assert run(eng, "uniq a b c")[0].splitlines()[1] == "Try 'uniq --help' for more information."
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("watch -n 5 -t cat /proc/uptime", "watch -tn5 cat /proc/uptime"),
+        ("watch -n 5 -t cat /proc/uptime", "watch --interval=5 --no-title cat /proc/uptime"),
+        ("watch -n 5 cat /proc/uptime", "watch -n 5 -- cat /proc/uptime"),
+        ("sar -B 2 2", "sar -B -B 2 2"),
+        ("sar -r 1 2", "sar 1 2 -r"),  # sar takes its options after the interval too
+        ("systemd-cgls -u sshd.service", "systemd-cgls --unit=sshd.service"),
+        ("systemd-cgls -u sshd.service", "systemd-cgls -usshd.service"),
+        ("systemd-cgls /system.slice", "systemd-cgls --no-pager -l /system.slice"),
+        ("uniq -c -i /proc/meminfo", "uniq -ci /proc/meminfo"),
+    ],
+)
+def test_toolbox_spellings_agree(a, b):
+    out_a, st_a = run(fresh(), a)
+    out_b, st_b = run(fresh(), b)
+    assert st_a == 0 and out_a.strip()
+    assert (out_b, st_b) == (out_a, st_a)
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("perf record -g -a sleep 2", "perf record -ga sleep 2"),
+        ("perf record -g -a sleep 2", "perf record --all-cpus --call-graph=fp -- sleep 2"),
+        ("perf record -e cycles:k -o k.data -a sleep 2", "perf record -ecycles:k -ok.data -a sleep 2"),
+    ],
+)
+def test_perf_record_spellings_record_the_same(a, b):
+    reports = []
+    for line in (a, b):
+        eng = fresh("thp-compound-lock")
+        rec, st = run(eng, line)
+        assert st == 0, rec
+        name = "k.data" if "k.data" in line else "perf.data"
+        reports.append((rec, run(eng, f"perf report -i {name} --stdio -s dso,sym")))
+    assert reports[0] == reports[1] and reports[0][1][1] == 0
+
+
+def test_perf_report_spellings_agree():
+    outs = []
+    for line in ("perf report --sort=dso,sym --children", "perf report -gs dso,sym"):
+        eng = fresh("thp-compound-lock")
+        run(eng, "perf record -g -a sleep 2")
+        outs.append(run(eng, line))
+    assert outs[0] == outs[1] and outs[0][1] == 0 and "Children" in outs[0][0]
+
+
+def test_sar_with_two_activities_prints_each_under_its_own_header():
+    """sar -rB: paging before memory (sysstat's activity order), each block after a blank line
+    with its header, every interval and over the averages; the figures are the single reports'."""
+    both = run(fresh(), "sar -rB 1 2")[0].split("\n\n")
+    paging = run(fresh(), "sar -B 1 2")[0].splitlines()
+    memory = run(fresh(), "sar -r 1 2")[0].splitlines()
+    assert run(fresh(), "sar -B -r 1 2")[0].split("\n\n") == both
+    assert len(both) == 7 and both[0] == paging[0]
+    blocks = [b.splitlines() for b in both[1:]]
+    assert [b[0].split()[1] for b in blocks] == ["pgpgin/s", "kbmemfree"] * 3
+    assert [b[1] for b in blocks[0:4:2]] == paging[3:5] and [b[1] for b in blocks[1:4:2]] == memory[3:5]
+    assert blocks[4] == [paging[2].replace(paging[2][:11], "Average:   "), paging[5]]
+    assert blocks[5][1] == memory[5].rstrip("\n")
+
+
+@pytest.mark.parametrize("tool", ["record", "report"])
+def test_perf_record_and_report_help_print_their_usage(eng, tool):
+    for flag in ("-h", "--help", "--he"):
+        out, st = run(eng, f"perf {tool} {flag}")
+        assert st == 129 and out.splitlines()[1].startswith(f" usage: perf {tool} [<options>]")

@@ -472,3 +472,47 @@ def test_vmstat_t_stamps_each_line_with_the_box_clock(eng):
     stamps = [_dt.datetime.strptime(" ".join(ln.split()[-2:]), "%Y-%m-%d %H:%M:%S") for ln in lines[2:]]
     assert (stamps[1] - stamps[0]).total_seconds() == 10
     assert stamps[1].strftime("%H:%M:%S") == run(eng, "date")[0].split()[3]
+
+
+def _meminfo_all(eng):
+    return {ln.split(":")[0]: int(ln.split()[1]) for ln in run(eng, "cat /proc/meminfo")[0].splitlines()}
+
+
+@pytest.mark.parametrize("line", ["vmstat -a", "vmstat --active", "vmstat -a -w", "vmstat -aw", "vmstat -wa"])
+def test_vmstat_a_shows_meminfo_inactive_and_active_in_place_of_buff_and_cache(eng, line):
+    out, st = run(eng, line)
+    mem = _meminfo_all(eng)
+    lines = out.splitlines()
+    assert st == 0 and lines[1].split()[4:6] == ["inact", "active"]
+    row = dict(zip(lines[1].split(), map(int, lines[2].split()), strict=True))
+    assert (row["inact"], row["active"]) == (mem["Inactive"], mem["Active"])
+    assert mem["Inactive"] != mem["Buffers"] and mem["Active"] != mem["Cached"] + mem["SReclaimable"]
+    assert row["free"] == mem["MemFree"] and "buff" not in row and "cache" not in row
+
+
+def test_vmstat_w_widens_the_columns_as_procps_ng_does(eng):
+    plain, wide = run(eng, "vmstat")[0].splitlines(), run(eng, "vmstat --wide")[0].splitlines()
+    assert wide[0] == (
+        "procs -----------------------memory---------------------- ---swap-- -----io---- -system-- --------cpu--------"
+    )
+    assert wide[1] == (
+        " r  b         swpd         free         buff        cache   si   so    bi    bo   in   cs  us  sy  id  wa  st"
+    )
+    assert wide[2].split() == plain[2].split()  # the same figures, laid out wider
+    ends = [m.end() for m in re.finditer(r"\S+", wide[1])][:8]  # printf %Nu: io rates may overflow
+    assert [m.end() for m in re.finditer(r"\S+", wide[2])][:8] == ends  # right-aligned under the headings
+    assert len(wide[1]) == len(wide[0]) and len(plain[1]) == len(plain[0])
+
+
+def test_vmstat_w_keeps_its_layout_over_an_interval(eng):
+    lines = run(eng, "vmstat -w 5 3")[0].splitlines()
+    ends = [m.end() for m in re.finditer(r"\S+", lines[1])][:8]
+    assert len(lines) == 5 and all([m.end() for m in re.finditer(r"\S+", ln)][:8] == ends for ln in lines[2:])
+
+
+def test_vmstat_a_and_w_headers_by_procps_generation():
+    from mmquest.shell.render.vmstat import vmstat_head
+
+    assert vmstat_head("2.6.39", active=True)[1] == vmstat_head("3.10.0", active=True)[1]
+    assert vmstat_head("3.10.0", active=True)[1].startswith(" r  b   swpd   free  inact active   si")
+    assert vmstat_head("3.10.0", wide=True)[0].split()[5] == "--------cpu--------"

@@ -25,6 +25,7 @@ from ..kernel.memcg import PAGE_COUNTER_MAX, PAGE_SIZE, limit_text, memcg_era, p
 from ..kernel.version import KernelVersion
 from ..snapshot import CgroupInfo, PsiView, Snapshot
 from . import vfs as V
+from .argv import OptSpec
 from .commands.services import systemctl_args
 from .core import COMMANDS, Result, Shell, command
 
@@ -431,15 +432,24 @@ def _tree_lines(s: Snapshot, paths: dict[str, list[tuple[int, str]]], rel: str, 
     return out
 
 
+# systemd's cgls.c: getopt_long(argc, argv, "-hkalM:u::xc", ...); --unit takes an optional value
+# (the operands are then unit names); an option error is getopt's message alone, exit 1.
+CGLS = OptSpec(
+    "systemd-cgls",
+    "kalu::",
+    {"all": "a", "full": "l", "unit?": "u", "no-pager": "no-pager"},
+    after="",
+)
+
+
 @command("systemd-cgls", "the cgroup tree and its processes: systemd-cgls [PATH | -u UNIT]")
 def cmd_cgls(sh: Shell, args: list[str], stdin: str) -> Result:
     s = sh.snap
     paths = tree(s)
-    opts = [a for a in args if a.startswith("-")]
-    rest = [a for a in args if not a.startswith("-")]
-    if "-u" in opts or "--unit" in opts:
-        if not rest:
-            return Result(err="systemd-cgls: option requires an argument -- 'u'", status=1)
+    opts = CGLS.parse(args)
+    unit = opts.get("u") if opts.has("u") else None
+    rest = ([unit] if unit else []) + opts.args
+    if opts.has("u") and rest:  # with -u the operands are unit names
         g = _unit_group(s, rest[0])
         rel = g.path.lstrip("/") if g else next((p for p in paths if p.endswith("/" + rest[0])), None)
         if rel is None:

@@ -80,9 +80,7 @@ UNIQ = OptSpec("uniq", "cdui", {"count": "c", "repeated": "d", "unique": "u", "i
 
 @command("uniq", "collapse repeated lines: uniq [-c]")
 def cmd_uniq(sh: Shell, args: list[str], stdin: str) -> Result:
-    opts = UNIQ.parse(args)
-    if len(opts.args) > 2:
-        return Result(err=f"uniq: extra operand '{opts.args[2]}'\n{coreutils_try('uniq')}", status=1)
+    opts = UNIQ.parse(args, most=2)
     ins, errs = _inputs(sh, opts.args[:1], stdin, "uniq")
     fold = opts.has("i")
     out: list[list[Any]] = []  # [count, line] per run of equal lines

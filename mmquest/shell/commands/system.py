@@ -119,17 +119,20 @@ VMSTAT = OptSpec(
 )
 
 
-@command("vmstat", "virtual memory statistics: vmstat [-t] [delay [count]]")
+@command("vmstat", "virtual memory statistics: vmstat [-a] [-w] [-t] [delay [count]]")
 def cmd_vmstat(sh: Shell, args: list[str], stdin: str) -> Result:
     opts = VMSTAT.parse(args)
     nums = opts.args
     if any(not n.isdigit() for n in nums):
         return Result(err=f"vmstat: Invalid argument '{nums[0]}'", status=1)
     s = sh.snap
-    stamp = opts.has("t")
-    if stamp and not has("tool:procps.ng_vmstat", s.kernel):  # procps 3.2.8 has no -t
-        return Result(err="vmstat: invalid option -- 't'\nusage: vmstat [-V] [-n] [delay [count]]", status=2)
-    lines = R.vmstat_cmd(s)
+    stamp, active, wide = opts.has("t"), opts.has("a"), opts.has("w")
+    for c in ("t", "w"):  # procps 3.2.8 has no -t or -w
+        if opts.has(c) and not has("tool:procps.ng_vmstat", s.kernel):
+            return Result(
+                err=f"vmstat: invalid option -- '{c}'\nusage: vmstat [-V] [-n] [delay [count]]", status=2
+            )
+    lines = R.vmstat_cmd(s, active=active, wide=wide)
     if stamp:
         lines = [lines[0] + " -----timestamp-----", lines[1] + " " * 17 + "UTC", lines[2] + " " + _stamp(sh)]
     delay = max(int(nums[0]), 1) if nums else 0
@@ -144,7 +147,8 @@ def cmd_vmstat(sh: Shell, args: list[str], stdin: str) -> Result:
             )
         prev = sh.snap
         sh.advance(delay)
-        lines.append(R.vmstat_row(sh.snap, prev, delay) + (" " + _stamp(sh) if stamp else ""))
+        row = R.vmstat_row(sh.snap, prev, delay, active, wide)
+        lines.append(row + (" " + _stamp(sh) if stamp else ""))
     return Result(_join(lines))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from ..argv import PERF, OptSpec
 from ..core import COMMANDS, Result, Shell, command
 from ..parser import ShellSyntaxError
 from ..render import sar as R_SAR
@@ -19,6 +20,39 @@ from .common import _inputs
 
 _perf_rest = COMMANDS["perf"][0]  # perf top (and what registers after this module wraps us in turn)
 MAX_WATCH_SCREENS = 5
+
+
+PERF_RECORD_USAGE = " usage: perf record [<options>] [<command>]"
+PERF_REPORT_USAGE = " usage: perf report [<options>]"
+# tools/perf/builtin-record.c: parse_options(..., PARSE_OPT_STOP_AT_NON_OPTION): the command ends
+# the options; -g records call chains, --call-graph=MODE picks how.
+PERF_RECORD = OptSpec(
+    "perf record",
+    "e:o:gah",
+    {"event=": "e", "output=": "o", "call-graph=": "call-graph", "all-cpus": "a", "help": "h"},
+    after="\n" + PERF_RECORD_USAGE,
+    status=129,
+    permute=False,
+    messages=PERF,
+)
+# tools/perf/builtin-report.c (the options this box models)
+PERF_REPORT = OptSpec(
+    "perf report",
+    "i:s:gnqh",
+    {
+        "help": "h",
+        "input=": "i",
+        "sort=": "s",
+        "children": "g",
+        "no-children": "no-children",
+        "stdio": "stdio",
+        "show-nr-samples": "n",
+        "quiet": "q",
+    },
+    after="\n" + PERF_REPORT_USAGE,
+    status=129,
+    messages=PERF,
+)
 
 
 def _perf_usage(msg: str, tool: str) -> Result:
@@ -43,28 +77,18 @@ def cmd_perf(sh: Shell, args: list[str], stdin: str) -> Result:
 
 
 def _perf_record(sh: Shell, args: list[str]) -> Result:
-    event, kernel_only, callgraph, out = "cycles", False, False, "perf.data"
-    i, cmd = 0, []
-    while i < len(args):
-        a = args[i]
-        if a in ("-e", "--event", "-o", "--output"):
-            if i + 1 >= len(args):
-                return _perf_usage(f"switch `{a.lstrip('-')[0]}' requires a value", "record")
-            if a in ("-e", "--event"):
-                event = args[i + 1]
-            else:
-                out = args[i + 1]
-            i += 1
-        elif a in ("-g", "--call-graph=fp", "--call-graph=dwarf"):
-            callgraph = True
-        elif a in ("-a", "--all-cpus", "--"):
-            pass
-        elif a.startswith("-"):
-            return _perf_usage(f"unknown switch `{a.lstrip('-')}'", "record")
-        else:
-            cmd = args[i:]
-            break
-        i += 1
+    opts = PERF_RECORD.parse(args)
+    if opts.has("h"):  # usage_with_options: the usage on stderr, exit 129
+        return Result(err="\n" + PERF_RECORD_USAGE, status=129)
+    event, out, cmd = (
+        opts.get("e", "cycles") or "cycles",
+        opts.get("o", "perf.data") or "perf.data",
+        opts.args,
+    )
+    mode = opts.get("call-graph")
+    if mode is not None and mode.split(",")[0] not in ("fp", "dwarf", "lbr"):
+        return Result(err=f"callchain: Unknown --call-graph option value: {mode}", status=129)
+    callgraph = opts.has("g") or mode is not None
     base = event.split(":")[0]
     if base not in ("cycles", "cpu-clock", "task-clock"):
         return Result(
@@ -102,31 +126,21 @@ def _perf_record(sh: Shell, args: list[str]) -> Result:
 
 
 def _perf_report(sh: Shell, args: list[str]) -> Result:
-    path, children = "perf.data", None
+    opts = PERF_REPORT.parse(args)
+    if opts.has("h"):
+        return Result(err="\n" + PERF_REPORT_USAGE, status=129)
+    if opts.args:
+        return _perf_usage(f"unknown option `{opts.args[0]}'", "report")
+    path = opts.get("i", "perf.data") or "perf.data"
     sort: tuple[str, ...] = ("comm", "dso", "sym")
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a in ("-i", "--input") and i + 1 < len(args):
-            path = args[i + 1]
-            i += 1
-        elif (a in ("-s", "--sort") and i + 1 < len(args)) or a.startswith("--sort="):
-            value = a.split("=", 1)[1] if "=" in a else args[i + 1]
-            i += 0 if "=" in a else 1
-            keys = tuple(k.strip() for k in value.split(",") if k.strip())
-            bad = [k for k in keys if k not in PERF_SORT_KEYS]
-            if bad or not keys:
-                return _perf_usage(f"Unknown --sort key: `{(bad or [''])[0]}'", "report")
-            sort = keys
-        elif a in ("-g", "--children"):
-            children = True
-        elif a == "--no-children":
-            children = False
-        elif a in ("--stdio", "-n", "--show-nr-samples", "-q"):
-            pass
-        else:
-            return _perf_usage(f"unknown option `{a.lstrip('-')}'", "report")
-        i += 1
+    for value in opts.all("s"):
+        keys = tuple(k.strip() for k in value.split(",") if k.strip())
+        bad = [k for k in keys if k not in PERF_SORT_KEYS]
+        if bad or not keys:
+            return _perf_usage(f"Unknown --sort key: `{(bad or [''])[0]}'", "report")
+        sort = keys
+    last = opts.last_of("g", "no-children")
+    children = None if last is None else last == "g"
     full = sh.path(path)
     rec = _recordings(sh).get(full)
     if rec is None:
@@ -157,30 +171,40 @@ def _wall(sh: Shell) -> str:
     return when.strftime("%a %b %e %H:%M:%S %Y")
 
 
+WATCH_USAGE = "\nUsage:\n watch [options] command"
+# procps-ng watch.c: getopt_long(argc, argv, "+bced::ghn:pvtx", ...): the command ends the options
+WATCH = OptSpec(
+    "watch",
+    "bced::hn:ptx",
+    {
+        "beep": "b",
+        "color": "c",
+        "errexit": "e",
+        "differences?": "d",
+        "help": "h",
+        "interval=": "n",
+        "precise": "p",
+        "no-title": "t",
+        "exec": "x",
+    },
+    after=WATCH_USAGE,
+    permute=False,
+)
+
+
 @command("watch", "run a command every N seconds: watch [-n N] [-t] CMD (a few screens)")
 def cmd_watch(sh: Shell, args: list[str], stdin: str) -> Result:
-    interval, title, i = 2.0, True, 0
-    while i < len(args) and args[i].startswith("-"):
-        a = args[i]
-        if a in ("-n", "--interval") and i + 1 < len(args):
-            try:
-                interval = max(float(args[i + 1]), 0.1)
-            except ValueError:
-                return Result(err=f"watch: failed to parse argument: '{args[i + 1]}'", status=1)
-            i += 1
-        elif a.startswith("-n") and len(a) > 2:
-            try:
-                interval = max(float(a[2:]), 0.1)
-            except ValueError:
-                return Result(err=f"watch: failed to parse argument: '{a[2:]}'", status=1)
-        elif a in ("-t", "--no-title"):
-            title = False
-        elif a in ("-d", "--differences", "-x", "--exec", "-c", "--color"):
-            pass
-        else:
-            return Result(err=f"watch: invalid option -- '{a.lstrip('-')[:1]}'", status=1)
-        i += 1
-    line = " ".join(args[i:])
+    opts = WATCH.parse(args)
+    interval, title = 2.0, not opts.has("t")
+    if opts.has("n"):
+        value = opts.get("n", "") or ""
+        try:
+            interval = max(float(value), 0.1)
+        except ValueError:
+            return Result(err=f"watch: failed to parse argument: '{value}'", status=1)
+    if opts.has("h"):
+        return Result(WATCH_USAGE.lstrip("\n") + "\n")
+    line = " ".join(opts.args)
     if not line:
         return Result(err="Usage:\n watch [options] command", status=1)
     screens: list[str] = []
@@ -208,18 +232,27 @@ def _stamp(sh: Shell) -> str:
     return _dt.datetime.fromtimestamp(s.wall_start + s.t, tz=_dt.UTC).strftime("%H:%M:%S")
 
 
+# sysstat's sar.c walks argv itself: a word of option letters (-Br), then the interval and count;
+# anything else prints its usage and exits 1.
+SAR = OptSpec(
+    "sar",
+    "Br",
+    {},
+    after="Options are:\n[ -B ] [ -r ]",
+    messages=dict.fromkeys(
+        ("invalid", "short_needs", "unrecognized", "long_needs", "long_no_arg", "ambiguous"),
+        "Usage: {prog} [ options ] [ <interval> [ <count> ] ]",
+    ),
+)
+
+
 @command("sar", "activity reports: sar -B|-r INTERVAL [COUNT] (paging, memory)")
 def cmd_sar(sh: Shell, args: list[str], stdin: str) -> Result:
-    mode, nums = "", []
-    for a in args:
-        if a in ("-B", "-r"):
-            mode = a
-        elif a.isdigit():
-            nums.append(int(a))
-        else:
-            return Result(
-                err=f"Usage: sar [ options ] [ <interval> [ <count> ] ]\nInvalid option: {a}", status=1
-            )
+    opts = SAR.parse(args)
+    if len(opts.args) > 2 or any(not a.isdigit() for a in opts.args):
+        raise SAR.error("invalid", "")
+    acts = [a for a in "Br" if opts.has(a)]  # sysstat's activity order: paging before memory
+    nums = [int(a) for a in opts.args]
     s = sh.snap
     if not nums:
         day = _dt.datetime.fromtimestamp(s.wall_start + s.t, tz=_dt.UTC).day
@@ -229,27 +262,40 @@ def cmd_sar(sh: Shell, args: list[str], stdin: str) -> Result:
             status=1,
         )
     interval, count = max(nums[0], 1), min(nums[1] if len(nums) > 1 else 1, 60)
-    mode = mode or "-u"
-    if mode == "-u":
+    if not acts:  # sar's default is -u
         return Result(err="sar: this box reports paging (-B) and memory (-r): sar -B 1 5", status=1)
     ncpu = s.nnodes * s.cpus_per_node
     date = _dt.datetime.fromtimestamp(s.wall_start + s.t, tz=_dt.UTC).strftime("%m/%d/%Y")
-    head = R_SAR.PAGING_HEAD if mode == "-B" else R_SAR.memory_head(s.kernel)
-    out = [R_SAR.banner(s.kernel, s.hostname, date, ncpu), "", R_SAR.header_line(_stamp(sh), head)]
-    rows: list[list[float]] = []
+    out = [R_SAR.banner(s.kernel, s.hostname, date, ncpu)]
+    _sar_report(sh, acts, interval, count, out)
+    for a in acts:
+        sh.note_read(f"sar -{a}")
+    return Result("\n".join(out) + "\n")
+
+
+def _sar_report(sh: Shell, acts: list[str], interval: int, count: int, out: list[str]) -> None:
+    """sar's write_stats: one activity prints its header once; several print each one's header
+    (after a blank line) every interval, and again over the averages."""
+    heads = {"B": R_SAR.PAGING_HEAD, "r": R_SAR.memory_head(sh.snap.kernel)}
+    many = len(acts) > 1
+    if not many:
+        out += ["", R_SAR.header_line(_stamp(sh), heads[acts[0]])]
+    rows: dict[str, list[list[float]]] = {a: [] for a in acts}
     for _ in range(count):
+        start = _stamp(sh)
         before = R_SAR.vmstat_values(sh.vfs.read(sh.snap, "/proc/vmstat"))
         if sh.advance(interval) < interval - 1e-9 or sh.snap.booting:
             break
-        if mode == "-B":
-            after = R_SAR.vmstat_values(sh.vfs.read(sh.snap, "/proc/vmstat"))
-            row = R_SAR.paging_row(before, after, interval)
-        else:
-            row = R_SAR.memory_row(sh.vfs.read(sh.snap, "/proc/meminfo"), sh.snap.kernel)
-        rows.append(row)
-        out.append(R_SAR.line(_stamp(sh), row, head))
-    if rows:
-        avg = [sum(col) / len(rows) for col in zip(*rows, strict=True)]
-        out.append(R_SAR.line("Average:", avg, head))
-    sh.note_read(f"sar {mode}")
-    return Result("\n".join(out) + "\n")
+        for a in acts:
+            if a == "B":
+                after = R_SAR.vmstat_values(sh.vfs.read(sh.snap, "/proc/vmstat"))
+                row = R_SAR.paging_row(before, after, interval)
+            else:
+                row = R_SAR.memory_row(sh.vfs.read(sh.snap, "/proc/meminfo"), sh.snap.kernel)
+            rows[a].append(row)
+            out += ["", R_SAR.header_line(start, heads[a])] if many else []
+            out.append(R_SAR.line(_stamp(sh), row, heads[a]))
+    for a in acts if rows[acts[0]] else []:
+        avg = [sum(col) / len(rows[a]) for col in zip(*rows[a], strict=True)]
+        out += ["", R_SAR.header_line("Average:", heads[a])] if many else []
+        out.append(R_SAR.line("Average:", avg, heads[a]))
