@@ -57,8 +57,9 @@ def task_infos(world: World) -> tuple[TaskInfo, ...]:
     m = world.machine
     totalpages = int(m.node_pages * m.nnodes + m.swap_total)  # totalram_pages() + total_swap_pages
     watch = {w.task.pid: w.watchdog_mb for w in world.workloads if w.watchdog_mb > 0 and w.task is not None}
+    cache = world.kthread_infos
     return tuple(
-        _kthread_info(t, m.nnodes)
+        _kthread_info(t, m.nnodes, cache)
         if t.extra.get("kthread")
         else TaskInfo(
             pid=t.pid,
@@ -88,11 +89,17 @@ def task_infos(world: World) -> tuple[TaskInfo, ...]:
     )
 
 
-def _kthread_info(t: Task, nnodes: int) -> TaskInfo:
+def _kthread_info(t: Task, nnodes: int, cache: dict[int, tuple[tuple[object, ...], TaskInfo]]) -> TaskInfo:
     """A kernel thread as the tools see it: no mm (no memory, no RSS counters), never an OOM
-    victim (oom_score 0)."""
+    victim (oom_score 0).  Most kernel threads sleep between two snapshots, so the previous
+    snapshot's row is reused (from ``cache``, by pid) while every field it shows is the same."""
+    cpu_s, cpu_rate = t.cpu_s, t.cpu_rate
+    key = (t.comm, t.user, t.threads, t.cmdline, t.state, cpu_s, t.start, t.oom_score_adj, cpu_rate, nnodes)
+    hit = cache.get(t.pid)
+    if hit is not None and hit[0] == key:
+        return hit[1]
     zero = (0.0,) * nnodes
-    return TaskInfo(
+    info = TaskInfo(
         pid=t.pid,
         comm=t.comm,
         user=t.user,
@@ -103,15 +110,17 @@ def _kthread_info(t: Task, nnodes: int) -> TaskInfo:
         file=zero,
         shmem=zero,
         vm_pages=0.0,
-        cpu_s=t.cpu_s,
+        cpu_s=cpu_s,
         start=t.start,
         oom_score_adj=t.oom_score_adj,
         rss_status=(0, 0, 0),
         oom_score=0,
         kthread=True,
-        cpu_rate=t.cpu_rate,
-        running=min(t.threads, round(t.cpu_rate)),
+        cpu_rate=cpu_rate,
+        running=min(t.threads, round(cpu_rate)),
     )
+    cache[t.pid] = (key, info)
+    return info
 
 
 def service_states(world: World) -> tuple[ServiceState, ...]:

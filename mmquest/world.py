@@ -22,7 +22,7 @@ from .kernel.machine import PAGES_PER_MB, PATCH_EFFECTS
 from .kernel.psi import CpuTimes, PsiGroup
 from .kernel.sysctl import SYSCTLS
 from .series import Series
-from .snapshot import HISTORY_SHOWN, Snapshot
+from .snapshot import HISTORY_SHOWN, Snapshot, TaskInfo
 from .workloads import KINDS, Indicators, ParamError, make_workload
 from .workloads.base import Workload
 
@@ -93,6 +93,8 @@ class World:
         if preroll:
             self._preroll(pre)
         self._snap: Snapshot | None = None
+        # The last snapshot's row of each kernel thread, by pid, reused while unchanged.
+        self.kthread_infos: dict[int, tuple[tuple[object, ...], TaskInfo]] = {}
         # The kernel's call rates when the run started and just before each action (bounded):
         # the debrief draws the mechanism before and after the fix from them.
         self.trace_marks: list[tuple[float, str, tuple[tuple[str, float], ...]]] = [self._trace_mark()]
@@ -102,6 +104,7 @@ class World:
         state = self.__dict__.copy()
         state["incident"] = None
         state["_snap"] = None
+        state["kthread_infos"] = {}
         return state
 
     def _boot(self, kernel: str, uptime: float, rebooted: bool = False) -> Machine:
