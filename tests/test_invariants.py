@@ -38,19 +38,7 @@ from .invariants_lib import (
 CHECKS: dict[str, object] = {}
 # check -> (incidents, the model defect that breaks it there today).  Strict: a fix turns it red,
 # and then the entry goes.
-KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
-    "pgalloc_vs_pgfree": (
-        (
-            "kswapd-watermark-herd",
-            "memcg-high-throttle",
-            "thp-defrag-stall",
-            "kswapd-scale-factor",
-            "memcg-high-heap",
-        ),
-        "paths still uncounted: the flash server's and kvstore's restarts free without pgfree (pgfree - pgalloc < 0), "
-        "the cgroup service's memory is not counted as allocated, so after drop_caches pgfree - pgalloc > MemTotal",
-    ),
-}
+KNOWN: dict[str, tuple[tuple[str, ...], str]] = {}
 XFAIL: dict[tuple[str, str], str] = {(c, i): why for c, (iids, why) in KNOWN.items() for i in iids}
 
 

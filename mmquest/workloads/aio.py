@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..kernel import KernelVersion
 from ..kernel.compound import IoPoint, io_point, refcount_calls
 from ..kernel.machine import PAGES_PER_MB, Machine
@@ -59,6 +61,7 @@ class AioReader(Workload):
         m.hugetlb_segment(self.name, huge_pages, t)
         t.anon += 30_000 / m.nnodes
         t.file += 9_000 / m.nnodes
+        m.count_alloc(np.full(m.nnodes, 39_000 / m.nnodes))  # its heap and binaries, faulted in
         t.vm_extra_pages = huge_pages + 200_000
         self.task = t
 

@@ -209,9 +209,14 @@ class Workload(ABC):
         return self._pending_start
 
     def stop_tasks(self, m: Machine) -> None:
-        """Every process of this workload exits (a restart, or systemd stopping the unit)."""
+        """Every process of this workload exits (a restart, or systemd stopping the unit).
+
+        Whatever the model drops with it (its anon, shmem and mapped file pages: here the
+        mapped cache goes with the process) goes back to the free lists, each page once in
+        pgfree, as the allocator counts every page it takes back."""
         for t in m.tasks.values():
             if t.owner == self.name:
+                m.ev["pgfree"] += t.rss_pages
                 t.alive = False
         m.tasks = {pid: t for pid, t in m.tasks.items() if t.alive}
         self.task = None

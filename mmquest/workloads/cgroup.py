@@ -128,6 +128,7 @@ class CgroupService(Workload):
         t.extra["unit"] = self.unit
         t.anon += self.anon_pages / n
         t.file += self.mapped_pages / n
+        m.count_alloc(np.full(n, (self.anon_pages + self.mapped_pages) / n))  # its heap and index, faulted in
         t.vm_extra_pages = self.anon_pages * 0.3 + 120_000
         self.task = t
         cg = mc.MemCgroup(self.path, high=self.high, max=self.max)
@@ -149,16 +150,28 @@ class CgroupService(Workload):
             self.fs = FileSet(f"{self.unit}-spool", 0.0, 1, 0.0, n)
             self.fs.chunk_pages = 1.0
             m.filesets.append(self.fs)
-        self._sync_fs()
+        self._sync_fs(m)
         self.started_at = now if fresh else -self.running_s
         self.lat.clear()
         self.tput = 0.0
 
-    def _sync_fs(self) -> None:
-        """The machine's view of the spool: its cached pages, spread over the nodes."""
+    def _sync_fs(self, m: Machine, charged: float = 0.0) -> None:
+        """The machine's view of the spool: its cached pages, spread over the nodes.
+
+        The allocator counts what changed since the machine last saw it: the ``charged``
+        pages the writes added are allocated (pgalloc), and what left the group's cache
+        meanwhile (unlinked, reclaimed by memory.high or memory.max) is freed (pgfree).
+        What the machine took itself (drop_caches, its reclaim) it has counted already."""
         if self.fs is None or self.cg is None:
             return
         n = self.fs.res.shape[1]
+        seen = float(self.fs.res.sum())
+        freed = seen + charged - self.cg.inactive_file
+        if freed < 0:  # more cache than the writes account for (the running unit's spool at the start)
+            charged, freed = charged - freed, 0.0
+        if charged > 0:
+            m.count_alloc(np.full(n, charged / n))
+        m.ev["pgfree"] += freed
         self.fs.res[0, :] = self.cg.inactive_file / n
         self.fs.chunk_pages = max(self.cg.inactive_file, 1.0)
 
@@ -170,7 +183,7 @@ class CgroupService(Workload):
         self.stop_tasks(m)
         m.log(f"systemd[1]: {self.unit}.service: Succeeded.")
         if self.fs is not None:
-            self.fs.drop()
+            m.ev["pgfree"] += self.fs.drop()  # the spool's cache is freed with the group
         self.cg = None
         self.threads = None
         self.down_until = now + self.restart_s
@@ -213,7 +226,7 @@ class CgroupService(Workload):
                 got = mc.memory_max_write(self.cg, pages)
                 if self.threads is not None:
                     self.threads.dropped(got)
-        self._sync_fs()
+        self._sync_fs(self.machine)
 
     # ------------------------------------------------------------------ tick
     def _noticed_drop(self) -> None:
@@ -258,7 +271,7 @@ class CgroupService(Workload):
         r = self.threads.step(now, dt, str(m.version))
         self.threads.unlink_older(now + dt, self.retention_s)
         self._writeback(dt)
-        self._sync_fs()
+        self._sync_fs(m, r.charged)
         self.cpu_times = r.cpu_times
         self.psi.collect_percpu_times(r.cpu_times)
         self.psi.update_averages(now + dt)
