@@ -65,8 +65,8 @@ BAD = [
     ),
     (
         "unknown_sysctl.toml",
-        sub("[slo]", '[sysctl]\n"vm.turbo_mode" = 1\n\n[slo]'),
-        "sysctl.vm.turbo_mode: unknown sysctl 'vm.turbo_mode'",
+        sub("[slo]", '[sysctl]\n"vm.flux_capacitor" = 1\n\n[slo]'),
+        "sysctl.vm.flux_capacitor: unknown sysctl 'vm.flux_capacitor'",
     ),
     (
         "unknown_kernel.toml",
