@@ -318,6 +318,8 @@ async def test_campaign_locks_and_unlocks(tmp_path):
             "thp-defrag-stall": True,
             "kswapd-watermark-herd": True,
             "memcg-high-throttle": True,
+            "kswapd-scale-factor": True,  # a variant opens when its parent is solved
+            "memcg-high-heap": True,
         }
     app = make_app(live=False, store=_store_with_solved(tmp_path / "b"), player="ann")
     async with app.run_test(size=(100, 34)) as pilot:
